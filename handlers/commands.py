@@ -1,0 +1,99 @@
+"""What people ask the bot to do, whatever platform they ask on.
+
+Adapters build these from platform events; `handlers.dispatch.handle` turns
+one into an `Outcome`. Every command names its `actor`, because the rules
+depend on who is asking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from handlers.directory import Actor
+from handlers.model import MessageRef, Severity, Verdict
+
+Trigger = Literal["mention", "reaction", "shortcut", "command", "playground"]
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    actor: Actor
+    source: MessageRef
+    source_author: Actor
+    source_text: str
+    trigger: Trigger
+    affected: tuple[str, ...] = ()
+    category: str = "other"
+    severity: Severity = Severity.MEDIUM
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class CaseCommand:
+    case_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class AddReply(CaseCommand):
+    """A message in the client thread: the client's statement, or an internal public reply."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RecordAccount(CaseCommand):
+    """The affected employee's side of the story."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class WaiveAccount(CaseCommand):
+    """A manager records why an employee's account is not needed (e.g. long leave)."""
+
+    person_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Assess(CaseCommand):
+    verdict: Verdict
+    note: str = ""
+    abusive: bool = False
+
+
+@dataclass(frozen=True)
+class Resolve(CaseCommand):
+    summary: str
+    change_requests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GiveFeedback(CaseCommand):
+    resolved: bool
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Reopen(CaseCommand):
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Withdraw(CaseCommand):
+    reason: str = ""
+
+
+Command = (
+    OpenCase
+    | AddReply
+    | RecordAccount
+    | WaiveAccount
+    | Assess
+    | Resolve
+    | GiveFeedback
+    | Reopen
+    | Withdraw
+)

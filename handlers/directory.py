@@ -1,0 +1,120 @@
+"""Who is who: the firm's people, its clients and their channels.
+
+The directory is read once at start-up (see `handlers.directory_file`) and is
+immutable afterwards. Anyone who speaks in a client channel and is not in
+`people` is a client contact of that client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = frozenset({"lead", "account_manager"})
+PLATFORMS = ("slack", "teams", "playground")
+LANGUAGES = ("en", "he")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    manager: str | None = None
+    roles: frozenset[str] = frozenset()
+    slack: str | None = None
+    teams: str | None = None
+
+    def platform_id(self, platform: str) -> str | None:
+        # The playground addresses people by their directory id.
+        return self.id if platform == "playground" else getattr(self, platform, None)
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    name: str
+    slack_channels: tuple[str, ...] = ()
+    teams_channels: tuple[str, ...] = ()
+    account_manager: str | None = None
+
+    def channels(self, platform: str) -> tuple[str, ...]:
+        if platform == "playground":
+            return (f"client-{self.id}",)
+        return self.slack_channels if platform == "slack" else self.teams_channels
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone acting on a platform: a directory person, or an external client contact."""
+
+    platform: str
+    user_id: str
+    display: str
+    person_id: str | None = None
+
+    @property
+    def internal(self) -> bool:
+        return self.person_id is not None
+
+
+@dataclass(frozen=True)
+class Directory:
+    people: dict[str, Person]
+    clients: dict[str, Client]
+    internal_channel: dict[str, str] = field(default_factory=dict)
+    trigger_emoji: str = "triangular_flag_on_post"
+    language: str = "en"
+
+    def person(self, person_id: str) -> Person:
+        return self.people[person_id]
+
+    def person_on(self, platform: str, user_id: str) -> Person | None:
+        for person in self.people.values():
+            if person.platform_id(platform) == user_id:
+                return person
+        return None
+
+    def actor(self, platform: str, user_id: str, display: str | None = None) -> Actor:
+        person = self.person_on(platform, user_id)
+        if person:
+            return Actor(platform, user_id, person.name, person.id)
+        return Actor(platform, user_id, display or user_id)
+
+    def client_for_channel(self, platform: str, channel: str) -> Client | None:
+        for client in self.clients.values():
+            if channel in client.channels(platform):
+                return client
+        return None
+
+    def internal_channel_on(self, platform: str) -> str | None:
+        if platform == "playground":
+            return "internal"
+        return self.internal_channel.get(platform)
+
+    def manager_of(self, person_id: str) -> str | None:
+        return self.people[person_id].manager
+
+    def has_role(self, person_id: str | None, role: str) -> bool:
+        return person_id is not None and role in self.people[person_id].roles
+
+    def leads(self) -> list[str]:
+        return [p.id for p in self.people.values() if "lead" in p.roles]
+
+    def reports_to(self, person_id: str, manager_id: str) -> bool:
+        """True when `manager_id` is anywhere above `person_id` in the management chain."""
+        seen: set[str] = set()
+        current = self.people[person_id].manager
+        while current and current not in seen:
+            if current == manager_id:
+                return True
+            seen.add(current)
+            current = self.people[current].manager
+        return False
+
+    def mentioned_people(self, platform: str, user_ids: list[str]) -> list[str]:
+        """Directory ids of the people among the mentioned platform user ids, in order."""
+        found: list[str] = []
+        for uid in user_ids:
+            person = self.person_on(platform, uid)
+            if person and person.id not in found:
+                found.append(person.id)
+        return found

@@ -1,0 +1,94 @@
+"""What a flow wants to happen in the outside world, as plain data.
+
+Flows return effects; the shell stores them in the outbox in the same write
+as the case, and an adapter carries them out later. So a crash or a platform
+outage delays a notification but never loses it. Text is rendered by the
+core (in the directory's language) when the effect is made; only the case
+card is rendered by the adapter, from the case as it is when it is sent.
+
+`audience` is what keeps internal matters out of client channels: only
+"client" effects may ever be sent to a client thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Literal
+
+Audience = Literal["client", "internal"]
+
+
+@dataclass(frozen=True)
+class Effect:
+    case_id: str
+    kind: ClassVar[str]
+    audience: ClassVar[Audience]
+
+
+@dataclass(frozen=True)
+class ClientThreadPost(Effect):
+    """A reply in the client thread, under the source message."""
+
+    text: str
+    kind: ClassVar[str] = "client_post"
+    audience: ClassVar[Audience] = "client"
+
+
+@dataclass(frozen=True)
+class FeedbackRequest(Effect):
+    """The "was this resolved?" question in the client thread, with two answers."""
+
+    text: str
+    kind: ClassVar[str] = "feedback_request"
+    audience: ClassVar[Audience] = "client"
+
+
+@dataclass(frozen=True)
+class CardUpdate(Effect):
+    """Post the internal case card, or update it in place if it exists."""
+
+    kind: ClassVar[str] = "card_update"
+    audience: ClassVar[Audience] = "internal"
+
+
+@dataclass(frozen=True)
+class CardNote(Effect):
+    """A line in the internal card's thread: the visible timeline."""
+
+    text: str
+    kind: ClassVar[str] = "card_note"
+    audience: ClassVar[Audience] = "internal"
+
+
+@dataclass(frozen=True)
+class DirectMessage(Effect):
+    """A DM to a person of the firm, with links to both threads of the case."""
+
+    person_id: str
+    text: str
+    kind: ClassVar[str] = "dm"
+    audience: ClassVar[Audience] = "internal"
+
+
+@dataclass(frozen=True)
+class Invite(Effect):
+    """Bring a person into the client channel; if the platform refuses, tell the AM."""
+
+    person_id: str
+    kind: ClassVar[str] = "invite"
+    audience: ClassVar[Audience] = "internal"
+
+
+EFFECT_TYPES: dict[str, type[Effect]] = {
+    cls.kind: cls
+    for cls in (ClientThreadPost, FeedbackRequest, CardUpdate, CardNote, DirectMessage, Invite)
+}
+
+
+def effect_to_dict(effect: Effect) -> dict[str, Any]:
+    return {"kind": effect.kind, **asdict(effect)}
+
+
+def effect_from_dict(d: dict[str, Any]) -> Effect:
+    fields = dict(d)
+    return EFFECT_TYPES[fields.pop("kind")](**fields)

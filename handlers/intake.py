@@ -1,0 +1,100 @@
+"""Intake: a client's message becomes a case, and everyone it names is brought in.
+
+Nobody is judged in their absence, so each named employee and their manager
+are included from the first moment: DMed, invited to the client channel and
+named in the client thread.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers.commands import OpenCase
+from handlers.effects import ClientThreadPost, DirectMessage, Invite
+from handlers.errors import NotAllowed, NotNow
+from handlers.messages import mention, mentions
+from handlers.model import CATEGORIES, Case, Severity, Statement, Status, case_id
+from handlers.outcome import Change, Context, Outcome
+
+# Calendar days from opening to the resolution deadline, by severity.
+RESOLVE_WITHIN = {Severity.HIGH: 2, Severity.MEDIUM: 5, Severity.LOW: 10}
+
+
+def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
+    directory = ctx.directory
+    client = directory.client_for_channel(cmd.source.platform, cmd.source.channel)
+    if client is None:
+        raise NotNow("refuse.not_client_channel")
+    if cmd.trigger == "reaction":
+        if not cmd.actor.internal:
+            raise NotAllowed("refuse.reaction_by_client")
+        if cmd.source_author.internal:
+            raise NotNow("refuse.flag_internal_message")
+    for person_id in cmd.affected:
+        if person_id not in directory.people:
+            raise NotNow("refuse.unknown_person", person=person_id)
+    if cmd.category not in CATEGORIES:
+        raise NotNow("refuse.unknown_choice", value=cmd.category, choices=", ".join(CATEGORIES))
+
+    affected = tuple(dict.fromkeys(cmd.affected))
+    managers = tuple(
+        dict.fromkeys(m for p in affected if (m := directory.manager_of(p)) and m not in affected)
+    )
+    statements: tuple[Statement, ...] = ()
+    if not cmd.source_author.internal and cmd.source_text.strip():
+        statements = (Statement(cmd.source_author, cmd.source_text.strip(), ctx.now),)
+    case = Case(
+        id=case_id(number),
+        client_id=client.id,
+        source=cmd.source,
+        reporter=cmd.actor,
+        raised_by=cmd.source_author,
+        affected=affected,
+        managers=managers,
+        account_manager=client.account_manager,
+        category=cmd.category,
+        severity=cmd.severity,
+        summary=(cmd.summary or cmd.source_text).strip()[:300],
+        status=Status.OPEN,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        due_at=ctx.now + timedelta(days=RESOLVE_WITHIN[cmd.severity]),
+        client_statements=statements,
+    )
+
+    change = Change.by(ctx, case.id, cmd.actor)
+    change.event("opened", trigger=cmd.trigger)
+    change.effect(ClientThreadPost(case.id, ctx.t("client.ack", case_id=case.id)))
+    if case.affected:
+        included = ctx.t("client.included", people=mentions(case.included))
+    elif case.account_manager:
+        included = ctx.t("client.included_none", people=mention(case.account_manager))
+    else:
+        included = ""
+    if included:
+        change.effect(ClientThreadPost(case.id, included))
+    for person_id in case.included:
+        change.effect(Invite(case.id, person_id))
+    employees = ", ".join(directory.person(p).name for p in affected)
+    for person_id in affected:
+        text = ctx.t("dm.affected", client=client.name, case_id=case.id)
+        change.effect(DirectMessage(case.id, person_id, text))
+    for manager_id in managers:
+        reports = [p for p in affected if directory.manager_of(p) == manager_id]
+        names = ", ".join(directory.person(p).name for p in reports) or employees
+        change.effect(
+            DirectMessage(
+                case.id,
+                manager_id,
+                ctx.t("dm.manager", employees=names, client=client.name, case_id=case.id),
+            )
+        )
+    if case.account_manager and case.account_manager != cmd.actor.person_id:
+        change.effect(
+            DirectMessage(
+                case.id,
+                case.account_manager,
+                ctx.t("dm.account_manager", client=client.name, case_id=case.id),
+            )
+        )
+    return change.outcome(case, "notice.opened", client=client.name)

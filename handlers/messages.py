@@ -1,0 +1,425 @@
+"""Every text a person sees, in English and Hebrew, in one catalog.
+
+Keys are grouped by where the text appears: `client.*` goes to the client
+thread (the client reads it: polite, nothing internal), `dm.*` to a person of
+the firm, `event.*` is a timeline line on the internal card, `refuse.*` and
+`notice.*` answer the acting user alone, `card.*`/`button.*`/`label.*` are for
+the adapters' cards and forms.
+
+People are written as `<person:ID>` (see `mention`); each adapter turns that
+into its own mention syntax, so the core never knows a platform's format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+_PERSON = re.compile(r"<person:([a-z0-9_-]+)>")
+
+
+def mention(person_id: str) -> str:
+    return f"<person:{person_id}>"
+
+
+def mentions(person_ids: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(mention(p) for p in person_ids)
+
+
+def render_people(text: str, render: Callable[[str], str]) -> str:
+    """Replace each `<person:ID>` marker with `render(ID)`."""
+    return _PERSON.sub(lambda m: render(m.group(1)), text)
+
+
+EN: dict[str, str] = {
+    # client thread
+    "client.ack": (
+        "Thank you for raising this. We have opened case {case_id} and we are on it.\n"
+        "So that everyone works from the same facts, please reply in this thread with:\n"
+        "1. What happened?\n"
+        "2. What outcome would make it right?\n"
+        "3. By when do you need it?"
+    ),
+    "client.included": "Included in this case: {people}.",
+    "client.included_none": "Your account manager {people} is following this case.",
+    "client.investigating": "Update on case {case_id}: we are looking into it with everyone involved.",
+    "client.resolution": "Resolution of case {case_id}:\n{summary}",
+    "client.feedback_request": "Has this resolved your complaint? Your answer helps us improve.",
+    "client.closed": "Thank you for your feedback. Case {case_id} is closed.",
+    "client.reopened": (
+        "Thank you for telling us. Case {case_id} is open again and your account manager "
+        "is following up."
+    ),
+    "client.withdrawn": "Case {case_id} has been withdrawn.",
+    # DMs
+    "dm.affected": (
+        "A complaint from {client} names you (case {case_id}). Nobody is judged in their "
+        "absence: please add your account of what happened. Both threads are linked below."
+    ),
+    "dm.manager": (
+        "{employees} is named in a complaint from {client} (case {case_id}). Please hear "
+        "both sides, then record whether the client is right in this case."
+    ),
+    "dm.account_manager": (
+        "A complaint from your client {client} was opened as case {case_id}. You steer it: "
+        "see that the client is heard and write the resolution."
+    ),
+    "dm.backed": (
+        "Case {case_id}: {manager} assessed that the client was not right in this case. "
+        "{manager} backs you, and this is on the record."
+    ),
+    "dm.abuse": (
+        "Case {case_id}: {manager} flagged abusive treatment of {employees} by {client}. "
+        "Please review the case."
+    ),
+    "dm.reopened": (
+        "{client} says case {case_id} is not resolved. The case is reopened. Comment: {comment}"
+    ),
+    "dm.invite_refused": (
+        "I could not add {person} to the client channel for case {case_id} ({error}). "
+        "Please add them by hand."
+    ),
+    # timeline
+    "event.opened": "{actor} opened case {case_id} ({trigger}).",
+    "event.statement": "{actor} (client) wrote: {text}",
+    "event.reply": "{actor} replied in the client thread: {text}",
+    "event.acknowledged": "{actor} acknowledged the case.",
+    "event.investigating": "The case is being investigated.",
+    "event.account": "{actor} gave their account: {text}",
+    "event.waiver": "{actor} waived the account of {person}: {text}",
+    "event.verdict": "{actor} assessed: {verdict}. {note}",
+    "event.abuse": "{actor} flagged abusive treatment of staff.",
+    "event.resolved": "{actor} resolved the case: {summary}",
+    "event.change_request": "Change request recorded for leads: {text}",
+    "event.feedback_yes": "{actor} (client) confirmed it is resolved. {comment}",
+    "event.feedback_no": "{actor} (client) said it is not resolved. {comment}",
+    "event.reopened": "{actor} reopened the case. {reason}",
+    "event.closed": "The case is closed.",
+    "event.withdrawn": "{actor} withdrew the case. {reason}",
+    # answers to the acting user
+    "notice.opened": "Case {case_id} is open for {client}.",
+    "notice.already_open": "This message already has case {case_id}; nothing new was opened.",
+    "notice.account": "Thank you, your account is on case {case_id}.",
+    "notice.waiver": "The waiver is recorded on case {case_id}.",
+    "notice.verdict": "Your assessment of case {case_id} is recorded.",
+    "notice.resolved": "Case {case_id} is resolved; the client has been asked for feedback.",
+    "notice.feedback": "Thank you for your feedback.",
+    "notice.reopened": "Case {case_id} is reopened.",
+    "notice.withdrawn": "Case {case_id} is withdrawn.",
+    "notice.reply": "Recorded on case {case_id}.",
+    "refuse.not_client_channel": (
+        "Complaints are opened in a client channel. This channel is not listed for any client "
+        "in the directory."
+    ),
+    "refuse.reaction_by_client": "Only people of the firm can open a case with a reaction.",
+    "refuse.flag_internal_message": (
+        "That message was written by a colleague, not a client; a reaction does not open a case."
+    ),
+    "refuse.unknown_person": "{person} is not in the directory.",
+    "refuse.unknown_case": "There is no case {case_id}.",
+    "refuse.final": "Case {case_id} is {status}; it can no longer change.",
+    "refuse.not_internal": "Only people of the firm can do this.",
+    "refuse.not_affected": "Only the people named in case {case_id} can add their own account.",
+    "refuse.not_waiver": "Only a manager of {person}, or a lead, can waive their account.",
+    "refuse.not_named": "{person} is not named in case {case_id}.",
+    "refuse.not_assessor": (
+        "Only a manager of someone named in case {case_id}, or a lead, can assess it; "
+        "and nobody assesses a case that names them."
+    ),
+    "refuse.not_resolver": (
+        "Only the account manager, a manager on case {case_id}, or a lead can resolve it."
+    ),
+    "refuse.no_verdict": (
+        "Case {case_id} cannot be resolved before a verdict: is the client right in this case?"
+    ),
+    "refuse.missing_account": (
+        "Case {case_id} cannot be resolved before {people} has given their account "
+        "(or their manager records a waiver)."
+    ),
+    "refuse.summary_empty": "Please write a short resolution summary for the client.",
+    "refuse.summary_too_long": (
+        "The summary has {length} characters; keep it to {limit} so it fits one screen."
+    ),
+    "refuse.text_empty": "Please write something first.",
+    "refuse.not_resolved_yet": "Case {case_id} is not resolved yet, so there is nothing to confirm.",
+    "refuse.feedback_client_only": "Only the client can answer this question.",
+    "refuse.not_withdrawer": (
+        "Only the account manager, a manager on case {case_id}, a lead, or the client who raised "
+        "it can withdraw it."
+    ),
+    "refuse.not_reopener": "Only the account manager or a lead can reopen case {case_id}.",
+    "refuse.not_reopenable": "Only a resolved case can be reopened; case {case_id} is {status}.",
+    "refuse.unknown_choice": "{value} is not one of: {choices}.",
+    # statuses, verdicts, severities, categories, triggers
+    "status.open": "open",
+    "status.acknowledged": "acknowledged",
+    "status.investigating": "investigating",
+    "status.resolved": "resolved",
+    "status.reopened": "reopened",
+    "status.closed": "closed",
+    "status.withdrawn": "withdrawn",
+    "verdict.right": "the client is right",
+    "verdict.partly_right": "the client is partly right",
+    "verdict.not_right": "the client is not right",
+    "verdict.misunderstanding": "a misunderstanding of what was agreed",
+    "severity.low": "low",
+    "severity.medium": "medium",
+    "severity.high": "high",
+    "category.quality": "quality of work",
+    "category.delay": "delay",
+    "category.communication": "communication",
+    "category.billing": "billing",
+    "category.scope": "scope",
+    "category.conduct": "conduct",
+    "category.other": "other",
+    "trigger.mention": "mention",
+    "trigger.reaction": "reaction",
+    "trigger.shortcut": "message shortcut",
+    "trigger.command": "slash command",
+    "trigger.playground": "playground",
+    # internal card and forms
+    "card.title": "Case {case_id} · {client}",
+    "card.status": "Status",
+    "card.severity": "Severity",
+    "card.category": "Category",
+    "card.due": "Due",
+    "card.reporter": "Opened by",
+    "card.raised_by": "Raised by",
+    "card.affected": "Named",
+    "card.managers": "Managers",
+    "card.account_manager": "Account manager",
+    "card.summary": "Summary",
+    "card.client_statements": "The client's statements",
+    "card.accounts": "Accounts",
+    "card.account_missing": "not given yet",
+    "card.verdict": "Verdict",
+    "card.none": "none yet",
+    "card.resolution": "Resolution",
+    "card.change_requests": "Change requests",
+    "card.feedback": "Client feedback",
+    "card.feedback_yes": "resolved",
+    "card.feedback_no": "not resolved",
+    "card.abuse": "Abusive treatment of staff flagged",
+    "card.original_message": "Original message",
+    "button.add_account": "Add my account",
+    "button.assess": "Assess",
+    "button.resolve": "Resolve",
+    "button.withdraw": "Withdraw",
+    "button.reopen": "Reopen",
+    "button.feedback_yes": "Resolved",
+    "button.feedback_no": "Not resolved",
+    "form.open_title": "Log as complaint",
+    "form.account_title": "Your account",
+    "form.assess_title": "Assess the case",
+    "form.resolve_title": "Resolve the case",
+    "form.withdraw_title": "Withdraw the case",
+    "form.feedback_title": "Your feedback",
+    "form.submit": "Save",
+    "form.cancel": "Cancel",
+    "label.affected": "Who is named",
+    "label.category": "Category",
+    "label.severity": "Severity",
+    "label.summary": "Short summary",
+    "label.account": "What happened, in your words",
+    "label.verdict": "Is the client right in this case?",
+    "label.note": "Note (internal)",
+    "label.abusive": "The client treated our staff abusively",
+    "label.resolution": "Summary for the client (at most {limit} characters)",
+    "label.change_requests": "Change requests for leads, one per line (optional)",
+    "label.reason": "Reason",
+    "label.comment": "Comment (optional)",
+    "usage.complaint": (
+        "Usage: /complaint [@person ...] [what happened], in a client channel. "
+        "It opens a form to log the complaint."
+    ),
+}
+
+
+HE: dict[str, str] = {
+    "client.ack": (
+        "תודה שפניתם אלינו. פתחנו את פנייה {case_id} ואנחנו מטפלים בה.\n"
+        "כדי שכולם יעבדו מאותן עובדות, נשמח לתשובה בשרשור הזה:\n"
+        "1. מה קרה?\n"
+        "2. מה יתקן את המצב מבחינתכם?\n"
+        "3. עד מתי אתם צריכים את זה?"
+    ),
+    "client.included": "מצורפים לפנייה: {people}.",
+    "client.included_none": "מנהל/ת הלקוח {people} עוקב/ת אחרי הפנייה.",
+    "client.investigating": "עדכון בפנייה {case_id}: אנחנו בודקים את העניין עם כל המעורבים.",
+    "client.resolution": "סיכום הטיפול בפנייה {case_id}:\n{summary}",
+    "client.feedback_request": "האם הפנייה שלכם טופלה? התשובה שלכם עוזרת לנו להשתפר.",
+    "client.closed": "תודה על המשוב. פנייה {case_id} נסגרה.",
+    "client.reopened": "תודה שעדכנתם אותנו. פנייה {case_id} נפתחה מחדש, ומנהל/ת הלקוח ימשיכו לטפל בה.",
+    "client.withdrawn": "פנייה {case_id} בוטלה.",
+    "dm.affected": (
+        "לקוח {client} הגיש תלונה שמזכירה אותך (פנייה {case_id}). איש לא נשפט שלא בפניו: "
+        "נשמח שתוסיף/י את הגרסה שלך למה שקרה. הקישורים לשני השרשורים מופיעים למטה."
+    ),
+    "dm.manager": (
+        "{employees} מוזכר/ת בתלונה של {client} (פנייה {case_id}). כדאי לשמוע את שני הצדדים, "
+        "ואז לתעד האם הלקוח צודק במקרה הזה."
+    ),
+    "dm.account_manager": (
+        "תלונה של הלקוח שלך {client} נפתחה כפנייה {case_id}. ההובלה אצלך: לוודא שהלקוח "
+        "נשמע ולכתוב את סיכום הטיפול."
+    ),
+    "dm.backed": (
+        "פנייה {case_id}: {manager} קבע/ה שהלקוח לא צודק במקרה הזה. "
+        "{manager} עומד/ת מאחוריך, וזה מתועד."
+    ),
+    "dm.abuse": (
+        "פנייה {case_id}: {manager} סימן/ה יחס פוגעני של {client} כלפי {employees}. "
+        "כדאי לעבור על הפנייה."
+    ),
+    "dm.reopened": "{client} מסר שפנייה {case_id} לא טופלה עד הסוף, והיא נפתחה מחדש. הערה: {comment}",
+    "dm.invite_refused": (
+        "לא הצלחתי לצרף את {person} לערוץ הלקוח של פנייה {case_id} ({error}). נא לצרף ידנית."
+    ),
+    "event.opened": "{actor} פתח/ה את פנייה {case_id} ({trigger}).",
+    "event.statement": "{actor} (לקוח) כתב/ה: {text}",
+    "event.reply": "{actor} ענה/תה בשרשור הלקוח: {text}",
+    "event.acknowledged": "{actor} אישר/ה קבלת הפנייה.",
+    "event.investigating": "הפנייה בבדיקה.",
+    "event.account": "{actor} מסר/ה את הגרסה שלו/ה: {text}",
+    "event.waiver": "{actor} ויתר/ה על הגרסה של {person}: {text}",
+    "event.verdict": "{actor} קבע/ה: {verdict}. {note}",
+    "event.abuse": "{actor} סימן/ה יחס פוגעני כלפי העובדים.",
+    "event.resolved": "{actor} סיכם/ה את הטיפול: {summary}",
+    "event.change_request": "בקשת שינוי נרשמה לבחינת ההנהלה: {text}",
+    "event.feedback_yes": "{actor} (לקוח) אישר/ה שהפנייה טופלה. {comment}",
+    "event.feedback_no": "{actor} (לקוח) מסר/ה שהפנייה לא טופלה. {comment}",
+    "event.reopened": "{actor} פתח/ה את הפנייה מחדש. {reason}",
+    "event.closed": "הפנייה נסגרה.",
+    "event.withdrawn": "{actor} ביטל/ה את הפנייה. {reason}",
+    "notice.opened": "פנייה {case_id} נפתחה עבור {client}.",
+    "notice.already_open": "להודעה הזו כבר יש פנייה {case_id}; לא נפתחה פנייה חדשה.",
+    "notice.account": "תודה, הגרסה שלך נוספה לפנייה {case_id}.",
+    "notice.waiver": "הוויתור נרשם בפנייה {case_id}.",
+    "notice.verdict": "ההערכה שלך לפנייה {case_id} נרשמה.",
+    "notice.resolved": "פנייה {case_id} טופלה; ביקשנו מהלקוח משוב.",
+    "notice.feedback": "תודה על המשוב.",
+    "notice.reopened": "פנייה {case_id} נפתחה מחדש.",
+    "notice.withdrawn": "פנייה {case_id} בוטלה.",
+    "notice.reply": "נרשם בפנייה {case_id}.",
+    "refuse.not_client_channel": (
+        "פניות נפתחות בערוץ של לקוח. הערוץ הזה לא משויך לאף לקוח בספר הכתובות."
+    ),
+    "refuse.reaction_by_client": "רק אנשי החברה יכולים לפתוח פנייה בתגובת אימוג'י.",
+    "refuse.flag_internal_message": "את ההודעה הזו כתב/ה עמית/ה, לא לקוח; תגובה עליה לא פותחת פנייה.",
+    "refuse.unknown_person": "{person} לא מופיע/ה בספר הכתובות.",
+    "refuse.unknown_case": "אין פנייה {case_id}.",
+    "refuse.final": "פנייה {case_id} במצב {status} ולא ניתן לשנות אותה עוד.",
+    "refuse.not_internal": "רק אנשי החברה יכולים לעשות זאת.",
+    "refuse.not_affected": "רק מי שמוזכר/ת בפנייה {case_id} יכול/ה להוסיף את הגרסה שלו/ה.",
+    "refuse.not_waiver": "רק מנהל/ת של {person}, או ראש צוות, יכולים לוותר על הגרסה שלו/ה.",
+    "refuse.not_named": "{person} לא מוזכר/ת בפנייה {case_id}.",
+    "refuse.not_assessor": (
+        "רק מנהל/ת של מי שמוזכר/ת בפנייה {case_id}, או ראש צוות, יכולים להעריך אותה; "
+        "ואף אחד לא מעריך פנייה שמזכירה אותו."
+    ),
+    "refuse.not_resolver": "רק מנהל/ת הלקוח, מנהל/ת בפנייה {case_id} או ראש צוות יכולים לסכם אותה.",
+    "refuse.no_verdict": "אי אפשר לסכם את פנייה {case_id} לפני שנקבע: האם הלקוח צודק במקרה הזה?",
+    "refuse.missing_account": (
+        "אי אפשר לסכם את פנייה {case_id} לפני ש-{people} מסר/ה את הגרסה שלו/ה "
+        "(או שהמנהל/ת רושמים ויתור)."
+    ),
+    "refuse.summary_empty": "נא לכתוב ללקוח סיכום קצר של הטיפול.",
+    "refuse.summary_too_long": "בסיכום יש {length} תווים; נא לקצר עד {limit} כדי שייכנס במסך אחד.",
+    "refuse.text_empty": "נא לכתוב משהו קודם.",
+    "refuse.not_resolved_yet": "פנייה {case_id} עוד לא סוכמה, אז אין מה לאשר.",
+    "refuse.feedback_client_only": "רק הלקוח יכול לענות על השאלה הזו.",
+    "refuse.not_withdrawer": (
+        "רק מנהל/ת הלקוח, מנהל/ת בפנייה {case_id}, ראש צוות או הלקוח שפתח אותה יכולים לבטל אותה."
+    ),
+    "refuse.not_reopener": "רק מנהל/ת הלקוח או ראש צוות יכולים לפתוח מחדש את פנייה {case_id}.",
+    "refuse.not_reopenable": "אפשר לפתוח מחדש רק פנייה שסוכמה; פנייה {case_id} במצב {status}.",
+    "refuse.unknown_choice": "{value} אינו אחד מאלה: {choices}.",
+    "status.open": "פתוחה",
+    "status.acknowledged": "התקבלה",
+    "status.investigating": "בבדיקה",
+    "status.resolved": "טופלה",
+    "status.reopened": "נפתחה מחדש",
+    "status.closed": "סגורה",
+    "status.withdrawn": "בוטלה",
+    "verdict.right": "הלקוח צודק",
+    "verdict.partly_right": "הלקוח צודק בחלקו",
+    "verdict.not_right": "הלקוח לא צודק",
+    "verdict.misunderstanding": "אי הבנה לגבי מה שסוכם",
+    "severity.low": "נמוכה",
+    "severity.medium": "בינונית",
+    "severity.high": "גבוהה",
+    "category.quality": "איכות העבודה",
+    "category.delay": "עיכוב",
+    "category.communication": "תקשורת",
+    "category.billing": "חיוב",
+    "category.scope": "היקף העבודה",
+    "category.conduct": "התנהלות",
+    "category.other": "אחר",
+    "trigger.mention": "אזכור",
+    "trigger.reaction": "תגובת אימוג'י",
+    "trigger.shortcut": "קיצור דרך להודעה",
+    "trigger.command": "פקודה",
+    "trigger.playground": "סביבת ההדגמה",
+    "card.title": "פנייה {case_id} · {client}",
+    "card.status": "מצב",
+    "card.severity": "חומרה",
+    "card.category": "קטגוריה",
+    "card.due": "יעד לטיפול",
+    "card.reporter": "נפתחה על ידי",
+    "card.raised_by": "הועלתה על ידי",
+    "card.affected": "מוזכרים",
+    "card.managers": "מנהלים",
+    "card.account_manager": "מנהל/ת לקוח",
+    "card.summary": "תקציר",
+    "card.client_statements": "דברי הלקוח",
+    "card.accounts": "גרסאות העובדים",
+    "card.account_missing": "טרם נמסרה",
+    "card.verdict": "הכרעה",
+    "card.none": "עדיין אין",
+    "card.resolution": "סיכום הטיפול",
+    "card.change_requests": "בקשות שינוי",
+    "card.feedback": "משוב הלקוח",
+    "card.feedback_yes": "טופלה",
+    "card.feedback_no": "לא טופלה",
+    "card.abuse": "סומן יחס פוגעני כלפי העובדים",
+    "card.original_message": "ההודעה המקורית",
+    "button.add_account": "הוספת הגרסה שלי",
+    "button.assess": "הערכה",
+    "button.resolve": "סיכום טיפול",
+    "button.withdraw": "ביטול",
+    "button.reopen": "פתיחה מחדש",
+    "button.feedback_yes": "טופלה",
+    "button.feedback_no": "לא טופלה",
+    "form.open_title": "רישום כתלונה",
+    "form.account_title": "הגרסה שלך",
+    "form.assess_title": "הערכת הפנייה",
+    "form.resolve_title": "סיכום הטיפול",
+    "form.withdraw_title": "ביטול הפנייה",
+    "form.feedback_title": "המשוב שלך",
+    "form.submit": "שמירה",
+    "form.cancel": "ביטול",
+    "label.affected": "מי מוזכר/ת",
+    "label.category": "קטגוריה",
+    "label.severity": "חומרה",
+    "label.summary": "תקציר קצר",
+    "label.account": "מה קרה, במילים שלך",
+    "label.verdict": "האם הלקוח צודק במקרה הזה?",
+    "label.note": "הערה (פנימית)",
+    "label.abusive": "הלקוח התייחס לעובדים שלנו באופן פוגעני",
+    "label.resolution": "סיכום ללקוח (עד {limit} תווים)",
+    "label.change_requests": "בקשות שינוי לבחינת ההנהלה, אחת בכל שורה (לא חובה)",
+    "label.reason": "סיבה",
+    "label.comment": "הערה (לא חובה)",
+    "usage.complaint": (
+        "שימוש: ‎/complaint [@אדם ...] [מה קרה], בערוץ של לקוח. הפקודה פותחת טופס לרישום התלונה."
+    ),
+}
+
+CATALOG: dict[str, dict[str, str]] = {"en": EN, "he": HE}
+
+
+def text(language: str, key: str, **params: Any) -> str:
+    """The catalog text for `key`, filled in. Falls back to English for a missing key."""
+    template = CATALOG.get(language, EN).get(key) or EN[key]
+    return template.format(**params).strip()

@@ -1,0 +1,213 @@
+"""The complaint case and its timeline, as plain immutable data.
+
+A `Case` is a snapshot: flows never mutate one, they return a new one with
+`version` bumped (the store uses the version for optimistic concurrency, so
+two replicas cannot overwrite each other). `to_dict`/`from_dict` give the
+JSON shape every store keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from handlers.directory import Actor
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def final(self) -> bool:
+        return self in (Status.CLOSED, Status.WITHDRAWN)
+
+    @property
+    def active(self) -> bool:
+        """Still being worked on: not resolved and not final."""
+        return self in (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.REOPENED)
+
+
+class Verdict(StrEnum):
+    """The manager's answer to "is the client right in this case?"."""
+
+    RIGHT = "right"
+    PARTLY_RIGHT = "partly_right"
+    NOT_RIGHT = "not_right"
+    MISUNDERSTANDING = "misunderstanding"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+CATEGORIES = ("quality", "delay", "communication", "billing", "scope", "conduct", "other")
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message on a platform; `key` is what makes "one case per source message" checkable."""
+
+    platform: str
+    channel: str
+    message_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.channel}:{self.message_id}"
+
+
+@dataclass(frozen=True)
+class Statement:
+    author: Actor
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Feedback:
+    resolved: bool
+    comment: str
+    by: Actor
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    client_id: str
+    source: MessageRef
+    reporter: Actor  # who triggered the case
+    raised_by: Actor  # who wrote the source message (usually a client contact)
+    affected: tuple[str, ...]  # directory person ids
+    managers: tuple[str, ...]  # their managers, always included
+    account_manager: str | None
+    category: str
+    severity: Severity
+    summary: str
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    client_statements: tuple[Statement, ...] = ()
+    public_replies: tuple[Statement, ...] = ()
+    accounts: dict[str, Statement] = field(default_factory=dict)  # person id -> their account
+    waivers: dict[str, Statement] = field(default_factory=dict)  # person id -> manager's waiver
+    verdict: Verdict | None = None
+    verdict_note: str = ""
+    verdict_by: str | None = None
+    abuse_flagged: bool = False
+    resolution: str | None = None
+    change_requests: tuple[str, ...] = ()
+    feedback: tuple[Feedback, ...] = ()
+    version: int = 0
+
+    @property
+    def number(self) -> int:
+        return int(self.id.split("-", 1)[1])
+
+    @property
+    def included(self) -> tuple[str, ...]:
+        """Everyone from the firm brought into the case, without repeats."""
+        people = [*self.affected, *self.managers]
+        if self.account_manager:
+            people.append(self.account_manager)
+        return tuple(dict.fromkeys(people))
+
+    def missing_accounts(self) -> list[str]:
+        return [p for p in self.affected if p not in self.accounts and p not in self.waivers]
+
+    def evolve(self, at: datetime, **changes: Any) -> Case:
+        return replace(self, updated_at=at, version=self.version + 1, **changes)
+
+
+def case_id(number: int) -> str:
+    return f"C-{number:04d}"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a case's timeline: who did what, when. The audit trail."""
+
+    case_id: str
+    at: datetime
+    actor: str  # display name of who did it ("complaintbot" for the bot itself)
+    kind: str  # message-catalog key suffix, e.g. "opened", "verdict"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+# --- JSON shape -----------------------------------------------------------------------------
+
+
+def _actor(d: dict[str, Any]) -> Actor:
+    return Actor(**d)
+
+
+def _statement(d: dict[str, Any]) -> Statement:
+    return Statement(_actor(d["author"]), d["text"], datetime.fromisoformat(d["at"]))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    return dict(_encode(asdict(case)))
+
+
+def case_from_dict(d: dict[str, Any]) -> Case:
+    return Case(
+        id=d["id"],
+        client_id=d["client_id"],
+        source=MessageRef(**d["source"]),
+        reporter=_actor(d["reporter"]),
+        raised_by=_actor(d["raised_by"]),
+        affected=tuple(d["affected"]),
+        managers=tuple(d["managers"]),
+        account_manager=d["account_manager"],
+        category=d["category"],
+        severity=Severity(d["severity"]),
+        summary=d["summary"],
+        status=Status(d["status"]),
+        created_at=datetime.fromisoformat(d["created_at"]),
+        updated_at=datetime.fromisoformat(d["updated_at"]),
+        due_at=datetime.fromisoformat(d["due_at"]),
+        client_statements=tuple(_statement(s) for s in d["client_statements"]),
+        public_replies=tuple(_statement(s) for s in d["public_replies"]),
+        accounts={k: _statement(v) for k, v in d["accounts"].items()},
+        waivers={k: _statement(v) for k, v in d["waivers"].items()},
+        verdict=Verdict(d["verdict"]) if d["verdict"] else None,
+        verdict_note=d["verdict_note"],
+        verdict_by=d["verdict_by"],
+        abuse_flagged=d["abuse_flagged"],
+        resolution=d["resolution"],
+        change_requests=tuple(d["change_requests"]),
+        feedback=tuple(
+            Feedback(f["resolved"], f["comment"], _actor(f["by"]), datetime.fromisoformat(f["at"]))
+            for f in d["feedback"]
+        ),
+        version=d["version"],
+    )
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    return dict(_encode(asdict(event)))
+
+
+def event_from_dict(d: dict[str, Any]) -> Event:
+    return Event(d["case_id"], datetime.fromisoformat(d["at"]), d["actor"], d["kind"], d["detail"])

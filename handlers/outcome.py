@@ -1,0 +1,84 @@
+"""What a flow returns, and the small builder every flow uses to make one.
+
+The builder keeps two promises in one place instead of in each flow: every
+change is a timeline event *and* a line on the internal card, and effects
+leave in a fixed order (client thread first, so the client hears back at
+once; then the card; then its timeline lines; then DMs and invites).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from handlers.directory import Actor, Directory
+from handlers.effects import CardNote, CardUpdate, Effect
+from handlers.messages import text
+from handlers.model import Case, Event
+
+BOT = "complaintbot"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a flow may read besides the command and the case: the directory and the clock."""
+
+    directory: Directory
+    now: datetime
+
+    @property
+    def language(self) -> str:
+        return self.directory.language
+
+    def t(self, key: str, **params: Any) -> str:
+        return text(self.language, key, **params)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    events: list[Event]
+    effects: list[Effect]
+    notice: str  # the answer to the person who asked, shown to them alone
+
+
+def describe(event: Event, language: str) -> str:
+    """The timeline line for an event, in the directory's language."""
+    params: dict[str, Any] = {"actor": event.actor, "case_id": event.case_id, **event.detail}
+    for name in ("verdict", "trigger", "status"):
+        if name in params:
+            params[name] = text(language, f"{name}.{params[name]}")
+    return text(language, f"event.{event.kind}", **params)
+
+
+@dataclass
+class Change:
+    """Collects the events and effects of one command against one case."""
+
+    ctx: Context
+    case_id: str
+    actor: str
+    events: list[Event] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+    @classmethod
+    def by(cls, ctx: Context, case_id: str, actor: Actor | None) -> Change:
+        return cls(ctx, case_id, actor.display if actor else BOT)
+
+    def event(self, kind: str, **detail: Any) -> None:
+        self.events.append(Event(self.case_id, self.ctx.now, self.actor, kind, detail))
+
+    def bot_event(self, kind: str, **detail: Any) -> None:
+        self.events.append(Event(self.case_id, self.ctx.now, BOT, kind, detail))
+
+    def effect(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    def outcome(self, case: Case, notice_key: str, **params: Any) -> Outcome:
+        notes = [CardNote(self.case_id, describe(e, self.ctx.language)) for e in self.events]
+        client = [e for e in self.effects if e.audience == "client"]
+        rest = [e for e in self.effects if e.audience != "client"]
+        effects: list[Effect] = [*client, CardUpdate(self.case_id), *notes, *rest]
+        notice = self.ctx.t(notice_key, case_id=case.id, **params)
+        return Outcome(case, self.events, effects, notice)

@@ -1,0 +1,71 @@
+"""Statements: what the client says, what colleagues answer, and each employee's account.
+
+The employee's account is what makes a fair verdict possible, so it can be
+given (and corrected) until the case is resolved; a manager may waive it,
+on the record, when the employee cannot give one.
+"""
+
+from __future__ import annotations
+
+from handlers.commands import AddReply, RecordAccount, WaiveAccount
+from handlers.effects import ClientThreadPost
+from handlers.errors import NotAllowed, NotNow
+from handlers.model import Case, Statement, Status
+from handlers.outcome import Change, Context, Outcome
+from handlers.rules import can_waive, require_internal, require_open, require_text
+
+
+def add_reply(cmd: AddReply, case: Case, ctx: Context) -> Outcome:
+    """A message in the client thread goes on the record; the first internal one acknowledges."""
+    require_open(case)
+    body = require_text(cmd.text)
+    change = Change.by(ctx, case.id, cmd.actor)
+    statement = Statement(cmd.actor, body, ctx.now)
+    if not cmd.actor.internal:
+        change.event("statement", text=body)
+        case = case.evolve(ctx.now, client_statements=(*case.client_statements, statement))
+        return change.outcome(case, "notice.reply")
+    change.event("reply", text=body)
+    status = case.status
+    if status is Status.OPEN:
+        status = Status.ACKNOWLEDGED
+        change.event("acknowledged")
+    case = case.evolve(ctx.now, public_replies=(*case.public_replies, statement), status=status)
+    return change.outcome(case, "notice.reply")
+
+
+def investigating(case: Case, change: Change, ctx: Context) -> Status:
+    """The first account, waiver or verdict moves a fresh case to investigating, and says so."""
+    if case.status in (Status.OPEN, Status.ACKNOWLEDGED):
+        change.bot_event("investigating")
+        change.effect(ClientThreadPost(case.id, ctx.t("client.investigating", case_id=case.id)))
+        return Status.INVESTIGATING
+    return case.status
+
+
+def record_account(cmd: RecordAccount, case: Case, ctx: Context) -> Outcome:
+    require_open(case)
+    person_id = require_internal(cmd.actor)
+    if person_id not in case.affected:
+        raise NotAllowed("refuse.not_affected", case_id=case.id)
+    body = require_text(cmd.text)
+    change = Change.by(ctx, case.id, cmd.actor)
+    change.event("account", text=body)
+    status = investigating(case, change, ctx)
+    accounts = {**case.accounts, person_id: Statement(cmd.actor, body, ctx.now)}
+    return change.outcome(case.evolve(ctx.now, accounts=accounts, status=status), "notice.account")
+
+
+def waive_account(cmd: WaiveAccount, case: Case, ctx: Context) -> Outcome:
+    require_open(case)
+    manager_id = require_internal(cmd.actor)
+    if cmd.person_id not in case.affected:
+        raise NotNow("refuse.not_named", person=cmd.person_id, case_id=case.id)
+    if not can_waive(ctx.directory, manager_id, cmd.person_id):
+        raise NotAllowed("refuse.not_waiver", person=ctx.directory.person(cmd.person_id).name)
+    reason = require_text(cmd.reason)
+    change = Change.by(ctx, case.id, cmd.actor)
+    change.event("waiver", person=ctx.directory.person(cmd.person_id).name, text=reason)
+    status = investigating(case, change, ctx)
+    waivers = {**case.waivers, cmd.person_id: Statement(cmd.actor, reason, ctx.now)}
+    return change.outcome(case.evolve(ctx.now, waivers=waivers, status=status), "notice.waiver")

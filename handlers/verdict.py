@@ -1,0 +1,58 @@
+"""The verdict: is the client right *in this case*?
+
+Asked by a manager or lead after hearing both sides. When the answer is
+"not right", the employee is told, by name, that their manager backs them;
+abusive treatment of staff goes straight to the leads.
+"""
+
+from __future__ import annotations
+
+from handlers.commands import Assess
+from handlers.effects import DirectMessage
+from handlers.errors import NotAllowed
+from handlers.model import Case, Verdict
+from handlers.outcome import Change, Context, Outcome
+from handlers.rules import can_assess, require_internal, require_open
+from handlers.statements import investigating
+
+
+def assess(cmd: Assess, case: Case, ctx: Context) -> Outcome:
+    require_open(case)
+    assessor = require_internal(cmd.actor)
+    if not can_assess(ctx.directory, case, assessor):
+        raise NotAllowed("refuse.not_assessor", case_id=case.id)
+    directory = ctx.directory
+    change = Change.by(ctx, case.id, cmd.actor)
+    change.event("verdict", verdict=cmd.verdict.value, note=cmd.note.strip())
+    status = investigating(case, change, ctx)
+    if cmd.verdict is Verdict.NOT_RIGHT and case.verdict is not Verdict.NOT_RIGHT:
+        backed = ctx.t("dm.backed", case_id=case.id, manager=cmd.actor.display)
+        for person_id in case.affected:
+            change.effect(DirectMessage(case.id, person_id, backed))
+    if cmd.abusive and not case.abuse_flagged:
+        change.event("abuse")
+        client = directory.clients[case.client_id].name
+        employees = ", ".join(directory.person(p).name for p in case.affected) or "-"
+        for lead in directory.leads():
+            change.effect(
+                DirectMessage(
+                    case.id,
+                    lead,
+                    ctx.t(
+                        "dm.abuse",
+                        case_id=case.id,
+                        manager=cmd.actor.display,
+                        employees=employees,
+                        client=client,
+                    ),
+                )
+            )
+    case = case.evolve(
+        ctx.now,
+        verdict=cmd.verdict,
+        verdict_note=cmd.note.strip(),
+        verdict_by=assessor,
+        abuse_flagged=case.abuse_flagged or cmd.abusive,
+        status=status,
+    )
+    return change.outcome(case, "notice.verdict")
