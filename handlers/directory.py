@@ -25,7 +25,7 @@ class Person:
 
     def platform_id(self, platform: str) -> str | None:
         # The playground addresses people by their directory id.
-        return self.id if platform == "playground" else getattr(self, platform, None)
+        return {"slack": self.slack, "teams": self.teams, "playground": self.id}.get(platform)
 
 
 @dataclass(frozen=True)
