@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from handlers.commands import GiveFeedback
 from handlers.effects import ClientThreadPost, DirectMessage
-from handlers.errors import NotAllowed, NotNow
 from handlers.model import Case, Feedback, Status
 from handlers.outcome import Change, Context, Outcome
-from handlers.rules import require_open
+from handlers.rules import check_feedback
 
 
 def give_feedback(cmd: GiveFeedback, case: Case, ctx: Context) -> Outcome:
-    require_open(case)
-    if cmd.actor.internal:
-        raise NotAllowed("refuse.feedback_client_only")
-    if case.status is not Status.RESOLVED:
-        raise NotNow("refuse.not_resolved_yet", case_id=case.id)
+    check_feedback(ctx.directory, case, cmd.actor)
     comment = cmd.comment.strip()
     change = Change.by(ctx, case.id, cmd.actor)
     feedback = (*case.feedback, Feedback(cmd.resolved, comment, cmd.actor, ctx.now))

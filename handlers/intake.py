@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.commands import OpenCase
+from handlers.directory import Client
 from handlers.effects import ClientThreadPost, DirectMessage, Invite
 from handlers.errors import NotAllowed, NotNow
 from handlers.messages import mention, mentions
@@ -20,7 +21,8 @@ from handlers.outcome import Change, Context, Outcome
 RESOLVE_WITHIN = {Severity.HIGH: 2, Severity.MEDIUM: 5, Severity.LOW: 10}
 
 
-def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
+def validate(cmd: OpenCase, ctx: Context) -> Client:
+    """Refuse a bad request before a case number is spent on it."""
     directory = ctx.directory
     client = directory.client_for_channel(cmd.source.platform, cmd.source.channel)
     if client is None:
@@ -35,6 +37,12 @@ def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
             raise NotNow("refuse.unknown_person", person=person_id)
     if cmd.category not in CATEGORIES:
         raise NotNow("refuse.unknown_choice", value=cmd.category, choices=", ".join(CATEGORIES))
+    return client
+
+
+def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
+    client = validate(cmd, ctx)
+    directory = ctx.directory
 
     affected = tuple(dict.fromkeys(cmd.affected))
     managers = tuple(

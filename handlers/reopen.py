@@ -9,19 +9,13 @@ from __future__ import annotations
 
 from handlers.commands import Reopen, Withdraw
 from handlers.effects import ClientThreadPost
-from handlers.errors import NotAllowed, NotNow
 from handlers.model import Case, Status
 from handlers.outcome import Change, Context, Outcome
-from handlers.rules import can_reopen, can_withdraw, require_internal, require_open
+from handlers.rules import check_reopen, check_withdraw
 
 
 def reopen(cmd: Reopen, case: Case, ctx: Context) -> Outcome:
-    require_open(case)
-    person_id = require_internal(cmd.actor)
-    if not can_reopen(ctx.directory, case, person_id):
-        raise NotAllowed("refuse.not_reopener", case_id=case.id)
-    if case.status is not Status.RESOLVED:
-        raise NotNow("refuse.not_reopenable", case_id=case.id, status=case.status.value)
+    check_reopen(ctx.directory, case, cmd.actor)
     change = Change.by(ctx, case.id, cmd.actor)
     change.event("reopened", reason=cmd.reason.strip())
     change.effect(ClientThreadPost(case.id, ctx.t("client.reopened", case_id=case.id)))
@@ -29,9 +23,7 @@ def reopen(cmd: Reopen, case: Case, ctx: Context) -> Outcome:
 
 
 def withdraw(cmd: Withdraw, case: Case, ctx: Context) -> Outcome:
-    require_open(case)
-    if not can_withdraw(ctx.directory, case, cmd.actor):
-        raise NotAllowed("refuse.not_withdrawer", case_id=case.id)
+    check_withdraw(ctx.directory, case, cmd.actor)
     change = Change.by(ctx, case.id, cmd.actor)
     change.event("withdrawn", reason=cmd.reason.strip())
     change.effect(ClientThreadPost(case.id, ctx.t("client.withdrawn", case_id=case.id)))

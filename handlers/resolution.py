@@ -8,26 +8,13 @@ from __future__ import annotations
 
 from handlers.commands import Resolve
 from handlers.effects import ClientThreadPost, FeedbackRequest
-from handlers.errors import NotAllowed, NotNow
 from handlers.model import Case, Status
 from handlers.outcome import Change, Context, Outcome
-from handlers.rules import (
-    can_resolve,
-    check_summary,
-    ready_to_resolve,
-    require_internal,
-    require_open,
-)
+from handlers.rules import check_resolve, check_summary
 
 
 def resolve(cmd: Resolve, case: Case, ctx: Context) -> Outcome:
-    require_open(case)
-    person_id = require_internal(cmd.actor)
-    if not can_resolve(ctx.directory, case, person_id):
-        raise NotAllowed("refuse.not_resolver", case_id=case.id)
-    if case.status is Status.RESOLVED:
-        raise NotNow("refuse.final", case_id=case.id, status=case.status.value)
-    ready_to_resolve(case)
+    check_resolve(ctx.directory, case, cmd.actor)
     summary = check_summary(cmd.summary)
     requests = tuple(r.strip() for r in cmd.change_requests if r.strip())
 

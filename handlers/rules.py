@@ -2,7 +2,8 @@
 
 Each check raises a `Refusal` whose catalog key is the reason the user is
 told. They live here, in the core, so Slack, Teams and the playground
-cannot disagree about them.
+cannot disagree about them. Adapters call `authorize` before they show a
+form, so nobody fills one in only to be refused at the end.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from handlers.directory import Actor, Directory
 from handlers.errors import NotAllowed, NotNow
 from handlers.messages import mentions
-from handlers.model import Case
+from handlers.model import Case, Status
 
 SUMMARY_LIMIT = 500
 
@@ -82,3 +83,82 @@ def ready_to_resolve(case: Case) -> None:
     missing = case.missing_accounts()
     if missing:
         raise NotNow("refuse.missing_account", case_id=case.id, people=mentions(missing))
+
+
+# --- one check per step: state first, then role ------------------------------------------
+
+
+def check_account(directory: Directory, case: Case, actor: Actor) -> str:
+    require_open(case)
+    person_id = require_internal(actor)
+    if person_id not in case.affected:
+        raise NotAllowed("refuse.not_affected", case_id=case.id)
+    return person_id
+
+
+def check_waiver(directory: Directory, case: Case, actor: Actor, subject: str) -> str:
+    require_open(case)
+    manager_id = require_internal(actor)
+    if subject not in case.affected:
+        raise NotNow("refuse.not_named", person=subject, case_id=case.id)
+    if not can_waive(directory, manager_id, subject):
+        raise NotAllowed("refuse.not_waiver", person=directory.person(subject).name)
+    return manager_id
+
+
+def check_assess(directory: Directory, case: Case, actor: Actor) -> str:
+    require_open(case)
+    assessor = require_internal(actor)
+    if not can_assess(directory, case, assessor):
+        raise NotAllowed("refuse.not_assessor", case_id=case.id)
+    return assessor
+
+
+def check_resolve(directory: Directory, case: Case, actor: Actor) -> str:
+    require_open(case)
+    person_id = require_internal(actor)
+    if not can_resolve(directory, case, person_id):
+        raise NotAllowed("refuse.not_resolver", case_id=case.id)
+    if case.status is Status.RESOLVED:
+        raise NotNow("refuse.final", case_id=case.id, status=case.status.value)
+    ready_to_resolve(case)
+    return person_id
+
+
+def check_feedback(directory: Directory, case: Case, actor: Actor) -> None:
+    require_open(case)
+    if actor.internal:
+        raise NotAllowed("refuse.feedback_client_only")
+    if case.status is not Status.RESOLVED:
+        raise NotNow("refuse.not_resolved_yet", case_id=case.id)
+
+
+def check_reopen(directory: Directory, case: Case, actor: Actor) -> str:
+    require_open(case)
+    person_id = require_internal(actor)
+    if not can_reopen(directory, case, person_id):
+        raise NotAllowed("refuse.not_reopener", case_id=case.id)
+    if case.status is not Status.RESOLVED:
+        raise NotNow("refuse.not_reopenable", case_id=case.id, status=case.status.value)
+    return person_id
+
+
+def check_withdraw(directory: Directory, case: Case, actor: Actor) -> None:
+    require_open(case)
+    if not can_withdraw(directory, case, actor):
+        raise NotAllowed("refuse.not_withdrawer", case_id=case.id)
+
+
+STEPS = {
+    "account": check_account,
+    "assess": check_assess,
+    "resolve": check_resolve,
+    "feedback": check_feedback,
+    "reopen": check_reopen,
+    "withdraw": check_withdraw,
+}
+
+
+def authorize(step: str, directory: Directory, case: Case, actor: Actor) -> None:
+    """Raise the Refusal the user would get for `step`, before any form is shown."""
+    STEPS[step](directory, case, actor)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from handlers.commands import AddReply, RecordAccount, WaiveAccount
 from handlers.effects import ClientThreadPost
-from handlers.errors import NotAllowed, NotNow
 from handlers.model import Case, Statement, Status
 from handlers.outcome import Change, Context, Outcome
-from handlers.rules import can_waive, require_internal, require_open, require_text
+from handlers.rules import check_account, check_waiver, require_open, require_text
 
 
 def add_reply(cmd: AddReply, case: Case, ctx: Context) -> Outcome:
@@ -44,10 +43,7 @@ def investigating(case: Case, change: Change, ctx: Context) -> Status:
 
 
 def record_account(cmd: RecordAccount, case: Case, ctx: Context) -> Outcome:
-    require_open(case)
-    person_id = require_internal(cmd.actor)
-    if person_id not in case.affected:
-        raise NotAllowed("refuse.not_affected", case_id=case.id)
+    person_id = check_account(ctx.directory, case, cmd.actor)
     body = require_text(cmd.text)
     change = Change.by(ctx, case.id, cmd.actor)
     change.event("account", text=body)
@@ -57,12 +53,7 @@ def record_account(cmd: RecordAccount, case: Case, ctx: Context) -> Outcome:
 
 
 def waive_account(cmd: WaiveAccount, case: Case, ctx: Context) -> Outcome:
-    require_open(case)
-    manager_id = require_internal(cmd.actor)
-    if cmd.person_id not in case.affected:
-        raise NotNow("refuse.not_named", person=cmd.person_id, case_id=case.id)
-    if not can_waive(ctx.directory, manager_id, cmd.person_id):
-        raise NotAllowed("refuse.not_waiver", person=ctx.directory.person(cmd.person_id).name)
+    check_waiver(ctx.directory, case, cmd.actor, cmd.person_id)
     reason = require_text(cmd.reason)
     change = Change.by(ctx, case.id, cmd.actor)
     change.event("waiver", person=ctx.directory.person(cmd.person_id).name, text=reason)

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from handlers.commands import Assess
 from handlers.effects import DirectMessage
-from handlers.errors import NotAllowed
 from handlers.model import Case, Verdict
 from handlers.outcome import Change, Context, Outcome
-from handlers.rules import can_assess, require_internal, require_open
+from handlers.rules import check_assess
 from handlers.statements import investigating
 
 
 def assess(cmd: Assess, case: Case, ctx: Context) -> Outcome:
-    require_open(case)
-    assessor = require_internal(cmd.actor)
-    if not can_assess(ctx.directory, case, assessor):
-        raise NotAllowed("refuse.not_assessor", case_id=case.id)
+    assessor = check_assess(ctx.directory, case, cmd.actor)
     directory = ctx.directory
     change = Change.by(ctx, case.id, cmd.actor)
     change.event("verdict", verdict=cmd.verdict.value, note=cmd.note.strip())
