@@ -1,0 +1,728 @@
+"""A local stand-in for the Slack Web API, served over real HTTP.
+
+The bot talks to Slack through ``slack_sdk``'s ``AsyncWebClient``; pointing that client's
+``base_url`` at :class:`FakeSlackAPI` lets tests run the real client code (encoding, headers,
+retry handlers, error raising) without ever leaving 127.0.0.1.
+
+How ``slack_sdk`` (3.47) sends requests, which is what this server has to accept:
+
+* the token travels in an ``Authorization: Bearer xoxb-...`` header (a ``token`` body or query
+  field is also accepted, as Slack does);
+* ``chat.*`` and ``views.*`` calls are POSTed as JSON (``application/json;charset=utf-8``), with
+  ``blocks`` and ``view`` as nested objects;
+* most other methods (``conversations.*``, ``auth.test``, ``reactions.add``, ``users.info`` ...)
+  put their arguments in the query string of a POST or GET, with an empty form body;
+* other callers (``curl``, hand-written HTTP) may send ``application/x-www-form-urlencoded``
+  bodies, in which ``blocks`` and ``view`` are JSON strings.
+
+Answers follow the Slack Web API's conventions: HTTP 200 with ``{"ok": true, ...}`` on success
+and HTTP 200 with ``{"ok": false, "error": "<code>"}`` on failure, except for rate limiting (429
+with ``Retry-After``) and scripted server errors. Error codes are the ones Slack documents for
+each method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import json
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from aiohttp import web
+
+JSON = dict[str, Any]
+
+#: Defaults shared with ``tests/slackkit`` (which repeats them to stay importable on its own).
+TEAM_ID = "T0FIRM"
+TEAM_DOMAIN = "firm"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+APP_ID = "A0BOT"
+DEFAULT_TOKEN = "xoxb-test"
+
+#: Arguments that form-encoded callers send as JSON strings; decoded for easy assertions.
+_JSON_STRING_FIELDS = frozenset({"attachments", "blocks", "metadata", "view"})
+
+#: The ``ts`` of the first message this fake posts; later ones count up from it.
+_FIRST_TS_MICROS = 1_700_000_000_000_100
+_TS_STEP_MICROS = 100
+
+_SERVER_ERROR_PAGE = "<html><body><h1>Server Error</h1></body></html>"
+
+
+@dataclass
+class Call:
+    """One HTTP request the fake received.
+
+    ``params`` merges the query string and the (form or JSON) body, with JSON-string fields such
+    as ``blocks`` decoded; ``raw`` is the same merge before decoding. ``headers`` has lower-cased
+    names. ``failed`` is True when a response queued with :meth:`FakeSlackAPI.fail_next` answered
+    this request instead of the normal handler.
+    """
+
+    method: str
+    params: JSON
+    headers: dict[str, str]
+    at: float
+    raw: JSON = field(default_factory=dict)
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    """Slack's answer to a caller over its rate limit: HTTP 429 with a ``Retry-After`` header."""
+
+    retry_after: int = 1
+
+    def response(self) -> web.Response:
+        return web.json_response(
+            {"ok": False, "error": "ratelimited"},
+            status=429,
+            headers={"Retry-After": str(self.retry_after)},
+        )
+
+
+@dataclass(frozen=True)
+class ServerError:
+    """An outage: a non-JSON error page, as Slack's edge serves it, with a 5xx status."""
+
+    status: int = 500
+
+    def response(self) -> web.Response:
+        return web.Response(status=self.status, text=_SERVER_ERROR_PAGE, content_type="text/html")
+
+
+@dataclass(frozen=True)
+class SlackError:
+    """An ordinary API failure: HTTP 200 with ``{"ok": false, "error": error}``."""
+
+    error: str
+
+    def response(self) -> web.Response:
+        return web.json_response({"ok": False, "error": self.error})
+
+
+ScriptedResponse = RateLimited | ServerError | SlackError
+
+
+class _ApiFailure(Exception):
+    """Raised inside a method handler to answer ``{"ok": false, "error": code}``."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class _User:
+    id: str
+    name: str
+    real_name: str
+    is_bot: bool
+    bot_id: str | None = None
+
+    def to_json(self, team_id: str) -> JSON:
+        profile: JSON = {
+            "display_name": self.name,
+            "display_name_normalized": self.name,
+            "real_name": self.real_name,
+            "real_name_normalized": self.real_name,
+            "team": team_id,
+        }
+        if self.bot_id:
+            profile["bot_id"] = self.bot_id
+        return {
+            "id": self.id,
+            "team_id": team_id,
+            "name": self.name,
+            "deleted": False,
+            "real_name": self.real_name,
+            "tz": "Europe/London",
+            "is_admin": False,
+            "is_owner": False,
+            "is_bot": self.is_bot,
+            "is_app_user": False,
+            "updated": 1_700_000_000,
+            "profile": profile,
+        }
+
+
+@dataclass
+class _Channel:
+    id: str
+    name: str
+    members: list[str]
+    shared: bool = False
+    private: bool = False
+    archived: bool = False
+    invite_refused: bool = False
+    im_users: tuple[str, ...] = ()
+    created: int = field(default_factory=lambda: int(time.time()))
+
+    @property
+    def is_dm(self) -> bool:
+        return bool(self.im_users)
+
+    def to_json(self, bot_user_id: str, *, include_num_members: bool = False) -> JSON:
+        if self.is_dm:
+            return self._dm_json(bot_user_id)
+        channel: JSON = {
+            "id": self.id,
+            "name": self.name,
+            "name_normalized": self.name,
+            "is_channel": True,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": self.private,
+            "is_archived": self.archived,
+            "is_general": False,
+            "is_shared": self.shared,
+            "is_ext_shared": self.shared,
+            "is_org_shared": False,
+            "is_pending_ext_shared": False,
+            "pending_shared": [],
+            "is_member": bot_user_id in self.members,
+            "created": self.created,
+            "creator": "",
+            "unlinked": 0,
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
+        }
+        if include_num_members:
+            channel["num_members"] = len(self.members)
+        return channel
+
+    def _dm_json(self, bot_user_id: str) -> JSON:
+        if len(self.im_users) == 1:
+            return {
+                "id": self.id,
+                "created": self.created,
+                "is_im": True,
+                "is_org_shared": False,
+                "user": self.im_users[0],
+                "is_user_deleted": False,
+                "priority": 0,
+            }
+        return {
+            "id": self.id,
+            "name": "mpdm-" + "--".join(self.im_users) + "-1",
+            "created": self.created,
+            "is_channel": False,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": True,
+            "is_private": True,
+            "is_archived": False,
+            "is_member": bot_user_id in self.members,
+        }
+
+
+class FakeSlackAPI:
+    """An aiohttp server on 127.0.0.1 that answers Slack Web API methods from an in-memory model.
+
+    Use it as ``async with FakeSlackAPI() as fake:`` (or ``start()``/``stop()``), then build the
+    client with ``AsyncWebClient(token="xoxb-test", base_url=fake.base_url)``.
+
+    The model is deliberately strict, like Slack: channels and users must be registered with
+    :meth:`add_channel` / :meth:`add_user` before the bot can post to, inspect or invite them,
+    otherwise the answers are ``channel_not_found`` / ``user_not_found``. The bot user itself is
+    pre-registered. DMs come into being through ``conversations.open`` or by posting to a user ID.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        team_id: str = TEAM_ID,
+        team_domain: str = TEAM_DOMAIN,
+        bot_user_id: str = BOT_USER_ID,
+        bot_id: str = BOT_ID,
+        app_id: str = APP_ID,
+    ) -> None:
+        self.token = token
+        self.team_id = team_id
+        self.team_domain = team_domain
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self.calls: list[Call] = []
+
+        self._users: dict[str, _User] = {
+            bot_user_id: _User(bot_user_id, "complaintbot", "Complaint Bot", True, bot_id)
+        }
+        self._channels: dict[str, _Channel] = {}
+        self._messages: dict[tuple[str, str], JSON] = {}
+        self._views: dict[str, JSON] = {}
+        self._reactions: set[tuple[str, str, str]] = set()
+        self._scripted: defaultdict[str, deque[ScriptedResponse]] = defaultdict(deque)
+        self._ts_micros = itertools.count(_FIRST_TS_MICROS, _TS_STEP_MICROS)
+        self._view_numbers = itertools.count(1)
+        self._call_recorded = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._handlers: dict[str, Callable[[JSON], JSON]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
+            "conversations.open": self._conversations_open,
+            "conversations.invite": self._conversations_invite,
+            "conversations.info": self._conversations_info,
+            "conversations.members": self._conversations_members,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "views.push": self._views_push,
+            "users.info": self._users_info,
+            "reactions.add": self._reactions_add,
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1 (never on a public interface)."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/hooks/{key}", self._handle_response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self._port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def root_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("FakeSlackAPI is not started; await start() first")
+        return f"http://127.0.0.1:{self._port}/"
+
+    @property
+    def base_url(self) -> str:
+        """What to pass as ``AsyncWebClient(base_url=...)`` (and as ``SLACK_API_URL``)."""
+        return self.root_url + "api/"
+
+    def response_url(self, key: str = "1") -> str:
+        """A ``response_url`` for interaction payloads that this fake answers and records.
+
+        Slack's real ``response_url`` points at hooks.slack.com; tests must not reach it, so put
+        this URL in the payload and assert on ``calls_to("response_url")``.
+        """
+        return f"{self.root_url}hooks/{key}"
+
+    # ------------------------------------------------------------------ model set-up
+
+    def add_user(
+        self, user_id: str, name: str, *, real_name: str | None = None, is_bot: bool = False
+    ) -> None:
+        self._users[user_id] = _User(user_id, name, real_name or name, is_bot)
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str | None = None,
+        *,
+        shared: bool = False,
+        private: bool = False,
+        members: Iterable[str] = (),
+        archived: bool = False,
+        bot_member: bool = True,
+        invite_refused: bool | None = None,
+    ) -> None:
+        """Register a channel.
+
+        ``shared`` makes it a Slack Connect channel (``is_shared`` and ``is_ext_shared``), where
+        Slack refuses ``conversations.invite`` with ``cant_invite``; ``invite_refused``
+        overrides that either way. ``bot_member=False`` makes posts answer ``not_in_channel``.
+        """
+        member_list = list(dict.fromkeys(members))
+        if bot_member and self.bot_user_id not in member_list:
+            member_list.append(self.bot_user_id)
+        self._channels[channel_id] = _Channel(
+            id=channel_id,
+            name=name or channel_id.lower(),
+            members=member_list,
+            shared=shared,
+            private=private,
+            archived=archived,
+            invite_refused=shared if invite_refused is None else invite_refused,
+        )
+
+    def members(self, channel_id: str) -> list[str]:
+        """Current members of a channel, the bot included when it is one."""
+        return list(self._channels[channel_id].members)
+
+    def dm_id(self, *user_ids: str) -> str:
+        """The ID ``conversations.open`` gives the DM with these users (stable per user set)."""
+        digest = hashlib.sha256(",".join(sorted(set(user_ids))).encode()).hexdigest()
+        return "D" + digest[:10].upper()
+
+    # ------------------------------------------------------------------ failure scripting
+
+    def fail_next(self, method: str, *responses: ScriptedResponse) -> None:
+        """Answer the next calls to ``method`` with ``responses``, in order, then normally."""
+        self._scripted[method].extend(responses)
+
+    # ------------------------------------------------------------------ recorded calls
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def posts_in(self, channel: str) -> list[Call]:
+        """Message writes (post, update, ephemeral) whose ``channel`` argument is ``channel``."""
+        writes = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+        return [c for c in self.calls if c.method in writes and c.params.get("channel") == channel]
+
+    async def wait_for(self, predicate: str | Callable[[Call], bool], timeout: float = 5) -> Call:
+        """Wait until a recorded call matches, and return the first that does.
+
+        ``predicate`` is a method name or a function of :class:`Call`. Needed because the bot
+        acknowledges Slack first and does its Web API work afterwards, in the background.
+        """
+        matches = (lambda c: c.method == predicate) if isinstance(predicate, str) else predicate
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for call in self.calls:
+                if matches(call):
+                    return call
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                seen = [call.method for call in self.calls]
+                raise TimeoutError(f"no matching Slack call within {timeout}s; saw {seen}")
+            self._call_recorded.clear()
+            try:
+                await asyncio.wait_for(self._call_recorded.wait(), remaining)
+            except TimeoutError:
+                continue
+
+    def clear(self) -> None:
+        """Forget recorded calls; channels, users, messages and queued failures stay."""
+        self.calls.clear()
+
+    # ------------------------------------------------------------------ HTTP layer
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await _read_params(request)
+        scripted_queue = self._scripted.get(method)
+        scripted = scripted_queue.popleft() if scripted_queue else None
+        call = self._record(method, raw, request, failed=scripted is not None)
+        if scripted is not None:
+            return scripted.response()
+
+        handler = self._handlers.get(method)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method", "req_method": method})
+        auth_error = self._auth_error(request, raw)
+        if auth_error:
+            return web.json_response({"ok": False, "error": auth_error})
+        try:
+            body = handler(call.params)
+        except _ApiFailure as failure:
+            return web.json_response({"ok": False, "error": failure.code})
+        return web.json_response({"ok": True, **body})
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        self._record("response_url", await _read_params(request), request, failed=False)
+        return web.json_response({"ok": True})
+
+    def _record(self, method: str, raw: JSON, request: web.Request, *, failed: bool) -> Call:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        call = Call(method, _decode_json_fields(raw), headers, time.time(), raw, failed)
+        self.calls.append(call)
+        self._call_recorded.set()
+        return call
+
+    def _auth_error(self, request: web.Request, params: JSON) -> str | None:
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header else params.get("token")
+        if not token:
+            return "not_authed"
+        return None if token == self.token else "invalid_auth"
+
+    # ------------------------------------------------------------------ lookups
+
+    def _channel(self, channel_ref: Any) -> _Channel:
+        """Resolve a channel ID, ``#name``/``name``, or a user ID (meaning the DM with them)."""
+        if not isinstance(channel_ref, str) or not channel_ref:
+            raise _ApiFailure("channel_not_found")
+        if channel_ref in self._channels:
+            return self._channels[channel_ref]
+        if channel_ref[0] in "UW" and channel_ref in self._users:
+            return self._open_dm([channel_ref])
+        name = channel_ref.removeprefix("#")
+        for channel in self._channels.values():
+            if channel.name == name:
+                return channel
+        raise _ApiFailure("channel_not_found")
+
+    def _user(self, user_id: Any) -> _User:
+        if user_id not in self._users:
+            raise _ApiFailure("user_not_found")
+        return self._users[user_id]
+
+    def _open_dm(self, user_ids: list[str]) -> _Channel:
+        for user_id in user_ids:
+            self._user(user_id)
+        dm_id = self.dm_id(*user_ids)
+        if dm_id not in self._channels:
+            users = tuple(sorted(set(user_ids)))
+            self._channels[dm_id] = _Channel(
+                id=dm_id, name=dm_id, members=[*users, self.bot_user_id], im_users=users
+            )
+        return self._channels[dm_id]
+
+    def _writable(self, channel_ref: Any) -> _Channel:
+        channel = self._channel(channel_ref)
+        if channel.archived:
+            raise _ApiFailure("is_archived")
+        if self.bot_user_id not in channel.members:
+            raise _ApiFailure("not_in_channel")
+        return channel
+
+    def _next_ts(self) -> str:
+        micros = next(self._ts_micros)
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _message(self, params: JSON, ts: str) -> JSON:
+        _require_content(params)
+        message: JSON = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+            "text": params.get("text", ""),
+            "ts": ts,
+        }
+        for optional in ("blocks", "attachments", "metadata", "thread_ts"):
+            if optional in params:
+                message[optional] = params[optional]
+        return message
+
+    # ------------------------------------------------------------------ methods
+
+    def _auth_test(self, params: JSON) -> JSON:
+        return {
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": self.team_domain.capitalize(),
+            "user": self._users[self.bot_user_id].name,
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: JSON) -> JSON:
+        channel = self._writable(params.get("channel"))
+        ts = self._next_ts()
+        message = self._message(params, ts)
+        self._messages[(channel.id, ts)] = message
+        return {"channel": channel.id, "ts": ts, "message": message}
+
+    def _chat_update(self, params: JSON) -> JSON:
+        channel = self._writable(params.get("channel"))
+        ts = params.get("ts")
+        stored = self._messages.get((channel.id, str(ts)))
+        if stored is None:
+            raise _ApiFailure("message_not_found")
+        if stored.get("user") != self.bot_user_id:
+            raise _ApiFailure("cant_update_message")
+        updated = {**self._message(params, stored["ts"]), "edited": {"user": self.bot_user_id}}
+        self._messages[(channel.id, stored["ts"])] = updated
+        return {
+            "channel": channel.id,
+            "ts": stored["ts"],
+            "text": updated["text"],
+            "message": updated,
+        }
+
+    def _chat_post_ephemeral(self, params: JSON) -> JSON:
+        channel = self._writable(params.get("channel"))
+        user = self._user(params.get("user"))
+        if user.id not in channel.members:
+            raise _ApiFailure("user_not_in_channel")
+        _require_content(params)
+        return {"message_ts": self._next_ts()}
+
+    def _chat_get_permalink(self, params: JSON) -> JSON:
+        channel = self._channel(params.get("channel"))
+        message_ts = params.get("message_ts")
+        if not message_ts:
+            raise _ApiFailure("message_not_found")
+        permalink = (
+            f"https://{self.team_domain}.slack.com/archives/{channel.id}/"
+            f"p{str(message_ts).replace('.', '')}"
+        )
+        return {"channel": channel.id, "permalink": permalink}
+
+    def _conversations_open(self, params: JSON) -> JSON:
+        user_ids = _id_list(params.get("users"))
+        if not user_ids:
+            raise _ApiFailure("users_list_not_supplied")
+        already_open = self.dm_id(*user_ids) in self._channels
+        channel = self._open_dm(user_ids)
+        answer: JSON = {"channel": {"id": channel.id}}
+        if already_open:
+            answer.update(no_op=True, already_open=True)
+        return answer
+
+    def _conversations_invite(self, params: JSON) -> JSON:
+        channel = self._channel(params.get("channel"))
+        if channel.is_dm:
+            raise _ApiFailure("method_not_supported_for_channel_type")
+        if channel.archived:
+            raise _ApiFailure("is_archived")
+        if self.bot_user_id not in channel.members:
+            raise _ApiFailure("not_in_channel")
+        user_ids = _id_list(params.get("users"))
+        if not user_ids:
+            raise _ApiFailure("no_user")
+        for user_id in user_ids:
+            self._user(user_id)
+            if user_id == self.bot_user_id:
+                raise _ApiFailure("cant_invite_self")
+        if channel.invite_refused:
+            raise _ApiFailure("cant_invite")
+        if any(user_id in channel.members for user_id in user_ids):
+            raise _ApiFailure("already_in_channel")
+        channel.members.extend(user_ids)
+        return {"channel": channel.to_json(self.bot_user_id)}
+
+    def _conversations_info(self, params: JSON) -> JSON:
+        channel = self._channel(params.get("channel"))
+        include = str(params.get("include_num_members", "")).lower() in {"1", "true"}
+        return {"channel": channel.to_json(self.bot_user_id, include_num_members=include)}
+
+    def _conversations_members(self, params: JSON) -> JSON:
+        channel = self._channel(params.get("channel"))
+        return {"members": list(channel.members), "response_metadata": {"next_cursor": ""}}
+
+    def _views_open(self, params: JSON) -> JSON:
+        return {"view": self._new_view(params)}
+
+    def _views_push(self, params: JSON) -> JSON:
+        return {"view": self._new_view(params)}
+
+    def _views_update(self, params: JSON) -> JSON:
+        view = params.get("view")
+        if not isinstance(view, dict):
+            raise _ApiFailure("invalid_arguments")
+        current = self._find_view(params)
+        if params.get("hash") and params["hash"] != current["hash"]:
+            raise _ApiFailure("hash_conflict")
+        updated = self._view_json(view, current["id"], root_view_id=current["root_view_id"])
+        self._views[current["id"]] = updated
+        return {"view": updated}
+
+    def _users_info(self, params: JSON) -> JSON:
+        return {"user": self._user(params.get("user")).to_json(self.team_id)}
+
+    def _reactions_add(self, params: JSON) -> JSON:
+        channel = self._channel(params.get("channel"))
+        timestamp, name = params.get("timestamp"), params.get("name")
+        if not timestamp:
+            raise _ApiFailure("no_item_specified")
+        if not name:
+            raise _ApiFailure("invalid_name")
+        reaction = (channel.id, str(timestamp), str(name))
+        if reaction in self._reactions:
+            raise _ApiFailure("already_reacted")
+        self._reactions.add(reaction)
+        return {}
+
+    # ------------------------------------------------------------------ views
+
+    def _new_view(self, params: JSON) -> JSON:
+        view = params.get("view")
+        if not params.get("trigger_id") or not isinstance(view, dict):
+            raise _ApiFailure("invalid_arguments")
+        view_id = f"V{next(self._view_numbers):09d}"
+        stored = self._view_json(view, view_id, root_view_id=view_id)
+        self._views[view_id] = stored
+        return stored
+
+    def _find_view(self, params: JSON) -> JSON:
+        if params.get("view_id") in self._views:
+            return self._views[params["view_id"]]
+        external_id = params.get("external_id")
+        for view in self._views.values():
+            if external_id and view["external_id"] == external_id:
+                return view
+        raise _ApiFailure("not_found")
+
+    def _view_json(self, view: JSON, view_id: str, *, root_view_id: str) -> JSON:
+        return {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": view.get("type", "modal"),
+            "title": view.get("title"),
+            "close": view.get("close"),
+            "submit": view.get("submit"),
+            "blocks": view.get("blocks", []),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "external_id": view.get("external_id", ""),
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self._view_numbers):08x}",
+            "clear_on_close": view.get("clear_on_close", False),
+            "notify_on_close": view.get("notify_on_close", False),
+            "root_view_id": root_view_id,
+            "previous_view_id": None,
+            "app_id": self.app_id,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+
+
+async def _read_params(request: web.Request) -> JSON:
+    """Merge query-string and body arguments, as Slack accepts either."""
+    params: JSON = dict(request.query)
+    if request.content_type == "application/json":
+        body = await request.text()
+        if body.strip():
+            params.update(json.loads(body))
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        params.update(await request.post())
+    return params
+
+
+def _decode_json_fields(raw: JSON) -> JSON:
+    decoded = dict(raw)
+    for name in _JSON_STRING_FIELDS & decoded.keys():
+        value = decoded[name]
+        if isinstance(value, str):
+            try:
+                decoded[name] = json.loads(value)
+            except json.JSONDecodeError:
+                continue
+    return decoded
+
+
+def _require_content(params: JSON) -> None:
+    if not (params.get("text") or params.get("blocks") or params.get("attachments")):
+        raise _ApiFailure("no_text")
+
+
+def _id_list(value: Any) -> list[str]:
+    """``users`` arrives as ``"U1,U2"`` (what slack_sdk sends) or, in JSON bodies, as a list."""
+    if isinstance(value, list):
+        return [str(item) for item in value if item]
+    return [item.strip() for item in str(value or "").split(",") if item.strip()]
