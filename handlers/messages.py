@@ -52,6 +52,7 @@ EN: dict[str, str] = {
         "is following up."
     ),
     "client.withdrawn": "Case {case_id} has been withdrawn.",
+    "client.logged": "{actor} logged this complaint for follow-up: {summary}",
     # DMs
     "dm.affected": (
         "A complaint from {client} names you (case {case_id}). Nobody is judged in their "
@@ -76,6 +77,12 @@ EN: dict[str, str] = {
     "dm.reopened": (
         "{client} says case {case_id} is not resolved. The case is reopened. Comment: {comment}"
     ),
+    "dm.client_post_failed": (
+        "I could not post in the client thread of case {case_id} ({error}). The case is kept; "
+        "please check that I am still in the client channel."
+    ),
+    "link.client_thread": "Client thread",
+    "link.case_card": "Internal case card",
     "dm.invite_refused": (
         "I could not add {person} to the client channel for case {case_id} ({error}). "
         "Please add them by hand."
@@ -252,6 +259,7 @@ HE: dict[str, str] = {
     "client.closed": "תודה על המשוב. פנייה {case_id} נסגרה.",
     "client.reopened": "תודה שעדכנתם אותנו. פנייה {case_id} נפתחה מחדש, ומנהל/ת הלקוח ימשיכו לטפל בה.",
     "client.withdrawn": "פנייה {case_id} בוטלה.",
+    "client.logged": "{actor} רשם/ה את התלונה הזו להמשך טיפול: {summary}",
     "dm.affected": (
         "לקוח {client} הגיש תלונה שמזכירה אותך (פנייה {case_id}). איש לא נשפט שלא בפניו: "
         "נשמח שתוסיף/י את הגרסה שלך למה שקרה. הקישורים לשני השרשורים מופיעים למטה."
@@ -273,6 +281,12 @@ HE: dict[str, str] = {
         "כדאי לעבור על הפנייה."
     ),
     "dm.reopened": "{client} מסר שפנייה {case_id} לא טופלה עד הסוף, והיא נפתחה מחדש. הערה: {comment}",
+    "dm.client_post_failed": (
+        "לא הצלחתי לפרסם בשרשור הלקוח של פנייה {case_id} ({error}). הפנייה שמורה; "
+        "כדאי לבדוק שאני עדיין חבר בערוץ הלקוח."
+    ),
+    "link.client_thread": "שרשור הלקוח",
+    "link.case_card": "כרטיס הפנייה הפנימי",
     "dm.invite_refused": (
         "לא הצלחתי לצרף את {person} לערוץ הלקוח של פנייה {case_id} ({error}). נא לצרף ידנית."
     ),

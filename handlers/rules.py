@@ -53,6 +53,9 @@ def can_resolve(directory: Directory, case: Case, person_id: str) -> bool:
 
 
 def can_waive(directory: Directory, person_id: str, subject: str) -> bool:
+    """A manager above the employee, or a lead; nobody waives their own account."""
+    if person_id == subject:
+        return False
     return directory.has_role(person_id, "lead") or directory.reports_to(subject, person_id)
 
 

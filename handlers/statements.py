@@ -1,8 +1,9 @@
 """Statements: what the client says, what colleagues answer, and each employee's account.
 
 The employee's account is what makes a fair verdict possible, so it can be
-given (and corrected) until the case is resolved; a manager may waive it,
-on the record, when the employee cannot give one.
+given (and corrected) until the case is closed, also after a resolution, for
+the record; a manager may waive it, on the record, when the employee cannot
+give one.
 """
 
 from __future__ import annotations

@@ -277,6 +277,7 @@ class FakeSlackAPI:
             "conversations.invite": self._conversations_invite,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
             "views.open": self._views_open,
             "views.update": self._views_update,
             "views.push": self._views_push,
@@ -364,6 +365,12 @@ class FakeSlackAPI:
             archived=archived,
             invite_refused=shared if invite_refused is None else invite_refused,
         )
+
+    def add_message(self, channel_id: str, text: str, *, user: str, ts: str | None = None) -> str:
+        """Put a person's message in a channel (as if they had posted it); returns its ts."""
+        ts = ts or self._next_ts()
+        self._messages[(channel_id, ts)] = {"type": "message", "user": user, "text": text, "ts": ts}
+        return ts
 
     def members(self, channel_id: str) -> list[str]:
         """Current members of a channel, the bot included when it is one."""
@@ -614,6 +621,24 @@ class FakeSlackAPI:
     def _conversations_members(self, params: JSON) -> JSON:
         channel = self._channel(params.get("channel"))
         return {"members": list(channel.members), "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_history(self, params: JSON) -> JSON:
+        """Newest first, at most `limit`, up to `latest` (inclusive when asked), as Slack does."""
+        channel = self._channel(params.get("channel"))
+        if self.bot_user_id not in channel.members:
+            raise _ApiFailure("not_in_channel")
+        latest = float(params.get("latest") or "inf")
+        inclusive = str(params.get("inclusive", "")).lower() in {"1", "true"}
+        found = [
+            message
+            for (channel_id, ts), message in self._messages.items()
+            if channel_id == channel.id
+            and "thread_ts" not in message
+            and (float(ts) < latest or (inclusive and float(ts) == latest))
+        ]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        limit = int(params.get("limit") or 100)
+        return {"messages": found[:limit], "has_more": len(found) > limit}
 
     def _views_open(self, params: JSON) -> JSON:
         return {"view": self._new_view(params)}

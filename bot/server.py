@@ -1,0 +1,172 @@
+"""The one aiohttp server of `complaintbot serve`: health, metrics and the adapters' routes.
+
+Start-up order: store, adapters, HTTP, outbox. Shutdown (SIGTERM or SIGINT)
+runs it backwards: stop taking requests and let those in flight finish, let
+the outbox finish the pass in hand, then close the adapters and the store.
+Effects not sent by then stay in the outbox for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.metrics import Metrics
+from bot.outbox import Outbox, Sink
+from bot.service import CaseService
+from bot.settings import Settings
+from handlers.directory import Directory
+from storage import open_store
+from storage.base import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class Adapter(Protocol):
+    """A platform: its routes on the server, its sink for effects, and its lifetime."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def sink(self) -> Sink: ...
+
+    def mount(self, app: web.Application) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+AdapterFactory = Callable[["Runtime"], Adapter]
+
+
+@dataclass
+class Runtime:
+    """Everything one running bot shares; adapters get it and nothing global."""
+
+    settings: Settings
+    directory: Directory
+    store: Store
+    metrics: Metrics = field(default_factory=Metrics)
+    adapters: list[Adapter] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.outbox = Outbox(self.store, {}, self.metrics)
+        self.service = CaseService(
+            self.store, self.directory, self.metrics, on_effects=self.outbox.wake
+        )
+
+    def add(self, adapter: Adapter) -> None:
+        self.adapters.append(adapter)
+        self.outbox.sinks[adapter.platform] = adapter.sink
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+@web.middleware
+async def count_requests(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    metrics = request.app[RUNTIME].metrics
+    route = request.match_info.route.resource
+    name = route.canonical if route else "unmatched"
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        metrics.request(request.method, name, exc.status)
+        raise
+    metrics.request(request.method, name, response.status)
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    try:
+        store = await runtime.store.health()
+    except Exception as err:  # a health check reports, it does not crash
+        store = {"ok": False, "error": str(err)}
+    body = {
+        "ok": bool(store.get("ok")),
+        "store": store,
+        "platforms": [a.platform for a in runtime.adapters],
+    }
+    return web.json_response(body, status=200 if body["ok"] else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    counts = await runtime.store.effect_counts()
+    text = runtime.metrics.render(counts.get("pending", 0), counts.get("failed", 0))
+    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+
+def build_app(runtime: Runtime) -> web.Application:
+    app = web.Application(middlewares=[count_requests], client_max_size=MAX_BODY_BYTES)
+    app[RUNTIME] = runtime
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    for adapter in runtime.adapters:
+        adapter.mount(app)
+    return app
+
+
+async def start_runtime(
+    settings: Settings,
+    directory: Directory,
+    adapters: list[AdapterFactory],
+    store: Store | None = None,
+) -> Runtime:
+    store = store or open_store(settings.database_url)
+    await store.open()
+    runtime = Runtime(settings, directory, store)
+    for factory in adapters:
+        runtime.add(factory(runtime))
+    for adapter in runtime.adapters:
+        await adapter.start()
+    return runtime
+
+
+async def stop_runtime(runtime: Runtime) -> None:
+    for adapter in reversed(runtime.adapters):
+        try:
+            await adapter.stop()
+        except Exception:
+            log.exception("stopping %s failed", adapter.platform)
+    await runtime.store.close()
+
+
+async def serve(
+    runtime: Runtime,
+    host: str,
+    port: int,
+    ready: Callable[[str], None] = print,
+) -> None:
+    """Serve until SIGTERM/SIGINT, then shut down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(build_app(runtime), shutdown_timeout=10)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    ready(f"complaintbot listening on http://{host}:{port}")
+    worker = asyncio.create_task(runtime.outbox.run(stop))
+    try:
+        await stop.wait()
+        log.info("shutting down: finishing requests in flight")
+        await runner.cleanup()
+        await worker
+    finally:
+        await stop_runtime(runtime)
+        log.info("stopped")

@@ -1,0 +1,127 @@
+"""Settings from the environment, checked once at start-up.
+
+A platform whose credentials are absent is off; half-set credentials are an
+error that names the variable and the fix, because a bot that starts but
+silently never answers is worse than one that refuses to start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from handlers.errors import SettingsError
+
+DEFAULT_DATABASE = "data/complaintbot.json"
+DEFAULT_DIRECTORY = "complaintbot.toml"
+DEFAULT_SLACK_API = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API
+    microsoft_app_id: str | None = None
+    microsoft_app_password: str | None = None
+    microsoft_app_tenant_id: str | None = None
+    database_url: str = DEFAULT_DATABASE
+    directory_path: str = DEFAULT_DIRECTORY
+
+    @property
+    def slack_on(self) -> bool:
+        return self.slack_bot_token is not None
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def teams_on(self) -> bool:
+        return self.microsoft_app_id is not None
+
+    def secrets(self) -> list[str]:
+        """Every credential value, so logging can redact them."""
+        values = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.microsoft_app_password,
+        )
+        return [v for v in values if v]
+
+    def platform_lines(self) -> list[str]:
+        """One line per platform saying whether it is on, and how."""
+        if self.slack_on:
+            mode = "Socket Mode" if self.socket_mode else "HTTP at POST /slack/events"
+            slack = f"slack: on ({mode})"
+        else:
+            slack = "slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)"
+        if self.teams_on:
+            teams = "teams: on (POST /api/messages)"
+        else:
+            teams = "teams: off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD to turn it on)"
+        return [slack, teams]
+
+
+def _get(env: Mapping[str, str], key: str) -> str | None:
+    value = env.get(key, "").strip()
+    return value or None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    bot_token = _get(env, "SLACK_BOT_TOKEN")
+    secret = _get(env, "SLACK_SIGNING_SECRET")
+    app_token = _get(env, "SLACK_APP_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN",
+            "is not a bot token (it should start with xoxb-)",
+            "copy the Bot User OAuth Token from your app's OAuth & Permissions page",
+        )
+    if bot_token and not secret and not app_token:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET",
+            "is missing, so Slack's requests cannot be verified",
+            "copy the Signing Secret from your app's Basic Information page, or set "
+            "SLACK_APP_TOKEN to use Socket Mode",
+        )
+    if (secret or app_token) and not bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN",
+            "is missing while other Slack settings are set",
+            "set SLACK_BOT_TOKEN, or unset the Slack settings to turn Slack off",
+        )
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN",
+            "is not an app-level token (it should start with xapp-)",
+            "create one with the connections:write scope on your app's Basic Information page",
+        )
+    app_id = _get(env, "MICROSOFT_APP_ID")
+    password = _get(env, "MICROSOFT_APP_PASSWORD")
+    if bool(app_id) != bool(password):
+        missing = "MICROSOFT_APP_PASSWORD" if app_id else "MICROSOFT_APP_ID"
+        raise SettingsError(
+            missing,
+            "is missing while the other Microsoft setting is set",
+            "set both MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD from your Azure Bot "
+            "registration, or neither to turn Teams off",
+        )
+    api_url = _get(env, "SLACK_API_URL") or DEFAULT_SLACK_API
+    if not api_url.startswith(("http://", "https://")):
+        raise SettingsError("SLACK_API_URL", "is not an http(s) URL", "unset it to use Slack's")
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+        microsoft_app_id=app_id,
+        microsoft_app_password=password,
+        microsoft_app_tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
+        database_url=_get(env, "COMPLAINTBOT_DATABASE_URL") or DEFAULT_DATABASE,
+        directory_path=_get(env, "COMPLAINTBOT_DIRECTORY") or DEFAULT_DIRECTORY,
+    )

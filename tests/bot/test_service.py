@@ -1,0 +1,102 @@
+"""The dispatch every adapter calls, against the real embedded store."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.service import CaseService
+from handlers.commands import Assess, OpenCase, RecordAccount
+from handlers.directory import Directory
+from handlers.errors import NotAllowed, NotNow
+from handlers.model import MessageRef, Verdict
+from storage.tinydb_store import TinyDBStore
+
+
+def trigger(directory: Directory, message_id: str = "1700000000.000100") -> OpenCase:
+    client = directory.actor("slack", "U0CLIENT", "Carol")
+    channel = directory.clients["acme"].slack_channels[0]
+    return OpenCase(
+        actor=client,
+        source=MessageRef("slack", channel, message_id),
+        source_author=client,
+        source_text="The report was late again",
+        trigger="mention",
+        affected=("dana",),
+    )
+
+
+async def test_the_same_trigger_twenty_times_at_once_opens_one_case(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    service = CaseService(store, directory)
+    results = await asyncio.gather(*(service.open_case(trigger(directory)) for _ in range(20)))
+
+    cases = await store.list_cases()
+    assert len(cases) == 1
+    assert {r.case.id for r in results} == {cases[0].id}
+    assert sum(r.changed for r in results) == 1
+    assert all("already has case" in r.notice for r in results if not r.changed)
+    # Only the winner's effects are queued: one acknowledgement, not twenty.
+    due = await store.due_effects(cases[0].created_at.replace(year=9999))
+    assert sum(1 for item in due if item.effect.kind == "client_post") == 2  # ack + included
+
+
+async def test_two_replicas_sharing_a_store_still_open_one_case(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    first, second = CaseService(store, directory), CaseService(store, directory)
+    a, b = await asyncio.gather(
+        first.open_case(trigger(directory)), second.open_case(trigger(directory))
+    )
+    assert a.case.id == b.case.id
+    assert len(await store.list_cases()) == 1
+
+
+async def test_concurrent_changes_to_one_case_are_both_kept(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    service = CaseService(store, directory)
+    opened = (await service.open_case(trigger(directory))).case
+    dana = directory.actor("slack", directory.people["dana"].slack or "")
+    maya = directory.actor("slack", directory.people["maya"].slack or "")
+    await asyncio.gather(
+        service.execute(RecordAccount(opened.id, dana, "I sent it on Tuesday as agreed.")),
+        service.execute(Assess(opened.id, maya, Verdict.MISUNDERSTANDING, "dates unclear")),
+    )
+    case = await service.get(opened.id)
+    assert "dana" in case.accounts and case.verdict is Verdict.MISUNDERSTANDING
+    assert case.version == opened.version + 2
+
+
+async def test_a_refusal_changes_nothing_and_names_the_reason(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    service = CaseService(store, directory)
+    opened = (await service.open_case(trigger(directory))).case
+    client = directory.actor("slack", "U0CLIENT", "Carol")
+    with pytest.raises(NotAllowed) as refused:
+        await service.execute(Assess(opened.id, client, Verdict.RIGHT))
+    assert service.refusal_text(refused.value) == "Only people of the firm can do this."
+    assert (await service.get(opened.id)).version == opened.version
+    assert [e.kind for e in await store.timeline(opened.id)] == ["opened"]
+
+
+async def test_a_refused_trigger_spends_no_case_number(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    service = CaseService(store, directory)
+    bad = OpenCase(**{**trigger(directory).__dict__, "source": MessageRef("slack", "C0NOPE", "1")})
+    with pytest.raises(NotNow):
+        await service.open_case(bad)
+    good = await service.open_case(trigger(directory))
+    assert good.case.id == "C-0001"
+
+
+async def test_an_unknown_case_is_a_clear_refusal(store: TinyDBStore, directory: Directory) -> None:
+    service = CaseService(store, directory)
+    dana = directory.actor("slack", directory.people["dana"].slack or "")
+    with pytest.raises(NotNow) as refused:
+        await service.execute(RecordAccount("C-0999", dana, "text"))
+    assert service.refusal_text(refused.value) == "There is no case C-0999."
