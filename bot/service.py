@@ -19,7 +19,7 @@ from handlers.commands import CaseCommand, OpenCase, Resolve
 from handlers.directory import Directory
 from handlers.dispatch import handle
 from handlers.errors import Conflict, DuplicateSource, NotNow, Refusal
-from handlers.messages import text
+from handlers.messages import localized, text
 from handlers.model import Case
 from handlers.outcome import Context
 from storage.base import Store
@@ -58,7 +58,7 @@ class CaseService:
         return Context(self.directory, self._clock())
 
     def refusal_text(self, refusal: Refusal) -> str:
-        return text(self.directory.language, refusal.key, **refusal.params)
+        return localized(self.directory.language, refusal.key, refusal.params)
 
     async def open_case(self, cmd: OpenCase) -> Result:
         """Open a case for a message, or return the one it already has."""

@@ -149,6 +149,7 @@ EN: dict[str, str] = {
         "The summary has {length} characters; keep it to {limit} so it fits one screen."
     ),
     "refuse.text_empty": "Please write something first.",
+    "refuse.already_resolved": "Case {case_id} is already resolved; reopen it to change the resolution.",
     "refuse.not_resolved_yet": "Case {case_id} is not resolved yet, so there is nothing to confirm.",
     "refuse.feedback_client_only": "Only the client can answer this question.",
     "refuse.not_withdrawer": (
@@ -341,6 +342,7 @@ HE: dict[str, str] = {
     "refuse.summary_empty": "נא לכתוב ללקוח סיכום קצר של הטיפול.",
     "refuse.summary_too_long": "בסיכום יש {length} תווים; נא לקצר עד {limit} כדי שייכנס במסך אחד.",
     "refuse.text_empty": "נא לכתוב משהו קודם.",
+    "refuse.already_resolved": "פנייה {case_id} כבר סוכמה; כדי לשנות את הסיכום יש לפתוח אותה מחדש.",
     "refuse.not_resolved_yet": "פנייה {case_id} עוד לא סוכמה, אז אין מה לאשר.",
     "refuse.feedback_client_only": "רק הלקוח יכול לענות על השאלה הזו.",
     "refuse.not_withdrawer": (
@@ -437,3 +439,16 @@ def text(language: str, key: str, **params: Any) -> str:
     """The catalog text for `key`, filled in. Falls back to English for a missing key."""
     template = CATALOG.get(language, EN).get(key) or EN[key]
     return template.format(**params).strip()
+
+
+# Parameters that hold a stored value (e.g. "not_right") and are shown by their label.
+LABELLED = ("status", "verdict", "trigger")
+
+
+def localized(language: str, key: str, params: dict[str, Any]) -> str:
+    """Like `text`, showing stored values (status, verdict, trigger) by their label."""
+    shown = dict(params)
+    for name in LABELLED:
+        if name in shown and shown[name]:
+            shown[name] = text(language, f"{name}.{shown[name]}")
+    return text(language, key, **shown)

@@ -14,7 +14,7 @@ from typing import Any
 
 from handlers.directory import Actor, Directory
 from handlers.effects import CardNote, CardUpdate, Effect
-from handlers.messages import text
+from handlers.messages import localized, text
 from handlers.model import Case, Event
 
 BOT = "complaintbot"
@@ -45,11 +45,8 @@ class Outcome:
 
 def describe(event: Event, language: str) -> str:
     """The timeline line for an event, in the directory's language."""
-    params: dict[str, Any] = {"actor": event.actor, "case_id": event.case_id, **event.detail}
-    for name in ("verdict", "trigger", "status"):
-        if name in params:
-            params[name] = text(language, f"{name}.{params[name]}")
-    return text(language, f"event.{event.kind}", **params)
+    params = {"actor": event.actor, "case_id": event.case_id, **event.detail}
+    return localized(language, f"event.{event.kind}", params)
 
 
 @dataclass

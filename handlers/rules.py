@@ -35,13 +35,27 @@ def require_text(text: str) -> str:
 
 
 def can_assess(directory: Directory, case: Case, person_id: str) -> bool:
-    """A lead, or anyone above a named employee; never someone the case names."""
+    """A lead, or anyone above a named employee; never someone the case names.
+
+    When nobody stands above the people named (a complaint about the only
+    lead), the account manager assesses, so such a case can still be resolved.
+    """
     if person_id in case.affected:
         return False
     if directory.has_role(person_id, "lead"):
         return True
     subjects = case.affected or ((case.account_manager,) if case.account_manager else ())
-    return any(directory.reports_to(p, person_id) for p in subjects)
+    if any(directory.reports_to(p, person_id) for p in subjects):
+        return True
+    return person_id == case.account_manager and not _anyone_above(directory, case)
+
+
+def _anyone_above(directory: Directory, case: Case) -> bool:
+    if any(lead not in case.affected for lead in directory.leads()):
+        return True
+    return any(
+        (manager := directory.manager_of(p)) and manager not in case.affected for p in case.affected
+    )
 
 
 def can_resolve(directory: Directory, case: Case, person_id: str) -> bool:
@@ -60,9 +74,12 @@ def can_waive(directory: Directory, person_id: str, subject: str) -> bool:
 
 
 def can_withdraw(directory: Directory, case: Case, actor: Actor) -> bool:
+    """The client who raised it, or whoever may resolve it unless the case names them:
+    withdrawn is final, so it must not become a way to end a complaint about oneself."""
     if actor.person_id is None:
-        # The client contact who raised it may take it back.
         return (actor.platform, actor.user_id) == (case.raised_by.platform, case.raised_by.user_id)
+    if actor.person_id in case.affected:
+        return False
     return can_resolve(directory, case, actor.person_id)
 
 
@@ -123,7 +140,7 @@ def check_resolve(directory: Directory, case: Case, actor: Actor) -> str:
     if not can_resolve(directory, case, person_id):
         raise NotAllowed("refuse.not_resolver", case_id=case.id)
     if case.status is Status.RESOLVED:
-        raise NotNow("refuse.final", case_id=case.id, status=case.status.value)
+        raise NotNow("refuse.already_resolved", case_id=case.id)
     ready_to_resolve(case)
     return person_id
 
