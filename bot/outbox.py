@@ -66,7 +66,9 @@ class Outbox:
                 log.exception("outbox pass failed; trying again shortly")
             self._wake.clear()
             waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waits, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                waits, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
             for w in waits:
                 w.cancel()
 

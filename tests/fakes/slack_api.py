@@ -372,6 +372,10 @@ class FakeSlackAPI:
         self._messages[(channel_id, ts)] = {"type": "message", "user": user, "text": text, "ts": ts}
         return ts
 
+    def message(self, channel_id: str, ts: str) -> JSON | None:
+        """A message as the fake holds it (posted by the bot or added by a test), or None."""
+        return self._messages.get((channel_id, ts))
+
     def members(self, channel_id: str) -> list[str]:
         """Current members of a channel, the bot included when it is one."""
         return list(self._channels[channel_id].members)

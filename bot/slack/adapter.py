@@ -1,0 +1,441 @@
+"""Slack: Bolt listeners that turn Slack's events into core commands.
+
+Everything Slack sends arrives at `POST /slack/events` (or over Socket Mode
+when SLACK_APP_TOKEN is set). The listeners only translate: who is acting,
+which case, which command; the core decides, the store keeps, and the
+outbox (through `SlackSink`) does the talking back. So a listener's work is
+a store write or a `views.open`, well inside Slack's three seconds, and
+Bolt can answer after the listener (`process_before_response`), which also
+lets a shutdown finish every request in flight.
+
+Slack retries events it thinks we missed; Bolt does not deduplicate them, so
+the `dedupe` middleware records each event id in the store and drops
+repeats. It runs only after the signature check, so a forged request cannot
+use up an event id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.server import Runtime
+from bot.slack import blocks, ids
+from bot.slack.sink import SlackSink
+from handlers import rules
+from handlers.commands import (
+    AddReply,
+    Assess,
+    CaseCommand,
+    GiveFeedback,
+    OpenCase,
+    RecordAccount,
+    Reopen,
+    Resolve,
+    Withdraw,
+)
+from handlers.directory import Actor
+from handlers.errors import Refusal
+from handlers.messages import text
+from handlers.model import MessageRef, Severity, Verdict
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# Message subtypes that are people talking; edits, joins and the like are not.
+SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share"}
+ERROR_FIELD = {
+    ids.VIEW_OPEN: ids.FIELD_SUMMARY,
+    ids.VIEW_ACCOUNT: ids.FIELD_ACCOUNT,
+    ids.VIEW_ASSESS: ids.FIELD_VERDICT,
+    ids.VIEW_RESOLVE: ids.FIELD_RESOLUTION,
+    ids.VIEW_WITHDRAW: ids.FIELD_REASON,
+    ids.VIEW_REOPEN: ids.FIELD_REASON,
+    ids.VIEW_FEEDBACK: ids.FIELD_COMMENT,
+}
+METADATA_TEXT_LIMIT = 1500  # private_metadata holds at most 3000 characters
+
+
+def web_client(token: str, base_url: str) -> AsyncWebClient:
+    """A Web API client that waits out 429s (Retry-After) and retries 5xx and resets."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+class SlackAdapter:
+    platform = PLATFORM
+
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        assert settings.slack_bot_token, "SlackAdapter needs SLACK_BOT_TOKEN"
+        self.runtime = runtime
+        self.directory = runtime.directory
+        self.service = runtime.service
+        self.language = runtime.directory.language
+        self.client = web_client(settings.slack_bot_token, settings.slack_api_url)
+        self.sink = SlackSink(self.client, runtime.directory, runtime.store)
+        self.verifier = SignatureVerifier(settings.slack_signing_secret or "")
+        self.app = AsyncApp(
+            client=self.client,
+            request_verification_enabled=False,  # done in `handle`, before anything is parsed
+            process_before_response=True,
+        )
+        self._socket: AsyncSocketModeHandler | None = None
+        self._register()
+
+    # --- wiring ---------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        app = self.app
+        app.use(self.dedupe)
+        app.event("app_mention")(self.on_mention)
+        app.event("message")(self.on_message)
+        app.event("reaction_added")(self.on_reaction)
+        app.command(ids.COMMAND)(self.on_command)
+        app.shortcut(ids.SHORTCUT_LOG)(self.on_shortcut)
+        app.action(re.compile("|".join(map(re.escape, ids.BUTTON_STEPS))))(self.on_button)
+        app.view(re.compile("|".join(map(re.escape, ERROR_FIELD))))(self.on_submission)
+
+    def mount(self, app: web.Application) -> None:
+        if not self.runtime.settings.socket_mode:
+            app.router.add_post("/slack/events", self.handle)
+
+    async def start(self) -> None:
+        if self.runtime.settings.socket_mode:
+            self._socket = AsyncSocketModeHandler(self.app, self.runtime.settings.slack_app_token)
+            await self._socket.connect_async()
+
+    async def stop(self) -> None:
+        if self._socket:
+            await self._socket.close_async()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Verify Slack's signature, let Bolt dispatch, and never answer a genuine request 404."""
+        body = await request.text()
+        if not self.verifier.is_valid(
+            body,
+            request.headers.get("X-Slack-Request-Timestamp", ""),
+            request.headers.get("X-Slack-Signature", ""),
+        ):
+            return web.json_response({"error": "invalid or stale Slack signature"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body, query=request.query_string, headers=dict(request.headers)
+            )
+        except ValueError:
+            return web.json_response({"error": "malformed request body"}, status=400)
+        response = await self.app.async_dispatch(bolt_request)
+        if response.status == 404:  # a request we have no listener for: ignored, not failed
+            response = BoltResponse(status=200, body="")
+        return await to_aiohttp_response(response)
+
+    async def dedupe(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        event_id = body.get("event_id")
+        repeated = (
+            body.get("type") == "event_callback"
+            and event_id
+            and not await self.runtime.store.first_delivery(f"{PLATFORM}:{event_id}")
+        )
+        if repeated:
+            log.info("ignoring repeated Slack event %s", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    # --- small helpers --------------------------------------------------------------------
+
+    def actor(self, user_id: str) -> Actor:
+        return self.directory.actor(PLATFORM, user_id)
+
+    def is_client_channel(self, channel: str | None) -> bool:
+        return bool(channel and self.directory.client_for_channel(PLATFORM, channel))
+
+    def people_in(self, message: str, bot_user_id: str | None) -> tuple[str, ...]:
+        users = [u for u in MENTION.findall(message or "") if u != bot_user_id]
+        return tuple(self.directory.mentioned_people(PLATFORM, users))
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.sink.render(text(self.language, key, **params))
+
+    async def tell(self, channel: str | None, user_id: str, message: str) -> None:
+        """An ephemeral answer; if Slack refuses it, the user misses a notice, nothing more."""
+        if not channel:
+            return
+        try:
+            await self.sink.call(
+                "chat_postEphemeral", channel=channel, user=user_id, text=self.sink.render(message)
+            )
+        except Exception as err:
+            log.warning("could not tell %s in %s: %s", user_id, channel, err)
+
+    async def run(self, command: CaseCommand, channel: str | None) -> None:
+        """Run a case command for a click or a message, answering refusals to that user alone."""
+        try:
+            await self.service.execute(command)
+        except Refusal as refusal:
+            await self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
+
+    # --- triggers -------------------------------------------------------------------------
+
+    async def on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        channel, user = str(event.get("channel", "")), event.get("user", "")
+        if not self.is_client_channel(channel):
+            return
+        root = event.get("thread_ts") or event["ts"]
+        source = MessageRef(PLATFORM, channel, root)
+        existing = await self.runtime.store.case_for_source(source.key)
+        actor = self.actor(user)
+        if existing and event.get("thread_ts"):
+            await self.run(AddReply(existing.id, actor, event.get("text", "")), channel)
+            return
+        await self.open(
+            OpenCase(
+                actor=actor,
+                source=source,
+                source_author=actor,
+                source_text=MENTION.sub("", event.get("text", "")).strip(),
+                trigger="mention",
+                affected=self.people_in(event.get("text", ""), context.bot_user_id),
+            ),
+            channel,
+        )
+
+    async def on_reaction(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        item = event.get("item", {})
+        channel = str(item.get("channel", ""))
+        if event.get("reaction") != self.directory.trigger_emoji or item.get("type") != "message":
+            return
+        if not self.is_client_channel(channel):
+            return
+        actor = self.actor(event.get("user", ""))
+        message = await self._message(channel, item["ts"])
+        author = self.actor(event.get("item_user") or message.get("user", ""))
+        root = message.get("thread_ts") or item["ts"]
+        words = message.get("text", "")
+        command = OpenCase(
+            actor=actor,
+            source=MessageRef(PLATFORM, channel, root),
+            source_author=author,
+            source_text=MENTION.sub("", words).strip(),
+            trigger="reaction",
+            affected=self.people_in(words, context.bot_user_id),
+        )
+        await self.open(command, channel, quiet=not actor.internal)
+
+    async def _message(self, channel: str, ts: str) -> dict[str, Any]:
+        """The reacted-to message, for its text and author; empty if Slack will not say."""
+        try:
+            found = await self.sink.call(
+                "conversations_history", channel=channel, latest=ts, inclusive=True, limit=1
+            )
+        except Exception as err:
+            log.warning("could not read message %s in %s: %s", ts, channel, err)
+            return {}
+        messages = found.get("messages") or []
+        return dict(messages[0]) if messages and messages[0].get("ts") == ts else {}
+
+    async def open(self, command: OpenCase, channel: str, quiet: bool = False) -> None:
+        try:
+            result = await self.service.open_case(command)
+        except Refusal as refusal:
+            if not quiet:
+                await self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
+            return
+        if command.actor.internal and not result.changed:
+            await self.tell(channel, command.actor.user_id, result.notice)
+
+    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """A reply in a case's client thread goes on the case's record."""
+        channel, thread = str(event.get("channel", "")), event.get("thread_ts")
+        if event.get("subtype") not in SPOKEN_SUBTYPES or not thread or event.get("bot_id"):
+            return
+        if not self.is_client_channel(channel) or f"<@{context.bot_user_id}>" in event.get(
+            "text", ""
+        ):
+            return  # mentions of the bot arrive as app_mention too
+        case = await self.runtime.store.case_for_source(MessageRef(PLATFORM, channel, thread).key)
+        if case and not case.status.final:
+            actor = self.actor(event.get("user", ""))
+            await self.run(AddReply(case.id, actor, event.get("text", "")), channel)
+
+    async def on_command(
+        self, ack: Any, command: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        channel = command.get("channel_id", "")
+        if not self.is_client_channel(channel):
+            await ack(text=self.t("refuse.not_client_channel") + "\n" + self.t("usage.complaint"))
+            return
+        words = command.get("text", "")
+        metadata = {
+            "channel": channel,
+            "ts": None,
+            "author": command.get("user_id", ""),
+            "text": MENTION.sub("", words).strip()[:METADATA_TEXT_LIMIT],
+            "trigger": "command",
+        }
+        await ack()
+        await self._open_form(command["trigger_id"], metadata, words, context)
+
+    async def on_shortcut(
+        self, ack: Any, shortcut: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        channel = shortcut.get("channel", {}).get("id", "")
+        user = shortcut.get("user", {}).get("id", "")
+        if not self.is_client_channel(channel):
+            await self.tell(channel, user, text(self.language, "refuse.not_client_channel"))
+            return
+        message = shortcut.get("message", {})
+        words = message.get("text", "")
+        metadata = {
+            "channel": channel,
+            "ts": message.get("thread_ts") or message.get("ts"),
+            "author": message.get("user", ""),
+            "text": MENTION.sub("", words).strip()[:METADATA_TEXT_LIMIT],
+            "trigger": "shortcut",
+        }
+        await self._open_form(shortcut["trigger_id"], metadata, words, context)
+
+    async def _open_form(
+        self, trigger_id: str, metadata: dict[str, Any], words: str, context: AsyncBoltContext
+    ) -> None:
+        users = [u for u in MENTION.findall(words) if u != context.bot_user_id]
+        view = blocks.open_case_modal(
+            self.language, json.dumps(metadata), users, metadata["text"][:300]
+        )
+        await self.sink.call("views_open", trigger_id=trigger_id, view=view)
+
+    # --- buttons and forms ----------------------------------------------------------------
+
+    async def on_button(self, ack: Any, body: dict[str, Any]) -> None:
+        """A button asks for a step: check it in the core first, then show its form."""
+        await ack()
+        action = body["actions"][0]
+        step, callback_id = ids.BUTTON_STEPS[action["action_id"]]
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
+            "channel_id"
+        )
+        actor = self.actor(user)
+        try:
+            case = await self.service.get(action["value"])
+            rules.authorize(step, self.directory, case, actor)
+        except Refusal as refusal:
+            await self.tell(channel, user, self.service.refusal_text(refusal))
+            return
+        metadata = json.dumps(
+            {
+                "case_id": case.id,
+                "channel": channel,
+                "resolved": action["action_id"] == ids.ACTION_FEEDBACK_YES,
+            }
+        )
+        view = blocks.form(
+            callback_id, self.language, metadata, action["action_id"] == ids.ACTION_FEEDBACK_YES
+        )
+        await self.sink.call("views_open", trigger_id=body["trigger_id"], view=view)
+
+    async def on_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        callback_id = view["callback_id"]
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        values = blocks.read_values(view["state"]["values"])
+        actor = self.actor(body["user"]["id"])
+        try:
+            if callback_id == ids.VIEW_OPEN:
+                command = await self._open_command(actor, metadata, values)
+                result = await self.service.open_case(command)
+            else:
+                step = self._case_command(callback_id, actor, metadata, values)
+                result = await self.service.execute(step)
+        except Refusal as refusal:
+            field = ERROR_FIELD[callback_id]
+            await ack(response_action="errors", errors={field: self.service.refusal_text(refusal)})
+            return
+        await ack()
+        await self.tell(metadata.get("channel"), actor.user_id, result.notice)
+
+    async def _open_command(
+        self, actor: Actor, metadata: dict[str, Any], values: dict[str, Any]
+    ) -> OpenCase:
+        users = values.get(ids.FIELD_AFFECTED) or []
+        affected = tuple(self.directory.mentioned_people(PLATFORM, users))
+        strangers = [u for u in users if self.directory.person_on(PLATFORM, u) is None]
+        if strangers:
+            raise Refusal("refuse.unknown_person", person=f"<@{strangers[0]}>")
+        summary = values.get(ids.FIELD_SUMMARY) or metadata.get("text", "")
+        ts = metadata.get("ts")
+        if ts is None:  # a slash command has no message: the bot's note anchors the thread
+            note = self.t("client.logged", actor=actor.display, summary=summary)
+            posted = await self.sink.call(
+                "chat_postMessage", channel=metadata["channel"], text=note
+            )
+            ts = posted["ts"]
+        return OpenCase(
+            actor=actor,
+            source=MessageRef(PLATFORM, metadata["channel"], ts),
+            source_author=self.actor(metadata.get("author") or actor.user_id),
+            source_text=metadata.get("text", ""),
+            trigger=metadata.get("trigger", "shortcut"),
+            affected=affected,
+            category=values.get(ids.FIELD_CATEGORY) or "other",
+            severity=Severity(values.get(ids.FIELD_SEVERITY) or "medium"),
+            summary=summary,
+        )
+
+    @staticmethod
+    def _case_command(
+        callback_id: str, actor: Actor, metadata: dict[str, Any], values: dict[str, Any]
+    ) -> CaseCommand:
+        case_id = metadata["case_id"]
+        if callback_id == ids.VIEW_ACCOUNT:
+            return RecordAccount(case_id, actor, values.get(ids.FIELD_ACCOUNT) or "")
+        if callback_id == ids.VIEW_ASSESS:
+            verdict = values.get(ids.FIELD_VERDICT)
+            if verdict not in {v.value for v in Verdict}:
+                raise Refusal(
+                    "refuse.unknown_choice",
+                    value=verdict or "-",
+                    choices=", ".join(v.value for v in Verdict),
+                )
+            return Assess(
+                case_id,
+                actor,
+                Verdict(verdict),
+                values.get(ids.FIELD_NOTE) or "",
+                abusive="yes" in (values.get(ids.FIELD_ABUSIVE) or []),
+            )
+        if callback_id == ids.VIEW_RESOLVE:
+            requests = (values.get(ids.FIELD_CHANGE_REQUESTS) or "").splitlines()
+            return Resolve(case_id, actor, values.get(ids.FIELD_RESOLUTION) or "", tuple(requests))
+        if callback_id == ids.VIEW_WITHDRAW:
+            return Withdraw(case_id, actor, values.get(ids.FIELD_REASON) or "")
+        if callback_id == ids.VIEW_REOPEN:
+            return Reopen(case_id, actor, values.get(ids.FIELD_REASON) or "")
+        return GiveFeedback(
+            case_id, actor, bool(metadata.get("resolved")), values.get(ids.FIELD_COMMENT) or ""
+        )

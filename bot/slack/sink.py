@@ -1,0 +1,244 @@
+"""Carries the core's effects out on Slack, for the outbox.
+
+Two guards keep internal matters out of client channels, whatever the
+directory says: client-thread posts must be "client" effects and go to the
+case's own source channel, and internal posts (the card and its timeline)
+go only to a channel that Slack itself reports as not shared with another
+organisation.
+
+Slack errors become the outbox's two kinds: worth retrying (rate limits,
+5xx, network) or not (the channel is gone, the bot was removed). When a
+client-thread post fails for good, the account manager is told by DM, so a
+case is never stuck in silence.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.slack.blocks import case_card, feedback_request
+from handlers.directory import Directory
+from handlers.effects import (
+    CardNote,
+    CardUpdate,
+    ClientThreadPost,
+    DirectMessage,
+    Effect,
+    FeedbackRequest,
+    Invite,
+)
+from handlers.errors import DeliveryError, TransientDeliveryError
+from handlers.messages import render_people, text
+from handlers.model import Case
+from storage.base import Store
+
+log = logging.getLogger(__name__)
+
+CARD_REF = "slack_card_ts"
+TRANSIENT_ERRORS = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
+INVITE_OK = {"already_in_channel"}
+CHANNEL_INFO_TTL = 300.0
+
+
+class SlackSink:
+    def __init__(self, client: AsyncWebClient, directory: Directory, store: Store) -> None:
+        self.client, self.directory, self.store = client, directory, store
+        self.language = directory.language
+        self._shared: dict[str, tuple[float, bool]] = {}
+
+    # --- the outbox's entry point ----------------------------------------------------------
+
+    async def deliver(self, effect: Effect, case: Case) -> None:
+        if isinstance(effect, ClientThreadPost):
+            await self._client_post(case, effect, self.render(effect.text))
+        elif isinstance(effect, FeedbackRequest):
+            blocks = feedback_request(self.render(effect.text), case.id, self.language)
+            await self._client_post(case, effect, self.render(effect.text), blocks)
+        elif isinstance(effect, CardUpdate):
+            await self._card(case)
+        elif isinstance(effect, CardNote):
+            await self._card_note(case, effect.text)
+        elif isinstance(effect, DirectMessage):
+            await self._dm(case, effect.person_id, effect.text)
+        elif isinstance(effect, Invite):
+            await self._invite(case, effect.person_id)
+        else:  # a new effect type must be handled here before it ships
+            raise DeliveryError(f"Slack cannot deliver {effect.kind}")
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def mention(self, person_id: str) -> str:
+        person = self.directory.people.get(person_id)
+        if person is None:
+            return person_id
+        return f"<@{person.slack}>" if person.slack else person.name
+
+    def render(self, message: str) -> str:
+        return render_people(message, self.mention)
+
+    # --- the client thread ----------------------------------------------------------------
+
+    async def _client_post(
+        self, case: Case, effect: Effect, message: str, blocks: list[dict] | None = None
+    ) -> None:
+        if effect.audience != "client":  # never reachable from the core; a guard for the future
+            raise DeliveryError(f"refusing to post {effect.kind} to a client channel")
+        try:
+            await self.call(
+                "chat_postMessage",
+                channel=case.source.channel,
+                thread_ts=case.source.message_id,
+                text=message,
+                blocks=blocks,
+                unfurl_links=False,
+            )
+        except DeliveryError as err:
+            if not isinstance(err, TransientDeliveryError) and case.account_manager:
+                await self._dm(
+                    case,
+                    case.account_manager,
+                    text(self.language, "dm.client_post_failed", case_id=case.id, error=str(err)),
+                    links=False,
+                )
+            raise
+
+    # --- the internal card ----------------------------------------------------------------
+
+    async def _internal_channel(self) -> str | None:
+        channel = self.directory.internal_channel_on("slack")
+        if channel and await self._is_shared(channel):
+            raise DeliveryError(
+                f"internal channel {channel} is shared with another organisation; "
+                "refusing to post internal case details there"
+            )
+        return channel
+
+    async def _is_shared(self, channel: str) -> bool:
+        cached = self._shared.get(channel)
+        if cached and time.monotonic() - cached[0] < CHANNEL_INFO_TTL:
+            return cached[1]
+        info = (await self.call("conversations_info", channel=channel))["channel"]
+        shared = bool(
+            info.get("is_ext_shared") or info.get("is_shared") or info.get("is_pending_ext_shared")
+        )
+        self._shared[channel] = (time.monotonic(), shared)
+        return shared
+
+    async def _card(self, case: Case) -> None:
+        channel = await self._internal_channel()
+        if channel is None:
+            return
+        fallback, blocks = case_card(
+            case, self.directory, self.language, self.mention, await self._permalink_source(case)
+        )
+        ts = await self.store.get_ref(case.id, CARD_REF)
+        if ts:
+            try:
+                await self.call("chat_update", channel=channel, ts=ts, text=fallback, blocks=blocks)
+                return
+            except DeliveryError as err:
+                if "message_not_found" not in str(err):
+                    raise
+        posted = await self.call("chat_postMessage", channel=channel, text=fallback, blocks=blocks)
+        await self.store.set_ref(case.id, CARD_REF, posted["ts"])
+
+    async def _card_note(self, case: Case, note: str) -> None:
+        channel = await self._internal_channel()
+        if channel is None:
+            return
+        ts = await self.store.get_ref(case.id, CARD_REF)
+        if ts is None:
+            raise TransientDeliveryError(f"the card of {case.id} is not posted yet")
+        await self.call("chat_postMessage", channel=channel, thread_ts=ts, text=self.render(note))
+
+    # --- people ---------------------------------------------------------------------------
+
+    async def _dm(self, case: Case, person_id: str, message: str, links: bool = True) -> None:
+        person = self.directory.people[person_id]
+        if not person.slack:
+            log.info("%s has no Slack id; DM for %s not sent on Slack", person_id, case.id)
+            return
+        body = self.render(message)
+        if links:
+            body += await self._links(case)
+        opened = await self.call("conversations_open", users=person.slack)
+        await self.call("chat_postMessage", channel=opened["channel"]["id"], text=body)
+
+    async def _links(self, case: Case) -> str:
+        """Links to both threads; a link that cannot be had is left out, not fatal."""
+        lines = []
+        client_link = await self._permalink_source(case)
+        if client_link:
+            lines.append(f"• <{client_link}|{text(self.language, 'link.client_thread')}>")
+        channel = self.directory.internal_channel_on("slack")
+        card_ts = await self.store.get_ref(case.id, CARD_REF)
+        if channel and card_ts:
+            card_link = await self._permalink(channel, card_ts)
+            if card_link:
+                lines.append(f"• <{card_link}|{text(self.language, 'link.case_card')}>")
+        return "\n" + "\n".join(lines) if lines else ""
+
+    async def _permalink_source(self, case: Case) -> str | None:
+        return await self._permalink(case.source.channel, case.source.message_id)
+
+    async def _permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            found = await self.call("chat_getPermalink", channel=channel, message_ts=ts)
+        except DeliveryError as err:
+            log.warning("no permalink for %s/%s: %s", channel, ts, err)
+            return None
+        return str(found["permalink"])
+
+    async def _invite(self, case: Case, person_id: str) -> None:
+        person = self.directory.people[person_id]
+        if not person.slack:
+            return
+        try:
+            await self.call("conversations_invite", channel=case.source.channel, users=person.slack)
+        except TransientDeliveryError:
+            raise
+        except DeliveryError as err:
+            if any(code in str(err) for code in INVITE_OK):
+                return
+            log.warning("could not invite %s to %s: %s", person_id, case.source.channel, err)
+            if case.account_manager and case.account_manager != person_id:
+                notice = text(
+                    self.language,
+                    "dm.invite_refused",
+                    person=person.name,
+                    case_id=case.id,
+                    error=str(err),
+                )
+                await self._dm(case, case.account_manager, notice)
+
+    # --- errors ---------------------------------------------------------------------------
+
+    async def call(self, method: str, **params: object) -> AsyncSlackResponse:
+        """One Web API call; Slack's failures become Delivery errors the outbox understands."""
+        try:
+            response: AsyncSlackResponse = await getattr(self.client, method)(**params)
+        except SlackApiError as err:
+            status = err.response.status_code
+            code = err.response.get("error", "unknown_error")
+            message = f"{method.replace('_', '.', 1)}: {code}"
+            if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
+                retry_after = err.response.headers.get("Retry-After")
+                raise TransientDeliveryError(
+                    message, float(retry_after) if retry_after else None
+                ) from err
+            raise DeliveryError(message) from err
+        except (TimeoutError, aiohttp.ClientError) as err:
+            raise TransientDeliveryError(f"{method}: {err!r}") from err
+        return response

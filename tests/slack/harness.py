@@ -1,0 +1,247 @@
+"""The real bot, serving HTTP on loopback, wired to a fake Slack Web API.
+
+Tests talk to it only as Slack would: signed requests into /slack/events.
+What the bot says back is whatever reached the fake Web API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.server import Runtime, build_app, start_runtime, stop_runtime
+from bot.settings import load_settings
+from bot.slack.adapter import SlackAdapter
+from handlers.directory_file import load_directory
+from handlers.model import Case
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.slackkit.signing import (
+    FORM,
+    JSON_CONTENT,
+    block_action_payload,
+    command_body,
+    event_body,
+    interaction_body,
+    message_shortcut_payload,
+    post_signed,
+    view_submission_payload,
+)
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN = "xoxb-test"
+
+ACME = "C0ACME"  # an ordinary client channel
+GLOBEX = "C0GLOBEX"  # a Slack Connect channel shared with the client's own workspace
+INTERNAL = "C0INTERNAL"
+CLIENT = "U0CLIENT"  # Acme's contact, not in the directory
+GLOBEX_CLIENT = "U0GLOBEX"
+DANA, MAYA, RON, AVI, ELI = "U0DANA", "U0MAYA", "U0RON", "U0AVI", "U0ELI"
+
+DIRECTORY = f"""
+internal_channel = {{ slack = "{INTERNAL}" }}
+trigger_emoji = "triangular_flag_on_post"
+
+[people.dana]
+name = "Dana Levi"
+slack = "{DANA}"
+manager = "maya"
+
+[people.maya]
+name = "Maya Cohen"
+slack = "{MAYA}"
+manager = "ron"
+
+[people.ron]
+name = "Ron Bar"
+slack = "{RON}"
+roles = ["lead"]
+
+[people.avi]
+name = "Avi Katz"
+slack = "{AVI}"
+manager = "ron"
+roles = ["account_manager"]
+
+[people.eli]
+name = "Eli Shani"
+slack = "{ELI}"
+manager = "maya"
+
+[clients.acme]
+name = "Acme Corp"
+slack_channels = ["{ACME}"]
+account_manager = "avi"
+
+[clients.globex]
+name = "Globex"
+slack_channels = ["{GLOBEX}"]
+account_manager = "avi"
+"""
+
+INTERNAL_PEOPLE = (DANA, MAYA, RON, AVI, ELI)
+
+
+def populate(fake: FakeSlackAPI) -> None:
+    """The workspace as Slack would report it."""
+    for user_id, name in zip(INTERNAL_PEOPLE, ("dana", "maya", "ron", "avi", "eli"), strict=True):
+        fake.add_user(user_id, name)
+    fake.add_user(CLIENT, "carol.acme")
+    fake.add_user(GLOBEX_CLIENT, "gary.globex")
+    fake.add_channel(ACME, "acme-project", members=[CLIENT, AVI])
+    fake.add_channel(GLOBEX, "globex-shared", shared=True, members=[GLOBEX_CLIENT, AVI])
+    fake.add_channel(INTERNAL, "complaints", members=list(INTERNAL_PEOPLE))
+
+
+class SlackBot:
+    def __init__(self, root: Path, fake: FakeSlackAPI) -> None:
+        self.root, self.fake = root, fake
+        self.runtime: Runtime | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        directory_file = self.root / "complaintbot.toml"
+        directory_file.write_text(DIRECTORY, encoding="utf-8")
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": self.fake.base_url,
+                "COMPLAINTBOT_DATABASE_URL": str(self.root / "data" / "complaintbot.json"),
+                "COMPLAINTBOT_DIRECTORY": str(directory_file),
+            }
+        )
+        self.runtime = await start_runtime(settings, load_directory(directory_file), [SlackAdapter])
+        self.runtime.outbox.idle_seconds = 0.2
+        self._runner = web.AppRunner(build_app(self.runtime))
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/slack/events"
+        self._stop = asyncio.Event()
+        self._worker = asyncio.create_task(self.runtime.outbox.run(self._stop))
+        self.session = aiohttp.ClientSession()
+
+    async def stop(self) -> None:
+        await self.session.close()
+        self._stop.set()
+        await self._worker
+        await self._runner.cleanup()
+        assert self.runtime
+        await stop_runtime(self.runtime)
+
+    # --- what Slack sends -----------------------------------------------------------------
+
+    async def post(
+        self, body: bytes, content_type: str, secret: str = SECRET, **kwargs: Any
+    ) -> aiohttp.ClientResponse:
+        async with await post_signed(
+            self.session, self.url, body, secret, content_type, **kwargs
+        ) as response:
+            await response.read()
+            return response
+
+    async def event(self, event: dict[str, Any], **kwargs: Any) -> aiohttp.ClientResponse:
+        event_id = kwargs.pop("event_id", None)
+        return await self.post(event_body(event, event_id=event_id), JSON_CONTENT, **kwargs)
+
+    async def command(self, text: str, user: str, channel: str) -> aiohttp.ClientResponse:
+        body = command_body(text=text, user_id=user, channel_id=channel)
+        return await self.post(body, FORM)
+
+    async def interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:
+        return await self.post(interaction_body(payload), FORM)
+
+    async def interact_json(self, payload: dict[str, Any]) -> Any:
+        """Post an interaction and return Bolt's JSON answer (modal errors come back so)."""
+        async with await post_signed(
+            self.session, self.url, interaction_body(payload), SECRET, FORM
+        ) as response:
+            assert response.status == 200, await response.text()
+            raw = await response.text()
+            return json.loads(raw) if raw else None
+
+    async def press(self, action_id: str, case_id: str, user: str, channel: str) -> Any:
+        payload = block_action_payload(action_id, case_id, user_id=user, channel_id=channel)
+        return await self.interact(payload)
+
+    async def submit(
+        self, callback_id: str, values: dict[str, Any], metadata: str, user: str
+    ) -> Any:
+        payload = view_submission_payload(
+            callback_id, values, private_metadata=metadata, user_id=user
+        )
+        return await self.interact_json(payload)
+
+    async def shortcut(self, message: dict[str, Any], user: str, channel: str) -> Any:
+        payload = message_shortcut_payload(
+            "log_complaint", message, user_id=user, channel_id=channel
+        )
+        return await self.interact(payload)
+
+    # --- what the bot did -----------------------------------------------------------------
+
+    async def settle(self, timeout: float = 15) -> None:
+        """Wait until the outbox has sent everything it can."""
+        assert self.runtime
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (await self.runtime.store.effect_counts())["pending"]:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the outbox still has pending effects")
+            self.runtime.outbox.wake()
+            await asyncio.sleep(0.05)
+
+    async def cases(self) -> list[Case]:
+        assert self.runtime
+        return await self.runtime.store.list_cases()
+
+    async def only_case(self) -> Case:
+        cases = await self.cases()
+        assert len(cases) == 1, [c.id for c in cases]
+        return cases[0]
+
+
+def state_for(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """`view.state.values` as Slack would send it for the modal the bot opened, filled in
+    with `answers` ({field: text, option value, list of users or ticked values})."""
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        kind, field = element["type"], element["action_id"]
+        answer = answers.get(field)
+        if kind == "plain_text_input":
+            value: dict[str, Any] = {"value": answer}
+        elif kind in ("static_select", "radio_buttons"):
+            chosen = answer or (element.get("initial_option") or {}).get("value")
+            options = [o for o in element["options"] if o["value"] == chosen]
+            value = {"selected_option": options[0] if options else None}
+        elif kind == "multi_users_select":
+            value = {
+                "selected_users": answer if answer is not None else element.get("initial_users", [])
+            }
+        elif kind == "checkboxes":
+            value = {
+                "selected_options": [o for o in element["options"] if o["value"] in (answer or [])]
+            }
+        else:
+            raise AssertionError(f"unexpected element {kind}")
+        values[block["block_id"]] = {field: {"type": kind, **value}}
+    return values
+
+
+async def fill(bot: SlackBot, callback_id: str, answers: dict[str, Any], user: str) -> Any:
+    """Submit the last modal the bot opened with `callback_id`, as `user`, with `answers`."""
+    opened = [
+        c for c in bot.fake.calls_to("views.open") if c.params["view"]["callback_id"] == callback_id
+    ]
+    assert opened, f"the bot opened no {callback_id} modal"
+    view = opened[-1].params["view"]
+    return await bot.submit(
+        callback_id, state_for(view, answers), view.get("private_metadata", ""), user
+    )

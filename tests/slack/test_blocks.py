@@ -1,0 +1,528 @@
+"""Block Kit built by bot/slack/blocks.py: within Slack's limits, in the directory's language.
+
+slack_sdk's models check most limits when a block is serialised, so every message and view is
+parsed back into them and serialised again. The limits the SDK leaves to Slack's servers
+(50 blocks a message, 2000 characters a section field, 1..3000 for an input's max_length) are
+checked here directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.slack import blocks, ids
+from handlers.directory import Actor, Client, Directory, Person
+from handlers.messages import CATALOG
+from handlers.model import Case, Feedback, MessageRef, Severity, Statement, Status, Verdict
+from handlers.rules import SUMMARY_LIMIT
+
+NOW = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+LINK = "https://acme-corp.slack.com/archives/C0ACME/p1709542800000100"
+CLIENT = Actor("slack", "U0CAROL", "Carol Client")
+DANA = Actor("slack", "U0DANA", "Dana Levi", "dana")
+MAYA = Actor("slack", "U0MAYA", "Maya Cohen", "maya")
+AVI = Actor("slack", "U0AVI", "Avi Katz", "avi")
+
+DIRECTORY = Directory(
+    people={
+        "dana": Person("dana", "Dana Levi", manager="maya", slack="U0DANA"),
+        "eli": Person("eli", "Eli Shani", manager="maya", slack="U0ELI"),
+        "maya": Person("maya", "Maya Cohen", manager="ron", slack="U0MAYA"),
+        "ron": Person("ron", "Ron Bar", roles=frozenset({"lead"}), slack="U0RON"),
+        "avi": Person("avi", "Avi Katz", manager="ron", slack="U0AVI"),
+    },
+    clients={"acme": Client("acme", "Acme Corp", ("C0ACME",), account_manager="avi")},
+    internal_channel={"slack": "C0INTERNAL"},
+)
+SLACK_IDS = {p.id: p.slack for p in DIRECTORY.people.values()}
+
+
+def mention(person_id: str) -> str:
+    return f"<@{SLACK_IDS[person_id]}>"
+
+
+def make_case(**changes: Any) -> Case:
+    case = Case(
+        id="C-0042",
+        client_id="acme",
+        source=MessageRef("slack", "C0ACME", "1709542800.000100"),
+        reporter=AVI,
+        raised_by=CLIENT,
+        affected=("dana",),
+        managers=("maya",),
+        account_manager="avi",
+        category="delay",
+        severity=Severity.HIGH,
+        summary="The quarterly report came two weeks late.",
+        status=Status.INVESTIGATING,
+        created_at=NOW,
+        updated_at=NOW,
+        due_at=NOW + timedelta(days=2),
+        client_statements=(Statement(CLIENT, "It was late and wrong.", NOW),),
+    )
+    return replace(case, **changes)
+
+
+def card(case: Case, language: str = "en", link: str | None = LINK) -> list[dict[str, Any]]:
+    _, rendered = blocks.case_card(case, DIRECTORY, language, mention, link)
+    return rendered
+
+
+def texts(node: Any) -> Iterator[str]:
+    """Every piece of text in a block tree."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "text" and isinstance(value, str):
+                yield value
+            else:
+                yield from texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from texts(item)
+
+
+def all_text(rendered: list[dict[str, Any]]) -> str:
+    return "\n".join(texts(rendered))
+
+
+def assert_valid_message(rendered: list[dict[str, Any]]) -> None:
+    """Slack's limits for a message: the SDK's own validation, plus what it leaves unchecked."""
+    assert len(rendered) <= 50
+    for block in rendered:
+        assert Block.parse(block).to_dict() == block  # type: ignore[union-attr]
+        if block["type"] == "section":
+            assert len(block.get("text", {}).get("text", "")) <= 3000
+            assert len(block.get("fields", [])) <= 10
+            assert all(len(f["text"]) <= 2000 for f in block.get("fields", []))
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        for element in block.get("elements", []):
+            if element.get("type") == "button":
+                assert len(element["text"]["text"]) <= 75
+
+
+def buttons(rendered: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    actions = [b for b in rendered if b["type"] == "actions"]
+    return {e["action_id"]: e for a in actions for e in a["elements"]}
+
+
+# --- truncate -------------------------------------------------------------------------------
+
+
+def test_truncate_leaves_short_text_alone() -> None:
+    assert blocks.truncate("short", 10) == "short"
+    assert blocks.truncate("x" * 10, 10) == "x" * 10
+
+
+def test_truncate_cuts_with_an_ellipsis_within_the_limit() -> None:
+    cut = blocks.truncate("word " * 100, 50)
+    assert len(cut) <= 50
+    assert cut.endswith("…")
+
+
+def test_truncate_links_the_ellipsis_to_the_original() -> None:
+    cut = blocks.truncate("y" * 5000, 3000, LINK)
+    assert len(cut) <= 3000
+    assert cut.endswith(f"<{LINK}|…>")
+    assert cut.startswith("y" * 100)
+
+
+@pytest.mark.parametrize("markup", ["<@U0DANA>", "<https://example.com/a|the report>", "&amp;"])
+def test_truncate_never_splits_slack_markup(markup: str) -> None:
+    text = "a" * 40 + markup + "b" * 40
+    for limit in range(41, 40 + len(markup) + 2):
+        cut = blocks.truncate(text, limit)
+        assert len(cut) <= limit
+        assert cut in (text[:40] + "…", text[: 40 + len(markup)] + "…")
+
+
+# --- the case card --------------------------------------------------------------------------
+
+
+def test_fallback_text_names_case_client_and_status() -> None:
+    fallback, _ = blocks.case_card(make_case(), DIRECTORY, "en", mention, LINK)
+    assert fallback == "Case C-0042 · Acme Corp: investigating"
+
+
+def test_card_with_200_long_statements_stays_within_slack_limits() -> None:
+    statements = tuple(
+        Statement(CLIENT, f"statement {n}: <@U0DANA> " + "far too long. " * 400, NOW)
+        for n in range(200)
+    )
+    rendered = card(make_case(client_statements=statements))
+
+    assert_valid_message(rendered)
+    shown = [t for t in texts(rendered) if "statement " in t]
+    assert len(shown) == blocks.RECENT_STATEMENTS
+    assert "statement 199" in shown[-1]  # the latest ones
+    assert all(t.endswith(f"<{LINK}|…>") for t in shown)  # cut, linking to the original
+    assert f"… +{200 - blocks.RECENT_STATEMENTS}" in all_text(rendered)  # the rest, counted
+
+
+def test_card_without_a_permalink_still_cuts_long_statements() -> None:
+    statement = Statement(CLIENT, "x" * 5000, NOW)
+    rendered = card(make_case(client_statements=(statement,)), link=None)
+    assert_valid_message(rendered)
+    assert any(t.endswith("x…") for t in texts(rendered))
+
+
+def test_card_shows_every_side_of_a_full_case() -> None:
+    case = make_case(
+        affected=("dana", "eli"),
+        accounts={"dana": Statement(DANA, "The data arrived late from the client.", NOW)},
+        verdict=Verdict.MISUNDERSTANDING,
+        verdict_note="The deadline was never agreed in writing.",
+        verdict_by="maya",
+        abuse_flagged=True,
+        resolution="We agreed a fixed monthly date.",
+        change_requests=("Weekly status mail",),
+        feedback=(Feedback(False, "Still waiting", CLIENT, NOW),),
+        status=Status.REOPENED,
+    )
+    text = all_text(card(case))
+    for expected in (
+        "Case C-0042 · Acme Corp",
+        "*Status*\nreopened",
+        "*Severity*\nhigh",
+        "*Category*\ndelay",
+        "*Raised by*\nCarol Client",
+        "*Opened by*\n<@U0AVI>",
+        "*Named*\n<@U0DANA>, <@U0ELI>",
+        "*Managers*\n<@U0MAYA>",
+        "*Account manager*\n<@U0AVI>",
+        "The quarterly report came two weeks late.",
+        f"<{LINK}|Original message>",
+        "It was late and wrong.",
+        "*<@U0DANA>*\nThe data arrived late from the client.",
+        "*<@U0ELI>*\n_not given yet_",
+        "a misunderstanding of what was agreed · <@U0MAYA>",
+        "The deadline was never agreed in writing.",
+        "Abusive treatment of staff flagged",
+        "We agreed a fixed monthly date.",
+        "• Weekly status mail",
+        "not resolved · Carol Client",
+        "Still waiting",
+    ):
+        assert expected in text
+
+
+def test_card_shows_a_managers_waiver() -> None:
+    waiver = Statement(MAYA, "Dana is on leave.", NOW)
+    text = all_text(card(make_case(waivers={"dana": waiver})))
+    assert "<@U0MAYA> waived the account of <@U0DANA>: Dana is on leave." in text
+
+
+def test_client_text_cannot_ping_a_channel_or_break_the_card() -> None:
+    statement = Statement(CLIENT, "<!channel> costs > budget & <@U0DANA> knows", NOW)
+    text = all_text(card(make_case(client_statements=(statement,))))
+    assert "&lt;!channel&gt; costs &gt; budget &amp; <@U0DANA> knows" in text
+    assert "<!channel>" not in text
+
+
+def test_the_fullest_possible_card_stays_within_the_block_limit() -> None:
+    many = tuple(f"p{n}" for n in range(60))
+    directory = replace(
+        DIRECTORY, people={**DIRECTORY.people, **{p: Person(p, p.upper()) for p in many}}
+    )
+    case = make_case(
+        affected=many,
+        managers=many,
+        client_statements=tuple(Statement(CLIENT, "x" * 4000, NOW) for _ in range(80)),
+        accounts={p: Statement(DANA, "y" * 4000, NOW) for p in many},
+        verdict=Verdict.NOT_RIGHT,
+        verdict_note="z" * 4000,
+        verdict_by="maya",
+        abuse_flagged=True,
+        resolution="r" * 4000,
+        change_requests=tuple("c" * 500 for _ in range(20)),
+        feedback=tuple(Feedback(False, "f" * 500, CLIENT, NOW) for _ in range(20)),
+        status=Status.REOPENED,
+    )
+    _, rendered = blocks.case_card(case, directory, "en", str, LINK)
+    assert_valid_message(rendered)
+    assert f"… +{60 - blocks.SHOWN_ACCOUNTS}" in all_text(rendered)
+
+
+@pytest.mark.parametrize(
+    "status", [Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.REOPENED]
+)
+def test_an_active_case_can_be_worked_on(status: Status) -> None:
+    shown = buttons(card(make_case(status=status)))
+    assert list(shown) == [
+        ids.ACTION_ACCOUNT,
+        ids.ACTION_ASSESS,
+        ids.ACTION_RESOLVE,
+        ids.ACTION_WITHDRAW,
+    ]
+    assert {b["value"] for b in shown.values()} == {"C-0042"}
+    assert shown[ids.ACTION_RESOLVE]["style"] == "primary"
+    assert shown[ids.ACTION_WITHDRAW]["style"] == "danger"
+    assert shown[ids.ACTION_WITHDRAW]["confirm"]["style"] == "danger"
+
+
+def test_a_resolved_case_can_be_reopened_or_withdrawn() -> None:
+    shown = buttons(card(make_case(status=Status.RESOLVED, verdict=Verdict.RIGHT)))
+    assert list(shown) == [ids.ACTION_REOPEN, ids.ACTION_WITHDRAW]
+    assert "confirm" in shown[ids.ACTION_WITHDRAW]
+
+
+@pytest.mark.parametrize("status", [Status.CLOSED, Status.WITHDRAWN])
+def test_a_final_case_has_no_buttons(status: Status) -> None:
+    rendered = card(make_case(status=status))
+    assert buttons(rendered) == {}
+    assert_valid_message(rendered)
+
+
+def test_card_speaks_hebrew() -> None:
+    he = CATALOG["he"]
+    fallback, rendered = blocks.case_card(make_case(), DIRECTORY, "he", mention, LINK)
+    assert fallback == f"פנייה C-0042 · Acme Corp: {he['status.investigating']}"
+    assert rendered[0]["text"]["text"] == "פנייה C-0042 · Acme Corp"
+    labels = {k: b["text"]["text"] for k, b in buttons(rendered).items()}
+    assert labels == {
+        ids.ACTION_ACCOUNT: he["button.add_account"],
+        ids.ACTION_ASSESS: he["button.assess"],
+        ids.ACTION_RESOLVE: he["button.resolve"],
+        ids.ACTION_WITHDRAW: he["button.withdraw"],
+    }
+    text = all_text(rendered)
+    assert f"*{he['card.status']}*\n{he['status.investigating']}" in text
+    assert he["card.account_missing"] in text
+    assert "Status" not in text
+
+
+def test_withdraw_confirmation_has_distinct_answers_in_every_language() -> None:
+    for language in CATALOG:
+        confirm = buttons(card(make_case(), language))[ids.ACTION_WITHDRAW]["confirm"]
+        assert confirm["confirm"]["text"] != confirm["deny"]["text"]
+
+
+# --- the feedback question ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_feedback_request_offers_both_answers(language: str) -> None:
+    question = CATALOG[language]["client.feedback_request"]
+    rendered = blocks.feedback_request(question, "C-0042", language)
+    assert_valid_message(rendered)
+    assert rendered[0]["text"]["text"] == question
+    shown = buttons(rendered)
+    assert list(shown) == [ids.ACTION_FEEDBACK_YES, ids.ACTION_FEEDBACK_NO]
+    assert {b["value"] for b in shown.values()} == {"C-0042"}
+    assert shown[ids.ACTION_FEEDBACK_YES]["style"] == "primary"
+    labels = [b["text"]["text"] for b in shown.values()]
+    assert labels == [
+        CATALOG[language]["button.feedback_yes"],
+        CATALOG[language]["button.feedback_no"],
+    ]
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+META = '{"case_id": "C-0042", "channel": "C0INTERNAL"}'
+Builder = Callable[[str], dict[str, Any]]
+
+FORMS: dict[str, tuple[Builder, list[str]]] = {
+    "open": (
+        lambda lang: blocks.open_case_modal(lang, META, ["U0DANA"], "Late report"),
+        [ids.FIELD_AFFECTED, ids.FIELD_CATEGORY, ids.FIELD_SEVERITY, ids.FIELD_SUMMARY],
+    ),
+    "account": (lambda lang: blocks.account_modal(lang, META), [ids.FIELD_ACCOUNT]),
+    "assess": (
+        lambda lang: blocks.assess_modal(lang, META),
+        [ids.FIELD_VERDICT, ids.FIELD_NOTE, ids.FIELD_ABUSIVE],
+    ),
+    "resolve": (
+        lambda lang: blocks.resolve_modal(lang, META),
+        [ids.FIELD_RESOLUTION, ids.FIELD_CHANGE_REQUESTS],
+    ),
+    "withdraw": (
+        lambda lang: blocks.reason_modal(ids.VIEW_WITHDRAW, "form.withdraw_title", lang, META),
+        [ids.FIELD_REASON],
+    ),
+    "reopen": (
+        lambda lang: blocks.reason_modal(ids.VIEW_REOPEN, "button.reopen", lang, META),
+        [ids.FIELD_REASON],
+    ),
+    "feedback": (lambda lang: blocks.feedback_modal(lang, META, True), [ids.FIELD_COMMENT]),
+}
+CALLBACKS = {
+    "open": ids.VIEW_OPEN,
+    "account": ids.VIEW_ACCOUNT,
+    "assess": ids.VIEW_ASSESS,
+    "resolve": ids.VIEW_RESOLVE,
+    "withdraw": ids.VIEW_WITHDRAW,
+    "reopen": ids.VIEW_REOPEN,
+    "feedback": ids.VIEW_FEEDBACK,
+}
+
+
+def inputs(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in view["blocks"] if b["type"] == "input"]
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+@pytest.mark.parametrize("name", FORMS)
+def test_form_is_a_valid_modal(name: str, language: str) -> None:
+    build, fields = FORMS[name]
+    view = build(language)
+
+    assert View(**view).to_dict() == view  # the SDK's validation: title, blocks, metadata...
+    assert view["type"] == "modal"
+    assert view["callback_id"] == CALLBACKS[name]
+    assert view["private_metadata"] == META
+    for part in ("title", "submit", "close"):
+        assert 1 <= len(view[part]["text"]) <= 24
+    assert view["submit"]["text"] == CATALOG[language]["form.submit"]
+    assert view["close"]["text"] == CATALOG[language]["form.cancel"]
+    assert [b["block_id"] for b in inputs(view)] == fields
+    for block in inputs(view):
+        element = block["element"]
+        assert element["action_id"] == block["block_id"]
+        if element["type"] == "plain_text_input":
+            assert 1 <= element["max_length"] <= 3000
+            assert len(element.get("initial_value", "")) <= element["max_length"]
+        for option in element.get("options", []):
+            assert len(option["text"]["text"]) <= 75
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_form_labels_come_from_the_catalog(language: str) -> None:
+    catalog = CATALOG[language]
+    view = blocks.assess_modal(language, META)
+    assert view["title"]["text"] == catalog["form.assess_title"]
+    labels = {b["block_id"]: b["label"]["text"] for b in inputs(view)}
+    assert labels[ids.FIELD_VERDICT] == catalog["label.verdict"]
+    verdicts = inputs(view)[0]["element"]["options"]
+    assert [o["text"]["text"] for o in verdicts] == [catalog[f"verdict.{v}"] for v in Verdict]
+
+
+def test_open_form_starts_from_what_the_message_said() -> None:
+    view = blocks.open_case_modal("en", META, ["U0DANA", "U0ELI"], "x" * 400)
+    affected, category, severity, summary = (b["element"] for b in inputs(view))
+    assert affected["initial_users"] == ["U0DANA", "U0ELI"]
+    assert inputs(view)[0]["optional"] is True
+    assert category["initial_option"]["value"] == "other"
+    assert [o["value"] for o in category["options"]] == list(blocks.CATEGORIES)
+    assert severity["initial_option"]["value"] == "medium"
+    assert [o["value"] for o in severity["options"]] == ["low", "medium", "high"]
+    assert summary["multiline"] is True
+    assert summary["max_length"] == 300
+    assert len(summary["initial_value"]) <= 300
+
+
+def test_resolution_input_enforces_the_limit_its_label_names() -> None:
+    resolution = inputs(blocks.resolve_modal("en", META))[0]
+    assert resolution["element"]["max_length"] == SUMMARY_LIMIT
+    assert str(SUMMARY_LIMIT) in resolution["label"]["text"]
+    assert resolution["optional"] is False
+
+
+def test_feedback_form_shows_the_chosen_answer() -> None:
+    yes = all_text(blocks.feedback_modal("en", META, True)["blocks"])
+    no = all_text(blocks.feedback_modal("he", META, False)["blocks"])
+    assert "Resolved" in yes
+    assert CATALOG["he"]["button.feedback_no"] in no
+
+
+def test_every_button_opens_its_form() -> None:
+    for action, (_, callback_id) in ids.BUTTON_STEPS.items():
+        resolved = action == ids.ACTION_FEEDBACK_YES
+        view = blocks.form(callback_id, "he", META, resolved=resolved)
+        assert view["callback_id"] == callback_id
+        View(**view).validate_json()
+
+
+def test_oversized_private_metadata_is_refused_not_cut() -> None:
+    with pytest.raises(SlackObjectFormationError):
+        blocks.account_modal("en", "x" * 3001)
+
+
+# --- reading submissions --------------------------------------------------------------------
+
+
+def submitted(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """`view.state.values` as Slack sends it when the user gave `answers` (the rest left empty).
+
+    Selects and checkboxes report the whole chosen option object, as shown in the view.
+    """
+    values: dict[str, Any] = {}
+    for block in inputs(view):
+        element = block["element"]
+        kind, answer = element["type"], answers.get(block["block_id"])
+        options = {o["value"]: o for o in element.get("options", [])}
+        if kind == "plain_text_input":
+            state = {"value": answer}  # null when left empty
+        elif kind in ("static_select", "radio_buttons"):
+            state = {"selected_option": options[answer] if answer else None}
+        elif kind == "multi_users_select":
+            state = {"selected_users": answer or []}
+        else:
+            state = {"selected_options": [options[v] for v in answer or []]}
+        values[block["block_id"]] = {element["action_id"]: {"type": kind, **state}}
+    return values
+
+
+ROUND_TRIPS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "open",
+        {"affected": ["U0DANA"], "category": "billing", "severity": "high", "summary": "Late"},
+        {"affected": ["U0DANA"], "category": "billing", "severity": "high", "summary": "Late"},
+    ),
+    ("account", {"account": "I sent it on time."}, {"account": "I sent it on time."}),
+    (
+        "assess",
+        {"verdict": "not_right", "note": "Agreed date was the 20th", "abusive": ["yes"]},
+        {"verdict": "not_right", "note": "Agreed date was the 20th", "abusive": ["yes"]},
+    ),
+    ("assess", {}, {"verdict": None, "note": "", "abusive": []}),
+    (
+        "resolve",
+        {"resolution": "Fixed date each month.", "change_requests": "Weekly mail\nPortal"},
+        {"resolution": "Fixed date each month.", "change_requests": "Weekly mail\nPortal"},
+    ),
+    ("withdraw", {}, {"reason": ""}),
+    ("reopen", {"reason": "Client still waiting"}, {"reason": "Client still waiting"}),
+    ("feedback", {"comment": "Thanks"}, {"comment": "Thanks"}),
+]
+
+
+@pytest.mark.parametrize(("name", "answers", "expected"), ROUND_TRIPS)
+def test_read_values_round_trips_each_form(
+    name: str, answers: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    view = FORMS[name][0]("en")
+    assert blocks.read_values(submitted(view, answers)) == expected
+
+
+def test_read_values_of_an_open_form_as_slack_sends_it() -> None:
+    state = {
+        "affected": {
+            "affected": {"type": "multi_users_select", "selected_users": ["U0DANA", "U0ELI"]}
+        },
+        "category": {
+            "category": {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "delay", "emoji": True},
+                    "value": "delay",
+                },
+            }
+        },
+        "severity": {"severity": {"type": "static_select", "selected_option": None}},
+        "summary": {"summary": {"type": "plain_text_input", "value": None}},
+    }
+    assert blocks.read_values(state) == {
+        ids.FIELD_AFFECTED: ["U0DANA", "U0ELI"],
+        ids.FIELD_CATEGORY: "delay",
+        ids.FIELD_SEVERITY: None,
+        ids.FIELD_SUMMARY: "",
+    }

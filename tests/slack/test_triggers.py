@@ -1,0 +1,143 @@
+"""Each of the four Slack triggers opens one case, with both threads and both pings."""
+
+from __future__ import annotations
+
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.slack.checks import card_posts, client_thread, dms_to, ephemerals_to
+from tests.slack.harness import (
+    ACME,
+    AVI,
+    CLIENT,
+    DANA,
+    MAYA,
+    SlackBot,
+    fill,
+)
+from tests.slackkit.signing import user_message
+
+COMPLAINT = "the report was late again, <@U0DANA> never answered"
+
+
+def mention_event(ts: str, text: str = f"<@UBOT> {COMPLAINT}", user: str = CLIENT) -> dict:
+    return {"type": "app_mention", "user": user, "text": text, "ts": ts, "channel": ACME,
+            "event_ts": ts, "team": "T0FIRM"}
+
+
+def message_event(ts: str, text: str, user: str = CLIENT, **extra: str) -> dict:
+    return {"type": "message", "channel_type": "channel", "user": user, "text": text, "ts": ts,
+            "channel": ACME, "event_ts": ts, "team": "T0FIRM", **extra}
+
+
+async def assert_opened_with_both_threads_and_pings(bot: SlackBot, fake: FakeSlackAPI) -> None:
+    case = await bot.only_case()
+    assert case.affected == ("dana",) and case.managers == ("maya",)
+    thread = [c.params["text"] for c in client_thread(fake, case)]
+    assert case.id in thread[0] and "What happened?" in thread[0]
+    assert any("<@U0DANA>" in t and "<@U0MAYA>" in t for t in thread[1:])
+    card = card_posts(fake, case)
+    assert card and card[0].method == "chat.postMessage" and card[0].params["blocks"]
+    assert any(case.id in t for t in dms_to(fake, DANA))
+    assert any(case.id in t for t in dms_to(fake, MAYA))
+    assert all("Client thread" in t for t in dms_to(fake, DANA))  # links to both threads
+    assert set(fake.members(ACME)) >= {DANA, MAYA}  # brought into the client channel
+
+
+async def test_a_mention_opens_one_case(bot: SlackBot, fake: FakeSlackAPI) -> None:
+    ts = "1763800000.000100"
+    assert (await bot.event(mention_event(ts))).status == 200
+    # Slack also delivers the same message as a plain message event: it must not open another.
+    assert (await bot.event(message_event(ts, f"<@UBOT> {COMPLAINT}"))).status == 200
+    await bot.settle()
+    await assert_opened_with_both_threads_and_pings(bot, fake)
+    case = await bot.only_case()
+    assert case.client_statements[0].text.startswith("the report was late again")
+
+
+async def test_a_reaction_by_someone_of_the_firm_opens_one_case(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
+    reaction = {"type": "reaction_added", "user": AVI, "reaction": "triangular_flag_on_post",
+                "item": {"type": "message", "channel": ACME, "ts": ts}, "item_user": CLIENT,
+                "event_ts": "1763800001.000200"}
+    assert (await bot.event(reaction)).status == 200
+    await bot.settle()
+    await assert_opened_with_both_threads_and_pings(bot, fake)
+    case = await bot.only_case()
+    assert case.raised_by.user_id == CLIENT and case.reporter.person_id == "avi"
+    assert case.summary.startswith("the report was late again")
+
+
+async def test_a_client_reacting_opens_nothing_and_other_emoji_are_ignored(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
+    for user, emoji in ((CLIENT, "triangular_flag_on_post"), (AVI, "thumbsup")):
+        reaction = {"type": "reaction_added", "user": user, "reaction": emoji,
+                    "item": {"type": "message", "channel": ACME, "ts": ts}, "item_user": CLIENT,
+                    "event_ts": "1763800001.000300"}
+        assert (await bot.event(reaction)).status == 200
+    await bot.settle()
+    assert await bot.cases() == []
+
+
+async def test_the_message_shortcut_opens_a_prefilled_form_then_one_case(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    message = user_message(COMPLAINT, user_id=CLIENT, ts="1763800002.000100")
+    assert (await bot.shortcut(message, AVI, ACME)).status == 200
+    view = fake.calls_to("views.open")[-1].params["view"]
+    assert view["callback_id"] == "open_case"
+    affected = next(b for b in view["blocks"] if b["block_id"] == "affected")
+    assert affected["element"]["initial_users"] == [DANA]
+    assert await bot.cases() == []  # nothing is opened until the form is sent
+
+    answer = await fill(bot, "open_case", {"category": "delay", "severity": "high"}, AVI)
+    assert answer is None  # the modal closes
+    await bot.settle()
+    await assert_opened_with_both_threads_and_pings(bot, fake)
+    case = await bot.only_case()
+    assert (case.category, case.severity.value) == ("delay", "high")
+    assert case.source.message_id == "1763800002.000100"
+
+
+async def test_the_slash_command_opens_the_form_and_anchors_a_thread(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    response = await bot.command("<@U0DANA|dana> missed the deadline twice", AVI, ACME)
+    assert response.status == 200
+    await fill(bot, "open_case", {"summary": "Missed the deadline twice"}, AVI)
+    await bot.settle()
+    await assert_opened_with_both_threads_and_pings(bot, fake)
+    case = await bot.only_case()
+    # No message started it, so the bot's own top-level note is the thread's root.
+    anchor = fake.message(ACME, case.source.message_id)
+    assert anchor and anchor["user"] == "UBOT" and "thread_ts" not in anchor
+    assert anchor["text"].startswith("Avi Katz logged this complaint")
+    assert case.summary == "Missed the deadline twice"
+
+
+async def test_the_slash_command_outside_a_client_channel_answers_usage(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    response = await bot.command("something", AVI, "C0RANDOM")
+    assert response.status == 200
+    assert fake.calls_to("views.open") == []
+    assert await bot.cases() == []
+
+
+async def test_two_triggers_on_the_same_message_open_one_case(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
+    await bot.event(mention_event(ts, text=f"<@UBOT> {COMPLAINT}"))
+    reaction = {"type": "reaction_added", "user": AVI, "reaction": "triangular_flag_on_post",
+                "item": {"type": "message", "channel": ACME, "ts": ts}, "item_user": CLIENT,
+                "event_ts": "1763800003.000100"}
+    await bot.event(reaction)
+    await bot.shortcut(user_message(COMPLAINT, user_id=CLIENT, ts=ts), AVI, ACME)
+    await fill(bot, "open_case", {}, AVI)
+    await bot.settle()
+    case = await bot.only_case()
+    assert len([c for c in client_thread(fake, case) if "What happened?" in c.params["text"]]) == 1
+    assert any(case.id in text for text in ephemerals_to(fake, AVI))  # "already has case"
