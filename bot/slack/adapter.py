@@ -137,11 +137,9 @@ class SlackAdapter:
     async def handle(self, request: web.Request) -> web.Response:
         """Verify Slack's signature, let Bolt dispatch, and never answer a genuine request 404."""
         body = await request.text()
-        if not self.verifier.is_valid(
-            body,
-            request.headers.get("X-Slack-Request-Timestamp", ""),
-            request.headers.get("X-Slack-Signature", ""),
-        ):
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not (timestamp.isdigit() and self.verifier.is_valid(body, timestamp, signature)):
             return web.json_response({"error": "invalid or stale Slack signature"}, status=401)
         try:
             bolt_request = AsyncBoltRequest(

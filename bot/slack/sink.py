@@ -232,7 +232,7 @@ class SlackSink:
         except SlackApiError as err:
             status = err.response.status_code
             code = err.response.get("error", "unknown_error")
-            message = f"{method.replace('_', '.', 1)}: {code}"
+            message = f"{method.replace('_', '.', 1)}: {code} (HTTP {status})"
             if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
                 retry_after = err.response.headers.get("Retry-After")
                 raise TransientDeliveryError(

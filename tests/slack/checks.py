@@ -11,7 +11,8 @@ from tests.slack.harness import INTERNAL
 
 def client_thread(fake: FakeSlackAPI, case: Case) -> list[Call]:
     return [
-        c for c in fake.posts_in(case.source.channel)
+        c
+        for c in fake.posts_in(case.source.channel)
         if c.method == "chat.postMessage" and c.params.get("thread_ts") == case.source.message_id
     ]
 
@@ -19,15 +20,18 @@ def client_thread(fake: FakeSlackAPI, case: Case) -> list[Call]:
 def card_posts(fake: FakeSlackAPI, case: Case) -> list[Call]:
     """The card itself (posted once, then updated), not its thread."""
     return [
-        c for c in fake.posts_in(INTERNAL)
+        c
+        for c in fake.posts_in(INTERNAL)
         if c.method in ("chat.postMessage", "chat.update")
-        and not c.params.get("thread_ts") and case.id in c.params.get("text", "")
+        and not c.params.get("thread_ts")
+        and case.id in c.params.get("text", "")
     ]
 
 
 def card_thread(fake: FakeSlackAPI, card_ts: str) -> list[str]:
     return [
-        c.params["text"] for c in fake.posts_in(INTERNAL)
+        c.params["text"]
+        for c in fake.posts_in(INTERNAL)
         if c.method == "chat.postMessage" and c.params.get("thread_ts") == card_ts
     ]
 
@@ -38,8 +42,11 @@ def dms_to(fake: FakeSlackAPI, user: str) -> list[str]:
 
 
 def ephemerals_to(fake: FakeSlackAPI, user: str) -> list[str]:
-    return [c.params["text"] for c in fake.calls_to("chat.postEphemeral")
-            if c.params.get("user") == user]
+    return [
+        c.params["text"]
+        for c in fake.calls_to("chat.postEphemeral")
+        if c.params.get("user") == user
+    ]
 
 
 def texts_of(call: Call) -> str:

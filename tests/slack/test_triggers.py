@@ -19,13 +19,29 @@ COMPLAINT = "the report was late again, <@U0DANA> never answered"
 
 
 def mention_event(ts: str, text: str = f"<@UBOT> {COMPLAINT}", user: str = CLIENT) -> dict:
-    return {"type": "app_mention", "user": user, "text": text, "ts": ts, "channel": ACME,
-            "event_ts": ts, "team": "T0FIRM"}
+    return {
+        "type": "app_mention",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": ACME,
+        "event_ts": ts,
+        "team": "T0FIRM",
+    }
 
 
 def message_event(ts: str, text: str, user: str = CLIENT, **extra: str) -> dict:
-    return {"type": "message", "channel_type": "channel", "user": user, "text": text, "ts": ts,
-            "channel": ACME, "event_ts": ts, "team": "T0FIRM", **extra}
+    return {
+        "type": "message",
+        "channel_type": "channel",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": ACME,
+        "event_ts": ts,
+        "team": "T0FIRM",
+        **extra,
+    }
 
 
 async def assert_opened_with_both_threads_and_pings(bot: SlackBot, fake: FakeSlackAPI) -> None:
@@ -57,9 +73,14 @@ async def test_a_reaction_by_someone_of_the_firm_opens_one_case(
     bot: SlackBot, fake: FakeSlackAPI
 ) -> None:
     ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
-    reaction = {"type": "reaction_added", "user": AVI, "reaction": "triangular_flag_on_post",
-                "item": {"type": "message", "channel": ACME, "ts": ts}, "item_user": CLIENT,
-                "event_ts": "1763800001.000200"}
+    reaction = {
+        "type": "reaction_added",
+        "user": AVI,
+        "reaction": "triangular_flag_on_post",
+        "item": {"type": "message", "channel": ACME, "ts": ts},
+        "item_user": CLIENT,
+        "event_ts": "1763800001.000200",
+    }
     assert (await bot.event(reaction)).status == 200
     await bot.settle()
     await assert_opened_with_both_threads_and_pings(bot, fake)
@@ -73,9 +94,14 @@ async def test_a_client_reacting_opens_nothing_and_other_emoji_are_ignored(
 ) -> None:
     ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
     for user, emoji in ((CLIENT, "triangular_flag_on_post"), (AVI, "thumbsup")):
-        reaction = {"type": "reaction_added", "user": user, "reaction": emoji,
-                    "item": {"type": "message", "channel": ACME, "ts": ts}, "item_user": CLIENT,
-                    "event_ts": "1763800001.000300"}
+        reaction = {
+            "type": "reaction_added",
+            "user": user,
+            "reaction": emoji,
+            "item": {"type": "message", "channel": ACME, "ts": ts},
+            "item_user": CLIENT,
+            "event_ts": "1763800001.000300",
+        }
         assert (await bot.event(reaction)).status == 200
     await bot.settle()
     assert await bot.cases() == []
@@ -131,9 +157,14 @@ async def test_two_triggers_on_the_same_message_open_one_case(
 ) -> None:
     ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
     await bot.event(mention_event(ts, text=f"<@UBOT> {COMPLAINT}"))
-    reaction = {"type": "reaction_added", "user": AVI, "reaction": "triangular_flag_on_post",
-                "item": {"type": "message", "channel": ACME, "ts": ts}, "item_user": CLIENT,
-                "event_ts": "1763800003.000100"}
+    reaction = {
+        "type": "reaction_added",
+        "user": AVI,
+        "reaction": "triangular_flag_on_post",
+        "item": {"type": "message", "channel": ACME, "ts": ts},
+        "item_user": CLIENT,
+        "event_ts": "1763800003.000100",
+    }
     await bot.event(reaction)
     await bot.shortcut(user_message(COMPLAINT, user_id=CLIENT, ts=ts), AVI, ACME)
     await fill(bot, "open_case", {}, AVI)
