@@ -3,10 +3,12 @@
 Everything Slack sends arrives at `POST /slack/events` (or over Socket Mode
 when SLACK_APP_TOKEN is set). The listeners only translate: who is acting,
 which case, which command; the core decides, the store keeps, and the
-outbox (through `SlackSink`) does the talking back. So a listener's work is
-a store write or a `views.open`, well inside Slack's three seconds, and
-Bolt can answer after the listener (`process_before_response`), which also
-lets a shutdown finish every request in flight.
+outbox (through `SlackSink`) does the talking back. A listener's own work is
+a store write, well inside Slack's three seconds, so Bolt answers after it
+(`process_before_response`) and a shutdown finishes every request in
+flight. The few Web API calls a listener needs (an ephemeral answer, a
+`views.open`, reading a reacted-to message) run as background tasks that
+`stop` waits for, so a slow or rate-limited Slack never delays the ack.
 
 Slack retries events it thinks we missed; Bolt does not deduplicate them, so
 the `dedupe` middleware records each event id in the store and drops
@@ -16,9 +18,11 @@ use up an event id.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+from collections.abc import Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -106,6 +110,7 @@ class SlackAdapter:
             process_before_response=True,
         )
         self._socket: AsyncSocketModeHandler | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self._register()
 
     # --- wiring ---------------------------------------------------------------------------
@@ -133,6 +138,17 @@ class SlackAdapter:
     async def stop(self) -> None:
         if self._socket:
             await self._socket.close_async()
+        await self.drain()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run Web API work after the ack; `drain` (and so `stop`) waits for it."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def handle(self, request: web.Request) -> web.Response:
         """Verify Slack's signature, let Bolt dispatch, and never answer a genuine request 404."""
@@ -180,23 +196,33 @@ class SlackAdapter:
     def t(self, key: str, **params: Any) -> str:
         return self.sink.render(text(self.language, key, **params))
 
-    async def tell(self, channel: str | None, user_id: str, message: str) -> None:
-        """An ephemeral answer; if Slack refuses it, the user misses a notice, nothing more."""
-        if not channel:
-            return
-        try:
-            await self.sink.call(
-                "chat_postEphemeral", channel=channel, user=user_id, text=self.sink.render(message)
+    def tell(self, channel: str | None, user_id: str, message: str) -> None:
+        """An ephemeral answer, sent after the ack."""
+        if channel:
+            rendered = self.sink.render(message)
+            self.spawn(
+                self._call_quietly(
+                    "chat_postEphemeral", channel=channel, user=user_id, text=rendered
+                )
             )
+
+    def show(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a modal, after the ack (the trigger id is good for three seconds)."""
+        self.spawn(self._call_quietly("views_open", trigger_id=trigger_id, view=view))
+
+    async def _call_quietly(self, method: str, **params: Any) -> None:
+        """A notice or a form: if Slack refuses it, the user misses it; the case is untouched."""
+        try:
+            await self.sink.call(method, **params)
         except Exception as err:
-            log.warning("could not tell %s in %s: %s", user_id, channel, err)
+            log.warning("%s failed: %s", method, err)
 
     async def run(self, command: CaseCommand, channel: str | None) -> None:
         """Run a case command for a click or a message, answering refusals to that user alone."""
         try:
             await self.service.execute(command)
         except Refusal as refusal:
-            await self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
+            self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
 
     # --- triggers -------------------------------------------------------------------------
 
@@ -228,8 +254,12 @@ class SlackAdapter:
         channel = str(item.get("channel", ""))
         if event.get("reaction") != self.directory.trigger_emoji or item.get("type") != "message":
             return
-        if not self.is_client_channel(channel):
-            return
+        if self.is_client_channel(channel):
+            self.spawn(self._open_flagged(event, channel, context.bot_user_id))
+
+    async def _open_flagged(self, event: dict[str, Any], channel: str, bot: str | None) -> None:
+        """Read the flagged message (its author and text), then open its case."""
+        item = event["item"]
         actor = self.actor(event.get("user", ""))
         message = await self._message(channel, item["ts"])
         author = self.actor(event.get("item_user") or message.get("user", ""))
@@ -241,7 +271,7 @@ class SlackAdapter:
             source_author=author,
             source_text=MENTION.sub("", words).strip(),
             trigger="reaction",
-            affected=self.people_in(words, context.bot_user_id),
+            affected=self.people_in(words, bot),
         )
         await self.open(command, channel, quiet=not actor.internal)
 
@@ -262,10 +292,10 @@ class SlackAdapter:
             result = await self.service.open_case(command)
         except Refusal as refusal:
             if not quiet:
-                await self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
+                self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
             return
         if command.actor.internal and not result.changed:
-            await self.tell(channel, command.actor.user_id, result.notice)
+            self.tell(channel, command.actor.user_id, result.notice)
 
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """A reply in a case's client thread goes on the case's record."""
@@ -306,7 +336,7 @@ class SlackAdapter:
         channel = shortcut.get("channel", {}).get("id", "")
         user = shortcut.get("user", {}).get("id", "")
         if not self.is_client_channel(channel):
-            await self.tell(channel, user, text(self.language, "refuse.not_client_channel"))
+            self.tell(channel, user, text(self.language, "refuse.not_client_channel"))
             return
         message = shortcut.get("message", {})
         words = message.get("text", "")
@@ -326,7 +356,7 @@ class SlackAdapter:
         view = blocks.open_case_modal(
             self.language, json.dumps(metadata), users, metadata["text"][:300]
         )
-        await self.sink.call("views_open", trigger_id=trigger_id, view=view)
+        self.show(trigger_id, view)
 
     # --- buttons and forms ----------------------------------------------------------------
 
@@ -344,7 +374,7 @@ class SlackAdapter:
             case = await self.service.get(action["value"])
             rules.authorize(step, self.directory, case, actor)
         except Refusal as refusal:
-            await self.tell(channel, user, self.service.refusal_text(refusal))
+            self.tell(channel, user, self.service.refusal_text(refusal))
             return
         metadata = json.dumps(
             {
@@ -356,7 +386,7 @@ class SlackAdapter:
         view = blocks.form(
             callback_id, self.language, metadata, action["action_id"] == ids.ACTION_FEEDBACK_YES
         )
-        await self.sink.call("views_open", trigger_id=body["trigger_id"], view=view)
+        self.show(body["trigger_id"], view)
 
     async def on_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         callback_id = view["callback_id"]
@@ -375,7 +405,7 @@ class SlackAdapter:
             await ack(response_action="errors", errors={field: self.service.refusal_text(refusal)})
             return
         await ack()
-        await self.tell(metadata.get("channel"), actor.user_id, result.notice)
+        self.tell(metadata.get("channel"), actor.user_id, result.notice)
 
     async def _open_command(
         self, actor: Actor, metadata: dict[str, Any], values: dict[str, Any]

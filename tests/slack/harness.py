@@ -143,7 +143,14 @@ class SlackBot:
             self.session, self.url, body, secret, content_type, **kwargs
         ) as response:
             await response.read()
-            return response
+        await self.idle()
+        return response
+
+    async def idle(self) -> None:
+        """Wait for the work the adapter does after its ack (notices, forms)."""
+        assert self.runtime
+        for adapter in self.runtime.adapters:
+            await adapter.drain()  # type: ignore[attr-defined]
 
     async def event(self, event: dict[str, Any], **kwargs: Any) -> aiohttp.ClientResponse:
         event_id = kwargs.pop("event_id", None)
@@ -163,7 +170,8 @@ class SlackBot:
         ) as response:
             assert response.status == 200, await response.text()
             raw = await response.text()
-            return json.loads(raw) if raw else None
+        await self.idle()
+        return json.loads(raw) if raw else None
 
     async def press(self, action_id: str, case_id: str, user: str, channel: str) -> Any:
         payload = block_action_payload(action_id, case_id, user_id=user, channel_id=channel)
@@ -187,6 +195,7 @@ class SlackBot:
 
     async def settle(self, timeout: float = 15) -> None:
         """Wait until the outbox has sent everything it can."""
+        await self.idle()
         assert self.runtime
         deadline = asyncio.get_running_loop().time() + timeout
         while (await self.runtime.store.effect_counts())["pending"]:
@@ -237,6 +246,7 @@ def state_for(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
 
 async def fill(bot: SlackBot, callback_id: str, answers: dict[str, Any], user: str) -> Any:
     """Submit the last modal the bot opened with `callback_id`, as `user`, with `answers`."""
+    await bot.idle()
     opened = [
         c for c in bot.fake.calls_to("views.open") if c.params["view"]["callback_id"] == callback_id
     ]

@@ -6,7 +6,7 @@ from handlers.model import Status, Verdict
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack.checks import card_posts, card_thread, client_thread, dms_to, texts_of
 from tests.slack.harness import ACME, AVI, CLIENT, DANA, INTERNAL, MAYA, SlackBot, fill
-from tests.slack.test_triggers import COMPLAINT, mention_event, message_event
+from tests.slack.test_triggers import mention_event, message_event
 
 ACCOUNT = "I sent the report on Tuesday as we agreed on the call; ACCOUNT-7781"
 NOTE = "The Tuesday date was agreed in writing. NOTE-4412"
