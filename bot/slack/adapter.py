@@ -103,7 +103,9 @@ class SlackAdapter:
         self.language = runtime.directory.language
         self.client = web_client(settings.slack_bot_token, settings.slack_api_url)
         self.sink = SlackSink(self.client, runtime.directory, runtime.store)
-        self.verifier = SignatureVerifier(settings.slack_signing_secret or "")
+        # Socket Mode needs no signatures: the connection itself is authenticated.
+        secret = settings.slack_signing_secret
+        self.verifier = SignatureVerifier(secret) if secret else None
         self.app = AsyncApp(
             client=self.client,
             request_verification_enabled=False,  # done in `handle`, before anything is parsed
@@ -127,7 +129,7 @@ class SlackAdapter:
         app.view(re.compile("|".join(map(re.escape, ERROR_FIELD))))(self.on_submission)
 
     def mount(self, app: web.Application) -> None:
-        if not self.runtime.settings.socket_mode:
+        if self.verifier and not self.runtime.settings.socket_mode:
             app.router.add_post("/slack/events", self.handle)
 
     async def start(self) -> None:
@@ -155,6 +157,7 @@ class SlackAdapter:
         body = await request.text()
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
+        assert self.verifier, "mounted only with a signing secret"
         if not (timestamp.isdigit() and self.verifier.is_valid(body, timestamp, signature)):
             return web.json_response({"error": "invalid or stale Slack signature"}, status=401)
         try:

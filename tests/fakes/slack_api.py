@@ -44,6 +44,7 @@ BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 APP_ID = "A0BOT"
 DEFAULT_TOKEN = "xoxb-test"
+DEFAULT_APP_TOKEN = "xapp-1-A0BOT-1-test"
 
 #: Arguments that form-encoded callers send as JSON strings; decoded for easy assertions.
 _JSON_STRING_FIELDS = frozenset({"attachments", "blocks", "metadata", "view"})
@@ -253,6 +254,10 @@ class FakeSlackAPI:
         self.bot_id = bot_id
         self.app_id = app_id
         self.calls: list[Call] = []
+        self.app_token = DEFAULT_APP_TOKEN
+        self._sockets: list[web.WebSocketResponse] = []
+        self._acks: dict[str, asyncio.Future[JSON]] = {}
+        self._socket_connected = asyncio.Event()
 
         self._users: dict[str, _User] = {
             bot_user_id: _User(bot_user_id, "complaintbot", "Complaint Bot", True, bot_id)
@@ -292,12 +297,15 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/hooks/{key}", self._handle_response_url)
+        app.router.add_get("/socket", self._handle_socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self._port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -438,6 +446,8 @@ class FakeSlackAPI:
         if scripted is not None:
             return scripted.response()
 
+        if method == "apps.connections.open":
+            return self._apps_connections_open(request)
         handler = self._handlers.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method", "req_method": method})
@@ -449,6 +459,58 @@ class FakeSlackAPI:
         except _ApiFailure as failure:
             return web.json_response({"ok": False, "error": failure.code})
         return web.json_response({"ok": True, **body})
+
+    # ------------------------------------------------------------------ Socket Mode
+
+    def _apps_connections_open(self, request: web.Request) -> web.Response:
+        """Socket Mode's handshake: an app-level token buys a WebSocket URL."""
+        if request.headers.get("Authorization", "") != f"Bearer {self.app_token}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self._port}/socket"})
+
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": len(self._sockets),
+                "connection_info": {"app_id": self.app_id},
+                "debug_info": {"host": "fake"},
+            }
+        )
+        self._socket_connected.set()
+        try:
+            async for frame in socket:
+                if frame.type != web.WSMsgType.TEXT:
+                    continue
+                ack = json.loads(frame.data)
+                waiter = self._acks.pop(ack.get("envelope_id", ""), None)
+                if waiter and not waiter.done():
+                    waiter.set_result(ack)
+        finally:
+            self._sockets.remove(socket)
+        return socket
+
+    async def socket_send(self, kind: str, payload: JSON, timeout: float = 5) -> JSON:
+        """Deliver an envelope (``events_api``, ``interactive`` or ``slash_commands``) over the
+        open Socket Mode connection, as Slack does, and return the app's acknowledgement."""
+        await asyncio.wait_for(self._socket_connected.wait(), timeout)
+        envelope_id = f"env-{next(self._view_numbers)}"
+        waiter: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = waiter
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        return await asyncio.wait_for(waiter, timeout)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         self._record("response_url", await _read_params(request), request, failed=False)

@@ -98,23 +98,25 @@ def populate(fake: FakeSlackAPI) -> None:
 
 
 class SlackBot:
-    def __init__(self, root: Path, fake: FakeSlackAPI) -> None:
-        self.root, self.fake = root, fake
+    def __init__(self, root: Path, fake: FakeSlackAPI, socket_mode: bool = False) -> None:
+        self.root, self.fake, self.socket_mode = root, fake, socket_mode
         self.runtime: Runtime | None = None
         self.url = ""
 
     async def start(self) -> None:
         directory_file = self.root / "complaintbot.toml"
         directory_file.write_text(DIRECTORY, encoding="utf-8")
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": self.fake.base_url,
-                "COMPLAINTBOT_DATABASE_URL": str(self.root / "data" / "complaintbot.json"),
-                "COMPLAINTBOT_DIRECTORY": str(directory_file),
-            }
-        )
+        env = {
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_API_URL": self.fake.base_url,
+            "COMPLAINTBOT_DATABASE_URL": str(self.root / "data" / "complaintbot.json"),
+            "COMPLAINTBOT_DIRECTORY": str(directory_file),
+        }
+        if self.socket_mode:
+            env["SLACK_APP_TOKEN"] = self.fake.app_token
+        else:
+            env["SLACK_SIGNING_SECRET"] = SECRET
+        settings = load_settings(env)
         self.runtime = await start_runtime(settings, load_directory(directory_file), [SlackAdapter])
         self.runtime.outbox.idle_seconds = 0.2
         self._runner = web.AppRunner(build_app(self.runtime))
