@@ -187,7 +187,9 @@ class SlackAdapter:
     # --- small helpers --------------------------------------------------------------------
 
     def actor(self, user_id: str) -> Actor:
-        return self.directory.actor(PLATFORM, user_id)
+        """Someone outside the directory is shown as a Slack mention, which Slack renders as
+        their name wherever the text appears (the card, its timeline, DMs)."""
+        return self.directory.actor(PLATFORM, user_id, f"<@{user_id}>")
 
     def is_client_channel(self, channel: str | None) -> bool:
         return bool(channel and self.directory.client_for_channel(PLATFORM, channel))

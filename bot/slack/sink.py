@@ -86,7 +86,13 @@ class SlackSink:
         return f"<@{person.slack}>" if person.slack else person.name
 
     def render(self, message: str) -> str:
-        return render_people(message, self.mention)
+        """Slack text for a core text: people as mentions, and no broadcast pings.
+
+        Texts carry what clients and colleagues wrote; echoed as is, a client's
+        `<!channel>` would ping the whole internal channel. Our own texts never
+        contain `<!`, so neutralising it takes nothing away.
+        """
+        return render_people(message.replace("<!", "&lt;!"), self.mention)
 
     # --- the client thread ----------------------------------------------------------------
 

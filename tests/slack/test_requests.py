@@ -181,3 +181,22 @@ async def test_no_internal_card_is_posted_to_a_channel_slack_says_is_shared(
     assert counts["failed"] >= 1
     assert len(await bot.cases()) == 1  # the case itself is kept
     assert COMPLAINT.split(",")[0] in (await bot.only_case()).summary
+
+
+async def test_a_broadcast_mention_in_client_text_never_pings_anyone(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    text = "<@UBOT> <!channel> <!here> the report was late again, <@U0DANA> never answered"
+    await bot.event(mention_event("1763802020.000100", text=text))
+    await bot.event(
+        message_event(
+            "1763802021.000100", "<!everyone> still waiting", thread_ts="1763802020.000100"
+        )
+    )
+    await bot.settle()
+    case = await bot.only_case()
+    assert case.client_statements[-1].text == "<!everyone> still waiting"  # kept as written
+    sent = [c for c in fake.calls if c.method.startswith("chat.") and not c.failed]
+    assert sent and not any("<!" in str(c.params.get("text", "")) for c in sent)
+    # Client contacts appear as Slack mentions, which Slack shows as their names.
+    assert any("<@U0CLIENT>" in c.params.get("text", "") for c in fake.posts_in(INTERNAL))
