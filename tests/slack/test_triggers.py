@@ -44,6 +44,18 @@ def message_event(ts: str, text: str, user: str = CLIENT, **extra: str) -> dict:
     }
 
 
+def reaction_event(ts: str, user: str = AVI, emoji: str = "triangular_flag_on_post") -> dict:
+    """`user` reacts with `emoji` to the client's message `ts` in Acme's channel."""
+    return {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": emoji,
+        "item": {"type": "message", "channel": ACME, "ts": ts},
+        "item_user": CLIENT,
+        "event_ts": f"{float(ts) + 1:.6f}",
+    }
+
+
 async def assert_opened_with_both_threads_and_pings(bot: SlackBot, fake: FakeSlackAPI) -> None:
     case = await bot.only_case()
     assert case.affected == ("dana",) and case.managers == ("maya",)
@@ -73,15 +85,7 @@ async def test_a_reaction_by_someone_of_the_firm_opens_one_case(
     bot: SlackBot, fake: FakeSlackAPI
 ) -> None:
     ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
-    reaction = {
-        "type": "reaction_added",
-        "user": AVI,
-        "reaction": "triangular_flag_on_post",
-        "item": {"type": "message", "channel": ACME, "ts": ts},
-        "item_user": CLIENT,
-        "event_ts": "1763800001.000200",
-    }
-    assert (await bot.event(reaction)).status == 200
+    assert (await bot.event(reaction_event(ts))).status == 200
     await bot.settle()
     await assert_opened_with_both_threads_and_pings(bot, fake)
     case = await bot.only_case()
@@ -94,15 +98,7 @@ async def test_a_client_reacting_opens_nothing_and_other_emoji_are_ignored(
 ) -> None:
     ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
     for user, emoji in ((CLIENT, "triangular_flag_on_post"), (AVI, "thumbsup")):
-        reaction = {
-            "type": "reaction_added",
-            "user": user,
-            "reaction": emoji,
-            "item": {"type": "message", "channel": ACME, "ts": ts},
-            "item_user": CLIENT,
-            "event_ts": "1763800001.000300",
-        }
-        assert (await bot.event(reaction)).status == 200
+        assert (await bot.event(reaction_event(ts, user, emoji))).status == 200
     await bot.settle()
     assert await bot.cases() == []
 
@@ -157,15 +153,7 @@ async def test_two_triggers_on_the_same_message_open_one_case(
 ) -> None:
     ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
     await bot.event(mention_event(ts, text=f"<@UBOT> {COMPLAINT}"))
-    reaction = {
-        "type": "reaction_added",
-        "user": AVI,
-        "reaction": "triangular_flag_on_post",
-        "item": {"type": "message", "channel": ACME, "ts": ts},
-        "item_user": CLIENT,
-        "event_ts": "1763800003.000100",
-    }
-    await bot.event(reaction)
+    await bot.event(reaction_event(ts))
     await bot.shortcut(user_message(COMPLAINT, user_id=CLIENT, ts=ts), AVI, ACME)
     await fill(bot, "open_case", {}, AVI)
     await bot.settle()
