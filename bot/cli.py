@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from bot.export import export_cases
 from bot.logs import setup_logging
+from bot.playground import decide
 from bot.server import AdapterFactory, serve, start_runtime
 from bot.settings import Settings, load_settings
 from handlers.directory_file import load_directory
@@ -26,6 +27,13 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("serve", help="run the bot (one HTTP server)")
     run.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     run.add_argument("--port", type=int, default=3000)
+    run.add_argument("--demo", action="store_true", help="seed demo cases into an empty store")
+    run.add_argument("--no-playground", action="store_true", help="do not serve the playground")
+    run.add_argument(
+        "--expose-playground",
+        action="store_true",
+        help="allow the playground on a non-loopback --host (anyone there can act as anyone)",
+    )
     commands.add_parser("check", help="validate settings and directory, print what is on")
     export = commands.add_parser("export", help="write every case as CSV or JSON")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
@@ -33,12 +41,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def adapter_factories(settings: Settings) -> list[AdapterFactory]:
+def adapter_factories(settings: Settings, playground: bool = False) -> list[AdapterFactory]:
     factories: list[AdapterFactory] = []
     if settings.slack_on:
         from bot.slack.adapter import SlackAdapter
 
         factories.append(SlackAdapter)
+    if playground:
+        from bot.playground.adapter import PlaygroundAdapter
+
+        factories.append(PlaygroundAdapter)
     return factories
 
 
@@ -46,7 +58,17 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     directory = load_directory(settings.directory_path)
     for line in settings.platform_lines():
         print(line, flush=True)
-    runtime = await start_runtime(settings, directory, adapter_factories(settings))
+    playground = decide(
+        settings, args.host, args.port, off=args.no_playground, expose=args.expose_playground
+    )
+    print(playground.line, flush=True)
+    if playground.warning:
+        print(playground.warning, file=sys.stderr, flush=True)
+    runtime = await start_runtime(settings, directory, adapter_factories(settings, playground.on))
+    if args.demo and playground.on:
+        from bot.playground.demo import seed_demo
+
+        await seed_demo(runtime)
     await serve(runtime, args.host, args.port, ready=lambda line: print(line, flush=True))
 
 

@@ -1,0 +1,441 @@
+"""The playground: a third adapter next to Slack and Teams, with a web page for a platform.
+
+What a persona does on the page (post, mention the bot, react with the trigger emoji, run
+`/complaint`, press a button, fill a form) becomes the same core commands the other
+adapters send through `runtime.service`, and the outbox brings the effects back through
+`PlaygroundSink`. No rule lives here: a button first asks the core (`rules.authorize`),
+and every refusal is shown to the acting persona alone, as Slack's ephemeral messages are.
+
+Routes: `GET /` (the page), `GET /playground/static/...`, `GET /playground/events`
+(server-sent events) and a JSON API under `/playground/api/`. Every input is checked; a
+bad one gets 400 (403 for a channel the persona cannot see) with a JSON `error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from bot.playground.sink import PlaygroundSink
+from bot.playground.views import OPEN_SUMMARY_LIMIT, StateView, form, read_values
+from bot.playground.workspace import (
+    BOT,
+    INTERNAL,
+    Channel,
+    Message,
+    Workspace,
+    contact_client,
+    dm_channel,
+)
+from bot.server import Runtime
+from handlers import rules
+from handlers.commands import (
+    AddReply,
+    Assess,
+    CaseCommand,
+    GiveFeedback,
+    OpenCase,
+    RecordAccount,
+    Reopen,
+    Resolve,
+    Withdraw,
+)
+from handlers.directory import Actor, Directory
+from handlers.errors import Refusal
+from handlers.messages import text
+from handlers.model import MessageRef, Severity, Verdict
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "playground"
+STATIC = Path(__file__).parent / "static"
+MAX_TEXT = 4000  # characters in a message or a form field
+MAX_PENDING_FORMS = 200  # open forms kept; the oldest are forgotten first
+HEARTBEAT_SECONDS = 15.0  # also how soon a closed page's stream is noticed
+# Which core step each button asks for (see `handlers.rules.authorize`).
+BUTTON_STEPS = {
+    "account": "account",
+    "assess": "assess",
+    "resolve": "resolve",
+    "withdraw": "withdraw",
+    "reopen": "reopen",
+    "feedback_yes": "feedback",
+    "feedback_no": "feedback",
+}
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def bad_input(message: str, status: type[web.HTTPError] = web.HTTPBadRequest) -> web.HTTPError:
+    return status(text=json.dumps({"error": message}), content_type="application/json")
+
+
+def channels_of(directory: Directory) -> list[Channel]:
+    """A channel per client, the internal channel, and each person's DM with the bot."""
+    clients = [
+        Channel(
+            client.channels(PLATFORM)[0],
+            "client",
+            client.channels(PLATFORM)[0],
+            client_id=client.id,
+            members=[client.account_manager] if client.account_manager else [],
+        )
+        for client in directory.clients.values()
+    ]
+    internal = Channel(INTERNAL, "internal", INTERNAL)
+    dms = [Channel(dm_channel(p.id), "dm", BOT) for p in directory.people.values()]
+    return [*clients, internal, *dms]
+
+
+@dataclass(frozen=True)
+class PendingForm:
+    """A form the page shows: who may submit it, where its answer goes, what it is for."""
+
+    id: str
+    kind: str  # a key of views.FORMS
+    persona: str
+    channel: str
+    case_id: str = ""
+    words: str = ""  # for /complaint: the command's text, without mentions
+
+
+class PlaygroundAdapter:
+    platform = PLATFORM
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.directory = runtime.directory
+        self.service = runtime.service
+        self.workspace = Workspace(channels_of(runtime.directory))
+        self.view = StateView(self.workspace, runtime.directory)
+        self.sink = PlaygroundSink(self.view, runtime.store)
+        self.forms: dict[str, PendingForm] = {}
+        self._page = (STATIC / "index.html").read_text(encoding="utf-8")
+
+    # --- wiring ---------------------------------------------------------------------------
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_get("/", self.page)
+        app.router.add_static("/playground/static", STATIC)
+        app.router.add_get("/playground/events", self.events)
+        app.router.add_get("/playground/api/state", self.state)
+        app.router.add_post("/playground/api/messages", self.post_message)
+        app.router.add_post("/playground/api/reactions", self.react)
+        app.router.add_post("/playground/api/buttons", self.press)
+        app.router.add_post("/playground/api/forms/{form_id}", self.submit)
+        app.on_shutdown.append(self._end_streams)
+
+    async def start(self) -> None:
+        restored = await self.sink.restore()
+        log.info("playground: restored %d cases from the store", restored)
+
+    async def stop(self) -> None:
+        self.workspace.close()
+
+    async def _end_streams(self, app: web.Application) -> None:
+        self.workspace.close()  # before the server waits for requests in flight
+
+    # --- reading input --------------------------------------------------------------------
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        try:
+            body = json.loads(await request.text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise bad_input(f"the body is not valid JSON: {err}") from err
+        if not isinstance(body, dict):
+            raise bad_input("the body must be a JSON object")
+        return body
+
+    def _persona(self, value: Any) -> str:
+        known = isinstance(value, str) and (
+            value in self.directory.people or contact_client(value) in self.directory.clients
+        )
+        if not known:
+            raise bad_input(
+                f"unknown persona {value!r}: use a person id from the directory "
+                "or contact:<client id>"
+            )
+        return str(value)
+
+    def _channel(self, persona: str, value: Any) -> Channel:
+        channel = self.workspace.channels.get(value) if isinstance(value, str) else None
+        if channel is None:
+            raise bad_input(f"unknown channel {value!r}")
+        if not self.workspace.can_see(persona, channel):
+            raise bad_input(f"{persona} cannot see channel {channel.id}", web.HTTPForbidden)
+        return channel
+
+    @staticmethod
+    def _text(body: dict[str, Any], key: str) -> str:
+        value = body.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise bad_input(f"{key!r} must be a non-empty string")
+        if len(value) > MAX_TEXT:
+            raise bad_input(f"{key!r} is longer than {MAX_TEXT} characters")
+        return value.strip()
+
+    def _message(self, channel: Channel, value: Any) -> Message:
+        message = self.workspace.message(value) if isinstance(value, str) else None
+        if message is None or message.channel != channel.id:
+            raise bad_input(f"no message {value!r} in channel {channel.id}")
+        return message
+
+    def actor(self, persona: str) -> Actor:
+        return self.directory.actor(PLATFORM, persona, self.view.name(persona))
+
+    # --- answers --------------------------------------------------------------------------
+
+    def _tell(self, persona: str, channel: str, notice: str, ok: bool = True) -> dict[str, Any]:
+        """An ephemeral answer: stored for that persona alone, and returned to the page."""
+        self.workspace.notify(persona, channel, notice)
+        return {"ok": ok, "notice": notice}
+
+    def _refused(self, persona: str, channel: str, refusal: Refusal) -> dict[str, Any]:
+        return self._tell(persona, channel, self.service.refusal_text(refusal), ok=False)
+
+    async def _open(self, persona: str, channel: str, command: OpenCase) -> dict[str, Any]:
+        try:
+            result = await self.service.open_case(command)
+        except Refusal as refusal:
+            return self._refused(persona, channel, refusal)
+        if command.actor.internal or not result.changed:
+            return {**self._tell(persona, channel, result.notice), "case": result.case.id}
+        return {"ok": True, "case": result.case.id}  # the client hears back in the thread
+
+    async def _run(self, persona: str, channel: str, command: CaseCommand) -> dict[str, Any]:
+        try:
+            result = await self.service.execute(command)
+        except Refusal as refusal:
+            return self._refused(persona, channel, refusal)
+        return {"ok": True, "case": result.case.id}
+
+    def _form(self, kind: str, persona: str, channel: str, **details: Any) -> dict[str, Any]:
+        initial = details.pop("initial", None)
+        pending = PendingForm(uuid.uuid4().hex, kind, persona, channel, **details)
+        self.forms[pending.id] = pending
+        for stale in list(self.forms)[:-MAX_PENDING_FORMS]:
+            del self.forms[stale]
+        return form(pending.id, kind, self.directory, initial)
+
+    # --- the page and its state -----------------------------------------------------------
+
+    async def page(self, request: web.Request) -> web.Response:
+        language = self.directory.language
+        page = (
+            self._page.replace("{{lang}}", language)
+            .replace("{{dir}}", "rtl" if language == "he" else "ltr")
+            .replace("{{title}}", html.escape(text(language, "playground.title")))
+        )
+        return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+    async def state(self, request: web.Request) -> web.Response:
+        persona = self._persona(request.query.get("persona", self.view.personas[0]["id"]))
+        return web.json_response(self.view.state(persona))
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        """Server-sent events: one `change` per workspace change this persona can see."""
+        persona = self._persona(request.query.get("persona"))
+        visible = {c.id for c in self.workspace.visible(persona)}
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        queue = self.workspace.subscribe()
+        try:
+            await response.write(_event({"seq": self.workspace.seq}))
+            while True:
+                try:
+                    change = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    await response.write(b": keep-alive\n\n")
+                    continue
+                if change is None:
+                    break
+                if change.persona in (None, persona) and change.channel in (None, *visible):
+                    await response.write(_event({"seq": change.seq, "channel": change.channel}))
+        except ConnectionResetError:
+            pass  # the page went away
+        finally:
+            self.workspace.unsubscribe(queue)
+        return response
+
+    # --- what a persona does --------------------------------------------------------------
+
+    async def post_message(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        persona = self._persona(body.get("persona"))
+        channel = self._channel(persona, body.get("channel"))
+        words = self._text(body, "text")
+        if channel.kind == "dm":
+            raise bad_input("complaintbot's direct messages are notifications; write in a channel")
+        root = None if body.get("thread") is None else self._message(channel, body["thread"])
+        if root is not None and root.thread is not None:
+            raise bad_input("reply to the thread's first message")
+        if words.startswith("/"):
+            return web.json_response(self._command(persona, channel, words))
+        message = self.workspace.post(
+            channel.id, persona, self.view.name(persona), words, thread=root.id if root else None
+        )
+        answer = await self._on_message(persona, channel, message)
+        return web.json_response({"ok": True, "message": message.id, **answer})
+
+    async def _on_message(self, persona: str, channel: Channel, message: Message) -> dict[str, Any]:
+        """A reply in a case's thread goes on its record; a mention of the bot opens a case."""
+        actor = self.actor(persona)
+        source = MessageRef(PLATFORM, channel.id, message.thread or message.id)
+        case = await self.runtime.store.case_for_source(source.key) if message.thread else None
+        if case:
+            return await self._run(persona, channel.id, AddReply(case.id, actor, message.text))
+        bot, people = self.view.mentions.people(message.text)
+        if not bot:
+            return {}
+        command = OpenCase(
+            actor=actor,
+            source=source,
+            source_author=actor,
+            source_text=self.view.mentions.without_bot(message.text),
+            trigger="mention",
+            affected=people,
+        )
+        return await self._open(persona, channel.id, command)
+
+    def _command(self, persona: str, channel: Channel, words: str) -> dict[str, Any]:
+        """`/complaint [@person ...] [what happened]` opens the form to log a complaint."""
+        name, _, rest = words.partition(" ")
+        usage = text(self.directory.language, "usage.complaint")
+        if name != "/complaint":
+            return self._tell(persona, channel.id, usage, ok=False)
+        if channel.kind != "client":
+            refusal = text(self.directory.language, "refuse.not_client_channel")
+            return self._tell(persona, channel.id, f"{refusal}\n{usage}", ok=False)
+        _, people = self.view.mentions.people(rest)
+        summary = self.view.mentions.strip(rest)[:OPEN_SUMMARY_LIMIT]
+        initial = {"affected": list(people), "summary": summary}
+        found = self._form("open", persona, channel.id, words=summary, initial=initial)
+        return {"ok": True, "form": found}
+
+    async def react(self, request: web.Request) -> web.Response:
+        """A reaction; the directory's trigger emoji on a client's message opens a case."""
+        body = await self._body(request)
+        persona = self._persona(body.get("persona"))
+        channel = self._channel(persona, body.get("channel"))
+        message = self._message(channel, body.get("message"))
+        emoji = self._text(body, "emoji")
+        self.workspace.react(message, emoji, persona)
+        if emoji != self.directory.trigger_emoji or channel.kind != "client":
+            return web.json_response({"ok": True})
+        _, people = self.view.mentions.people(message.text)
+        command = OpenCase(
+            actor=self.actor(persona),
+            source=MessageRef(PLATFORM, channel.id, message.thread or message.id),
+            source_author=self.actor(message.author),
+            source_text=self.view.mentions.without_bot(message.text),
+            trigger="reaction",
+            affected=people,
+        )
+        return web.json_response(await self._open(persona, channel.id, command))
+
+    async def press(self, request: web.Request) -> web.Response:
+        """A card or feedback button: the core checks the step first, then the form opens."""
+        body = await self._body(request)
+        persona = self._persona(body.get("persona"))
+        channel = self._channel(persona, body.get("channel"))
+        action, case_id = body.get("action"), body.get("case_id")
+        if not isinstance(action, str) or action not in BUTTON_STEPS:
+            raise bad_input(f"unknown action {action!r}: one of {', '.join(BUTTON_STEPS)}")
+        if not isinstance(case_id, str):
+            raise bad_input("'case_id' must be a string")
+        try:
+            case = await self.service.get(case_id)
+            rules.authorize(BUTTON_STEPS[action], self.directory, case, self.actor(persona))
+        except Refusal as refusal:
+            return web.json_response(self._refused(persona, channel.id, refusal))
+        found = self._form(action, persona, channel.id, case_id=case.id)
+        return web.json_response({"ok": True, "form": found})
+
+    async def submit(self, request: web.Request) -> web.Response:
+        """A filled form becomes its command; a refusal comes back for the form to show."""
+        pending = self.forms.get(request.match_info["form_id"])
+        if pending is None:
+            raise bad_input("unknown or expired form; press the button again")
+        body = await self._body(request)
+        if self._persona(body.get("persona")) != pending.persona:
+            raise bad_input(f"this form belongs to {pending.persona}")
+        values = body.get("values", {})
+        if not isinstance(values, dict):
+            raise bad_input("'values' must be a JSON object")
+        try:
+            read = read_values(pending.kind, values)
+        except ValueError as err:
+            raise bad_input(str(err)) from err
+        if any(isinstance(v, str) and len(v) > MAX_TEXT for v in read.values()):
+            raise bad_input(f"a field is longer than {MAX_TEXT} characters")
+        actor = self.actor(pending.persona)
+        try:
+            if pending.kind == "open":
+                result = await self.service.open_case(self._open_command(pending, actor, read))
+            else:
+                command = COMMANDS[pending.kind](pending.case_id, actor, read)
+                result = await self.service.execute(command)
+        except Refusal as refusal:
+            return web.json_response({"ok": False, "error": self.service.refusal_text(refusal)})
+        del self.forms[pending.id]
+        answer = self._tell(pending.persona, pending.channel, result.notice)
+        return web.json_response({**answer, "case": result.case.id})
+
+    def _open_command(self, pending: PendingForm, actor: Actor, values: dict[str, Any]) -> OpenCase:
+        severity = _choice(Severity, values["severity"] or Severity.MEDIUM.value)
+        summary = values["summary"] or pending.words
+        # A slash command has no message of its own: the bot's note anchors the client thread.
+        note = text(self.directory.language, "client.logged", actor=actor.display, summary=summary)
+        anchor = self.workspace.post(pending.channel, BOT, BOT, note)
+        return OpenCase(
+            actor=actor,
+            source=MessageRef(PLATFORM, pending.channel, anchor.id),
+            source_author=actor,
+            source_text=pending.words,
+            trigger="command",
+            affected=tuple(values["affected"]),
+            category=values["category"] or "other",
+            severity=severity,
+            summary=summary,
+        )
+
+
+def _choice(choices: type[Choice], value: str) -> Choice:
+    try:
+        return choices(value)
+    except ValueError:
+        raise Refusal(
+            "refuse.unknown_choice", value=value or "-", choices=", ".join(c.value for c in choices)
+        ) from None
+
+
+# A filled form's values, read by `views.read_values`, as the command it asks for.
+CaseCommandOf = Callable[[str, Actor, dict[str, Any]], CaseCommand]
+COMMANDS: dict[str, CaseCommandOf] = {
+    "account": lambda case, actor, v: RecordAccount(case, actor, v["account"]),
+    "assess": lambda case, actor, v: Assess(
+        case, actor, _choice(Verdict, v["verdict"]), v["note"], abusive=v["abusive"]
+    ),
+    "resolve": lambda case, actor, v: Resolve(
+        case, actor, v["resolution"], tuple(v["change_requests"].splitlines())
+    ),
+    "withdraw": lambda case, actor, v: Withdraw(case, actor, v["reason"]),
+    "reopen": lambda case, actor, v: Reopen(case, actor, v["reason"]),
+    "feedback_yes": lambda case, actor, v: GiveFeedback(case, actor, True, v["comment"]),
+    "feedback_no": lambda case, actor, v: GiveFeedback(case, actor, False, v["comment"]),
+}
+
+
+def _event(data: dict[str, Any]) -> bytes:
+    return f"event: change\ndata: {json.dumps(data)}\n\n".encode()

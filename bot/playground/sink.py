@@ -1,0 +1,167 @@
+"""Carries the core's effects out in the playground's workspace, for the outbox.
+
+The same guard as on Slack keeps internal matters out of client channels: only effects
+whose audience is "client" are ever posted there, and only into the case's own client
+thread. The card and its timeline go to the internal channel, DMs to the person's DM.
+
+`restore` rebuilds the workspace from the store at start, because the workspace lives in
+memory: each case gets its client thread (the source message, what the client and the
+firm wrote there, the resolution and, while it is unanswered, the feedback question),
+its channel members, and its internal card with the whole timeline in its thread. The
+bot's other client-thread replies and all DMs are not kept across a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.playground.views import StateView, feedback_buttons
+from bot.playground.workspace import BOT, INTERNAL, Button, Link, Message, dm_channel
+from handlers.effects import (
+    CardNote,
+    CardUpdate,
+    ClientThreadPost,
+    DirectMessage,
+    Effect,
+    FeedbackRequest,
+    Invite,
+)
+from handlers.errors import DeliveryError
+from handlers.messages import text
+from handlers.model import Case, Status
+from handlers.outcome import describe
+from storage.base import Store
+
+
+def card_id(case_id: str) -> str:
+    """The card's message id: fixed per case, so a rebuilt card keeps its links."""
+    return f"card-{case_id}"
+
+
+class PlaygroundSink:
+    def __init__(self, view: StateView, store: Store) -> None:
+        self.view, self.store = view, store
+        self.workspace, self.directory = view.workspace, view.directory
+        self.language = view.language
+
+    # --- the outbox's entry point --------------------------------------------------------
+
+    async def deliver(self, effect: Effect, case: Case) -> None:
+        if isinstance(effect, ClientThreadPost):
+            self._client_post(case, effect, effect.text)
+        elif isinstance(effect, FeedbackRequest):
+            self._client_post(case, effect, effect.text, feedback_buttons(case.id, self.view.say))
+        elif isinstance(effect, CardUpdate):
+            await self._card(case)
+        elif isinstance(effect, CardNote):
+            await self._note(case, effect.text)
+        elif isinstance(effect, DirectMessage):
+            self._dm(case, effect.person_id, effect.text)
+        elif isinstance(effect, Invite):
+            self.workspace.add_member(case.source.channel, effect.person_id)
+        else:  # a new effect type must be handled here before it ships
+            raise DeliveryError(f"the playground cannot deliver {effect.kind}")
+
+    # --- the client thread ---------------------------------------------------------------
+
+    def _client_post(
+        self, case: Case, effect: Effect, message: str, buttons: tuple[Button, ...] = ()
+    ) -> None:
+        channel = self.workspace.channels.get(case.source.channel)
+        if effect.audience != "client" or channel is None or channel.kind != "client":
+            raise DeliveryError(f"refusing to post {effect.kind} to {case.source.channel}")
+        root = self._root(case)
+        self.workspace.post(
+            channel.id, BOT, BOT, self.view.render(message), thread=root.id, buttons=buttons
+        )
+
+    def _root(self, case: Case) -> Message:
+        """The case's source message; made from the case when the workspace never saw it
+        (after a restart, or for a case opened by the demo through the service)."""
+        found = self.workspace.message(case.source.message_id)
+        if found:
+            return found
+        first = case.client_statements[:1]
+        source_text = first[0].text if first and first[0].at == case.created_at else case.summary
+        return self.workspace.post(
+            case.source.channel,
+            case.raised_by.user_id,
+            case.raised_by.display,
+            source_text,
+            message_id=case.source.message_id,
+            at=case.created_at,
+        )
+
+    # --- the internal card ---------------------------------------------------------------
+
+    async def _card(self, case: Case, at: datetime | None = None) -> Message:
+        view = self.view.cards.card(case, await self.store.timeline(case.id))
+        fallback = f"{view['title']}: {text(self.language, f'status.{case.status.value}')}"
+        existing = self.workspace.message(card_id(case.id))
+        if existing:
+            self.workspace.update(existing, card=view, text=fallback)
+            return existing
+        return self.workspace.post(
+            INTERNAL, BOT, BOT, fallback, message_id=card_id(case.id), at=at, card=view
+        )
+
+    async def _note(self, case: Case, note: str, at: datetime | None = None) -> None:
+        if self.workspace.message(card_id(case.id)) is None:
+            await self._card(case)
+        self.workspace.post(
+            INTERNAL, BOT, BOT, self.view.render(note), thread=card_id(case.id), at=at
+        )
+
+    # --- people --------------------------------------------------------------------------
+
+    def _dm(self, case: Case, person_id: str, message: str) -> None:
+        links = (
+            Link(
+                text(self.language, "link.client_thread"),
+                case.source.channel,
+                case.source.message_id,
+            ),
+            Link(text(self.language, "link.case_card"), INTERNAL, card_id(case.id)),
+        )
+        self.workspace.post(dm_channel(person_id), BOT, BOT, self.view.render(message), links=links)
+
+    # --- after a restart -----------------------------------------------------------------
+
+    async def restore(self) -> int:
+        """Rebuild every case's client thread, members and card from the store."""
+        cases = await self.store.list_cases()
+        for case in cases:
+            self._restore_client_thread(case)
+            for person_id in case.included:
+                self.workspace.add_member(case.source.channel, person_id)
+            await self._card(case, at=case.created_at)
+            for event in await self.store.timeline(case.id):
+                await self._note(case, describe(event, self.language), at=event.at)
+        return len(cases)
+
+    def _restore_client_thread(self, case: Case) -> None:
+        root = self._root(case)
+        said = sorted(
+            (s for s in (*case.client_statements, *case.public_replies) if s.at != root.at),
+            key=lambda s: s.at,
+        )
+        for statement in said:
+            self.workspace.post(
+                case.source.channel,
+                statement.author.user_id,
+                statement.author.display,
+                statement.text,
+                thread=root.id,
+                at=statement.at,
+            )
+        if case.resolution:
+            summary = text(
+                self.language, "client.resolution", case_id=case.id, summary=case.resolution
+            )
+            self.workspace.post(case.source.channel, BOT, BOT, summary, thread=root.id)
+        if case.status is Status.RESOLVED:
+            question = text(self.language, "client.feedback_request")
+            buttons = feedback_buttons(case.id, self.view.say)
+            self.workspace.post(
+                case.source.channel, BOT, BOT, question, thread=root.id, buttons=buttons
+            )

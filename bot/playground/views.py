@@ -1,0 +1,457 @@
+"""What the playground shows, as JSON-ready data in the directory's language.
+
+The page is a thin renderer: every word it shows (card, forms, personas, its own chrome)
+comes from here and so from the message catalog, and mentions are parsed here once, so
+English and Hebrew need nothing from the JavaScript.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from functools import partial
+from typing import Any
+
+from bot.playground.workspace import (
+    BOT,
+    Button,
+    Channel,
+    Message,
+    Workspace,
+    contact_client,
+)
+from handlers.directory import Actor, Directory
+from handlers.messages import CATALOG, EN, render_people, text
+from handlers.model import CATEGORIES, Case, Event, Feedback, Severity, Status, Verdict
+from handlers.outcome import describe
+from handlers.rules import SUMMARY_LIMIT
+
+Say = Callable[..., str]
+JSON = dict[str, Any]
+
+# The order the persona switcher lists people in, by their main role.
+ROLE_ORDER = ("account_manager", "employee", "manager", "lead")
+GLYPHS = {
+    "triangular_flag_on_post": "\U0001f6a9",
+    "rotating_light": "\U0001f6a8",
+    "warning": "\u26a0\ufe0f",
+    "exclamation": "\u2757",
+    "sos": "\U0001f198",
+    "eyes": "\U0001f440",
+}
+OPEN_SUMMARY_LIMIT = 300  # intake keeps this much of a case summary
+
+
+def glyph(emoji: str) -> str:
+    return GLYPHS.get(emoji, f":{emoji}:")
+
+
+# --- people and personas ------------------------------------------------------------------
+
+
+def person_role(directory: Directory, person_id: str) -> str:
+    """The one role the switcher shows: lead, account manager, manager (someone reports to
+    them) or employee."""
+    if directory.has_role(person_id, "lead"):
+        return "lead"
+    if directory.has_role(person_id, "account_manager"):
+        return "account_manager"
+    if any(p.manager == person_id for p in directory.people.values()):
+        return "manager"
+    return "employee"
+
+
+def persona_name(directory: Directory, say: Say, persona: str) -> str:
+    client = contact_client(persona)
+    if client is not None:
+        return say("playground.contact", client=directory.clients[client].name)
+    person = directory.people.get(persona)
+    return person.name if person else persona
+
+
+def personas(directory: Directory, say: Say) -> list[JSON]:
+    """Client contacts first (one per client), then the firm by role and name."""
+    contacts = [
+        {
+            "id": f"contact:{client.id}",
+            "name": say("playground.contact", client=client.name),
+            "label": say("playground.contact", client=client.name),
+            "role": say("playground.role_client"),
+            "group": say("playground.contacts"),
+        }
+        for client in directory.clients.values()
+    ]
+    people = sorted(
+        directory.people.values(),
+        key=lambda p: (ROLE_ORDER.index(person_role(directory, p.id)), p.name),
+    )
+    firm = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "label": f"{p.name} · {say(f'playground.role_{role}')}",
+            "role": say(f"playground.role_{role}"),
+            "group": say("playground.firm"),
+        }
+        for p, role in ((p, person_role(directory, p.id)) for p in people)
+    ]
+    return contacts + firm
+
+
+def _squash(words: str) -> str:
+    return re.sub(r"[ \t]{2,}", " ", words).strip()
+
+
+class Mentions:
+    """`@complaintbot`, `@dana` or `@Dana Levi` in a message: the one parser of mentions."""
+
+    def __init__(self, directory: Directory) -> None:
+        self._ids = {BOT: BOT}
+        for person in directory.people.values():
+            self._ids[person.id.lower()] = person.id
+            self._ids[person.name.lower()] = person.id
+        names = sorted(self._ids, key=len, reverse=True)  # the longest name wins
+        self._pattern = re.compile(
+            r"@(" + "|".join(map(re.escape, names)) + r")(?![\w-])", re.IGNORECASE
+        )
+
+    def people(self, message: str) -> tuple[bool, tuple[str, ...]]:
+        """Whether the bot is mentioned, and the directory ids of the people mentioned."""
+        found = [self._ids[m.lower()] for m in self._pattern.findall(message)]
+        people = tuple(dict.fromkeys(p for p in found if p != BOT))
+        return BOT in found, people
+
+    def without_bot(self, message: str) -> str:
+        return _squash(re.sub(rf"@{BOT}(?![\w-])", "", message, flags=re.IGNORECASE))
+
+    def strip(self, message: str) -> str:
+        """The message without any mention, as a summary."""
+        return _squash(self._pattern.sub("", message))
+
+    def parts(self, message: str) -> list[list[str]]:
+        """The message as ["text", ...] and ["mention", ...] pieces, for highlighting."""
+        pieces, last = [], 0
+        for match in self._pattern.finditer(message):
+            pieces += [["text", message[last : match.start()]], ["mention", match.group()]]
+            last = match.end()
+        pieces.append(["text", message[last:]])
+        return [p for p in pieces if p[1]]
+
+
+# --- the internal case card -----------------------------------------------------------------
+
+
+def card_buttons(case: Case, say: Say) -> tuple[Button, ...]:
+    """Work on an active case, reopen a resolved one; closed and withdrawn cases are history.
+    Who may press which is checked by the core when pressed, not here."""
+    if case.status.final:
+        return ()
+    if case.status is Status.RESOLVED:
+        steps = [Button("reopen", case.id, say("button.reopen"))]
+    else:
+        steps = [
+            Button("account", case.id, say("button.add_account")),
+            Button("assess", case.id, say("button.assess")),
+            Button("resolve", case.id, say("button.resolve"), "primary"),
+        ]
+    return (*steps, Button("withdraw", case.id, say("button.withdraw"), "danger"))
+
+
+def feedback_buttons(case_id: str, say: Say) -> tuple[Button, ...]:
+    return (
+        Button("feedback_yes", case_id, say("button.feedback_yes"), "primary"),
+        Button("feedback_no", case_id, say("button.feedback_no")),
+    )
+
+
+class Cards:
+    """The internal card of a case: every fact, the buttons its status allows and the whole
+    timeline. Texts come as mention parts, so a name keeps its "@" in a Hebrew sentence."""
+
+    def __init__(self, directory: Directory, mentions: Mentions) -> None:
+        self.directory, self.mentions = directory, mentions
+        self.language = directory.language
+        self.say: Say = partial(text, self.language)
+
+    def name(self, person_id: str) -> str:
+        person = self.directory.people.get(person_id)
+        return person.name if person else person_id
+
+    def who(self, actor: Actor) -> str:
+        return self.name(actor.person_id) if actor.person_id else actor.display
+
+    def people(self, person_ids: Iterable[str]) -> str:
+        return ", ".join(map(self.name, person_ids)) or self.say("card.none")
+
+    def item(self, words: str, title: str = "", at: str = "", muted: bool = False) -> JSON:
+        return {"title": title, "at": at, "parts": self.mentions.parts(words), "muted": muted}
+
+    def card(self, case: Case, timeline: list[Event]) -> JSON:
+        say = self.say
+        client = self.directory.clients.get(case.client_id)
+        manager = [case.account_manager] if case.account_manager else []
+        fields = [
+            {"label": say("card.status"), "value": say(f"status.{case.status.value}")},
+            {"label": say("card.severity"), "value": say(f"severity.{case.severity.value}")},
+            {"label": say("card.category"), "value": say(f"category.{case.category}")},
+            {"label": say("card.due"), "at": case.due_at.isoformat()},
+            {"label": say("card.raised_by"), "value": self.who(case.raised_by)},
+            {"label": say("card.reporter"), "value": self.who(case.reporter)},
+            {"label": say("card.affected"), "value": self.people(case.affected)},
+            {"label": say("card.managers"), "value": self.people(case.managers)},
+            {"label": say("card.account_manager"), "value": self.people(manager)},
+        ]
+        lines = [
+            render_people(describe(e, self.language), lambda p: "@" + self.name(p))
+            for e in timeline
+        ]
+        return {
+            "case_id": case.id,
+            "title": say("card.title", case_id=case.id, client=client.name if client else "-"),
+            "status": case.status.value,
+            "status_label": say(f"status.{case.status.value}"),
+            "fields": fields,
+            "abuse": say("card.abuse") if case.abuse_flagged else None,
+            "sections": self.sections(case),
+            "source": {
+                "label": say("card.original_message"),
+                "channel": case.source.channel,
+                "message": case.source.message_id,
+            },
+            "timeline": {
+                "heading": say("playground.timeline"),
+                "items": [
+                    self.item(line, at=e.at.isoformat())
+                    for e, line in zip(timeline, lines, strict=True)
+                ],
+            },
+            "actions_label": say("playground.actions", case_id=case.id),
+            "buttons": [asdict(b) for b in card_buttons(case, say)],
+        }
+
+    def sections(self, case: Case) -> list[JSON]:
+        say, item = self.say, self.item
+        none = [item(say("card.none"), muted=True)]
+        statements = [
+            item(s.text, s.author.display, s.at.isoformat()) for s in case.client_statements
+        ]
+        sections = [
+            {"heading": say("card.summary"), "items": [item(case.summary)]},
+            {"heading": say("card.client_statements"), "items": statements or none},
+        ]
+        if case.affected:
+            accounts = [self.account(case, p) for p in case.affected]
+            sections.append({"heading": say("card.accounts"), "items": accounts})
+        verdict = none
+        if case.verdict:
+            by = f" · {self.name(case.verdict_by)}" if case.verdict_by else ""
+            verdict = [item(case.verdict_note, say(f"verdict.{case.verdict.value}") + by)]
+        sections.append({"heading": say("card.verdict"), "items": verdict})
+        if case.resolution:
+            sections.append({"heading": say("card.resolution"), "items": [item(case.resolution)]})
+        if case.change_requests:
+            requests = [item(r) for r in case.change_requests]
+            sections.append({"heading": say("card.change_requests"), "items": requests})
+        if case.feedback:
+            answers = [self.feedback(f) for f in case.feedback]
+            sections.append({"heading": say("card.feedback"), "items": answers})
+        return sections
+
+    def feedback(self, feedback: Feedback) -> JSON:
+        answer = self.say("card.feedback_yes" if feedback.resolved else "card.feedback_no")
+        return self.item(
+            feedback.comment, f"{answer} · {self.who(feedback.by)}", feedback.at.isoformat()
+        )
+
+    def account(self, case: Case, person_id: str) -> JSON:
+        """The employee's side: their account, their manager's waiver, or that it is missing."""
+        name = self.name(person_id)
+        if person_id in case.accounts:
+            account = case.accounts[person_id]
+            return self.item(account.text, name, account.at.isoformat())
+        if person_id in case.waivers:
+            waiver = case.waivers[person_id]
+            line = self.say(
+                "event.waiver", actor=self.who(waiver.author), person=name, text=waiver.text
+            )
+            return self.item(line, name, waiver.at.isoformat())
+        return self.item(self.say("card.account_missing"), name, muted=True)
+
+
+# --- forms --------------------------------------------------------------------------------
+
+# Each field's kind decides both how the page shows it and what a submission must hold.
+FIELD_KINDS = {
+    "affected": "checkboxes",
+    "category": "select",
+    "severity": "select",
+    "summary": "textarea",
+    "account": "textarea",
+    "verdict": "radio",
+    "note": "textarea",
+    "abusive": "checkbox",
+    "resolution": "textarea",
+    "change_requests": "textarea",
+    "reason": "textarea",
+    "comment": "textarea",
+}
+FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "open": ("form.open_title", ("affected", "category", "severity", "summary")),
+    "account": ("form.account_title", ("account",)),
+    "assess": ("form.assess_title", ("verdict", "note", "abusive")),
+    "resolve": ("form.resolve_title", ("resolution", "change_requests")),
+    "withdraw": ("form.withdraw_title", ("reason",)),
+    "reopen": ("button.reopen", ("reason",)),  # the catalog has no form.reopen_title
+    "feedback_yes": ("form.feedback_title", ("comment",)),
+    "feedback_no": ("form.feedback_title", ("comment",)),
+}
+REQUIRED = {"summary", "account", "verdict", "resolution"}
+MAX_LENGTH = {"summary": OPEN_SUMMARY_LIMIT, "resolution": SUMMARY_LIMIT}
+
+
+def _options(say: Say, prefix: str, values: Iterable[str]) -> list[JSON]:
+    return [{"value": v, "label": say(f"{prefix}.{v}")} for v in values]
+
+
+def form(form_id: str, kind: str, directory: Directory, initial: JSON | None = None) -> JSON:
+    """A form as the page draws it: title, labelled fields with their options, buttons."""
+    say = partial(text, directory.language)
+    title_key, names = FORMS[kind]
+    options = {
+        "affected": [{"value": p.id, "label": p.name} for p in directory.people.values()],
+        "category": _options(say, "category", CATEGORIES),
+        "severity": _options(say, "severity", [s.value for s in Severity]),
+        "verdict": _options(say, "verdict", [v.value for v in Verdict]),
+    }
+    values: JSON = {"category": "other", "severity": "medium", **(initial or {})}
+    fields = [
+        {
+            "name": name,
+            "kind": FIELD_KINDS[name],
+            "label": say(f"label.{name}", limit=SUMMARY_LIMIT),
+            "options": options.get(name, []),
+            "value": values.get(name),
+            "required": name in REQUIRED,
+            "max_length": MAX_LENGTH.get(name),
+        }
+        for name in names
+    ]
+    intro = {"feedback_yes": "button.feedback_yes", "feedback_no": "button.feedback_no"}
+    return {
+        "id": form_id,
+        "title": say(title_key),
+        "intro": say(intro[kind]) if kind in intro else "",
+        "submit": say("form.submit"),
+        "cancel": say("form.cancel"),
+        "fields": fields,
+    }
+
+
+def _typed(field_kind: str, value: Any) -> bool:
+    if field_kind == "checkboxes":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if field_kind == "checkbox":
+        return isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def read_values(kind: str, values: JSON) -> JSON:
+    """A submission's values for the form's fields (absent ones empty); ValueError names a
+    value of the wrong type. Whether a value is allowed (a known verdict, a short enough
+    summary) is the core's call, not the form's."""
+    empty: JSON = {"checkboxes": [], "checkbox": False}
+    read: JSON = {}
+    for name in FORMS[kind][1]:
+        field_kind = FIELD_KINDS[name]
+        value = values.get(name, empty.get(field_kind, ""))
+        if not _typed(field_kind, value):
+            raise ValueError(f"field {name!r} has the wrong type for a {field_kind}")
+        read[name] = value
+    return read
+
+
+# --- the whole page state for one persona ------------------------------------------------
+
+
+def ui_text(language: str) -> dict[str, str]:
+    """The page's own words (the `playground.*` catalog keys, unfilled), keyed without prefix."""
+    catalog = CATALOG.get(language, EN)
+    return {
+        key.removeprefix("playground."): catalog.get(key) or EN[key]
+        for key in EN
+        if key.startswith("playground.")
+    }
+
+
+class StateView:
+    """Builds `GET /playground/api/state`: what one persona sees, right now."""
+
+    def __init__(self, workspace: Workspace, directory: Directory) -> None:
+        self.workspace, self.directory = workspace, directory
+        self.language = directory.language
+        self.say: Say = partial(text, self.language)
+        self.mentions = Mentions(directory)
+        self.cards = Cards(directory, self.mentions)
+        self.personas = personas(directory, self.say)
+
+    def name(self, persona: str) -> str:
+        return persona_name(self.directory, self.say, persona)
+
+    def render(self, message: str) -> str:
+        """The core's `<person:ID>` markers as the playground's `@Name`."""
+        return render_people(message, lambda pid: "@" + self.name(pid))
+
+    def state(self, persona: str) -> JSON:
+        emoji = self.directory.trigger_emoji
+        return {
+            "seq": self.workspace.seq,
+            "language": self.language,
+            "dir": "rtl" if self.language == "he" else "ltr",
+            "persona": persona,
+            "personas": self.personas,
+            "trigger": {"name": emoji, "glyph": glyph(emoji)},
+            "text": ui_text(self.language),
+            "channels": [self.channel(c) for c in self.workspace.visible(persona)],
+            "notices": [
+                {"id": n.id, "channel": n.channel, "text": n.text, "at": n.at.isoformat()}
+                for n in self.workspace.notices(persona)
+            ],
+        }
+
+    def channel(self, channel: Channel) -> JSON:
+        topics = {
+            "client": lambda: self.say(
+                "playground.topic_client",
+                client=self.directory.clients[channel.client_id or ""].name,
+            ),
+            "internal": lambda: self.say("playground.topic_internal"),
+            "dm": lambda: self.say("playground.topic_dm"),
+        }
+        members = ", ".join(self.name(p) for p in channel.members)
+        return {
+            "id": channel.id,
+            "kind": channel.kind,
+            "name": channel.name,
+            "topic": topics[channel.kind](),
+            "members": self.say("playground.members", people=members) if members else "",
+            "messages": [self.message(m) for m in channel.messages],
+        }
+
+    def message(self, message: Message) -> JSON:
+        return {
+            "id": message.id,
+            "author": message.author,
+            "display": message.display,
+            "bot": message.author == BOT,
+            "parts": self.mentions.parts(message.text),
+            "at": message.at.isoformat(),
+            "card": message.card,
+            "buttons": [asdict(b) for b in message.buttons],
+            "links": [asdict(link) for link in message.links],
+            "reactions": [
+                {"emoji": e, "glyph": glyph(e), "people": [self.name(p) for p in people]}
+                for e, people in message.reactions.items()
+            ],
+            "replies": [self.message(r) for r in self.workspace.replies(message.id)],
+        }
