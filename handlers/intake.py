@@ -14,7 +14,15 @@ from handlers.directory import Client
 from handlers.effects import ClientThreadPost, DirectMessage, Invite
 from handlers.errors import NotAllowed, NotNow
 from handlers.messages import mention, mentions
-from handlers.model import CATEGORIES, Case, Severity, Statement, Status, case_id
+from handlers.model import (
+    CASE_SUMMARY_LIMIT,
+    CATEGORIES,
+    Case,
+    Severity,
+    Statement,
+    Status,
+    case_id,
+)
 from handlers.outcome import Change, Context, Outcome
 
 # Calendar days from opening to the resolution deadline, by severity.
@@ -62,7 +70,7 @@ def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
         account_manager=client.account_manager,
         category=cmd.category,
         severity=cmd.severity,
-        summary=(cmd.summary or cmd.source_text).strip()[:300],
+        summary=(cmd.summary or cmd.source_text).strip()[:CASE_SUMMARY_LIMIT],
         status=Status.OPEN,
         created_at=ctx.now,
         updated_at=ctx.now,

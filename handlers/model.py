@@ -50,6 +50,8 @@ class Severity(StrEnum):
     HIGH = "high"
 
 
+CASE_SUMMARY_LIMIT = 300  # the one-line summary on the card; the client's words are kept whole
+
 CATEGORIES = ("quality", "delay", "communication", "billing", "scope", "conduct", "other")
 
 
