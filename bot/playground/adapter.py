@@ -18,16 +18,14 @@ import html
 import json
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 
 from bot.playground.sink import PlaygroundSink
-from bot.playground.views import OPEN_SUMMARY_LIMIT, StateView, form, read_values
+from bot.playground.views import StateView, form, read_values
 from bot.playground.workspace import (
     BOT,
     INTERNAL,
@@ -38,22 +36,16 @@ from bot.playground.workspace import (
     dm_channel,
 )
 from bot.server import Runtime
-from handlers import rules
+from handlers import forms
 from handlers.commands import (
     AddReply,
-    Assess,
     CaseCommand,
-    GiveFeedback,
     OpenCase,
-    RecordAccount,
-    Reopen,
-    Resolve,
-    Withdraw,
 )
 from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
 from handlers.messages import text
-from handlers.model import MessageRef, Severity, Verdict
+from handlers.model import CASE_SUMMARY_LIMIT, MessageRef
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +54,8 @@ STATIC = Path(__file__).parent / "static"
 MAX_TEXT = 4000  # characters in a message or a form field
 MAX_PENDING_FORMS = 200  # open forms kept; the oldest are forgotten first
 HEARTBEAT_SECONDS = 15.0  # also how soon a closed page's stream is noticed
-# Which core step each button asks for (see `handlers.rules.authorize`).
-BUTTON_STEPS = {
-    "account": "account",
-    "assess": "assess",
-    "resolve": "resolve",
-    "withdraw": "withdraw",
-    "reopen": "reopen",
-    "feedback_yes": "feedback",
-    "feedback_no": "feedback",
-}
-Choice = TypeVar("Choice", bound=StrEnum)
+# The forms a button opens: every one that has a button (not the open form).
+BUTTONS = {name: f for name, f in forms.FORMS.items() if f.button}
 
 
 def bad_input(message: str, status: type[web.HTTPError] = web.HTTPBadRequest) -> web.HTTPError:
@@ -318,7 +301,7 @@ class PlaygroundAdapter:
             refusal = text(self.directory.language, "refuse.not_client_channel")
             return self._tell(persona, channel.id, f"{refusal}\n{usage}", ok=False)
         _, people = self.view.mentions.people(rest)
-        summary = self.view.mentions.strip(rest)[:OPEN_SUMMARY_LIMIT]
+        summary = self.view.mentions.strip(rest)[:CASE_SUMMARY_LIMIT]
         initial = {"affected": list(people), "summary": summary}
         found = self._form("open", persona, channel.id, words=summary, initial=initial)
         return {"ok": True, "form": found}
@@ -350,13 +333,13 @@ class PlaygroundAdapter:
         persona = self._persona(body.get("persona"))
         channel = self._channel(persona, body.get("channel"))
         action, case_id = body.get("action"), body.get("case_id")
-        if not isinstance(action, str) or action not in BUTTON_STEPS:
-            raise bad_input(f"unknown action {action!r}: one of {', '.join(BUTTON_STEPS)}")
+        if not isinstance(action, str) or action not in BUTTONS:
+            raise bad_input(f"unknown action {action!r}: one of {', '.join(BUTTONS)}")
         if not isinstance(case_id, str):
             raise bad_input("'case_id' must be a string")
         try:
             case = await self.service.get(case_id)
-            rules.authorize(BUTTON_STEPS[action], self.directory, case, self.actor(persona))
+            forms.authorize(BUTTONS[action], self.directory, case, self.actor(persona))
         except Refusal as refusal:
             return web.json_response(self._refused(persona, channel.id, refusal))
         found = self._form(action, persona, channel.id, case_id=case.id)
@@ -384,7 +367,7 @@ class PlaygroundAdapter:
             if pending.kind == "open":
                 result = await self.service.open_case(self._open_command(pending, actor, read))
             else:
-                command = COMMANDS[pending.kind](pending.case_id, actor, read)
+                command = forms.command(forms.FORMS[pending.kind], pending.case_id, actor, read)
                 result = await self.service.execute(command)
         except Refusal as refusal:
             return web.json_response({"ok": False, "error": self.service.refusal_text(refusal)})
@@ -393,10 +376,14 @@ class PlaygroundAdapter:
         return web.json_response({**answer, "case": result.case.id})
 
     def _open_command(self, pending: PendingForm, actor: Actor, values: dict[str, Any]) -> OpenCase:
-        severity = _choice(Severity, values["severity"] or Severity.MEDIUM.value)
-        summary = values["summary"] or pending.words
+        details = forms.opening({**values, "summary": values["summary"] or pending.words})
         # A slash command has no message of its own: the bot's note anchors the client thread.
-        note = text(self.directory.language, "client.logged", actor=actor.display, summary=summary)
+        note = text(
+            self.directory.language,
+            "client.logged",
+            actor=actor.display,
+            summary=details["summary"],
+        )
         anchor = self.workspace.post(pending.channel, BOT, BOT, note)
         return OpenCase(
             actor=actor,
@@ -404,37 +391,8 @@ class PlaygroundAdapter:
             source_author=actor,
             source_text=pending.words,
             trigger="command",
-            affected=tuple(values["affected"]),
-            category=values["category"] or "other",
-            severity=severity,
-            summary=summary,
+            **details,
         )
-
-
-def _choice(choices: type[Choice], value: str) -> Choice:
-    try:
-        return choices(value)
-    except ValueError:
-        raise Refusal(
-            "refuse.unknown_choice", value=value or "-", choices=", ".join(c.value for c in choices)
-        ) from None
-
-
-# A filled form's values, read by `views.read_values`, as the command it asks for.
-CaseCommandOf = Callable[[str, Actor, dict[str, Any]], CaseCommand]
-COMMANDS: dict[str, CaseCommandOf] = {
-    "account": lambda case, actor, v: RecordAccount(case, actor, v["account"]),
-    "assess": lambda case, actor, v: Assess(
-        case, actor, _choice(Verdict, v["verdict"]), v["note"], abusive=v["abusive"]
-    ),
-    "resolve": lambda case, actor, v: Resolve(
-        case, actor, v["resolution"], tuple(v["change_requests"].splitlines())
-    ),
-    "withdraw": lambda case, actor, v: Withdraw(case, actor, v["reason"]),
-    "reopen": lambda case, actor, v: Reopen(case, actor, v["reason"]),
-    "feedback_yes": lambda case, actor, v: GiveFeedback(case, actor, True, v["comment"]),
-    "feedback_no": lambda case, actor, v: GiveFeedback(case, actor, False, v["comment"]),
-}
 
 
 def _event(data: dict[str, Any]) -> bytes:

@@ -21,9 +21,10 @@ from bot.playground.workspace import (
     Workspace,
     contact_client,
 )
+from handlers import forms
 from handlers.directory import Actor, Directory
 from handlers.messages import CATALOG, EN, render_people, text
-from handlers.model import CATEGORIES, Case, Event, Feedback, Severity, Status, Verdict
+from handlers.model import Case, Event, Feedback
 from handlers.outcome import describe
 from handlers.rules import SUMMARY_LIMIT
 
@@ -40,7 +41,6 @@ GLYPHS = {
     "sos": "\U0001f198",
     "eyes": "\U0001f440",
 }
-OPEN_SUMMARY_LIMIT = 300  # intake keeps this much of a case summary
 
 
 def glyph(emoji: str) -> str:
@@ -143,26 +143,17 @@ class Mentions:
 
 
 def card_buttons(case: Case, say: Say) -> tuple[Button, ...]:
-    """Work on an active case, reopen a resolved one; closed and withdrawn cases are history.
-    Who may press which is checked by the core when pressed, not here."""
-    if case.status.final:
-        return ()
-    if case.status is Status.RESOLVED:
-        steps = [Button("reopen", case.id, say("button.reopen"))]
-    else:
-        steps = [
-            Button("account", case.id, say("button.add_account")),
-            Button("assess", case.id, say("button.assess")),
-            Button("resolve", case.id, say("button.resolve"), "primary"),
-        ]
-    return (*steps, Button("withdraw", case.id, say("button.withdraw"), "danger"))
+    """The buttons the core offers for the case's status; who may press which is checked
+    by the core when pressed, not here."""
+    return tuple(_button(f, case.id, say) for f in forms.card_buttons(case))
 
 
 def feedback_buttons(case_id: str, say: Say) -> tuple[Button, ...]:
-    return (
-        Button("feedback_yes", case_id, say("button.feedback_yes"), "primary"),
-        Button("feedback_no", case_id, say("button.feedback_no")),
-    )
+    return tuple(_button(f, case_id, say) for f in forms.FEEDBACK)
+
+
+def _button(form: forms.Form, case_id: str, say: Say) -> Button:
+    return Button(form.name, case_id, say(form.button), form.style)
 
 
 class Cards:
@@ -281,93 +272,79 @@ class Cards:
 
 # --- forms --------------------------------------------------------------------------------
 
-# Each field's kind decides both how the page shows it and what a submission must hold.
-FIELD_KINDS = {
-    "affected": "checkboxes",
-    "category": "select",
-    "severity": "select",
-    "summary": "textarea",
-    "account": "textarea",
-    "verdict": "radio",
-    "note": "textarea",
-    "abusive": "checkbox",
-    "resolution": "textarea",
-    "change_requests": "textarea",
-    "reason": "textarea",
-    "comment": "textarea",
-}
-FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "open": ("form.open_title", ("affected", "category", "severity", "summary")),
-    "account": ("form.account_title", ("account",)),
-    "assess": ("form.assess_title", ("verdict", "note", "abusive")),
-    "resolve": ("form.resolve_title", ("resolution", "change_requests")),
-    "withdraw": ("form.withdraw_title", ("reason",)),
-    "reopen": ("button.reopen", ("reason",)),  # the catalog has no form.reopen_title
-    "feedback_yes": ("form.feedback_title", ("comment",)),
-    "feedback_no": ("form.feedback_title", ("comment",)),
-}
-REQUIRED = {"summary", "account", "verdict", "resolution"}
-MAX_LENGTH = {"summary": OPEN_SUMMARY_LIMIT, "resolution": SUMMARY_LIMIT}
+# How the page draws each kind of field. A choice with a preset answer is a drop-down; one
+# the person must make (the verdict) is shown as radio buttons, every option in view.
+HTML_KINDS = {"text": "textarea", "people": "checkboxes", "flag": "checkbox"}
 
 
-def _options(say: Say, prefix: str, values: Iterable[str]) -> list[JSON]:
-    return [{"value": v, "label": say(f"{prefix}.{v}")} for v in values]
+def html_kind(field: forms.Field) -> str:
+    if field.kind == "choice":
+        return "select" if field.initial else "radio"
+    return HTML_KINDS[field.kind]
+
+
+def _options(directory: Directory, say: Say, field: forms.Field) -> list[JSON]:
+    if field.kind == "people":
+        return [{"value": p.id, "label": p.name} for p in directory.people.values()]
+    return [{"value": v, "label": say(f"{field.options_key}.{v}")} for v in field.options]
+
+
+def _label(say: Say, field: forms.Field) -> str:
+    """A lone tick box is labelled by what ticking it says."""
+    key = f"label.{field.name}_option" if field.kind == "flag" else f"label.{field.name}"
+    return say(key, limit=SUMMARY_LIMIT)
 
 
 def form(form_id: str, kind: str, directory: Directory, initial: JSON | None = None) -> JSON:
     """A form as the page draws it: title, labelled fields with their options, buttons."""
     say = partial(text, directory.language)
-    title_key, names = FORMS[kind]
-    options = {
-        "affected": [{"value": p.id, "label": p.name} for p in directory.people.values()],
-        "category": _options(say, "category", CATEGORIES),
-        "severity": _options(say, "severity", [s.value for s in Severity]),
-        "verdict": _options(say, "verdict", [v.value for v in Verdict]),
-    }
-    values: JSON = {"category": "other", "severity": "medium", **(initial or {})}
+    definition = forms.FORMS[kind]
+    values: JSON = {f.name: f.initial for f in definition.fields if f.initial}
+    values.update(initial or {})
     fields = [
         {
-            "name": name,
-            "kind": FIELD_KINDS[name],
-            "label": say(f"label.{name}", limit=SUMMARY_LIMIT),
-            "options": options.get(name, []),
-            "value": values.get(name),
-            "required": name in REQUIRED,
-            "max_length": MAX_LENGTH.get(name),
+            "name": field.name,
+            "kind": html_kind(field),
+            "label": _label(say, field),
+            "options": _options(directory, say, field),
+            "value": values.get(field.name),
+            "required": field.required,
+            "max_length": field.max_length if field.kind == "text" else None,
         }
-        for name in names
+        for field in definition.fields
     ]
-    intro = {"feedback_yes": "button.feedback_yes", "feedback_no": "button.feedback_no"}
     return {
         "id": form_id,
-        "title": say(title_key),
-        "intro": say(intro[kind]) if kind in intro else "",
+        "title": say(definition.title),
+        "intro": say(definition.intro) if definition.intro else "",
         "submit": say("form.submit"),
         "cancel": say("form.cancel"),
         "fields": fields,
     }
 
 
-def _typed(field_kind: str, value: Any) -> bool:
-    if field_kind == "checkboxes":
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if field_kind == "checkbox":
-        return isinstance(value, bool)
-    return isinstance(value, str)
+# What a submitted value must be, by the kind of field.
+VALUE_TYPES: dict[str, Callable[[Any], bool]] = {
+    "text": lambda v: isinstance(v, str),
+    "choice": lambda v: isinstance(v, str),
+    "people": lambda v: isinstance(v, list) and all(isinstance(p, str) for p in v),
+    "flag": lambda v: isinstance(v, bool),
+}
+EMPTY: JSON = {"text": "", "choice": None, "people": [], "flag": False}
 
 
 def read_values(kind: str, values: JSON) -> JSON:
     """A submission's values for the form's fields (absent ones empty); ValueError names a
     value of the wrong type. Whether a value is allowed (a known verdict, a short enough
     summary) is the core's call, not the form's."""
-    empty: JSON = {"checkboxes": [], "checkbox": False}
     read: JSON = {}
-    for name in FORMS[kind][1]:
-        field_kind = FIELD_KINDS[name]
-        value = values.get(name, empty.get(field_kind, ""))
-        if not _typed(field_kind, value):
-            raise ValueError(f"field {name!r} has the wrong type for a {field_kind}")
-        read[name] = value
+    for field in forms.FORMS[kind].fields:
+        value = values.get(field.name, EMPTY[field.kind])
+        if value == "" and field.kind == "choice":
+            value = None
+        if value is not None and not VALUE_TYPES[field.kind](value):
+            raise ValueError(f"field {field.name!r} has the wrong type for {field.kind}")
+        read[field.name] = value
     return read
 
 
