@@ -69,6 +69,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         from bot.playground.demo import seed_demo
 
         await seed_demo(runtime)
+    elif args.demo:
+        print("demo: not seeded (its cases live in the playground, which is off)", flush=True)
     await serve(runtime, args.host, args.port, ready=lambda line: print(line, flush=True))
 
 
