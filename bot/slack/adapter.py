@@ -42,22 +42,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.server import Runtime
 from bot.slack import blocks, ids
 from bot.slack.sink import SlackSink
-from handlers import rules
-from handlers.commands import (
-    AddReply,
-    Assess,
-    CaseCommand,
-    GiveFeedback,
-    OpenCase,
-    RecordAccount,
-    Reopen,
-    Resolve,
-    Withdraw,
-)
+from handlers import forms
+from handlers.commands import AddReply, CaseCommand, OpenCase
 from handlers.directory import Actor
 from handlers.errors import Refusal
 from handlers.messages import text
-from handlers.model import MessageRef, Severity, Verdict
+from handlers.model import MessageRef
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +55,6 @@ PLATFORM = "slack"
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Message subtypes that are people talking; edits, joins and the like are not.
 SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share"}
-ERROR_FIELD = {
-    ids.VIEW_OPEN: ids.FIELD_SUMMARY,
-    ids.VIEW_ACCOUNT: ids.FIELD_ACCOUNT,
-    ids.VIEW_ASSESS: ids.FIELD_VERDICT,
-    ids.VIEW_RESOLVE: ids.FIELD_RESOLUTION,
-    ids.VIEW_WITHDRAW: ids.FIELD_REASON,
-    ids.VIEW_REOPEN: ids.FIELD_REASON,
-    ids.VIEW_FEEDBACK: ids.FIELD_COMMENT,
-}
 METADATA_TEXT_LIMIT = 1500  # private_metadata holds at most 3000 characters
 
 
@@ -125,8 +106,11 @@ class SlackAdapter:
         app.event("reaction_added")(self.on_reaction)
         app.command(ids.COMMAND)(self.on_command)
         app.shortcut(ids.SHORTCUT_LOG)(self.on_shortcut)
-        app.action(re.compile("|".join(map(re.escape, ids.BUTTON_STEPS))))(self.on_button)
-        app.view(re.compile("|".join(map(re.escape, ERROR_FIELD))))(self.on_submission)
+        # Exact names, not one pattern: Bolt searches a pattern anywhere in the id.
+        for action_id in ids.BUTTONS:
+            app.action(action_id)(self.on_button)
+        for callback_id in ids.VIEWS:
+            app.view(callback_id)(self.on_submission)
 
     def mount(self, app: web.Application) -> None:
         if self.verifier and not self.runtime.settings.socket_mode:
@@ -358,56 +342,49 @@ class SlackAdapter:
         self, trigger_id: str, metadata: dict[str, Any], words: str, context: AsyncBoltContext
     ) -> None:
         users = [u for u in MENTION.findall(words) if u != context.bot_user_id]
-        view = blocks.open_case_modal(
-            self.language, json.dumps(metadata), users, metadata["text"][:300]
+        initial = {"affected": users, "summary": metadata["text"]}
+        self.show(
+            trigger_id, blocks.modal(forms.OPEN, self.language, json.dumps(metadata), initial)
         )
-        self.show(trigger_id, view)
 
     # --- buttons and forms ----------------------------------------------------------------
 
     async def on_button(self, ack: Any, body: dict[str, Any]) -> None:
-        """A button asks for a step: check it in the core first, then show its form."""
+        """A button asks for a form: check its step in the core first, then show it."""
         await ack()
         action = body["actions"][0]
-        step, callback_id = ids.BUTTON_STEPS[action["action_id"]]
+        form = forms.FORMS[action["action_id"]]
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
             "channel_id"
         )
-        actor = self.actor(user)
         try:
             case = await self.service.get(action["value"])
-            rules.authorize(step, self.directory, case, actor)
+            forms.authorize(form, self.directory, case, self.actor(user))
         except Refusal as refusal:
             self.tell(channel, user, self.service.refusal_text(refusal))
             return
-        metadata = json.dumps(
-            {
-                "case_id": case.id,
-                "channel": channel,
-                "resolved": action["action_id"] == ids.ACTION_FEEDBACK_YES,
-            }
-        )
-        view = blocks.form(
-            callback_id, self.language, metadata, action["action_id"] == ids.ACTION_FEEDBACK_YES
-        )
-        self.show(body["trigger_id"], view)
+        metadata = json.dumps({"case_id": case.id, "channel": channel})
+        self.show(body["trigger_id"], blocks.modal(form, self.language, metadata))
 
     async def on_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        callback_id = view["callback_id"]
+        """A filled form becomes its command; a refusal is shown in the form, on its first
+        field, so the user can change their answer."""
+        form = ids.VIEWS[view["callback_id"]]
         metadata = json.loads(view.get("private_metadata") or "{}")
-        values = blocks.read_values(view["state"]["values"])
+        values = blocks.read_values(form, view["state"]["values"])
         actor = self.actor(body["user"]["id"])
         try:
-            if callback_id == ids.VIEW_OPEN:
-                command = await self._open_command(actor, metadata, values)
-                result = await self.service.open_case(command)
+            if form is forms.OPEN:
+                result = await self.service.open_case(
+                    await self._open_command(actor, metadata, values)
+                )
             else:
-                step = self._case_command(callback_id, actor, metadata, values)
-                result = await self.service.execute(step)
+                command = forms.command(form, metadata["case_id"], actor, values)
+                result = await self.service.execute(command)
         except Refusal as refusal:
-            field = ERROR_FIELD[callback_id]
-            await ack(response_action="errors", errors={field: self.service.refusal_text(refusal)})
+            errors = {form.fields[0].name: self.service.refusal_text(refusal)}
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
         self.tell(metadata.get("channel"), actor.user_id, result.notice)
@@ -415,15 +392,22 @@ class SlackAdapter:
     async def _open_command(
         self, actor: Actor, metadata: dict[str, Any], values: dict[str, Any]
     ) -> OpenCase:
-        users = values.get(ids.FIELD_AFFECTED) or []
-        affected = tuple(self.directory.mentioned_people(PLATFORM, users))
+        """The case the open form asks for. Everything is checked before a slash command's
+        anchor note is posted, so a refused form leaves nothing behind in the channel."""
+        users = values["affected"]
         strangers = [u for u in users if self.directory.person_on(PLATFORM, u) is None]
         if strangers:
             raise Refusal("refuse.unknown_person", person=f"<@{strangers[0]}>")
-        summary = values.get(ids.FIELD_SUMMARY) or metadata.get("text", "")
+        answers = forms.opening(
+            {
+                **values,
+                "affected": self.directory.mentioned_people(PLATFORM, users),
+                "summary": values["summary"] or metadata.get("text", ""),
+            }
+        )
         ts = metadata.get("ts")
         if ts is None:  # a slash command has no message: the bot's note anchors the thread
-            note = self.t("client.logged", actor=actor.display, summary=summary)
+            note = self.t("client.logged", actor=actor.display, summary=answers["summary"])
             posted = await self.sink.call(
                 "chat_postMessage", channel=metadata["channel"], text=note
             )
@@ -434,41 +418,5 @@ class SlackAdapter:
             source_author=self.actor(metadata.get("author") or actor.user_id),
             source_text=metadata.get("text", ""),
             trigger=metadata.get("trigger", "shortcut"),
-            affected=affected,
-            category=values.get(ids.FIELD_CATEGORY) or "other",
-            severity=Severity(values.get(ids.FIELD_SEVERITY) or "medium"),
-            summary=summary,
-        )
-
-    @staticmethod
-    def _case_command(
-        callback_id: str, actor: Actor, metadata: dict[str, Any], values: dict[str, Any]
-    ) -> CaseCommand:
-        case_id = metadata["case_id"]
-        if callback_id == ids.VIEW_ACCOUNT:
-            return RecordAccount(case_id, actor, values.get(ids.FIELD_ACCOUNT) or "")
-        if callback_id == ids.VIEW_ASSESS:
-            verdict = values.get(ids.FIELD_VERDICT)
-            if verdict not in {v.value for v in Verdict}:
-                raise Refusal(
-                    "refuse.unknown_choice",
-                    value=verdict or "-",
-                    choices=", ".join(v.value for v in Verdict),
-                )
-            return Assess(
-                case_id,
-                actor,
-                Verdict(verdict),
-                values.get(ids.FIELD_NOTE) or "",
-                abusive="yes" in (values.get(ids.FIELD_ABUSIVE) or []),
-            )
-        if callback_id == ids.VIEW_RESOLVE:
-            requests = (values.get(ids.FIELD_CHANGE_REQUESTS) or "").splitlines()
-            return Resolve(case_id, actor, values.get(ids.FIELD_RESOLUTION) or "", tuple(requests))
-        if callback_id == ids.VIEW_WITHDRAW:
-            return Withdraw(case_id, actor, values.get(ids.FIELD_REASON) or "")
-        if callback_id == ids.VIEW_REOPEN:
-            return Reopen(case_id, actor, values.get(ids.FIELD_REASON) or "")
-        return GiveFeedback(
-            case_id, actor, bool(metadata.get("resolved")), values.get(ids.FIELD_COMMENT) or ""
+            **answers,
         )

@@ -4,12 +4,15 @@ Everything is built with slack_sdk's block models, whose validators enforce most
 limits when `.to_dict()` runs. The limits they do not check (50 blocks a message, the length of
 text from clients and forms) are kept here by construction. Every visible word comes from the
 message catalog, in the directory's language.
+
+Which buttons a case shows and what each form asks are `handlers.forms`' to say; this module
+only draws them, and reads a submitted modal back into the plain values that module expects.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -36,10 +39,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack import ids
-from handlers import messages
+from handlers import forms, messages
 from handlers.directory import Actor, Directory
-from handlers.model import CATEGORIES, Case, Feedback, Severity, Status, Verdict
-from handlers.rules import SUMMARY_LIMIT
+from handlers.forms import Field, FieldKind, Form
+from handlers.model import Case, Feedback
 
 # Slack's limits: https://docs.slack.dev/reference/block-kit/blocks and .../views
 SECTION_LIMIT = 3000
@@ -48,13 +51,13 @@ HEADER_LIMIT = 150
 TITLE_LIMIT = 24  # a modal's title, submit and close labels
 OPTION_LIMIT = 75
 INPUT_LIMIT = 3000  # the largest max_length a plain_text_input accepts
-OPEN_SUMMARY_LIMIT = 300  # intake keeps this much of a case summary
+RADIO_LIMIT = 5  # the most options a choice shows as radio buttons (see `_choice`)
 
 # With these caps the card stays under 30 blocks whatever the case holds (Slack allows 50).
 RECENT_STATEMENTS = 5
 SHOWN_ACCOUNTS = 10
 
-ABUSIVE_YES = "yes"  # the value of the one "abusive" checkbox when it is ticked
+TICKED = "yes"  # the value of a flag's one checkbox
 ELLIPSIS = "…"
 
 Say = Callable[..., str]  # the catalog bound to one language
@@ -117,17 +120,14 @@ def _more(count: int) -> list[Block]:
 
 
 def _button(
-    action_id: str,
-    label: str,
-    value: str,
-    style: str | None = None,
-    confirm: ConfirmObject | None = None,
+    form: Form, case_id: str, say: Say, confirm: ConfirmObject | None = None
 ) -> ButtonElement:
+    """The button that opens `form` on a case: its action id is the form's name."""
     return ButtonElement(
-        action_id=action_id,
-        text=PlainTextObject(text=label),
-        value=value,
-        style=style,
+        action_id=form.name,
+        text=PlainTextObject(text=say(form.button)),
+        value=case_id,
+        style=form.style or None,
         confirm=confirm,
     )
 
@@ -258,27 +258,23 @@ def _feedback_line(feedback: Feedback, say: Say, mention: Mention) -> str:
 
 
 def _card_buttons(case: Case, title: str, say: Say) -> list[ButtonElement]:
-    """Work on an active case, reopen a resolved one; closed and withdrawn cases are history."""
-    if case.status.final:
-        return []
-    if case.status is Status.RESOLVED:
-        steps = [_button(ids.ACTION_REOPEN, say("button.reopen"), case.id)]
-    else:
-        steps = [
-            _button(ids.ACTION_ACCOUNT, say("button.add_account"), case.id),
-            _button(ids.ACTION_ASSESS, say("button.assess"), case.id),
-            _button(ids.ACTION_RESOLVE, say("button.resolve"), case.id, "primary"),
-        ]
-    # The confirm button repeats the form title: in Hebrew "Withdraw" and "Cancel" are one word.
-    confirm = ConfirmObject(
-        title=PlainTextObject(text=say("form.withdraw_title")),
+    """The buttons the case's status allows (see `forms.card_buttons`); the "danger" one
+    (withdrawing, which cannot be undone) asks for confirmation first."""
+    return [
+        _button(form, case.id, say, _confirm(form, title, say) if form.style == "danger" else None)
+        for form in forms.card_buttons(case)
+    ]
+
+
+def _confirm(form: Form, title: str, say: Say) -> ConfirmObject:
+    """The confirm button repeats the form title: in Hebrew "Withdraw" and "Cancel" are one word."""
+    return ConfirmObject(
+        title=PlainTextObject(text=say(form.title)),
         text=PlainTextObject(text=truncate(title, 300)),
-        confirm=PlainTextObject(text=say("form.withdraw_title")),
+        confirm=PlainTextObject(text=say(form.title)),
         deny=PlainTextObject(text=say("form.cancel")),
         style="danger",
     )
-    withdraw = _button(ids.ACTION_WITHDRAW, say("button.withdraw"), case.id, "danger", confirm)
-    return [*steps, withdraw]
 
 
 # --- the feedback question in the client thread ---------------------------------------------
@@ -287,199 +283,120 @@ def _card_buttons(case: Case, title: str, say: Say) -> list[ButtonElement]:
 def feedback_request(text: str, case_id: str, language: str) -> list[dict[str, Any]]:
     """The core's question, with one button per answer; each opens the feedback form."""
     say = partial(messages.text, language)
-    buttons = [
-        _button(ids.ACTION_FEEDBACK_YES, say("button.feedback_yes"), case_id, "primary"),
-        _button(ids.ACTION_FEEDBACK_NO, say("button.feedback_no"), case_id),
-    ]
+    buttons = [_button(form, case_id, say) for form in forms.FEEDBACK]
     return [_markdown(text).to_dict(), ActionsBlock(elements=buttons).to_dict()]
 
 
 # --- forms ------------------------------------------------------------------------------------
 
 
-def _modal(
-    callback_id: str, title_key: str, say: Say, private_metadata: str, blocks: Sequence[Block]
+def modal(
+    form: Form, language: str, private_metadata: str, initial: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The frame every form shares. `View.to_dict` validates it, so an over-long
-    `private_metadata` raises here instead of being cut (a cut one could not be parsed)."""
+    """`form` as a modal: its intro line, then one input per field.
+
+    `initial` prefills answers by field name (text, an option's value, Slack user ids, a flag's
+    True); a choice left out starts at the form's default. `View.to_dict` validates the view,
+    so an over-long `private_metadata` raises here instead of being cut (a cut one could not
+    be parsed).
+    """
+    say = partial(messages.text, language)
+    given = initial or {}
+    intro = [_markdown(f"*{say(form.intro)}*")] if form.intro else []
     view = View(
         type="modal",
-        callback_id=callback_id,
-        title=PlainTextObject(text=truncate(say(title_key), TITLE_LIMIT)),
+        callback_id=ids.callback_id(form),
+        title=PlainTextObject(text=truncate(say(form.title), TITLE_LIMIT)),
         submit=PlainTextObject(text=truncate(say("form.submit"), TITLE_LIMIT)),
         close=PlainTextObject(text=truncate(say("form.cancel"), TITLE_LIMIT)),
         private_metadata=private_metadata,
-        blocks=list(blocks),
+        blocks=[*intro, *(_input(field, say, given.get(field.name)) for field in form.fields)],
     )
     return view.to_dict()
 
 
-def _input(
-    field: str, say: Say, element: InputInteractiveElement, optional: bool = False, **label: Any
-) -> InputBlock:
-    """An input whose block id and action id are both the field name, labelled `label.<field>`
-    (filled in with `label`)."""
+def _input(field: Field, say: Say, initial: Any) -> InputBlock:
+    """One question. Its block id and action id are both the field name; its label,
+    `label.<name>`, may name the input's `{limit}`, so the two cannot disagree."""
     return InputBlock(
-        block_id=field,
-        label=PlainTextObject(text=say(f"label.{field}", **label)),
-        element=element,
-        optional=optional,
+        block_id=field.name,
+        label=PlainTextObject(text=say(f"label.{field.name}", limit=_limit(field))),
+        element=_ELEMENTS[field.kind](field, say, initial),
+        optional=not field.required,
     )
 
 
-def _text_input(
-    field: str,
-    say: Say,
-    *,
-    optional: bool = False,
-    max_length: int = INPUT_LIMIT,
-    initial: str = "",
-    **label: Any,
-) -> InputBlock:
-    element = PlainTextInputElement(
-        action_id=field,
+def _limit(field: Field) -> int:
+    return min(field.max_length, INPUT_LIMIT)
+
+
+def _text(field: Field, say: Say, initial: str | None) -> PlainTextInputElement:
+    limit = _limit(field)
+    return PlainTextInputElement(
+        action_id=field.name,
         multiline=True,
-        max_length=max_length,
-        initial_value=truncate(initial, max_length) or None,
-    )
-    return _input(field, say, element, optional, **label)
-
-
-def _options(say: Say, prefix: str, values: Iterable[str]) -> list[Option]:
-    return [Option(value=v, text=truncate(say(f"{prefix}.{v}"), OPTION_LIMIT)) for v in values]
-
-
-def _select(field: str, say: Say, prefix: str, values: Iterable[str], initial: str) -> InputBlock:
-    options = _options(say, prefix, values)
-    chosen = next(o for o in options if o.value == initial)
-    element = StaticSelectElement(action_id=field, options=options, initial_option=chosen)
-    return _input(field, say, element)
-
-
-def open_case_modal(
-    language: str, private_metadata: str, initial_users: list[str], initial_summary: str
-) -> dict[str, Any]:
-    """Log a complaint: who is named, what kind, how bad, and a short summary."""
-    say = partial(messages.text, language)
-    users = UserMultiSelectElement(action_id=ids.FIELD_AFFECTED, initial_users=initial_users)
-    return _modal(
-        ids.VIEW_OPEN,
-        "form.open_title",
-        say,
-        private_metadata,
-        [
-            _input(ids.FIELD_AFFECTED, say, users, optional=True),
-            _select(ids.FIELD_CATEGORY, say, "category", CATEGORIES, "other"),
-            _select(ids.FIELD_SEVERITY, say, "severity", [s.value for s in Severity], "medium"),
-            _text_input(
-                ids.FIELD_SUMMARY, say, max_length=OPEN_SUMMARY_LIMIT, initial=initial_summary
-            ),
-        ],
+        max_length=limit,
+        initial_value=truncate(initial or "", limit) or None,
     )
 
 
-def account_modal(language: str, private_metadata: str) -> dict[str, Any]:
-    """An employee's own account of what happened."""
-    say = partial(messages.text, language)
-    blocks = [_text_input(ids.FIELD_ACCOUNT, say)]
-    return _modal(ids.VIEW_ACCOUNT, "form.account_title", say, private_metadata, blocks)
-
-
-def assess_modal(language: str, private_metadata: str) -> dict[str, Any]:
-    """A manager's verdict: is the client right in this case? Plus a note and the abuse flag."""
-    say = partial(messages.text, language)
-    verdicts = RadioButtonsElement(
-        action_id=ids.FIELD_VERDICT, options=_options(say, "verdict", [v.value for v in Verdict])
-    )
-    abusive = Option(value=ABUSIVE_YES, text=truncate(say("label.abusive"), OPTION_LIMIT))
-    blocks = [
-        _input(ids.FIELD_VERDICT, say, verdicts),
-        _text_input(ids.FIELD_NOTE, say, optional=True),
-        _input(
-            ids.FIELD_ABUSIVE,
-            say,
-            CheckboxesElement(action_id=ids.FIELD_ABUSIVE, options=[abusive]),
-            optional=True,
-        ),
+def _choice(
+    field: Field, say: Say, initial: str | None
+) -> RadioButtonsElement | StaticSelectElement:
+    """A choice with no default, among a few options, shows them all as radio buttons, so each
+    is read and the answer is a deliberate one (the verdict); one with a default, or with
+    many options, is a compact select that usually stays as it starts (category, severity)."""
+    options = [
+        Option(value=v, text=truncate(say(f"{field.options_key}.{v}"), OPTION_LIMIT))
+        for v in field.options
     ]
-    return _modal(ids.VIEW_ASSESS, "form.assess_title", say, private_metadata, blocks)
+    chosen = next((o for o in options if o.value == (initial or field.initial)), None)
+    if field.initial is None and len(options) <= RADIO_LIMIT:
+        return RadioButtonsElement(action_id=field.name, options=options, initial_option=chosen)
+    return StaticSelectElement(action_id=field.name, options=options, initial_option=chosen)
 
 
-def resolve_modal(language: str, private_metadata: str) -> dict[str, Any]:
-    """The client-facing resolution (short enough for one screen) and change requests."""
-    say = partial(messages.text, language)
-    blocks = [
-        # The label names the limit the input enforces: one number, so they cannot disagree.
-        _text_input(ids.FIELD_RESOLUTION, say, max_length=SUMMARY_LIMIT, limit=SUMMARY_LIMIT),
-        _text_input(ids.FIELD_CHANGE_REQUESTS, say, optional=True),
-    ]
-    return _modal(ids.VIEW_RESOLVE, "form.resolve_title", say, private_metadata, blocks)
+def _people(field: Field, say: Say, initial: list[str] | None) -> UserMultiSelectElement:
+    return UserMultiSelectElement(action_id=field.name, initial_users=list(initial or []))
 
 
-def reason_modal(
-    callback_id: str, title_key: str, language: str, private_metadata: str
-) -> dict[str, Any]:
-    """Withdraw or reopen: the step itself, with an optional reason for the record."""
-    say = partial(messages.text, language)
-    blocks = [_text_input(ids.FIELD_REASON, say, optional=True)]
-    return _modal(callback_id, title_key, say, private_metadata, blocks)
+def _flag(field: Field, say: Say, initial: bool | None) -> CheckboxesElement:
+    """One checkbox, labelled `label.<name>_option`: the statement that ticking it makes."""
+    option = Option(value=TICKED, text=truncate(say(f"label.{field.name}_option"), OPTION_LIMIT))
+    return CheckboxesElement(
+        action_id=field.name, options=[option], initial_options=[option] if initial else None
+    )
 
 
-def feedback_modal(language: str, private_metadata: str, resolved: bool) -> dict[str, Any]:
-    """The client's answer, shown back to them, and room for a comment."""
-    say = partial(messages.text, language)
-    answer = say("button.feedback_yes" if resolved else "button.feedback_no")
-    mark = ":white_check_mark:" if resolved else ":x:"
-    blocks = [_markdown(f"{mark} *{answer}*"), _text_input(ids.FIELD_COMMENT, say, optional=True)]
-    return _modal(ids.VIEW_FEEDBACK, "form.feedback_title", say, private_metadata, blocks)
-
-
-def form(
-    callback_id: str, language: str, private_metadata: str, resolved: bool = False
-) -> dict[str, Any]:
-    """The form a button opens, by its callback id (see `ids.BUTTON_STEPS`). `resolved` is the
-    answer a feedback button gave; the other forms ignore it."""
-    builders: dict[str, Callable[[], dict[str, Any]]] = {
-        ids.VIEW_ACCOUNT: lambda: account_modal(language, private_metadata),
-        ids.VIEW_ASSESS: lambda: assess_modal(language, private_metadata),
-        ids.VIEW_RESOLVE: lambda: resolve_modal(language, private_metadata),
-        ids.VIEW_WITHDRAW: lambda: reason_modal(
-            ids.VIEW_WITHDRAW, "form.withdraw_title", language, private_metadata
-        ),
-        ids.VIEW_REOPEN: lambda: reason_modal(
-            ids.VIEW_REOPEN, "button.reopen", language, private_metadata
-        ),
-        ids.VIEW_FEEDBACK: lambda: feedback_modal(language, private_metadata, resolved),
-    }
-    return builders[callback_id]()
+_ELEMENTS: dict[FieldKind, Callable[[Field, Say, Any], InputInteractiveElement]] = {
+    "text": _text,
+    "choice": _choice,
+    "people": _people,
+    "flag": _flag,
+}
 
 
 # --- reading a submitted form ---------------------------------------------------------------
 
 
-def _selected(value: dict[str, Any]) -> str | None:
-    option = value.get("selected_option")
-    return option["value"] if option else None
-
-
-_READERS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "plain_text_input": lambda v: v.get("value") or "",
-    "static_select": _selected,
-    "radio_buttons": _selected,
-    "multi_users_select": lambda v: list(v.get("selected_users") or []),
-    "checkboxes": lambda v: [o["value"] for o in v.get("selected_options") or []],
+_READERS: dict[FieldKind, Callable[[dict[str, Any]], Any]] = {
+    "text": lambda v: v.get("value") or "",
+    "choice": lambda v: (v.get("selected_option") or {}).get("value"),
+    "people": lambda v: list(v.get("selected_users") or []),
+    "flag": lambda v: bool(v.get("selected_options")),
 }
 
 
-def read_values(state: dict[str, Any]) -> dict[str, Any]:
-    """A view_submission's `view.state.values` as {field: value}.
+def read_values(form: Form, state: dict[str, Any]) -> dict[str, Any]:
+    """A view_submission's `view.state.values` as the plain values `handlers.forms` reads:
+    {field name: value} for every field of `form`.
 
-    Text is "" when left empty (Slack sends null), a select or radio choice is its value or
-    None, users are a list of user ids, checkboxes a list of the ticked values. An element
-    type these forms never use raises KeyError.
+    Text is "" when left empty (Slack sends null), a choice its option's value or None, people
+    a list of Slack user ids, a flag whether its checkbox is ticked. A field the state lacks
+    (only a forged submission lacks one) reads as left empty, so it is refused by the core
+    like any other bad answer instead of failing the request.
     """
     return {
-        action_id: _READERS[value["type"]](value)
-        for actions in state.values()
-        for action_id, value in actions.items()
+        field.name: _READERS[field.kind](state.get(field.name, {}).get(field.name) or {})
+        for field in form.fields
     }

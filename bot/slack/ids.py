@@ -1,10 +1,16 @@
 """Every name the Slack app registers, in one place.
 
-`manifest.yml` must declare exactly these (a test compares them), and the
-adapter registers its listeners from them, so the two cannot drift apart.
+`manifest.yml` must declare the command, the shortcut and the events (a test compares them),
+and the adapter registers its listeners from this module, so the two cannot drift apart.
+
+Buttons and forms take their names from `handlers.forms`, so Slack and the playground call
+them the same: a button's `action_id` and a modal's `callback_id` are the form's name, and
+each input block's `block_id` and its element's `action_id` are the field's name.
 """
 
 from __future__ import annotations
+
+from handlers import forms
 
 COMMAND = "/complaint"
 SHORTCUT_LOG = "log_complaint"  # message shortcut "Log as complaint"
@@ -13,46 +19,16 @@ SHORTCUT_LOG = "log_complaint"  # message shortcut "Log as complaint"
 # "message" for both message.channels and message.groups.
 EVENTS = ("app_mention", "message.channels", "message.groups", "reaction_added")
 
-# Buttons: on the internal card ...
-ACTION_ACCOUNT = "case_account"
-ACTION_ASSESS = "case_assess"
-ACTION_RESOLVE = "case_resolve"
-ACTION_WITHDRAW = "case_withdraw"
-ACTION_REOPEN = "case_reopen"
-# ... and under the feedback question in the client thread.
-ACTION_FEEDBACK_YES = "feedback_yes"
-ACTION_FEEDBACK_NO = "feedback_no"
-
-# Modal callback ids.
+# The open form alone keeps the callback id it has always had.
 VIEW_OPEN = "open_case"
-VIEW_ACCOUNT = "account"
-VIEW_ASSESS = "assess"
-VIEW_RESOLVE = "resolve"
-VIEW_WITHDRAW = "withdraw"
-VIEW_REOPEN = "reopen"
-VIEW_FEEDBACK = "feedback"
 
-# Which core step each card button asks for (see handlers.rules.authorize).
-BUTTON_STEPS = {
-    ACTION_ACCOUNT: ("account", VIEW_ACCOUNT),
-    ACTION_ASSESS: ("assess", VIEW_ASSESS),
-    ACTION_RESOLVE: ("resolve", VIEW_RESOLVE),
-    ACTION_WITHDRAW: ("withdraw", VIEW_WITHDRAW),
-    ACTION_REOPEN: ("reopen", VIEW_REOPEN),
-    ACTION_FEEDBACK_YES: ("feedback", VIEW_FEEDBACK),
-    ACTION_FEEDBACK_NO: ("feedback", VIEW_FEEDBACK),
-}
 
-# Input fields: each input block's block_id and its element's action_id are this name.
-FIELD_AFFECTED = "affected"
-FIELD_CATEGORY = "category"
-FIELD_SEVERITY = "severity"
-FIELD_SUMMARY = "summary"
-FIELD_ACCOUNT = "account"
-FIELD_VERDICT = "verdict"
-FIELD_NOTE = "note"
-FIELD_ABUSIVE = "abusive"
-FIELD_RESOLUTION = "resolution"
-FIELD_CHANGE_REQUESTS = "change_requests"
-FIELD_REASON = "reason"
-FIELD_COMMENT = "comment"
+def callback_id(form: forms.Form) -> str:
+    """The callback id of the modal that shows `form`."""
+    return VIEW_OPEN if form is forms.OPEN else form.name
+
+
+# Modal callback id -> the form it shows.
+VIEWS: dict[str, forms.Form] = {callback_id(f): f for f in forms.FORMS.values()}
+# Button action ids: every form a button opens (the card's and the feedback question's).
+BUTTONS: tuple[str, ...] = tuple(name for name, f in forms.FORMS.items() if f.button)

@@ -218,7 +218,7 @@ class SlackBot:
 
 def state_for(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
     """`view.state.values` as Slack would send it for the modal the bot opened, filled in
-    with `answers` ({field: text, option value, list of users or ticked values})."""
+    with `answers` ({field: text, option value, list of users, or True to tick a checkbox})."""
     values: dict[str, Any] = {}
     for block in view["blocks"]:
         if block["type"] != "input":
@@ -227,7 +227,9 @@ def state_for(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
         kind, field = element["type"], element["action_id"]
         answer = answers.get(field)
         if kind == "plain_text_input":
-            value: dict[str, Any] = {"value": answer}
+            value: dict[str, Any] = {
+                "value": answer if answer is not None else element.get("initial_value")
+            }
         elif kind in ("static_select", "radio_buttons"):
             chosen = answer or (element.get("initial_option") or {}).get("value")
             options = [o for o in element["options"] if o["value"] == chosen]
@@ -237,9 +239,7 @@ def state_for(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
                 "selected_users": answer if answer is not None else element.get("initial_users", [])
             }
         elif kind == "checkboxes":
-            value = {
-                "selected_options": [o for o in element["options"] if o["value"] in (answer or [])]
-            }
+            value = {"selected_options": element["options"] if answer else []}
         else:
             raise AssertionError(f"unexpected element {kind}")
         values[block["block_id"]] = {field: {"type": kind, **value}}

@@ -8,7 +8,7 @@ checked here directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,9 +19,19 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.slack import blocks, ids
+from handlers import forms
 from handlers.directory import Actor, Client, Directory, Person
 from handlers.messages import CATALOG
-from handlers.model import Case, Feedback, MessageRef, Severity, Statement, Status, Verdict
+from handlers.model import (
+    CATEGORIES,
+    Case,
+    Feedback,
+    MessageRef,
+    Severity,
+    Statement,
+    Status,
+    Verdict,
+)
 from handlers.rules import SUMMARY_LIMIT
 
 NOW = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
@@ -256,22 +266,19 @@ def test_the_fullest_possible_card_stays_within_the_block_limit() -> None:
 )
 def test_an_active_case_can_be_worked_on(status: Status) -> None:
     shown = buttons(card(make_case(status=status)))
-    assert list(shown) == [
-        ids.ACTION_ACCOUNT,
-        ids.ACTION_ASSESS,
-        ids.ACTION_RESOLVE,
-        ids.ACTION_WITHDRAW,
-    ]
+    assert list(shown) == ["account", "assess", "resolve", "withdraw"]
     assert {b["value"] for b in shown.values()} == {"C-0042"}
-    assert shown[ids.ACTION_RESOLVE]["style"] == "primary"
-    assert shown[ids.ACTION_WITHDRAW]["style"] == "danger"
-    assert shown[ids.ACTION_WITHDRAW]["confirm"]["style"] == "danger"
+    assert "style" not in shown["account"] and "style" not in shown["assess"]
+    assert shown["resolve"]["style"] == "primary"
+    assert shown["withdraw"]["style"] == "danger"
+    assert shown["withdraw"]["confirm"]["style"] == "danger"
+    assert [k for k, b in shown.items() if "confirm" in b] == ["withdraw"]
 
 
 def test_a_resolved_case_can_be_reopened_or_withdrawn() -> None:
     shown = buttons(card(make_case(status=Status.RESOLVED, verdict=Verdict.RIGHT)))
-    assert list(shown) == [ids.ACTION_REOPEN, ids.ACTION_WITHDRAW]
-    assert "confirm" in shown[ids.ACTION_WITHDRAW]
+    assert list(shown) == ["reopen", "withdraw"]
+    assert "confirm" in shown["withdraw"]
 
 
 @pytest.mark.parametrize("status", [Status.CLOSED, Status.WITHDRAWN])
@@ -288,10 +295,10 @@ def test_card_speaks_hebrew() -> None:
     assert rendered[0]["text"]["text"] == "פנייה C-0042 · Acme Corp"
     labels = {k: b["text"]["text"] for k, b in buttons(rendered).items()}
     assert labels == {
-        ids.ACTION_ACCOUNT: he["button.add_account"],
-        ids.ACTION_ASSESS: he["button.assess"],
-        ids.ACTION_RESOLVE: he["button.resolve"],
-        ids.ACTION_WITHDRAW: he["button.withdraw"],
+        "account": he["button.add_account"],
+        "assess": he["button.assess"],
+        "resolve": he["button.resolve"],
+        "withdraw": he["button.withdraw"],
     }
     text = all_text(rendered)
     assert f"*{he['card.status']}*\n{he['status.investigating']}" in text
@@ -301,7 +308,8 @@ def test_card_speaks_hebrew() -> None:
 
 def test_withdraw_confirmation_has_distinct_answers_in_every_language() -> None:
     for language in CATALOG:
-        confirm = buttons(card(make_case(), language))[ids.ACTION_WITHDRAW]["confirm"]
+        confirm = buttons(card(make_case(), language))["withdraw"]["confirm"]
+        assert confirm["title"]["text"] == CATALOG[language]["form.withdraw_title"]
         assert confirm["confirm"]["text"] != confirm["deny"]["text"]
 
 
@@ -315,9 +323,10 @@ def test_feedback_request_offers_both_answers(language: str) -> None:
     assert_valid_message(rendered)
     assert rendered[0]["text"]["text"] == question
     shown = buttons(rendered)
-    assert list(shown) == [ids.ACTION_FEEDBACK_YES, ids.ACTION_FEEDBACK_NO]
+    assert list(shown) == ["feedback_yes", "feedback_no"]
     assert {b["value"] for b in shown.values()} == {"C-0042"}
-    assert shown[ids.ACTION_FEEDBACK_YES]["style"] == "primary"
+    assert shown["feedback_yes"]["style"] == "primary"
+    assert "style" not in shown["feedback_no"]
     labels = [b["text"]["text"] for b in shown.values()]
     assert labels == [
         CATALOG[language]["button.feedback_yes"],
@@ -328,52 +337,44 @@ def test_feedback_request_offers_both_answers(language: str) -> None:
 # --- forms ----------------------------------------------------------------------------------
 
 META = '{"case_id": "C-0042", "channel": "C0INTERNAL"}'
-Builder = Callable[[str], dict[str, Any]]
-
-FORMS: dict[str, tuple[Builder, list[str]]] = {
-    "open": (
-        lambda lang: blocks.open_case_modal(lang, META, ["U0DANA"], "Late report"),
-        [ids.FIELD_AFFECTED, ids.FIELD_CATEGORY, ids.FIELD_SEVERITY, ids.FIELD_SUMMARY],
-    ),
-    "account": (lambda lang: blocks.account_modal(lang, META), [ids.FIELD_ACCOUNT]),
-    "assess": (
-        lambda lang: blocks.assess_modal(lang, META),
-        [ids.FIELD_VERDICT, ids.FIELD_NOTE, ids.FIELD_ABUSIVE],
-    ),
-    "resolve": (
-        lambda lang: blocks.resolve_modal(lang, META),
-        [ids.FIELD_RESOLUTION, ids.FIELD_CHANGE_REQUESTS],
-    ),
-    "withdraw": (
-        lambda lang: blocks.reason_modal(ids.VIEW_WITHDRAW, "form.withdraw_title", lang, META),
-        [ids.FIELD_REASON],
-    ),
-    "reopen": (
-        lambda lang: blocks.reason_modal(ids.VIEW_REOPEN, "button.reopen", lang, META),
-        [ids.FIELD_REASON],
-    ),
-    "feedback": (lambda lang: blocks.feedback_modal(lang, META, True), [ids.FIELD_COMMENT]),
-}
+# Each form's modal callback id and its inputs' ids: what Slack sends back, so fixed here.
 CALLBACKS = {
-    "open": ids.VIEW_OPEN,
-    "account": ids.VIEW_ACCOUNT,
-    "assess": ids.VIEW_ASSESS,
-    "resolve": ids.VIEW_RESOLVE,
-    "withdraw": ids.VIEW_WITHDRAW,
-    "reopen": ids.VIEW_REOPEN,
-    "feedback": ids.VIEW_FEEDBACK,
+    "open": "open_case",
+    "account": "account",
+    "assess": "assess",
+    "resolve": "resolve",
+    "withdraw": "withdraw",
+    "reopen": "reopen",
+    "feedback_yes": "feedback_yes",
+    "feedback_no": "feedback_no",
 }
+FIELDS = {
+    "open": ["affected", "category", "severity", "summary"],
+    "account": ["account"],
+    "assess": ["verdict", "note", "abusive"],
+    "resolve": ["resolution", "change_requests"],
+    "withdraw": ["reason"],
+    "reopen": ["reason"],
+    "feedback_yes": ["comment"],
+    "feedback_no": ["comment"],
+}
+REQUIRED = {"summary", "category", "severity", "account", "verdict", "resolution"}
 
 
 def inputs(view: dict[str, Any]) -> list[dict[str, Any]]:
     return [b for b in view["blocks"] if b["type"] == "input"]
 
 
+def test_every_form_is_drawn_and_named_here() -> None:
+    assert set(CALLBACKS) == set(FIELDS) == set(forms.FORMS)
+    assert {CALLBACKS[name]: form for name, form in forms.FORMS.items()} == ids.VIEWS
+
+
 @pytest.mark.parametrize("language", ["en", "he"])
-@pytest.mark.parametrize("name", FORMS)
+@pytest.mark.parametrize("name", forms.FORMS)
 def test_form_is_a_valid_modal(name: str, language: str) -> None:
-    build, fields = FORMS[name]
-    view = build(language)
+    form = forms.FORMS[name]
+    view = blocks.modal(form, language, META)
 
     assert View(**view).to_dict() == view  # the SDK's validation: title, blocks, metadata...
     assert view["type"] == "modal"
@@ -381,69 +382,134 @@ def test_form_is_a_valid_modal(name: str, language: str) -> None:
     assert view["private_metadata"] == META
     for part in ("title", "submit", "close"):
         assert 1 <= len(view[part]["text"]) <= 24
+    assert view["title"]["text"] == blocks.truncate(CATALOG[language][form.title], 24)
     assert view["submit"]["text"] == CATALOG[language]["form.submit"]
     assert view["close"]["text"] == CATALOG[language]["form.cancel"]
-    assert [b["block_id"] for b in inputs(view)] == fields
-    for block in inputs(view):
+    assert [b["block_id"] for b in inputs(view)] == FIELDS[name]
+    for block, field in zip(inputs(view), form.fields, strict=True):
         element = block["element"]
         assert element["action_id"] == block["block_id"]
+        assert block["optional"] is (block["block_id"] not in REQUIRED)
         if element["type"] == "plain_text_input":
+            assert element["multiline"] is True
             assert 1 <= element["max_length"] <= 3000
+            assert element["max_length"] == field.max_length
             assert len(element.get("initial_value", "")) <= element["max_length"]
         for option in element.get("options", []):
             assert len(option["text"]["text"]) <= 75
 
 
 @pytest.mark.parametrize("language", ["en", "he"])
-def test_form_labels_come_from_the_catalog(language: str) -> None:
+@pytest.mark.parametrize("name", forms.FORMS)
+def test_form_labels_come_from_the_catalog(name: str, language: str) -> None:
     catalog = CATALOG[language]
-    view = blocks.assess_modal(language, META)
+    labels = {
+        b["block_id"]: b["label"]["text"]
+        for b in inputs(blocks.modal(forms.FORMS[name], language, META))
+    }
+    assert labels == {
+        f: catalog[f"label.{f}"].format(limit=SUMMARY_LIMIT).strip() for f in FIELDS[name]
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_the_verdict_shows_every_answer_in_the_catalogs_words(language: str) -> None:
+    catalog = CATALOG[language]
+    view = blocks.modal(forms.ASSESS, language, META)
     assert view["title"]["text"] == catalog["form.assess_title"]
-    labels = {b["block_id"]: b["label"]["text"] for b in inputs(view)}
-    assert labels[ids.FIELD_VERDICT] == catalog["label.verdict"]
-    verdicts = inputs(view)[0]["element"]["options"]
-    assert [o["text"]["text"] for o in verdicts] == [catalog[f"verdict.{v}"] for v in Verdict]
+    verdict = inputs(view)[0]["element"]
+    assert verdict["type"] == "radio_buttons"  # no default: each answer read, one picked
+    assert "initial_option" not in verdict
+    assert [o["text"]["text"] for o in verdict["options"]] == [
+        catalog[f"verdict.{v}"] for v in Verdict
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_the_abuse_flag_is_one_checkbox_that_says_what_ticking_it_means(language: str) -> None:
+    catalog = CATALOG[language]
+    abusive = inputs(blocks.modal(forms.ASSESS, language, META))[2]
+    assert abusive["label"]["text"] == catalog["label.abusive"]
+    assert abusive["element"]["type"] == "checkboxes"
+    [option] = abusive["element"]["options"]
+    assert option["text"]["text"] == catalog["label.abusive_option"]
+    assert "initial_options" not in abusive["element"]
+    ticked = inputs(blocks.modal(forms.ASSESS, language, META, {"abusive": True}))[2]
+    assert ticked["element"]["initial_options"] == [option]
 
 
 def test_open_form_starts_from_what_the_message_said() -> None:
-    view = blocks.open_case_modal("en", META, ["U0DANA", "U0ELI"], "x" * 400)
+    initial = {"affected": ["U0DANA", "U0ELI"], "summary": "x" * 400}
+    view = blocks.modal(forms.OPEN, "en", META, initial)
     affected, category, severity, summary = (b["element"] for b in inputs(view))
+    assert affected["type"] == "multi_users_select"
     assert affected["initial_users"] == ["U0DANA", "U0ELI"]
     assert inputs(view)[0]["optional"] is True
+    assert category["type"] == severity["type"] == "static_select"
     assert category["initial_option"]["value"] == "other"
-    assert [o["value"] for o in category["options"]] == list(blocks.CATEGORIES)
+    assert [o["value"] for o in category["options"]] == list(CATEGORIES)
     assert severity["initial_option"]["value"] == "medium"
     assert [o["value"] for o in severity["options"]] == ["low", "medium", "high"]
     assert summary["multiline"] is True
     assert summary["max_length"] == 300
-    assert len(summary["initial_value"]) <= 300
+    assert summary["initial_value"] == "x" * 299 + "…"
+
+
+def test_open_form_without_a_message_starts_empty() -> None:
+    affected, category, _, summary = (
+        b["element"] for b in inputs(blocks.modal(forms.OPEN, "en", META))
+    )
+    assert "initial_users" not in affected and "initial_value" not in summary
+    assert category["initial_option"]["value"] == "other"
+
+
+def test_an_initial_choice_overrides_the_forms_default() -> None:
+    view = blocks.modal(forms.OPEN, "en", META, {"category": "delay", "severity": "high"})
+    _, category, severity, _ = (b["element"] for b in inputs(view))
+    assert (category["initial_option"]["value"], severity["initial_option"]["value"]) == (
+        "delay",
+        "high",
+    )
 
 
 def test_resolution_input_enforces_the_limit_its_label_names() -> None:
-    resolution = inputs(blocks.resolve_modal("en", META))[0]
+    resolution = inputs(blocks.modal(forms.RESOLVE, "en", META))[0]
     assert resolution["element"]["max_length"] == SUMMARY_LIMIT
     assert str(SUMMARY_LIMIT) in resolution["label"]["text"]
     assert resolution["optional"] is False
 
 
-def test_feedback_form_shows_the_chosen_answer() -> None:
-    yes = all_text(blocks.feedback_modal("en", META, True)["blocks"])
-    no = all_text(blocks.feedback_modal("he", META, False)["blocks"])
-    assert "Resolved" in yes
-    assert CATALOG["he"]["button.feedback_no"] in no
+@pytest.mark.parametrize("language", ["en", "he"])
+@pytest.mark.parametrize("form", forms.FEEDBACK, ids=lambda f: f.name)
+def test_feedback_form_shows_the_chosen_answer(form: forms.Form, language: str) -> None:
+    intro = blocks.modal(form, language, META)["blocks"][0]
+    assert intro["type"] == "section"
+    assert intro["text"]["text"] == f"*{CATALOG[language][form.button]}*"
+
+
+def test_feedback_forms_differ_only_in_their_answer() -> None:
+    yes = all_text(blocks.modal(forms.FEEDBACK_YES, "en", META)["blocks"])
+    no = all_text(blocks.modal(forms.FEEDBACK_NO, "en", META)["blocks"])
+    assert "Resolved" in yes and "Not resolved" not in yes
+    assert yes.replace("Resolved", "Not resolved") == no
 
 
 def test_every_button_opens_its_form() -> None:
-    for action, (_, callback_id) in ids.BUTTON_STEPS.items():
-        resolved = action == ids.ACTION_FEEDBACK_YES
-        view = blocks.form(callback_id, "he", META, resolved=resolved)
-        assert view["callback_id"] == callback_id
+    shown = {
+        *buttons(card(make_case())),
+        *buttons(card(make_case(status=Status.RESOLVED, verdict=Verdict.RIGHT))),
+        *buttons(blocks.feedback_request("?", "C-0042", "en")),
+    }
+    assert shown == set(ids.BUTTONS)
+    for action in ids.BUTTONS:
+        view = blocks.modal(forms.FORMS[action], "he", META)
+        assert view["callback_id"] == action
         View(**view).validate_json()
 
 
 def test_oversized_private_metadata_is_refused_not_cut() -> None:
     with pytest.raises(SlackObjectFormationError):
-        blocks.account_modal("en", "x" * 3001)
+        blocks.modal(forms.ACCOUNT, "en", "x" * 3001)
 
 
 # --- reading submissions --------------------------------------------------------------------
@@ -452,7 +518,8 @@ def test_oversized_private_metadata_is_refused_not_cut() -> None:
 def submitted(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
     """`view.state.values` as Slack sends it when the user gave `answers` (the rest left empty).
 
-    Selects and checkboxes report the whole chosen option object, as shown in the view.
+    Selects and checkboxes report the whole chosen option object, as shown in the view; a
+    checkbox answer is True (ticked) or not.
     """
     values: dict[str, Any] = {}
     for block in inputs(view):
@@ -466,7 +533,7 @@ def submitted(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
         elif kind == "multi_users_select":
             state = {"selected_users": answer or []}
         else:
-            state = {"selected_options": [options[v] for v in answer or []]}
+            state = {"selected_options": list(options.values()) if answer else []}
         values[block["block_id"]] = {element["action_id"]: {"type": kind, **state}}
     return values
 
@@ -480,10 +547,10 @@ ROUND_TRIPS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("account", {"account": "I sent it on time."}, {"account": "I sent it on time."}),
     (
         "assess",
-        {"verdict": "not_right", "note": "Agreed date was the 20th", "abusive": ["yes"]},
-        {"verdict": "not_right", "note": "Agreed date was the 20th", "abusive": ["yes"]},
+        {"verdict": "not_right", "note": "Agreed date was the 20th", "abusive": True},
+        {"verdict": "not_right", "note": "Agreed date was the 20th", "abusive": True},
     ),
-    ("assess", {}, {"verdict": None, "note": "", "abusive": []}),
+    ("assess", {}, {"verdict": None, "note": "", "abusive": False}),
     (
         "resolve",
         {"resolution": "Fixed date each month.", "change_requests": "Weekly mail\nPortal"},
@@ -491,16 +558,22 @@ ROUND_TRIPS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ),
     ("withdraw", {}, {"reason": ""}),
     ("reopen", {"reason": "Client still waiting"}, {"reason": "Client still waiting"}),
-    ("feedback", {"comment": "Thanks"}, {"comment": "Thanks"}),
+    ("feedback_yes", {"comment": "Thanks"}, {"comment": "Thanks"}),
+    ("feedback_no", {}, {"comment": ""}),
 ]
+
+
+def test_every_form_has_a_round_trip() -> None:
+    assert {name for name, _, _ in ROUND_TRIPS} == set(forms.FORMS)
 
 
 @pytest.mark.parametrize(("name", "answers", "expected"), ROUND_TRIPS)
 def test_read_values_round_trips_each_form(
     name: str, answers: dict[str, Any], expected: dict[str, Any]
 ) -> None:
-    view = FORMS[name][0]("en")
-    assert blocks.read_values(submitted(view, answers)) == expected
+    form = forms.FORMS[name]
+    view = blocks.modal(form, "en", META)
+    assert blocks.read_values(form, submitted(view, answers)) == expected
 
 
 def test_read_values_of_an_open_form_as_slack_sends_it() -> None:
@@ -520,9 +593,26 @@ def test_read_values_of_an_open_form_as_slack_sends_it() -> None:
         "severity": {"severity": {"type": "static_select", "selected_option": None}},
         "summary": {"summary": {"type": "plain_text_input", "value": None}},
     }
-    assert blocks.read_values(state) == {
-        ids.FIELD_AFFECTED: ["U0DANA", "U0ELI"],
-        ids.FIELD_CATEGORY: "delay",
-        ids.FIELD_SEVERITY: None,
-        ids.FIELD_SUMMARY: "",
+    assert blocks.read_values(forms.OPEN, state) == {
+        "affected": ["U0DANA", "U0ELI"],
+        "category": "delay",
+        "severity": None,
+        "summary": "",
+    }
+
+
+def test_a_field_missing_from_a_submission_reads_as_left_empty() -> None:
+    state = {
+        "verdict": {"verdict": {"type": "radio_buttons", "selected_option": {"value": "right"}}}
+    }
+    assert blocks.read_values(forms.ASSESS, state) == {
+        "verdict": "right",
+        "note": "",
+        "abusive": False,
+    }
+    assert blocks.read_values(forms.OPEN, {}) == {
+        "affected": [],
+        "category": None,
+        "severity": None,
+        "summary": "",
     }

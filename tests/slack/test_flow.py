@@ -30,16 +30,17 @@ async def test_a_complaint_runs_its_whole_course(bot: SlackBot, fake: FakeSlackA
         message_event("1763801002.000100", "Looking into it now.", user=DANA, thread_ts=source)
     )
     # Dana adds her account from the card; Maya assesses; Avi resolves.
-    assert (await bot.press("case_account", case.id, DANA, INTERNAL)).status == 200
+    assert (await bot.press("account", case.id, DANA, INTERNAL)).status == 200
     await fill(bot, "account", {"account": ACCOUNT}, DANA)
-    await bot.press("case_assess", case.id, MAYA, INTERNAL)
-    await fill(bot, "assess", {"verdict": "not_right", "note": NOTE}, MAYA)
-    await bot.press("case_resolve", case.id, AVI, INTERNAL)
+    await bot.press("assess", case.id, MAYA, INTERNAL)
+    await fill(bot, "assess", {"verdict": "not_right", "note": NOTE, "abusive": True}, MAYA)
+    await bot.press("resolve", case.id, AVI, INTERNAL)
     await fill(bot, "resolve", {"resolution": SUMMARY, "change_requests": REQUEST}, AVI)
     await bot.settle()
 
     case = await bot.only_case()
     assert case.status is Status.RESOLVED and case.verdict is Verdict.NOT_RIGHT
+    assert case.abuse_flagged  # the ticked checkbox
     assert [s.text for s in case.client_statements][
         -1
     ] == "It was due Monday. We need it by Friday."
@@ -60,18 +61,18 @@ async def test_a_complaint_runs_its_whole_course(bot: SlackBot, fake: FakeSlackA
 
     # "Not resolved" reopens the case and tells the account manager.
     await bot.press("feedback_no", case.id, CLIENT, ACME)
-    await fill(bot, "feedback", {"comment": "Still no weekly call."}, CLIENT)
+    await fill(bot, "feedback_no", {"comment": "Still no weekly call."}, CLIENT)
     await bot.settle()
     case = await bot.only_case()
     assert case.status is Status.REOPENED
     assert any("not resolved" in t and "Still no weekly call." in t for t in dms_to(fake, AVI))
 
     # A second resolution, then "Resolved" closes it.
-    await bot.press("case_resolve", case.id, AVI, INTERNAL)
+    await bot.press("resolve", case.id, AVI, INTERNAL)
     await fill(bot, "resolve", {"resolution": "Weekly call booked for Mondays at 10."}, AVI)
     await bot.settle()
     await bot.press("feedback_yes", case.id, CLIENT, ACME)
-    await fill(bot, "feedback", {}, CLIENT)
+    await fill(bot, "feedback_yes", {}, CLIENT)
     await bot.settle()
     case = await bot.only_case()
     assert case.status is Status.CLOSED

@@ -92,11 +92,11 @@ async def test_buttons_are_refused_by_role_and_change_nothing(
     case_id = await opened(bot)
     before = await bot.only_case()
     attempts = [
-        ("case_assess", CLIENT, "Only people of the firm"),
-        ("case_assess", ELI, "Only a manager of someone named"),
-        ("case_assess", DANA, "Only a manager of someone named"),
-        ("case_account", MAYA, "Only the people named"),
-        ("case_resolve", AVI, "cannot be resolved before a verdict"),
+        ("assess", CLIENT, "Only people of the firm"),
+        ("assess", ELI, "Only a manager of someone named"),
+        ("assess", DANA, "Only a manager of someone named"),
+        ("account", MAYA, "Only the people named"),
+        ("resolve", AVI, "cannot be resolved before a verdict"),
         ("feedback_yes", CLIENT, "not resolved yet"),
     ]
     for action, user, reason in attempts:
@@ -126,11 +126,11 @@ async def test_a_too_long_resolution_is_refused_in_the_form(
     bot: SlackBot, fake: FakeSlackAPI
 ) -> None:
     case_id = await opened(bot)
-    await bot.press("case_account", case_id, DANA, INTERNAL)
+    await bot.press("account", case_id, DANA, INTERNAL)
     await fill(bot, "account", {"account": "My side."}, DANA)
-    await bot.press("case_assess", case_id, MAYA, INTERNAL)
+    await bot.press("assess", case_id, MAYA, INTERNAL)
     await fill(bot, "assess", {"verdict": "right"}, MAYA)
-    await bot.press("case_resolve", case_id, AVI, INTERNAL)
+    await bot.press("resolve", case_id, AVI, INTERNAL)
     answer = await fill(bot, "resolve", {"resolution": "x" * 501}, AVI)
     assert "501 characters" in answer["errors"]["resolution"]
     assert (await bot.only_case()).resolution is None

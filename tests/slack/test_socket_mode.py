@@ -46,7 +46,7 @@ async def test_events_and_clicks_arrive_over_the_socket(
     await socket_bot.settle()
     assert len(await socket_bot.cases()) == 1
 
-    click = block_action_payload("case_assess", case.id, user_id=MAYA, channel_id=INTERNAL)
+    click = block_action_payload("assess", case.id, user_id=MAYA, channel_id=INTERNAL)
     await fake.socket_send("interactive", click)
     await socket_bot.idle()
     opened = fake.calls_to("views.open")

@@ -139,6 +139,18 @@ async def test_the_slash_command_opens_the_form_and_anchors_a_thread(
     assert case.summary == "Missed the deadline twice"
 
 
+async def test_a_stranger_named_in_the_form_is_refused_before_anything_is_posted(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    await bot.command("<@U0DANA|dana> missed the deadline twice", AVI, ACME)
+    answer = await fill(bot, "open_case", {"affected": [DANA, "U0STRANGER"]}, AVI)
+    assert answer["response_action"] == "errors"
+    assert "<@U0STRANGER> is not in the directory" in answer["errors"]["affected"]
+    await bot.settle()
+    assert await bot.cases() == []
+    assert [c for c in fake.posts_in(ACME) if c.method == "chat.postMessage"] == []
+
+
 async def test_the_slash_command_outside_a_client_channel_answers_usage(
     bot: SlackBot, fake: FakeSlackAPI
 ) -> None:
