@@ -8,7 +8,9 @@ differ between platforms.
 
 Answers arrive as plain values, by field kind: "text" a str ("" when empty),
 "choice" the chosen option's value (or None), "people" a list of directory
-person ids, "flag" a bool.
+person ids, "flag" a bool; `command` and `opening` expect every field of the
+form. Labels are the catalog's `label.<field>` (filled with `limit`, the
+field's `max_length`); a flag's tick box reads `label.<field>_option`.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class Form:
     fields: tuple[Field, ...]
     step: str = ""  # the rules step checked before the form is shown (see rules.authorize)
     button: str = ""  # catalog key of the button that opens it
-    style: str = ""  # "primary" or "danger": how the button stands out
+    style: Literal["", "primary", "danger"] = ""  # how the button stands out
     intro: str = ""  # catalog key of a line shown above the fields
 
 
@@ -180,15 +182,19 @@ def command(form: Form, case_id: str, actor: Actor, values: dict[str, Any]) -> C
     raise ValueError(f"{form.name} is not a case form")
 
 
+def chosen(field: Field, value: str | None) -> str:
+    """A choice checked against the field's own options."""
+    if value not in field.options:
+        raise Refusal("refuse.unknown_choice", value=value or "-", choices=", ".join(field.options))
+    return value
+
+
 def opening(values: dict[str, Any]) -> dict[str, Any]:
     """The open form's answers as OpenCase's keyword arguments (the adapter adds the rest)."""
-    if values["category"] not in CATEGORIES:
-        raise Refusal(
-            "refuse.unknown_choice", value=values["category"] or "-", choices=", ".join(CATEGORIES)
-        )
+    category = next(f for f in OPEN.fields if f.name == "category")
     return {
         "affected": tuple(values["affected"]),
-        "category": values["category"],
+        "category": chosen(category, values["category"]),
         "severity": choice(Severity, values["severity"]),
         "summary": values["summary"],
     }
