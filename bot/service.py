@@ -36,7 +36,7 @@ def utcnow() -> datetime:
 @dataclass(frozen=True)
 class Result:
     case: Case
-    notice: str  # shown to the acting user alone
+    notice: str  # shown to the acting user alone; "" when the client thread answers them
     changed: bool  # False when the command was a repeat (e.g. a second trigger)
 
 
@@ -75,7 +75,9 @@ class CaseService:
                 self.metrics.cases_opened += 1
                 self._on_effects()
                 log.info("opened %s for %s", outcome.case.id, outcome.case.client_id)
-                return Result(outcome.case, outcome.notice, changed=True)
+                # A client who complains hears back in the thread; a colleague is told here.
+                notice = outcome.notice if cmd.actor.internal else ""
+                return Result(outcome.case, notice, changed=True)
         assert existing is not None
         notice = text(self.directory.language, "notice.already_open", case_id=existing.id)
         return Result(existing, notice, changed=False)

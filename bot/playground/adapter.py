@@ -190,9 +190,9 @@ class PlaygroundAdapter:
             result = await self.service.open_case(command)
         except Refusal as refusal:
             return self._refused(persona, channel, refusal)
-        if command.actor.internal or not result.changed:
+        if result.notice:
             return {**self._tell(persona, channel, result.notice), "case": result.case.id}
-        return {"ok": True, "case": result.case.id}  # the client hears back in the thread
+        return {"ok": True, "case": result.case.id}
 
     async def _run(self, persona: str, channel: str, command: CaseCommand) -> dict[str, Any]:
         try:

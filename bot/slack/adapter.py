@@ -262,7 +262,7 @@ class SlackAdapter:
             trigger="reaction",
             affected=self.people_in(words, bot),
         )
-        await self.open(command, channel, quiet=not actor.internal)
+        await self.open(command, channel)
 
     async def _message(self, channel: str, ts: str) -> dict[str, Any]:
         """The reacted-to message, for its text and author; empty if Slack will not say."""
@@ -276,14 +276,13 @@ class SlackAdapter:
         messages = found.get("messages") or []
         return dict(messages[0]) if messages and messages[0].get("ts") == ts else {}
 
-    async def open(self, command: OpenCase, channel: str, quiet: bool = False) -> None:
+    async def open(self, command: OpenCase, channel: str) -> None:
         try:
             result = await self.service.open_case(command)
         except Refusal as refusal:
-            if not quiet:
-                self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
+            self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
             return
-        if command.actor.internal and not result.changed:
+        if result.notice:
             self.tell(channel, command.actor.user_id, result.notice)
 
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -296,7 +295,7 @@ class SlackAdapter:
         ):
             return  # mentions of the bot arrive as app_mention too
         case = await self.runtime.store.case_for_source(MessageRef(PLATFORM, channel, thread).key)
-        if case and not case.status.final:
+        if case:
             actor = self.actor(event.get("user", ""))
             await self.run(AddReply(case.id, actor, event.get("text", "")), channel)
 

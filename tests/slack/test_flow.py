@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from handlers.model import Status, Verdict
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.slack.checks import card_posts, card_thread, client_thread, dms_to, texts_of
+from tests.slack.checks import (
+    card_posts,
+    card_thread,
+    client_thread,
+    dms_to,
+    ephemerals_to,
+    texts_of,
+)
 from tests.slack.harness import ACME, AVI, CLIENT, DANA, INTERNAL, MAYA, SlackBot, fill
 from tests.slack.test_triggers import mention_event, message_event
 
@@ -94,3 +101,21 @@ async def test_a_complaint_runs_its_whole_course(bot: SlackBot, fake: FakeSlackA
             shown = texts_of(call)
             for secret in ("ACCOUNT-7781", "NOTE-4412", "REQUEST-9051", "not right", "backs you"):
                 assert secret not in shown, (call.method, shown)
+
+
+async def test_a_reply_in_the_thread_of_a_closed_case_is_answered_not_recorded(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    source = "1763801100.000100"
+    await bot.event(mention_event(source))
+    await bot.settle()
+    case = await bot.only_case()
+    await bot.press("withdraw", case.id, CLIENT, ACME)
+    await fill(bot, "withdraw", {"reason": "Sorted it out ourselves."}, CLIENT)
+    await bot.settle()
+    await bot.event(message_event("1763801101.000100", "One more thing.", thread_ts=source))
+    await bot.settle()
+    case = await bot.only_case()
+    assert case.status is Status.WITHDRAWN
+    assert "One more thing." not in [s.text for s in case.client_statements]
+    assert any("is withdrawn; it can no longer change" in t for t in ephemerals_to(fake, CLIENT))

@@ -101,6 +101,9 @@ async def test_a_client_reacting_opens_nothing_and_other_emoji_are_ignored(
         assert (await bot.event(reaction_event(ts, user, emoji))).status == 200
     await bot.settle()
     assert await bot.cases() == []
+    told = ephemerals_to(fake, CLIENT)
+    assert told == ["Only people of the firm can open a case with a reaction."]
+    assert ephemerals_to(fake, AVI) == []  # other emoji are just emoji
 
 
 async def test_the_message_shortcut_opens_a_prefilled_form_then_one_case(
