@@ -216,9 +216,8 @@ class SlackAdapter:
     # --- triggers -------------------------------------------------------------------------
 
     async def on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Open a case, or reply on one; outside client channels the core says why not."""
         channel, user = str(event.get("channel", "")), event.get("user", "")
-        if not self.is_client_channel(channel):
-            return
         root = event.get("thread_ts") or event["ts"]
         source = MessageRef(PLATFORM, channel, root)
         existing = await self.runtime.store.case_for_source(source.key)

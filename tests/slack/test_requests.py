@@ -200,3 +200,15 @@ async def test_a_broadcast_mention_in_client_text_never_pings_anyone(
     assert sent and not any("<!" in str(c.params.get("text", "")) for c in sent)
     # Client contacts appear as Slack mentions, which Slack shows as their names.
     assert any("<@U0CLIENT>" in c.params.get("text", "") for c in fake.posts_in(INTERNAL))
+
+
+async def test_a_client_thread_the_bot_cannot_post_in_is_reported_to_the_account_manager(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    fake.add_channel(ACME, "acme-project", members=[CLIENT, AVI], bot_member=False)
+    await bot.event(mention_event("1763802030.000100"))
+    await bot.settle()
+    case = await bot.only_case()  # kept, whatever Slack says
+    told = [t for t in dms_to(fake, AVI) if "could not post in the client thread" in t]
+    assert told and case.id in told[0] and "not_in_channel" in told[0]
+    assert (await bot.runtime.store.effect_counts())["failed"] >= 1  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ from tests.slack.harness import (
     AVI,
     CLIENT,
     DANA,
+    INTERNAL,
     MAYA,
     SlackBot,
     fill,
@@ -175,3 +176,13 @@ async def test_two_triggers_on_the_same_message_open_one_case(
     case = await bot.only_case()
     assert len([c for c in client_thread(fake, case) if "What happened?" in c.params["text"]]) == 1
     assert any(case.id in text for text in ephemerals_to(fake, AVI))  # "already has case"
+
+
+async def test_a_mention_outside_client_channels_is_answered_with_the_reason(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    event = {**mention_event("1763800009.000100", user=AVI), "channel": INTERNAL}
+    assert (await bot.event(event)).status == 200
+    await bot.settle()
+    assert await bot.cases() == []
+    assert any("not listed for any client" in t for t in ephemerals_to(fake, AVI))
