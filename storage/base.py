@@ -10,6 +10,12 @@ The contract, which `tests/storage/contract.py` checks for every backend:
 - every method that returned has made its write durable;
 - outbox items come back in the order they were added, and an item is
   handed out again until it is completed or failed for good.
+
+For several replicas (PostgreSQL), the same promises hold across processes:
+a unique source key and a version column settle races, a sequence numbers
+cases, and `due_effects` must lease what it hands out (e.g. `FOR UPDATE SKIP
+LOCKED` with an expiry) so that two outbox workers never send one effect
+twice; the embedded store has one process and needs no lease.
 """
 
 from __future__ import annotations
