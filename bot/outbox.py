@@ -25,7 +25,7 @@ from storage.base import OutboxItem, Store
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-FAR_FUTURE = datetime.max.replace(tzinfo=None)
+BATCH = 200  # effects per pass; a pass that settled any is followed at once by another
 
 
 class Sink(Protocol):
@@ -61,7 +61,8 @@ class Outbox:
         """Deliver until `stop` is set, then finish the pass in hand."""
         while not stop.is_set():
             try:
-                await self.deliver_due()
+                if await self.deliver_due():
+                    continue
             except Exception:  # never let one bad pass kill the worker
                 log.exception("outbox pass failed; trying again shortly")
             self._wake.clear()
@@ -73,23 +74,23 @@ class Outbox:
                 w.cancel()
 
     async def deliver_due(self) -> int:
-        """One pass over the outbox; returns how many effects were delivered."""
+        """One pass over what is due; returns how many effects it settled (sent, or given up
+        on for good)."""
         async with self._lock:
             now = self._clock()
-            items = await self.store.due_effects(FAR_FUTURE.replace(tzinfo=now.tzinfo), 500)
-            waiting: set[str] = set()  # cases with an earlier effect still to go
-            delivered = 0
-            for item in items:
-                case_id = item.effect.case_id
-                if case_id in waiting:
+            waiting: set[str] = set()  # cases whose effect must be retried later
+            handled = 0
+            for item in await self.store.due_effects(now, BATCH):
+                if item.effect.case_id in waiting:
                     continue
-                if item.next_attempt_at > now or not await self._deliver(item, now):
-                    waiting.add(case_id)
-                    continue
-                delivered += 1
-            return delivered
+                if await self._deliver(item, now):
+                    handled += 1
+                else:
+                    waiting.add(item.effect.case_id)
+            return handled
 
     async def _deliver(self, item: OutboxItem, now: datetime) -> bool:
+        """Try one effect: True when it is settled, False when it waits for a retry."""
         case = await self.store.get_case(item.effect.case_id)
         if case is None:
             await self.store.fail_effect(item.id, "the case no longer exists")

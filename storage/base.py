@@ -69,7 +69,9 @@ class Store(Protocol):
 
     # outbox -----------------------------------------------------------------------------
     async def due_effects(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
-        """Pending items whose next attempt is due, oldest first."""
+        """Pending items whose next attempt is due, oldest first. An item is not due while an
+        earlier pending item of the same case waits for its retry: a case's effects leave in
+        the order they were made."""
 
     async def complete_effect(self, item_id: int) -> None: ...
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from itertools import islice
@@ -247,7 +247,7 @@ class TinyDBStore:
             for key, row in rows
             if not row["failed"]
         )
-        return list(islice((item for item in items if item.next_attempt_at <= now), limit))
+        return list(islice(_in_case_order(items, now), limit))
 
     async def complete_effect(self, item_id: int) -> None:
         await self._run(self._change_outbox, item_id, None)
@@ -403,3 +403,15 @@ def _add_effects(doc: Document, effects: list[Effect], due: datetime) -> None:
 
 def _source_key(case: Row) -> str:
     return MessageRef(**case["source"]).key
+
+
+def _in_case_order(items: Iterable[OutboxItem], now: datetime) -> Iterator[OutboxItem]:
+    """Due items, oldest first, leaving out every item behind one of its case's that waits."""
+    waiting: set[str] = set()
+    for item in items:
+        if item.effect.case_id in waiting:
+            continue
+        if item.next_attempt_at > now:
+            waiting.add(item.effect.case_id)
+            continue
+        yield item

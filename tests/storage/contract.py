@@ -168,6 +168,19 @@ class StoreContract:
         assert (retried.attempts, retried.next_attempt_at) == (1, later)
         assert await store.effect_counts() == {"pending": 3, "failed": 0}
 
+    async def test_a_waiting_item_holds_back_the_rest_of_its_case_only(self, store: Store) -> None:
+        first, second = make_case(1), make_case(2)
+        await store.create_case(first, [], make_effects(first, "one"))
+        await store.create_case(second, [], make_effects(second, "two"))
+        head = (await store.due_effects(soon()))[0]
+        later = soon() + timedelta(minutes=5)
+        await store.retry_effect(head.id, "rate limited", later)
+
+        due = await store.due_effects(soon())
+        assert [i.effect for i in due] == make_effects(second, "two")
+        again = await store.due_effects(later)
+        assert [i.effect for i in again] == make_effects(first, "one") + make_effects(second, "two")
+
     async def test_complete_removes_an_item(self, store: Store) -> None:
         case = make_case(1)
         await store.create_case(case, [], make_effects(case))
