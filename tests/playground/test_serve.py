@@ -4,6 +4,7 @@ off on request or with platform credentials, refused on a public interface witho
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -137,3 +138,38 @@ def test_platform_credentials_turn_the_playground_off() -> None:
     assert on.on and on.line == "playground: on at http://[::1]:3000/" and not on.warning
     with pytest.raises(ConfigError, match="--expose-playground"):
         decide(Settings(), "::", 3000, off=False, expose=False)
+
+
+async def test_sigterm_finishes_requests_in_flight_and_loses_nothing(tmp_path: Path) -> None:
+    """Complaints sent just before SIGTERM: each one answered 200 is a case after restart."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/playground/api/messages"
+    with serving(tmp_path, "--port", str(port)) as (process, _):
+        async with aiohttp.ClientSession() as http:
+
+            async def complain(n: int) -> str | None:
+                body = {
+                    "persona": "contact:acme",
+                    "channel": "client-acme",
+                    "text": f"@complaintbot Report {n} was late. @Dana Levi never replied.",
+                }
+                try:
+                    async with http.post(url, json=body) as response:
+                        return str((await response.json())["case"]) if response.ok else None
+                except aiohttp.ClientError:
+                    return None  # refused once shutdown began: never acknowledged
+
+            requests = [asyncio.create_task(complain(n)) for n in range(30)]
+            await asyncio.sleep(0.05)
+            process.send_signal(signal.SIGTERM)
+            answered = {case for case in await asyncio.gather(*requests) if case}
+        assert await asyncio.to_thread(process.wait, WAIT_SECONDS) == 0
+
+    assert answered, "no request finished before the shutdown"
+    store = TinyDBStore(tmp_path / "data" / "complaintbot.json")
+    await store.open()
+    try:
+        kept = {case.id for case in await store.list_cases()}
+    finally:
+        await store.close()
+    assert answered <= kept
