@@ -15,7 +15,7 @@ field's `max_length`); a flag's tick box reads `label.<field>_option`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
@@ -27,6 +27,7 @@ from handlers.commands import (
     RecordAccount,
     Reopen,
     Resolve,
+    WaiveAccount,
     Withdraw,
 )
 from handlers.directory import Actor, Directory
@@ -50,6 +51,7 @@ class Field:
     options: tuple[str, ...] = ()
     options_key: str = ""
     initial: str | None = None
+    labels: tuple[str, ...] = ()  # option labels as they are (names), instead of catalog keys
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,13 @@ ACCOUNT = Form(
     (Field("account", required=True),),
     "account",
     "button.add_account",
+)
+WAIVE = Form(
+    "waive",
+    "form.waive_title",
+    (Field("person", "choice", True), Field("reason", required=True)),
+    "waive",
+    "button.waive",
 )
 ASSESS = Form(
     "assess",
@@ -129,7 +138,8 @@ FEEDBACK_NO = Form(
 )
 
 FORMS: dict[str, Form] = {
-    f.name: f for f in (OPEN, ACCOUNT, ASSESS, RESOLVE, WITHDRAW, REOPEN, FEEDBACK_YES, FEEDBACK_NO)
+    f.name: f
+    for f in (OPEN, ACCOUNT, WAIVE, ASSESS, RESOLVE, WITHDRAW, REOPEN, FEEDBACK_YES, FEEDBACK_NO)
 }
 FEEDBACK = (FEEDBACK_YES, FEEDBACK_NO)  # the buttons under the feedback question
 
@@ -140,7 +150,23 @@ def card_buttons(case: Case) -> tuple[Form, ...]:
         return ()
     if case.status is Status.RESOLVED:
         return (REOPEN, WITHDRAW)
-    return (ACCOUNT, ASSESS, RESOLVE, WITHDRAW)
+    waive = (WAIVE,) if case.missing_accounts() else ()
+    return (ACCOUNT, *waive, ASSESS, RESOLVE, WITHDRAW)
+
+
+def for_case(form: Form, case: Case, directory: Directory) -> Form:
+    """`form` as drawn for `case`: the waiver's choice is among the accounts still missing."""
+    if form is not WAIVE:
+        return form
+    missing = tuple(case.missing_accounts())
+    person = Field(
+        "person",
+        "choice",
+        True,
+        options=missing,
+        labels=tuple(directory.person(p).name for p in missing),
+    )
+    return replace(form, fields=(person, *form.fields[1:]))
 
 
 def authorize(form: Form, directory: Directory, case: Case, actor: Actor) -> None:
@@ -167,6 +193,8 @@ def command(form: Form, case_id: str, actor: Actor, values: dict[str, Any]) -> C
     """The command a filled case form stands for."""
     if form is ACCOUNT:
         return RecordAccount(case_id, actor, values["account"])
+    if form.name == WAIVE.name:  # drawn by `for_case`, so a copy of WAIVE
+        return WaiveAccount(case_id, actor, values["person"] or "", values["reason"])
     if form is ASSESS:
         verdict = choice(Verdict, values["verdict"])
         return Assess(case_id, actor, verdict, values["note"], abusive=values["abusive"])

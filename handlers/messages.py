@@ -130,6 +130,11 @@ EN: dict[str, str] = {
     "refuse.not_affected": "Only the people named in case {case_id} can add their own account.",
     "refuse.not_waiver": "Only a manager of {person}, or a lead, can waive their account.",
     "refuse.not_named": "{person} is not named in case {case_id}.",
+    "refuse.nothing_to_waive": "Everyone named in case {case_id} has given their account.",
+    "refuse.not_waiver_any": (
+        "Only a manager of someone named in case {case_id}, or a lead, can waive an account; "
+        "nobody waives their own."
+    ),
     "refuse.not_assessor": (
         "Only a manager of someone named in case {case_id}, or a lead, can assess it; "
         "and nobody assesses a case that names them."
@@ -211,6 +216,7 @@ EN: dict[str, str] = {
     "card.abuse": "Abusive treatment of staff flagged",
     "card.original_message": "Original message",
     "button.add_account": "Add my account",
+    "button.waive": "Waive an account",
     "button.assess": "Assess",
     "button.resolve": "Resolve",
     "button.withdraw": "Withdraw",
@@ -223,6 +229,7 @@ EN: dict[str, str] = {
     "form.resolve_title": "Resolve the case",
     "form.withdraw_title": "Withdraw the case",
     "form.reopen_title": "Reopen the case",
+    "form.waive_title": "Waive an account",
     "form.feedback_title": "Your feedback",
     "form.submit": "Save",
     "form.cancel": "Cancel",
@@ -238,6 +245,7 @@ EN: dict[str, str] = {
     "label.resolution": "Summary for the client (at most {limit} characters)",
     "label.change_requests": "Change requests for leads, one per line (optional)",
     "label.reason": "Reason",
+    "label.person": "Whose account is not needed",
     "label.comment": "Comment (optional)",
     "usage.complaint": (
         "Usage: /complaint [@person ...] [what happened], in a client channel. "
@@ -370,6 +378,11 @@ HE: dict[str, str] = {
     "refuse.not_affected": "רק מי שמוזכר/ת בפנייה {case_id} יכול/ה להוסיף את הגרסה שלו/ה.",
     "refuse.not_waiver": "רק מנהל/ת של {person}, או ראש צוות, יכולים לוותר על הגרסה שלו/ה.",
     "refuse.not_named": "{person} לא מוזכר/ת בפנייה {case_id}.",
+    "refuse.nothing_to_waive": "כל מי שמוזכר/ת בפנייה {case_id} כבר מסר/ה את הגרסה שלו/ה.",
+    "refuse.not_waiver_any": (
+        "רק מנהל/ת של מי שמוזכר/ת בפנייה {case_id}, או ראש צוות, יכולים לוותר על גרסה; "
+        "אף אחד לא מוותר על הגרסה של עצמו."
+    ),
     "refuse.not_assessor": (
         "רק מנהל/ת של מי שמוזכר/ת בפנייה {case_id}, או ראש צוות, יכולים להעריך אותה; "
         "ואף אחד לא מעריך פנייה שמזכירה אותו."
@@ -442,6 +455,7 @@ HE: dict[str, str] = {
     "card.abuse": "סומן יחס פוגעני כלפי העובדים",
     "card.original_message": "ההודעה המקורית",
     "button.add_account": "הוספת הגרסה שלי",
+    "button.waive": "ויתור על גרסה",
     "button.assess": "הערכה",
     "button.resolve": "סיכום טיפול",
     "button.withdraw": "ביטול הפנייה",
@@ -454,6 +468,7 @@ HE: dict[str, str] = {
     "form.resolve_title": "סיכום הטיפול",
     "form.withdraw_title": "ביטול הפנייה",
     "form.reopen_title": "פתיחת הפנייה מחדש",
+    "form.waive_title": "ויתור על גרסה",
     "form.feedback_title": "המשוב שלך",
     "form.submit": "שמירה",
     "form.cancel": "ביטול",
@@ -469,6 +484,7 @@ HE: dict[str, str] = {
     "label.resolution": "סיכום ללקוח (עד {limit} תווים)",
     "label.change_requests": "בקשות שינוי לבחינת ההנהלה, אחת בכל שורה (לא חובה)",
     "label.reason": "סיבה",
+    "label.person": "של מי הגרסה שאינה נדרשת",
     "label.comment": "הערה (לא חובה)",
     "usage.complaint": (
         "שימוש: ‎/complaint [@אדם ...] [מה קרה], בערוץ של לקוח. הפקודה פותחת טופס לרישום התלונה."

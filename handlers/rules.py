@@ -126,6 +126,17 @@ def check_waiver(directory: Directory, case: Case, actor: Actor, subject: str) -
     return manager_id
 
 
+def check_waive(directory: Directory, case: Case, actor: Actor) -> None:
+    """Before the waiver form: is there an account to waive, and may this person waive one?"""
+    require_open(case)
+    person_id = require_internal(actor)
+    missing = case.missing_accounts()
+    if not missing:
+        raise NotNow("refuse.nothing_to_waive", case_id=case.id)
+    if not any(can_waive(directory, person_id, subject) for subject in missing):
+        raise NotAllowed("refuse.not_waiver_any", case_id=case.id)
+
+
 def check_assess(directory: Directory, case: Case, actor: Actor) -> str:
     require_open(case)
     assessor = require_internal(actor)
@@ -171,6 +182,7 @@ def check_withdraw(directory: Directory, case: Case, actor: Actor) -> None:
 
 STEPS = {
     "account": check_account,
+    "waive": check_waive,
     "assess": check_assess,
     "resolve": check_resolve,
     "feedback": check_feedback,

@@ -201,13 +201,15 @@ class PlaygroundAdapter:
             return self._refused(persona, channel, refusal)
         return {"ok": True, "case": result.case.id}
 
-    def _form(self, kind: str, persona: str, channel: str, **details: Any) -> dict[str, Any]:
+    def _form(
+        self, drawn: forms.Form, persona: str, channel: str, **details: Any
+    ) -> dict[str, Any]:
         initial = details.pop("initial", None)
-        pending = PendingForm(uuid.uuid4().hex, kind, persona, channel, **details)
+        pending = PendingForm(uuid.uuid4().hex, drawn.name, persona, channel, **details)
         self.forms[pending.id] = pending
         for stale in list(self.forms)[:-MAX_PENDING_FORMS]:
             del self.forms[stale]
-        return form(pending.id, kind, self.directory, initial)
+        return form(pending.id, drawn, self.directory, initial)
 
     # --- the page and its state -----------------------------------------------------------
 
@@ -303,7 +305,7 @@ class PlaygroundAdapter:
         _, people = self.view.mentions.people(rest)
         summary = self.view.mentions.strip(rest)[:CASE_SUMMARY_LIMIT]
         initial = {"affected": list(people), "summary": summary}
-        found = self._form("open", persona, channel.id, words=summary, initial=initial)
+        found = self._form(forms.OPEN, persona, channel.id, words=summary, initial=initial)
         return {"ok": True, "form": found}
 
     async def react(self, request: web.Request) -> web.Response:
@@ -342,7 +344,8 @@ class PlaygroundAdapter:
             forms.authorize(BUTTONS[action], self.directory, case, self.actor(persona))
         except Refusal as refusal:
             return web.json_response(self._refused(persona, channel.id, refusal))
-        found = self._form(action, persona, channel.id, case_id=case.id)
+        drawn = forms.for_case(BUTTONS[action], case, self.directory)
+        found = self._form(drawn, persona, channel.id, case_id=case.id)
         return web.json_response({"ok": True, "form": found})
 
     async def submit(self, request: web.Request) -> web.Response:

@@ -286,7 +286,8 @@ def html_kind(field: forms.Field) -> str:
 def _options(directory: Directory, say: Say, field: forms.Field) -> list[JSON]:
     if field.kind == "people":
         return [{"value": p.id, "label": p.name} for p in directory.people.values()]
-    return [{"value": v, "label": say(f"{field.options_key}.{v}")} for v in field.options]
+    labels = field.labels or [say(f"{field.options_key}.{v}") for v in field.options]
+    return [{"value": v, "label": label} for v, label in zip(field.options, labels, strict=True)]
 
 
 def _label(say: Say, field: forms.Field) -> str:
@@ -295,10 +296,11 @@ def _label(say: Say, field: forms.Field) -> str:
     return say(key, limit=SUMMARY_LIMIT)
 
 
-def form(form_id: str, kind: str, directory: Directory, initial: JSON | None = None) -> JSON:
+def form(
+    form_id: str, definition: forms.Form, directory: Directory, initial: JSON | None = None
+) -> JSON:
     """A form as the page draws it: title, labelled fields with their options, buttons."""
     say = partial(text, directory.language)
-    definition = forms.FORMS[kind]
     values: JSON = {f.name: f.initial for f in definition.fields if f.initial}
     values.update(initial or {})
     fields = [

@@ -363,7 +363,8 @@ class SlackAdapter:
             self.tell(channel, user, self.service.refusal_text(refusal))
             return
         metadata = json.dumps({"case_id": case.id, "channel": channel})
-        self.show(body["trigger_id"], blocks.modal(form, self.language, metadata))
+        drawn = forms.for_case(form, case, self.directory)
+        self.show(body["trigger_id"], blocks.modal(drawn, self.language, metadata))
 
     async def on_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         """A filled form becomes its command; a refusal is shown in the form, on its first

@@ -500,7 +500,28 @@ def answer(call, *args):
 
 
 def test_authorize_knows_every_step_with_a_form():
-    assert set(rules.STEPS) == set(STEP_COMMANDS)
+    assert set(rules.STEPS) == {*STEP_COMMANDS, "waive"}
+
+
+def test_the_waiver_form_is_offered_exactly_when_some_waiver_would_be_allowed(
+    request, later, directory
+):
+    """The waiver form picks its person inside the form, so "waive" is allowed up front
+    when the step would be allowed for at least one named person still owing an account."""
+    seen = set()
+    for stage in STAGES:
+        case = request.getfixturevalue(stage)
+        for who in ACTORS:
+            actor = request.getfixturevalue(who)
+            some = any(
+                answer(dispatch.handle, WaiveAccount(case.id, actor, p, "On leave."), case, later)
+                == "allowed"
+                for p in case.missing_accounts()
+            )
+            asked = answer(rules.authorize, "waive", directory, case, actor)
+            assert (asked == "allowed") == some, (stage, who, asked)
+            seen.add(some)
+    assert seen == {True, False}
 
 
 @pytest.mark.parametrize("step", sorted(STEP_COMMANDS))

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from handlers import forms, rules
-from handlers.commands import Assess, GiveFeedback, RecordAccount, Reopen, Resolve, Withdraw
+from handlers.commands import (
+    Assess,
+    GiveFeedback,
+    RecordAccount,
+    Reopen,
+    Resolve,
+    WaiveAccount,
+    Withdraw,
+)
 from handlers.directory import Actor
 from handlers.errors import NotAllowed, Refusal
 from handlers.messages import CATALOG
@@ -19,7 +27,13 @@ def names(buttons: tuple[forms.Form, ...]) -> list[str]:
 def test_an_active_case_offers_work_a_resolved_one_reopening_a_final_one_nothing(
     opened: Case, resolved: Case
 ) -> None:
-    assert names(forms.card_buttons(opened)) == ["account", "assess", "resolve", "withdraw"]
+    assert names(forms.card_buttons(opened)) == [
+        "account",
+        "waive",
+        "assess",
+        "resolve",
+        "withdraw",
+    ]
     assert names(forms.card_buttons(resolved)) == ["reopen", "withdraw"]
     for final in (Status.CLOSED, Status.WITHDRAWN):
         assert forms.card_buttons(resolved.evolve(resolved.updated_at, status=final)) == ()
@@ -101,3 +115,16 @@ def test_the_open_form_gives_opencase_its_details() -> None:
     }
     with pytest.raises(ValueError):
         forms.command(forms.OPEN, "C-1", Actor("slack", "U1", "x"), {})
+
+
+def test_the_waiver_is_offered_while_an_account_is_missing_and_picks_among_those(
+    opened: Case, heard: Case, directory, maya: Actor
+) -> None:
+    assert "waive" not in names(forms.card_buttons(heard))  # every account is in
+    drawn = forms.for_case(forms.WAIVE, opened, directory)
+    person = drawn.fields[0]
+    assert person.options == tuple(opened.missing_accounts())
+    assert person.labels == tuple(directory.person(p).name for p in opened.missing_accounts())
+    command = forms.command(drawn, opened.id, maya, {"person": "dana", "reason": "On leave."})
+    assert isinstance(command, WaiveAccount) and command.person_id == "dana"
+    assert forms.for_case(forms.ASSESS, opened, directory) is forms.ASSESS

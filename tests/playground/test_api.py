@@ -142,7 +142,13 @@ async def test_a_mention_opens_a_case_and_brings_in_the_employee_and_manager(
     assert playground.adapter.workspace.channels["client-acme"].members == ["avi", "dana", "maya"]
     card = (await playground.state("maya"))["channels"][3]["messages"][0]["card"]
     assert card["title"] == f"Case {case_id} · Acme Corp" and card["status"] == "open"
-    assert [b["action"] for b in card["buttons"]] == ["account", "assess", "resolve", "withdraw"]
+    assert [b["action"] for b in card["buttons"]] == [
+        "account",
+        "waive",
+        "assess",
+        "resolve",
+        "withdraw",
+    ]
 
 
 async def test_the_same_message_flagged_again_opens_nothing_new(playground: Playground) -> None:
@@ -386,3 +392,20 @@ async def test_a_restart_rebuilds_cards_and_client_threads(tmp_path: Path) -> No
         assert case.client_statements[-1].text == "Any news?"
     finally:
         await second.stop()
+
+
+async def test_a_manager_waives_a_missing_account_so_the_case_can_be_resolved(
+    playground: Playground,
+) -> None:
+    case_id = await open_case(playground)
+    refused = await playground.press("eli", "waive", case_id)
+    assert not refused["ok"] and "can waive an account" in refused["notice"]
+    form = (await playground.press("maya", "waive", case_id))["form"]
+    person = form["fields"][0]
+    assert [(o["value"], o["label"]) for o in person["options"]] == [("dana", "Dana Levi")]
+    done = await playground.fill("maya", form, person="dana", reason="Dana is on leave.")
+    assert done["ok"], done
+    await playground.step("maya", "assess", case_id, verdict="right", note="")
+    await playground.step("avi", "resolve", case_id, resolution="Re-sent, with an apology.")
+    case = await playground.runtime.service.get(case_id)
+    assert case.status is Status.RESOLVED and "dana" in case.waivers and not case.accounts

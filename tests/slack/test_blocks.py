@@ -266,7 +266,8 @@ def test_the_fullest_possible_card_stays_within_the_block_limit() -> None:
 )
 def test_an_active_case_can_be_worked_on(status: Status) -> None:
     shown = buttons(card(make_case(status=status)))
-    assert list(shown) == ["account", "assess", "resolve", "withdraw"]
+    # Dana has not given her account yet, so a manager may also waive it.
+    assert list(shown) == ["account", "waive", "assess", "resolve", "withdraw"]
     assert {b["value"] for b in shown.values()} == {"C-0042"}
     assert "style" not in shown["account"] and "style" not in shown["assess"]
     assert shown["resolve"]["style"] == "primary"
@@ -296,6 +297,7 @@ def test_card_speaks_hebrew() -> None:
     labels = {k: b["text"]["text"] for k, b in buttons(rendered).items()}
     assert labels == {
         "account": he["button.add_account"],
+        "waive": he["button.waive"],
         "assess": he["button.assess"],
         "resolve": he["button.resolve"],
         "withdraw": he["button.withdraw"],
@@ -341,6 +343,7 @@ META = '{"case_id": "C-0042", "channel": "C0INTERNAL"}'
 CALLBACKS = {
     "open": "open_case",
     "account": "account",
+    "waive": "waive",
     "assess": "assess",
     "resolve": "resolve",
     "withdraw": "withdraw",
@@ -351,6 +354,7 @@ CALLBACKS = {
 FIELDS = {
     "open": ["affected", "category", "severity", "summary"],
     "account": ["account"],
+    "waive": ["person", "reason"],
     "assess": ["verdict", "note", "abusive"],
     "resolve": ["resolution", "change_requests"],
     "withdraw": ["reason"],
@@ -358,7 +362,14 @@ FIELDS = {
     "feedback_yes": ["comment"],
     "feedback_no": ["comment"],
 }
-REQUIRED = {"summary", "category", "severity", "account", "verdict", "resolution"}
+REQUIRED = {"summary", "category", "severity", "account", "verdict", "resolution", "person"}
+# A waiver must say why; elsewhere a reason is optional.
+REQUIRED_IN = {("waive", "reason")}
+
+
+def drawn(name: str) -> forms.Form:
+    """The form as the adapter draws it for a case (the waiver picks among its people)."""
+    return forms.for_case(forms.FORMS[name], make_case(), DIRECTORY)
 
 
 def inputs(view: dict[str, Any]) -> list[dict[str, Any]]:
@@ -373,7 +384,7 @@ def test_every_form_is_drawn_and_named_here() -> None:
 @pytest.mark.parametrize("language", ["en", "he"])
 @pytest.mark.parametrize("name", forms.FORMS)
 def test_form_is_a_valid_modal(name: str, language: str) -> None:
-    form = forms.FORMS[name]
+    form = drawn(name)
     view = blocks.modal(form, language, META)
 
     assert View(**view).to_dict() == view  # the SDK's validation: title, blocks, metadata...
@@ -389,7 +400,8 @@ def test_form_is_a_valid_modal(name: str, language: str) -> None:
     for block, field in zip(inputs(view), form.fields, strict=True):
         element = block["element"]
         assert element["action_id"] == block["block_id"]
-        assert block["optional"] is (block["block_id"] not in REQUIRED)
+        required = block["block_id"] in REQUIRED or (name, block["block_id"]) in REQUIRED_IN
+        assert block["optional"] is not required
         if element["type"] == "plain_text_input":
             assert element["multiline"] is True
             assert 1 <= element["max_length"] <= 3000
@@ -404,8 +416,7 @@ def test_form_is_a_valid_modal(name: str, language: str) -> None:
 def test_form_labels_come_from_the_catalog(name: str, language: str) -> None:
     catalog = CATALOG[language]
     labels = {
-        b["block_id"]: b["label"]["text"]
-        for b in inputs(blocks.modal(forms.FORMS[name], language, META))
+        b["block_id"]: b["label"]["text"] for b in inputs(blocks.modal(drawn(name), language, META))
     }
     assert labels == {
         f: catalog[f"label.{f}"].format(limit=SUMMARY_LIMIT).strip() for f in FIELDS[name]
@@ -557,6 +568,7 @@ ROUND_TRIPS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"resolution": "Fixed date each month.", "change_requests": "Weekly mail\nPortal"},
     ),
     ("withdraw", {}, {"reason": ""}),
+    ("waive", {"person": "dana", "reason": "On leave"}, {"person": "dana", "reason": "On leave"}),
     ("reopen", {"reason": "Client still waiting"}, {"reason": "Client still waiting"}),
     ("feedback_yes", {"comment": "Thanks"}, {"comment": "Thanks"}),
     ("feedback_no", {}, {"comment": ""}),
@@ -571,7 +583,7 @@ def test_every_form_has_a_round_trip() -> None:
 def test_read_values_round_trips_each_form(
     name: str, answers: dict[str, Any], expected: dict[str, Any]
 ) -> None:
-    form = forms.FORMS[name]
+    form = drawn(name)
     view = blocks.modal(form, "en", META)
     assert blocks.read_values(form, submitted(view, answers)) == expected
 
@@ -616,3 +628,10 @@ def test_a_field_missing_from_a_submission_reads_as_left_empty() -> None:
         "severity": None,
         "summary": "",
     }
+
+
+def test_the_waiver_offers_the_people_whose_account_is_missing_by_name() -> None:
+    view = blocks.modal(drawn("waive"), "en", META)
+    person = inputs(view)[0]["element"]
+    assert person["type"] == "radio_buttons"
+    assert [(o["value"], o["text"]["text"]) for o in person["options"]] == [("dana", "Dana Levi")]

@@ -12,7 +12,7 @@ from tests.slack.checks import (
     ephemerals_to,
     texts_of,
 )
-from tests.slack.harness import ACME, AVI, CLIENT, DANA, INTERNAL, MAYA, SlackBot, fill
+from tests.slack.harness import ACME, AVI, CLIENT, DANA, ELI, INTERNAL, MAYA, SlackBot, fill
 from tests.slack.test_triggers import mention_event, message_event
 
 ACCOUNT = "I sent the report on Tuesday as we agreed on the call; ACCOUNT-7781"
@@ -119,3 +119,23 @@ async def test_a_reply_in_the_thread_of_a_closed_case_is_answered_not_recorded(
     assert case.status is Status.WITHDRAWN
     assert "One more thing." not in [s.text for s in case.client_statements]
     assert any("is withdrawn; it can no longer change" in t for t in ephemerals_to(fake, CLIENT))
+
+
+async def test_a_manager_waives_a_missing_account_from_the_card(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    await bot.event(mention_event("1763801200.000100"))
+    await bot.settle()
+    case = await bot.only_case()
+    await bot.press("waive", case.id, ELI, INTERNAL)
+    assert any("can waive an account" in t for t in ephemerals_to(fake, ELI))
+    await bot.press("waive", case.id, MAYA, INTERNAL)
+    await fill(bot, "waive", {"person": "dana", "reason": "Dana is on leave."}, MAYA)
+    await bot.press("assess", case.id, MAYA, INTERNAL)
+    await fill(bot, "assess", {"verdict": "right"}, MAYA)
+    await bot.press("resolve", case.id, AVI, INTERNAL)
+    await fill(bot, "resolve", {"resolution": "Re-sent, with an apology."}, AVI)
+    await bot.settle()
+    case = await bot.only_case()
+    assert case.status is Status.RESOLVED
+    assert case.waivers["dana"].text == "Dana is on leave." and not case.accounts
