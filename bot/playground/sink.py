@@ -1,8 +1,8 @@
 """Carries the core's effects out in the playground's workspace, for the outbox.
 
-The same guard as on Slack keeps internal matters out of client channels: only effects
-whose audience is "client" are ever posted there, and only into the case's own client
-thread. The card and its timeline go to the internal channel, DMs to the person's DM.
+Only the client-thread methods post into a client channel (see `bot.sink`), and only
+into the case's own client thread. The card and its timeline go to the internal channel,
+DMs to the person's DM.
 
 `restore` rebuilds the workspace from the store at start, because the workspace lives in
 memory: each case gets its client thread (the source message, what the client and the
@@ -17,15 +17,7 @@ from datetime import datetime
 
 from bot.playground.views import StateView, feedback_buttons
 from bot.playground.workspace import BOT, INTERNAL, Button, Link, Message, dm_channel
-from handlers.effects import (
-    CardNote,
-    CardUpdate,
-    ClientThreadPost,
-    DirectMessage,
-    Effect,
-    FeedbackRequest,
-    Invite,
-)
+from bot.sink import PlatformSink
 from handlers.errors import DeliveryError
 from handlers.messages import text
 from handlers.model import Case, Status
@@ -38,38 +30,27 @@ def card_id(case_id: str) -> str:
     return f"card-{case_id}"
 
 
-class PlaygroundSink:
+class PlaygroundSink(PlatformSink):
     def __init__(self, view: StateView, store: Store) -> None:
         self.view, self.store = view, store
         self.workspace, self.directory = view.workspace, view.directory
         self.language = view.language
 
-    # --- the outbox's entry point --------------------------------------------------------
-
-    async def deliver(self, effect: Effect, case: Case) -> None:
-        if isinstance(effect, ClientThreadPost):
-            self._client_post(case, effect, effect.text)
-        elif isinstance(effect, FeedbackRequest):
-            self._client_post(case, effect, effect.text, feedback_buttons(case.id, self.view.say))
-        elif isinstance(effect, CardUpdate):
-            await self._card(case)
-        elif isinstance(effect, CardNote):
-            await self._note(case, effect.text)
-        elif isinstance(effect, DirectMessage):
-            self._dm(case, effect.person_id, effect.text)
-        elif isinstance(effect, Invite):
-            self.workspace.add_member(case.source.channel, effect.person_id)
-        else:  # a new effect type must be handled here before it ships
-            raise DeliveryError(f"the playground cannot deliver {effect.kind}")
-
     # --- the client thread ---------------------------------------------------------------
 
-    def _client_post(
-        self, case: Case, effect: Effect, message: str, buttons: tuple[Button, ...] = ()
-    ) -> None:
+    async def post_to_client_thread(self, case: Case, text: str) -> None:
+        self._client_post(case, text)
+
+    async def ask_for_feedback(self, case: Case, text: str) -> None:
+        self._client_post(case, text, feedback_buttons(case.id, self.view.say))
+
+    async def invite(self, case: Case, person_id: str) -> None:
+        self.workspace.add_member(case.source.channel, person_id)
+
+    def _client_post(self, case: Case, message: str, buttons: tuple[Button, ...] = ()) -> None:
         channel = self.workspace.channels.get(case.source.channel)
-        if effect.audience != "client" or channel is None or channel.kind != "client":
-            raise DeliveryError(f"refusing to post {effect.kind} to {case.source.channel}")
+        if channel is None or channel.kind != "client":
+            raise DeliveryError(f"refusing to post to {case.source.channel}: not a client channel")
         root = self._root(case)
         self.workspace.post(
             channel.id, BOT, BOT, self.view.render(message), thread=root.id, buttons=buttons
@@ -94,6 +75,12 @@ class PlaygroundSink:
 
     # --- the internal card ---------------------------------------------------------------
 
+    async def update_card(self, case: Case) -> None:
+        await self._card(case)
+
+    async def add_card_note(self, case: Case, text: str) -> None:
+        await self._note(case, text)
+
     async def _card(self, case: Case, at: datetime | None = None) -> Message:
         view = self.view.cards.card(case, await self.store.timeline(case.id))
         fallback = f"{view['title']}: {text(self.language, f'status.{case.status.value}')}"
@@ -113,6 +100,9 @@ class PlaygroundSink:
         )
 
     # --- people --------------------------------------------------------------------------
+
+    async def direct_message(self, case: Case, person_id: str, text: str) -> None:
+        self._dm(case, person_id, text)
 
     def _dm(self, case: Case, person_id: str, message: str) -> None:
         links = (

@@ -22,19 +22,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.sink import PlatformSink
 from bot.slack.blocks import case_card, feedback_request
 from handlers.directory import Directory
-from handlers.effects import (
-    CardNote,
-    CardUpdate,
-    ClientThreadPost,
-    DirectMessage,
-    Effect,
-    FeedbackRequest,
-    Invite,
-)
 from handlers.errors import DeliveryError, TransientDeliveryError
-from handlers.messages import render_people, text
+from handlers.messages import render_people
+from handlers.messages import text as say
 from handlers.model import Case
 from storage.base import Store
 
@@ -52,30 +45,11 @@ INVITE_OK = {"already_in_channel"}
 CHANNEL_INFO_TTL = 300.0
 
 
-class SlackSink:
+class SlackSink(PlatformSink):
     def __init__(self, client: AsyncWebClient, directory: Directory, store: Store) -> None:
         self.client, self.directory, self.store = client, directory, store
         self.language = directory.language
         self._shared: dict[str, tuple[float, bool]] = {}
-
-    # --- the outbox's entry point ----------------------------------------------------------
-
-    async def deliver(self, effect: Effect, case: Case) -> None:
-        if isinstance(effect, ClientThreadPost):
-            await self._client_post(case, effect, self.render(effect.text))
-        elif isinstance(effect, FeedbackRequest):
-            blocks = feedback_request(self.render(effect.text), case.id, self.language)
-            await self._client_post(case, effect, self.render(effect.text), blocks)
-        elif isinstance(effect, CardUpdate):
-            await self._card(case)
-        elif isinstance(effect, CardNote):
-            await self._card_note(case, effect.text)
-        elif isinstance(effect, DirectMessage):
-            await self._dm(case, effect.person_id, effect.text)
-        elif isinstance(effect, Invite):
-            await self._invite(case, effect.person_id)
-        else:  # a new effect type must be handled here before it ships
-            raise DeliveryError(f"Slack cannot deliver {effect.kind}")
 
     # --- rendering ------------------------------------------------------------------------
 
@@ -96,11 +70,16 @@ class SlackSink:
 
     # --- the client thread ----------------------------------------------------------------
 
+    async def post_to_client_thread(self, case: Case, text: str) -> None:
+        await self._client_post(case, self.render(text))
+
+    async def ask_for_feedback(self, case: Case, text: str) -> None:
+        message = self.render(text)
+        await self._client_post(case, message, feedback_request(message, case.id, self.language))
+
     async def _client_post(
-        self, case: Case, effect: Effect, message: str, blocks: list[dict] | None = None
+        self, case: Case, message: str, blocks: list[dict] | None = None
     ) -> None:
-        if effect.audience != "client":  # never reachable from the core; a guard for the future
-            raise DeliveryError(f"refusing to post {effect.kind} to a client channel")
         try:
             await self.call(
                 "chat_postMessage",
@@ -112,12 +91,10 @@ class SlackSink:
             )
         except DeliveryError as err:
             if not isinstance(err, TransientDeliveryError) and case.account_manager:
-                await self._dm(
-                    case,
-                    case.account_manager,
-                    text(self.language, "dm.client_post_failed", case_id=case.id, error=str(err)),
-                    links=False,
+                notice = say(
+                    self.language, "dm.client_post_failed", case_id=case.id, error=str(err)
                 )
+                await self._dm(case, case.account_manager, notice, links=False)
             raise
 
     # --- the internal card ----------------------------------------------------------------
@@ -142,7 +119,7 @@ class SlackSink:
         self._shared[channel] = (time.monotonic(), shared)
         return shared
 
-    async def _card(self, case: Case) -> None:
+    async def update_card(self, case: Case) -> None:
         channel = await self._internal_channel()
         if channel is None:
             return
@@ -160,16 +137,19 @@ class SlackSink:
         posted = await self.call("chat_postMessage", channel=channel, text=fallback, blocks=blocks)
         await self.store.set_ref(case.id, CARD_REF, posted["ts"])
 
-    async def _card_note(self, case: Case, note: str) -> None:
+    async def add_card_note(self, case: Case, text: str) -> None:
         channel = await self._internal_channel()
         if channel is None:
             return
         ts = await self.store.get_ref(case.id, CARD_REF)
         if ts is None:
             raise TransientDeliveryError(f"the card of {case.id} is not posted yet")
-        await self.call("chat_postMessage", channel=channel, thread_ts=ts, text=self.render(note))
+        await self.call("chat_postMessage", channel=channel, thread_ts=ts, text=self.render(text))
 
     # --- people ---------------------------------------------------------------------------
+
+    async def direct_message(self, case: Case, person_id: str, text: str) -> None:
+        await self._dm(case, person_id, text)
 
     async def _dm(self, case: Case, person_id: str, message: str, links: bool = True) -> None:
         person = self.directory.people[person_id]
@@ -187,13 +167,13 @@ class SlackSink:
         lines = []
         client_link = await self._permalink_source(case)
         if client_link:
-            lines.append(f"• <{client_link}|{text(self.language, 'link.client_thread')}>")
+            lines.append(f"• <{client_link}|{say(self.language, 'link.client_thread')}>")
         channel = self.directory.internal_channel_on("slack")
         card_ts = await self.store.get_ref(case.id, CARD_REF)
         if channel and card_ts:
             card_link = await self._permalink(channel, card_ts)
             if card_link:
-                lines.append(f"• <{card_link}|{text(self.language, 'link.case_card')}>")
+                lines.append(f"• <{card_link}|{say(self.language, 'link.case_card')}>")
         return "\n" + "\n".join(lines) if lines else ""
 
     async def _permalink_source(self, case: Case) -> str | None:
@@ -207,7 +187,7 @@ class SlackSink:
             return None
         return str(found["permalink"])
 
-    async def _invite(self, case: Case, person_id: str) -> None:
+    async def invite(self, case: Case, person_id: str) -> None:
         person = self.directory.people[person_id]
         if not person.slack:
             return
@@ -220,7 +200,7 @@ class SlackSink:
                 return
             log.warning("could not invite %s to %s: %s", person_id, case.source.channel, err)
             if case.account_manager and case.account_manager != person_id:
-                notice = text(
+                notice = say(
                     self.language,
                     "dm.invite_refused",
                     person=person.name,
