@@ -84,16 +84,3 @@ class Reopen(CaseCommand):
 @dataclass(frozen=True)
 class Withdraw(CaseCommand):
     reason: str = ""
-
-
-Command = (
-    OpenCase
-    | AddReply
-    | RecordAccount
-    | WaiveAccount
-    | Assess
-    | Resolve
-    | GiveFeedback
-    | Reopen
-    | Withdraw
-)

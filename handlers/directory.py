@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ROLES = frozenset({"lead", "account_manager"})
-PLATFORMS = ("slack", "teams", "playground")
 LANGUAGES = ("en", "he")
 
 

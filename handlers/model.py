@@ -29,11 +29,6 @@ class Status(StrEnum):
     def final(self) -> bool:
         return self in (Status.CLOSED, Status.WITHDRAWN)
 
-    @property
-    def active(self) -> bool:
-        """Still being worked on: not resolved and not final."""
-        return self in (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.REOPENED)
-
 
 class Verdict(StrEnum):
     """The manager's answer to "is the client right in this case?"."""

@@ -1,10 +1,10 @@
 """Carries the core's effects out on Slack, for the outbox.
 
 Two guards keep internal matters out of client channels, whatever the
-directory says: client-thread posts must be "client" effects and go to the
-case's own source channel, and internal posts (the card and its timeline)
-go only to a channel that Slack itself reports as not shared with another
-organisation.
+directory says: only client effects reach the client-thread methods (see
+`bot.sink`), which post to the case's own source channel; and internal posts
+(the card and its timeline) go only to a channel that Slack itself reports as
+not shared with another organisation.
 
 Slack errors become the outbox's two kinds: worth retrying (rate limits,
 5xx, network) or not (the channel is gone, the bot was removed). When a
