@@ -1,26 +1,62 @@
 """The Store contract (storage/base.py), written once for every backend.
 
-A backend's test module subclasses `StoreContract` and provides a `store`
-fixture yielding an opened, empty store. Only the `Store` protocol is used here.
+A backend's test module subclasses `StoreContract` and provides two fixtures:
+
+- `store`: an opened, empty store;
+- `reopen`: an async callable that closes the current store (the one `store` gave, or the
+  one the previous `reopen` returned) and returns a new, opened store over the same data,
+  as a restart after a crash would find it.
+
+Only the `Store` protocol is used here. Outbox items are due at their case's `updated_at`
+(T0 and a little after), so `soon()` is a "now" when every one is due; claims pass `now`
+explicitly, so leases are judged on the test's clock, not the wall clock.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from handlers.effects import CardNote
-from handlers.errors import Conflict, DuplicateSource
-from handlers.model import Status
-from storage.base import Store
-from tests.storage.samples import T0, make_case, make_effects, make_event
+from handlers.effects import CardNote, CardUpdate, ClientThreadPost, DirectMessage, Effect
+from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
+from handlers.model import Statement, Status
+from storage.base import CLIENT_THREAD, OutboxItem, Store
+from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
+
+Reopen = Callable[[], Awaitable[Store]]
 
 
 def soon() -> datetime:
     """A moment when every new outbox item is due, whatever clock the backend stamps them with."""
     return datetime.now(UTC) + timedelta(minutes=1)
+
+
+FAR = timedelta(days=365)
+
+
+async def drain(store: Store, now: datetime) -> list[OutboxItem]:
+    """Claim and complete until nothing is handed out; every item, in the order handed out."""
+    handed: list[OutboxItem] = []
+    while batch := await store.claim_effects(now):
+        for item in batch:
+            await store.complete_effect(item.id)
+        handed += batch
+    return handed
+
+
+def of_case(items: list[OutboxItem], case_id: str) -> list[Effect]:
+    return [item.effect for item in items if item.effect.case_id == case_id]
+
+
+async def snapshot(store: Store, *case_ids: str) -> tuple[Any, ...]:
+    """What a refused write must leave as it was (read without claiming anything)."""
+    timelines = [await store.timeline(case_id) for case_id in case_ids]
+    inbox = await store.due_inbox(soon() + FAR)
+    return await store.list_cases(), timelines, await store.effect_counts(), inbox
 
 
 class StoreContract:
@@ -32,6 +68,21 @@ class StoreContract:
         assert await store.get_case(case.id) == case
         assert await store.get_case("C-9999") is None
 
+    async def test_a_stored_case_does_not_change_with_the_callers_objects(
+        self, store: Store
+    ) -> None:
+        case, event = make_case(1), make_event(make_case(1))
+        await store.create_case(case, [event], [])
+        case.accounts["lee"] = Statement(LEAD, "changed after the write", T0)
+        event.detail["n"] = 99
+        read = await store.get_case(case.id)
+        assert read == make_case(1)
+        assert read is not None
+        read.accounts.clear()
+        (await store.timeline(case.id))[0].detail.clear()
+        assert await store.get_case(case.id) == make_case(1)
+        assert await store.timeline(case.id) == [make_event(make_case(1))]
+
     async def test_second_case_for_a_source_is_refused(self, store: Store) -> None:
         first, second = make_case(1, "m-1"), make_case(2, "m-1")
         await store.create_case(first, [make_event(first)], make_effects(first))
@@ -40,15 +91,17 @@ class StoreContract:
         assert refused.value.case_id == first.id
         assert await store.get_case(second.id) is None
         assert await store.timeline(second.id) == []
-        assert [i.effect.case_id for i in await store.due_effects(soon())] == [first.id] * 3
+        assert await store.effect_counts() == {"pending": 3, "failed": 0}
+        assert of_case(await drain(store, soon()), first.id) == make_effects(first)
 
-    async def test_second_case_for_an_archived_source_is_refused(self, store: Store) -> None:
+    async def test_second_case_for_a_closed_source_is_refused(self, store: Store) -> None:
         first = make_case(1, "m-1")
         await store.create_case(first, [], [])
         await store.save_case(first.evolve(T0, status=Status.CLOSED), 0, [], [])
         with pytest.raises(DuplicateSource) as refused:
             await store.create_case(make_case(2, "m-1"), [], [])
         assert refused.value.case_id == first.id
+        assert [c.id for c in await store.list_cases()] == [first.id]
 
     async def test_case_for_source(self, store: Store) -> None:
         case = make_case(1, "m-1")
@@ -56,6 +109,18 @@ class StoreContract:
         await store.create_case(case, [], [])
         assert await store.case_for_source(case.source.key) == case
         assert await store.case_for_source("slack:C-ACME:unknown") is None
+
+    async def test_case_for_source_finds_a_case_by_its_client_thread(self, store: Store) -> None:
+        case, other = make_case(1), make_case(2)
+        await store.create_case(case, [], [ClientThreadPost(case.id, "hello")])
+        await store.create_case(other, [], [])
+        thread = "slack:C-ACME:1700000099.000001"
+        assert await store.case_for_source(thread) is None
+        [post] = await store.claim_effects(soon())
+        await store.complete_effect(post.id, {CLIENT_THREAD: thread})
+        assert await store.case_for_source(thread) == case
+        assert await store.case_for_source(case.source.key) == case
+        assert await store.case_for_source(other.source.key) == other
 
     async def test_save_with_the_right_version_stores_case_events_and_effects(
         self, store: Store
@@ -69,31 +134,30 @@ class StoreContract:
 
         assert await store.get_case(case.id) == saved
         assert await store.timeline(case.id) == [opened, acked]
-        due = [item.effect for item in await store.due_effects(soon())]
-        assert due == [*make_effects(case), CardNote(case.id, "acknowledged")]
+        handed = [item.effect for item in await drain(store, soon())]
+        assert handed == [*make_effects(case), CardNote(case.id, "acknowledged")]
 
     async def test_a_stale_version_conflicts_and_writes_nothing(self, store: Store) -> None:
         case = make_case(1)
         await store.create_case(case, [make_event(case)], make_effects(case))
         current = case.evolve(T0, summary="first edit")
         await store.save_case(current, 0, [make_event(case, "edited", 1)], [])
-        before = (await store.timeline(case.id), await store.due_effects(soon()))
+        before = await snapshot(store, case.id)
 
         stale = case.evolve(T0, status=Status.CLOSED, summary="second edit")
         with pytest.raises(Conflict):
             await store.save_case(stale, 0, [make_event(case, "closed", 2)], make_effects(case))
 
         assert await store.get_case(case.id) == current
-        assert (await store.timeline(case.id), await store.due_effects(soon())) == before
+        assert await snapshot(store, case.id) == before
 
     async def test_saving_a_case_that_was_never_created_conflicts(self, store: Store) -> None:
         with pytest.raises(Conflict):
-            await store.save_case(make_case(1, version=1), 0, [], [])
+            await store.save_case(make_case(1, version=1), 0, [], make_effects(make_case(1)))
         assert await store.list_cases() == []
+        assert await store.effect_counts() == {"pending": 0, "failed": 0}
 
-    async def test_list_cases_is_ordered_by_number_and_includes_archived(
-        self, store: Store
-    ) -> None:
+    async def test_list_cases_is_ordered_by_number_and_includes_closed(self, store: Store) -> None:
         for number in (3, 1, 2):
             await store.create_case(make_case(number), [], [])
         closed = make_case(2).evolve(T0, status=Status.CLOSED)
@@ -111,6 +175,7 @@ class StoreContract:
         await store.save_case(case.evolve(T0), 0, events[2:4], [])
         await store.save_case(case.evolve(T0).evolve(T0), 1, events[4:], [])
         assert await store.timeline(case.id) == events
+        assert await store.timeline(other.id) == [make_event(other, "other")]
 
     async def test_a_closed_case_stays_readable_with_its_timeline(self, store: Store) -> None:
         case = make_case(1)
@@ -122,7 +187,7 @@ class StoreContract:
         assert await store.get_case(case.id) == closed
         assert await store.timeline(case.id) == [opened, closed_event]
         assert await store.case_for_source(case.source.key) == closed
-        assert [i.effect for i in await store.due_effects(soon())] == [CardNote(case.id, "closed")]
+        assert [i.effect for i in await drain(store, soon())] == [CardNote(case.id, "closed")]
 
     async def test_a_withdrawn_case_can_be_saved_again(self, store: Store) -> None:
         case = make_case(1)
@@ -137,93 +202,6 @@ class StoreContract:
         assert kinds == ["opened", "withdrawn", "reopened"]
         assert await store.list_cases() == [reopened]
 
-    # outbox ---------------------------------------------------------------------------------
-
-    async def test_outbox_hands_items_out_in_the_order_they_were_added(self, store: Store) -> None:
-        first, second = make_case(1), make_case(2)
-        await store.create_case(first, [], make_effects(first, "one"))
-        await store.create_case(second, [], make_effects(second, "two"))
-
-        due = await store.due_effects(soon())
-        assert [i.effect for i in due] == make_effects(first, "one") + make_effects(second, "two")
-        assert [i.id for i in due] == sorted(i.id for i in due)
-        assert len({i.id for i in due}) == 6
-        assert all(i.attempts == 0 for i in due)
-        assert await store.due_effects(soon(), limit=2) == due[:2]
-        assert await store.due_effects(soon()) == due, "reading must not consume items"
-
-    async def test_retry_delays_an_item_until_its_next_attempt(self, store: Store) -> None:
-        case = make_case(1)
-        await store.create_case(case, [], make_effects(case))
-        item = (await store.due_effects(soon()))[0]
-        later = soon() + timedelta(hours=1)
-        await store.retry_effect(item.id, "rate limited", later)
-
-        assert item.id not in [i.id for i in await store.due_effects(soon())]
-        assert item.id not in [i.id for i in await store.due_effects(later - timedelta(seconds=1))]
-        due = await store.due_effects(later)
-        assert [i.id for i in due] == sorted(i.id for i in due), "still in the order added"
-        retried = next(i for i in due if i.id == item.id)
-        assert retried.effect == item.effect
-        assert (retried.attempts, retried.next_attempt_at) == (1, later)
-        assert await store.effect_counts() == {"pending": 3, "failed": 0}
-
-    async def test_a_waiting_item_holds_back_the_rest_of_its_case_only(self, store: Store) -> None:
-        first, second = make_case(1), make_case(2)
-        await store.create_case(first, [], make_effects(first, "one"))
-        await store.create_case(second, [], make_effects(second, "two"))
-        head = (await store.due_effects(soon()))[0]
-        later = soon() + timedelta(minutes=5)
-        await store.retry_effect(head.id, "rate limited", later)
-
-        due = await store.due_effects(soon())
-        assert [i.effect for i in due] == make_effects(second, "two")
-        again = await store.due_effects(later)
-        assert [i.effect for i in again] == make_effects(first, "one") + make_effects(second, "two")
-
-    async def test_complete_removes_an_item(self, store: Store) -> None:
-        case = make_case(1)
-        await store.create_case(case, [], make_effects(case))
-        item = (await store.due_effects(soon()))[0]
-        await store.complete_effect(item.id)
-        far = soon() + timedelta(days=365)
-        assert item.id not in [i.id for i in await store.due_effects(far)]
-        assert await store.effect_counts() == {"pending": 2, "failed": 0}
-
-    async def test_a_failed_item_is_no_longer_due_but_is_counted(self, store: Store) -> None:
-        case = make_case(1)
-        await store.create_case(case, [], make_effects(case))
-        item = (await store.due_effects(soon()))[1]
-        await store.fail_effect(item.id, "channel archived")
-        far = soon() + timedelta(days=365)
-        assert item.id not in [i.id for i in await store.due_effects(far)]
-        assert await store.effect_counts() == {"pending": 2, "failed": 1}
-
-    async def test_effect_counts(self, store: Store) -> None:
-        assert await store.effect_counts() == {"pending": 0, "failed": 0}
-        case = make_case(1)
-        await store.create_case(case, [], make_effects(case))
-        await store.save_case(case.evolve(T0), 0, [], [CardNote(case.id, "x")])
-        assert await store.effect_counts() == {"pending": 4, "failed": 0}
-
-    # platform bookkeeping -------------------------------------------------------------------
-
-    async def test_first_delivery_is_true_once(self, store: Store) -> None:
-        assert await store.first_delivery("evt-1") is True
-        assert await store.first_delivery("evt-1") is False
-        assert await store.first_delivery("evt-2") is True
-        assert await store.first_delivery("evt-1") is False
-
-    async def test_refs_are_kept_per_case_and_name(self, store: Store) -> None:
-        assert await store.get_ref("C-0001", "card") is None
-        await store.set_ref("C-0001", "card", "111.1")
-        await store.set_ref("C-0001", "thread", "222.2")
-        await store.set_ref("C-0002", "card", "333.3")
-        await store.set_ref("C-0001", "card", "444.4")
-        assert await store.get_ref("C-0001", "card") == "444.4"
-        assert await store.get_ref("C-0001", "thread") == "222.2"
-        assert await store.get_ref("C-0002", "card") == "333.3"
-
     async def test_case_numbers_are_never_repeated(self, store: Store) -> None:
         sequential = [await store.next_case_number() for _ in range(5)]
         assert sequential == sorted(sequential)
@@ -231,6 +209,414 @@ class StoreContract:
         concurrent = await asyncio.gather(*(store.next_case_number() for _ in range(20)))
         assert len(set(concurrent)) == 20
         assert min(concurrent) > max(sequential)
+
+    async def test_health_is_ok_and_counts_cases(self, store: Store) -> None:
+        empty = await store.health()
+        assert (empty["ok"], empty["cases"]) == (True, 0)
+        await store.create_case(make_case(1), [], [])
+        await store.create_case(make_case(2), [], [])
+        await store.save_case(make_case(2).evolve(T0, status=Status.CLOSED), 0, [], [])
+        health = await store.health()
+        assert (health["ok"], health["cases"]) == (True, 2)
+
+    # one call, one unit of work: delivery ids -----------------------------------------------
+
+    async def test_a_delivery_id_is_recorded_with_its_change(self, store: Store) -> None:
+        case = make_case(1)
+        assert await store.seen("evt-1") is False
+        await store.create_case(case, [make_event(case)], [], delivery_id="evt-1")
+        assert await store.seen("evt-1") is True
+        await store.save_case(case.evolve(T0), 0, [], [], delivery_id="evt-2")
+        assert await store.seen("evt-2") is True
+        await store.save_case(case.evolve(T0).evolve(T0), 1, [], [])
+        assert await store.seen("evt-3") is False
+
+    async def test_a_repeated_delivery_on_create_writes_nothing(self, store: Store) -> None:
+        first, second = make_case(1), make_case(2)
+        await store.create_case(first, [make_event(first)], make_effects(first), "evt-1")
+        before = await snapshot(store, first.id, second.id)
+        with pytest.raises(DuplicateDelivery) as refused:
+            await store.create_case(second, [make_event(second)], make_effects(second), "evt-1")
+        assert refused.value.delivery_id == "evt-1"
+        assert await store.get_case(second.id) is None
+        assert await snapshot(store, first.id, second.id) == before
+
+    async def test_a_repeated_delivery_on_save_writes_nothing(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [make_event(case)], make_effects(case), "evt-1")
+        await store.save_case(case.evolve(T0, summary="edit"), 0, [], [], "evt-2")
+        before = await snapshot(store, case.id)
+        for delivery_id in ("evt-1", "evt-2"):
+            again = case.evolve(T0, summary="edit").evolve(T0, status=Status.CLOSED)
+            with pytest.raises(DuplicateDelivery) as refused:
+                await store.save_case(
+                    again, 1, [make_event(case, "closed", 5)], make_effects(case), delivery_id
+                )
+            assert refused.value.delivery_id == delivery_id
+        assert await snapshot(store, case.id) == before
+
+    async def test_a_repeated_delivery_is_refused_before_source_or_version(
+        self, store: Store
+    ) -> None:
+        case = make_case(1, "m-1")
+        await store.create_case(case, [], [], delivery_id="evt-1")
+        with pytest.raises(DuplicateDelivery):
+            await store.create_case(make_case(2, "m-1"), [], [], delivery_id="evt-1")
+        with pytest.raises(DuplicateDelivery):
+            await store.save_case(case.evolve(T0), 7, [], [], delivery_id="evt-1")
+        assert await store.list_cases() == [case]
+
+    async def test_a_refused_create_does_not_record_its_delivery(self, store: Store) -> None:
+        first, clash, other = make_case(1, "m-1"), make_case(2, "m-1"), make_case(3, "m-3")
+        await store.create_case(first, [], [])
+        with pytest.raises(DuplicateSource):
+            await store.create_case(clash, [], [], delivery_id="evt-2")
+        assert await store.seen("evt-2") is False
+        await store.create_case(other, [make_event(other)], [], delivery_id="evt-2")
+        assert await store.get_case(other.id) == other
+        assert await store.seen("evt-2") is True
+
+    async def test_a_conflicting_save_does_not_record_its_delivery(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], [])
+        edited = case.evolve(T0, summary="edit")
+        with pytest.raises(Conflict):
+            await store.save_case(edited, 3, [make_event(case, "edited")], [], "evt-1")
+        assert await store.seen("evt-1") is False
+        await store.save_case(edited, 0, [make_event(case, "edited")], [], "evt-1")
+        assert await store.get_case(case.id) == edited
+        assert await store.timeline(case.id) == [make_event(case, "edited")]
+        assert await store.seen("evt-1") is True
+
+    async def test_seen_covers_recorded_and_waiting_deliveries_and_only_reads(
+        self, store: Store
+    ) -> None:
+        assert await store.seen("evt-9") is False
+        assert await store.seen("evt-9") is False, "asking must not record it"
+        assert await store.accept(make_inbox_item("evt-9")) is True
+        assert await store.seen("evt-9") is True
+        await store.create_case(make_case(1), [], [], delivery_id="evt-1")
+        assert await store.seen("evt-1") is True
+        assert await store.seen("evt-2") is False
+
+    # inbox ----------------------------------------------------------------------------------
+
+    async def test_accept_keeps_an_item_and_refuses_a_repeat(self, store: Store) -> None:
+        item = make_inbox_item("evt-1", 0)
+        assert await store.accept(item) is True
+        repeat = make_inbox_item("evt-1", 5)
+        assert await store.accept(repeat) is False
+        assert await store.due_inbox(soon()) == [item]
+
+    async def test_accept_refuses_a_delivery_recorded_with_a_change(self, store: Store) -> None:
+        await store.create_case(make_case(1), [], [], delivery_id="evt-1")
+        assert await store.accept(make_inbox_item("evt-1")) is False
+        assert await store.due_inbox(soon()) == []
+
+    async def test_due_inbox_is_oldest_first_and_limited(self, store: Store) -> None:
+        items = [make_inbox_item(f"evt-{n}", n) for n in range(1, 4)]
+        for item in items:
+            assert await store.accept(item) is True
+        assert await store.due_inbox(soon()) == items
+        assert await store.due_inbox(soon(), limit=2) == items[:2]
+        assert await store.due_inbox(soon()) == items, "reading must not consume items"
+
+    async def test_retry_inbox_counts_the_try_and_puts_the_item_off(self, store: Store) -> None:
+        first, second = make_inbox_item("evt-1", 1), make_inbox_item("evt-2", 2)
+        await store.accept(first)
+        await store.accept(second)
+        later = soon() + timedelta(hours=1)
+        await store.retry_inbox("evt-1", "conversations.history: ratelimited", later)
+
+        assert await store.due_inbox(soon()) == [second]
+        assert await store.due_inbox(later - timedelta(seconds=1)) == [second]
+        retried = (await store.due_inbox(later))[0]
+        assert (retried.delivery_id, retried.attempts) == ("evt-1", 1)
+        assert retried.next_attempt_at == later
+        assert retried.errors == ("conversations.history: ratelimited",)
+        assert retried.payload == first.payload
+
+        latest = later + timedelta(hours=1)
+        await store.retry_inbox("evt-1", "timeout", latest)
+        [again] = [i for i in await store.due_inbox(latest) if i.delivery_id == "evt-1"]
+        assert again.attempts == 2
+        assert again.errors == ("conversations.history: ratelimited", "timeout")
+
+    async def test_create_case_with_the_delivery_id_settles_its_inbox_item(
+        self, store: Store
+    ) -> None:
+        await store.accept(make_inbox_item("evt-1", 1))
+        await store.accept(make_inbox_item("evt-2", 2))
+        await store.create_case(make_case(1), [], [], delivery_id="evt-1")
+        assert [i.delivery_id for i in await store.due_inbox(soon() + FAR)] == ["evt-2"]
+        assert await store.seen("evt-1") is True
+        assert await store.accept(make_inbox_item("evt-1", 3)) is False
+
+    async def test_save_case_with_the_delivery_id_settles_its_inbox_item(
+        self, store: Store
+    ) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], [])
+        await store.accept(make_inbox_item("evt-1"))
+        await store.save_case(case.evolve(T0), 0, [], [], delivery_id="evt-1")
+        assert await store.due_inbox(soon() + FAR) == []
+        assert await store.seen("evt-1") is True
+
+    async def test_a_refused_create_leaves_the_inbox_item_waiting(self, store: Store) -> None:
+        await store.create_case(make_case(1, "m-1"), [], [])
+        item = make_inbox_item("evt-2")
+        await store.accept(item)
+        with pytest.raises(DuplicateSource):
+            await store.create_case(make_case(2, "m-1"), [], [], delivery_id="evt-2")
+        assert await store.due_inbox(soon()) == [item]
+
+    async def test_drop_inbox_settles_an_item_for_good(self, store: Store) -> None:
+        kept = make_inbox_item("evt-2", 2)
+        await store.accept(make_inbox_item("evt-1", 1))
+        await store.accept(kept)
+        await store.drop_inbox("evt-1", "the flagged message was deleted")
+        assert await store.due_inbox(soon() + FAR) == [kept]
+        assert await store.seen("evt-1") is True
+        assert await store.accept(make_inbox_item("evt-1", 3)) is False
+        assert await store.due_inbox(soon() + FAR) == [kept]
+
+    # outbox: claims and leases --------------------------------------------------------------
+
+    async def test_claim_hands_out_the_head_of_each_case_oldest_first(self, store: Store) -> None:
+        first, second = make_case(1), make_case(2)
+        await store.create_case(first, [], make_effects(first, "one"))
+        await store.create_case(second, [], make_effects(second, "two"))
+
+        claimed = await store.claim_effects(soon())
+        assert [i.effect for i in claimed] == [CardUpdate(first.id), CardUpdate(second.id)]
+        assert claimed[0].id < claimed[1].id
+        assert [(i.attempts, i.maybe_sent) for i in claimed] == [(0, False), (0, False)]
+        assert claimed[0].key == f"{first.id}/{claimed[0].id}"
+
+    async def test_new_items_are_due_at_their_cases_updated_at(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        assert await store.claim_effects(case.updated_at - timedelta(seconds=1)) == []
+        [item] = await store.claim_effects(case.updated_at)
+        assert item.next_attempt_at == case.updated_at
+
+    async def test_a_cases_effects_leave_one_at_a_time_in_order(self, store: Store) -> None:
+        first, second = make_case(1), make_case(2)
+        await store.create_case(first, [], make_effects(first, "one"))
+        await store.create_case(second, [], make_effects(second, "two"))
+        await store.save_case(first.evolve(T0), 0, [], [CardNote(first.id, "x")])
+
+        handed = await drain(store, soon())
+        assert of_case(handed, first.id) == [*make_effects(first, "one"), CardNote(first.id, "x")]
+        assert of_case(handed, second.id) == make_effects(second, "two")
+        assert len({i.id for i in handed}) == 7
+        assert await store.effect_counts() == {"pending": 0, "failed": 0}
+
+    async def test_claim_takes_at_most_limit_cases(self, store: Store) -> None:
+        cases = [make_case(n) for n in (1, 2, 3)]
+        for case in cases:
+            await store.create_case(case, [], make_effects(case))
+        now = soon()
+        assert [i.effect.case_id for i in await store.claim_effects(now, limit=2)] == [
+            cases[0].id,
+            cases[1].id,
+        ]
+        assert [i.effect.case_id for i in await store.claim_effects(now)] == [cases[2].id]
+
+    async def test_a_leased_item_is_not_handed_out_again(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        now, lease = soon(), timedelta(minutes=2)
+        [item] = await store.claim_effects(now, lease=lease)
+        assert await store.claim_effects(now) == []
+        assert await store.claim_effects(now + timedelta(minutes=1)) == []
+        assert await store.effect_counts() == {"pending": 3, "failed": 0}, "leased is pending"
+
+    async def test_other_cases_go_on_while_one_is_leased(self, store: Store) -> None:
+        first, second = make_case(1), make_case(2)
+        await store.create_case(first, [], make_effects(first))
+        now = soon()
+        [leased] = await store.claim_effects(now)
+        await store.create_case(second, [], make_effects(second))
+        assert [i.effect for i in await store.claim_effects(now)] == [CardUpdate(second.id)]
+        await store.complete_effect(leased.id)
+        assert [i.effect for i in await store.claim_effects(now)] == [
+            ClientThreadPost(first.id, "hello")
+        ]
+
+    async def test_an_expired_lease_hands_the_item_out_again_as_maybe_sent(
+        self, store: Store
+    ) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        now, lease = soon(), timedelta(minutes=1)
+        [item] = await store.claim_effects(now, lease=lease)
+        assert item.maybe_sent is False
+        assert await store.claim_effects(now + lease - timedelta(seconds=1), lease=lease) == []
+
+        [again] = await store.claim_effects(now + lease, lease=lease)
+        assert (again.id, again.effect, again.maybe_sent) == (item.id, item.effect, True)
+        later = now + 2 * lease
+        assert await store.claim_effects(later - timedelta(seconds=1), lease=lease) == []
+        [third] = await store.claim_effects(later, lease=lease)
+        assert (third.id, third.maybe_sent) == (item.id, True)
+
+    async def test_retry_releases_the_lease_and_puts_the_item_off(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        now = soon()
+        [item] = await store.claim_effects(now, lease=timedelta(minutes=2))
+        later = now + timedelta(seconds=30)  # before the lease would have run out
+        await store.retry_effect(item.id, "rate limited", later)
+
+        assert await store.claim_effects(later - timedelta(seconds=1)) == []
+        [retried] = await store.claim_effects(later)
+        assert (retried.id, retried.effect) == (item.id, item.effect)
+        assert (retried.attempts, retried.next_attempt_at) == (1, later)
+        assert retried.maybe_sent is False
+        assert await store.effect_counts() == {"pending": 3, "failed": 0}
+
+    async def test_maybe_sent_from_a_retry_sticks(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        now = soon()
+        [item] = await store.claim_effects(now)
+        await store.retry_effect(item.id, "timeout", now, maybe_sent=True)
+        [again] = await store.claim_effects(now)
+        assert (again.id, again.attempts, again.maybe_sent) == (item.id, 1, True)
+        await store.retry_effect(item.id, "rate limited", now)
+        [third] = await store.claim_effects(now)
+        assert (third.id, third.attempts, third.maybe_sent) == (item.id, 2, True)
+
+    async def test_a_waiting_item_holds_back_the_rest_of_its_case_only(self, store: Store) -> None:
+        first, second = make_case(1), make_case(2)
+        await store.create_case(first, [], make_effects(first, "one"))
+        await store.create_case(second, [], make_effects(second, "two"))
+        now = soon()
+        [head, other] = await store.claim_effects(now)
+        later = now + timedelta(minutes=5)
+        await store.retry_effect(head.id, "rate limited", later)
+        await store.complete_effect(other.id)
+
+        [going_on] = await store.claim_effects(now)
+        assert going_on.effect == ClientThreadPost(second.id, "two")
+        await store.complete_effect(going_on.id)
+        assert [i.effect for i in await store.claim_effects(later)] == [
+            CardUpdate(first.id),
+            DirectMessage(second.id, "devi", "two, Devi"),
+        ]
+
+    async def test_complete_removes_the_item_and_keeps_its_refs(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        now = soon()
+        [item] = await store.claim_effects(now)
+        await store.complete_effect(item.id, {"card": "111.1", "card_channel": "C-INT"})
+
+        assert await store.get_ref(case.id, "card") == "111.1"
+        assert await store.get_ref(case.id, "card_channel") == "C-INT"
+        assert await store.effect_counts() == {"pending": 2, "failed": 0}
+        [following] = await store.claim_effects(now)
+        assert following.effect == ClientThreadPost(case.id, "hello")
+        assert item.id not in [i.id for i in await drain(store, now + FAR)]
+
+    async def test_refs_are_kept_per_case_and_name(self, store: Store) -> None:
+        first, second = make_case(1), make_case(2)
+        assert await store.get_ref(first.id, "card") is None
+        await store.create_case(first, [], make_effects(first))
+        await store.create_case(second, [], make_effects(second))
+        refs = [
+            {"card": "111.1", "thread": "222.2"},
+            {"card": "333.3"},
+            {"card": "444.4"},
+        ]
+        now = soon()
+        [a, b] = await store.claim_effects(now)
+        await store.complete_effect(a.id, refs[0])
+        await store.complete_effect(b.id, refs[1])
+        [c, _] = await store.claim_effects(now)
+        await store.complete_effect(c.id, refs[2])
+        assert c.effect.case_id == first.id
+        assert await store.get_ref(first.id, "card") == "444.4"
+        assert await store.get_ref(first.id, "thread") == "222.2"
+        assert await store.get_ref(second.id, "card") == "333.3"
+        assert await store.get_ref(second.id, "thread") is None
+
+    async def test_a_failed_item_is_no_longer_handed_out_but_is_counted(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        now = soon()
+        [item] = await store.claim_effects(now)
+        await store.fail_effect(item.id, "channel archived")
+        assert await store.effect_counts() == {"pending": 2, "failed": 1}
+        [following] = await store.claim_effects(now)
+        assert following.effect == ClientThreadPost(case.id, "hello"), "no longer the head"
+        await store.complete_effect(following.id)
+        handed = await drain(store, now + FAR)
+        assert item.id not in [i.id for i in handed]
+        assert await store.effect_counts() == {"pending": 0, "failed": 1}
+
+    async def test_unknown_item_ids_are_ignored(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        await store.complete_effect(9999, {"card": "111.1"})
+        await store.retry_effect(9999, "rate limited", soon() + FAR)
+        await store.fail_effect(9999, "gone")
+        assert await store.effect_counts() == {"pending": 3, "failed": 0}
+        assert await store.get_ref(case.id, "card") is None
+        assert len(await drain(store, soon())) == 3
+
+    async def test_effect_counts(self, store: Store) -> None:
+        assert await store.effect_counts() == {"pending": 0, "failed": 0}
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        await store.save_case(case.evolve(T0), 0, [], [CardNote(case.id, "x")])
+        assert await store.effect_counts() == {"pending": 4, "failed": 0}
+        [item] = await store.claim_effects(soon())
+        assert await store.effect_counts() == {"pending": 4, "failed": 0}
+        await store.fail_effect(item.id, "gone")
+        assert await store.effect_counts() == {"pending": 3, "failed": 1}
+
+    # outbox: card updates -------------------------------------------------------------------
+
+    async def test_a_waiting_card_update_absorbs_a_newer_one(self, store: Store) -> None:
+        case, other = make_case(1), make_case(2)
+        await store.create_case(case, [], [CardUpdate(case.id), ClientThreadPost(case.id, "hi")])
+        await store.create_case(other, [], [CardUpdate(other.id)])
+        edit = [CardUpdate(case.id), CardNote(case.id, "edited")]
+        await store.save_case(case.evolve(T0), 0, [], edit)
+        assert await store.effect_counts() == {"pending": 4, "failed": 0}
+
+        handed = await drain(store, soon())
+        assert of_case(handed, case.id) == [
+            CardUpdate(case.id),
+            ClientThreadPost(case.id, "hi"),
+            CardNote(case.id, "edited"),
+        ]
+        assert of_case(handed, other.id) == [CardUpdate(other.id)]
+
+    async def test_a_leased_card_update_does_not_absorb_a_newer_one(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], [CardUpdate(case.id)])
+        now = soon()
+        [leased] = await store.claim_effects(now)
+        await store.save_case(case.evolve(T0), 0, [], [CardUpdate(case.id)])
+        assert await store.effect_counts() == {"pending": 2, "failed": 0}
+        await store.complete_effect(leased.id, {"card": "111.1"})
+        [newer] = await store.claim_effects(now)
+        assert newer.effect == CardUpdate(case.id)
+        assert newer.id > leased.id
+
+    async def test_a_failed_card_update_does_not_absorb_a_newer_one(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], [CardUpdate(case.id)])
+        now = soon()
+        [item] = await store.claim_effects(now)
+        await store.fail_effect(item.id, "channel archived")
+        await store.save_case(case.evolve(T0), 0, [], [CardUpdate(case.id)])
+        assert await store.effect_counts() == {"pending": 1, "failed": 1}
+        [newer] = await store.claim_effects(now)
+        assert (newer.effect, newer.id > item.id) == (CardUpdate(case.id), True)
 
     # concurrency ----------------------------------------------------------------------------
 
@@ -246,7 +632,7 @@ class StoreContract:
         assert all(isinstance(r, DuplicateSource) for r in losers), losers
         assert {r.case_id for r in losers if isinstance(r, DuplicateSource)} == {winners[0].id}
         assert await store.list_cases() == winners
-        assert len(await store.due_effects(soon())) == 3
+        assert await store.effect_counts() == {"pending": 3, "failed": 0}
 
     async def test_concurrent_saves_of_one_version_let_one_win(self, store: Store) -> None:
         case = make_case(1)
@@ -261,3 +647,114 @@ class StoreContract:
         assert all(isinstance(r, Conflict) for r in results if r is not None)
         assert await store.get_case(case.id) == winners[0]
         assert len(await store.timeline(case.id)) == 1
+
+    async def test_concurrent_writes_with_one_delivery_let_one_win(self, store: Store) -> None:
+        cases = [make_case(number) for number in range(1, 11)]
+        results = await asyncio.gather(
+            *(store.create_case(c, [], [], delivery_id="evt-1") for c in cases),
+            return_exceptions=True,
+        )
+        assert sum(result is None for result in results) == 1
+        assert all(isinstance(r, DuplicateDelivery) for r in results if r is not None)
+        assert len(await store.list_cases()) == 1
+
+    async def test_concurrent_claims_hand_each_item_out_once(self, store: Store) -> None:
+        for number in (1, 2, 3):
+            await store.create_case(make_case(number), [], make_effects(make_case(number)))
+        now = soon()
+        batches = await asyncio.gather(*(store.claim_effects(now) for _ in range(5)))
+        ids = [item.id for batch in batches for item in batch]
+        assert len(ids) == 3
+        assert len(set(ids)) == 3
+
+    # reopening ------------------------------------------------------------------------------
+
+    async def test_everything_survives_reopening(self, store: Store, reopen: Reopen) -> None:
+        now = soon()
+        first, second = make_case(1), make_case(2)
+        number = await store.next_case_number()
+        await store.create_case(first, [make_event(first)], make_effects(first), "evt-1")
+        await store.create_case(second, [make_event(second)], make_effects(second, "two"))
+        closed = second.evolve(T0 + timedelta(hours=1), status=Status.CLOSED)
+        closing = [make_event(second, "closed", 60)]
+        await store.save_case(closed, 0, closing, [CardNote(second.id, "closed")], "evt-2")
+        [a, b] = await store.claim_effects(now)
+        thread = "slack:C-ACME:1700000099.000001"
+        await store.complete_effect(a.id, {"card": "111.1", CLIENT_THREAD: thread})
+        await store.fail_effect(b.id, "channel archived")
+        waiting, put_off = make_inbox_item("evt-3", 3), make_inbox_item("evt-4", 4)
+        await store.accept(waiting)
+        await store.accept(put_off)
+        await store.retry_inbox("evt-4", "ratelimited", now + timedelta(hours=1))
+        await store.accept(make_inbox_item("evt-5", 5))
+        await store.drop_inbox("evt-5", "message deleted")
+        inbox = await store.due_inbox(now + FAR)
+
+        store = await reopen()
+
+        assert await store.list_cases() == [first, closed]
+        assert await store.timeline(first.id) == [make_event(first)]
+        assert await store.timeline(second.id) == [make_event(second), *closing]
+        assert await store.case_for_source(thread) == first
+        assert await store.get_ref(first.id, "card") == "111.1"
+        assert (await store.health())["cases"] == 2
+        assert await store.next_case_number() > number
+        assert await store.due_inbox(now + FAR) == inbox
+        assert await store.due_inbox(now) == [waiting]
+        for delivery_id in ("evt-1", "evt-2", "evt-3", "evt-4", "evt-5"):
+            assert await store.seen(delivery_id) is True, delivery_id
+            assert await store.accept(make_inbox_item(delivery_id, 9)) is False, delivery_id
+        assert await store.seen("evt-6") is False
+        with pytest.raises(DuplicateDelivery):
+            await store.create_case(make_case(3), [], [], delivery_id="evt-2")
+        with pytest.raises(DuplicateSource):
+            await store.create_case(make_case(4, first.source.message_id), [], [])
+        with pytest.raises(Conflict):
+            await store.save_case(first.evolve(T0), 1, [], [])
+
+        assert await store.effect_counts() == {"pending": 5, "failed": 1}
+        handed = await drain(store, now)
+        assert not {a.id, b.id} & {item.id for item in handed}
+        assert not any(item.maybe_sent for item in handed)
+        assert of_case(handed, first.id) == make_effects(first)[1:]
+        assert of_case(handed, second.id) == [
+            *make_effects(second, "two")[1:],
+            CardNote(second.id, "closed"),
+        ]
+
+    async def test_outbox_ids_are_never_reused_after_reopening(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], make_effects(case))
+        before = await drain(store, soon())
+        assert await store.effect_counts() == {"pending": 0, "failed": 0}
+
+        store = await reopen()
+        await store.save_case(case.evolve(T0), 0, [], make_effects(case, "again"))
+        after = await drain(store, soon())
+        assert [i.effect for i in after] == make_effects(case, "again")
+        assert min(i.id for i in after) > max(i.id for i in before)
+
+    async def test_case_numbers_are_never_repeated_after_reopening(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        numbers = [await store.next_case_number() for _ in range(3)]
+        store = await reopen()
+        assert await store.next_case_number() > max(numbers)
+
+    async def test_an_item_leased_before_reopening_comes_back_as_maybe_sent(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        first, second = make_case(1), make_case(2)
+        await store.create_case(first, [], make_effects(first))
+        await store.create_case(second, [], make_effects(second))
+        now = soon()
+        [leased] = await store.claim_effects(now, limit=1)
+
+        store = await reopen()
+        claimed = await store.claim_effects(now)  # the old lease would still be live at `now`
+        assert [(i.id, i.effect, i.maybe_sent) for i in claimed[:1]] == [
+            (leased.id, leased.effect, True)
+        ]
+        assert [(i.effect, i.maybe_sent) for i in claimed[1:]] == [(CardUpdate(second.id), False)]

@@ -21,6 +21,7 @@ from handlers.model import (
     Verdict,
     case_id,
 )
+from storage.base import InboxItem
 
 T0 = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
 
@@ -71,3 +72,9 @@ def make_effects(case: Case, text: str = "hello") -> list[Effect]:
         ClientThreadPost(case.id, text),
         DirectMessage(case.id, "devi", f"{text}, Devi"),
     ]
+
+
+def make_inbox_item(delivery_id: str, minutes: int = 0) -> InboxItem:
+    """A flag of a client message received `minutes` after T0, with a nested payload."""
+    payload = {"channel": "C-ACME", "ts": f"1700000000.{minutes:06d}", "user": {"id": "U-LEAD"}}
+    return InboxItem(delivery_id, "slack.flag", payload, T0 + timedelta(minutes=minutes))
