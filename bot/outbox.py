@@ -1,10 +1,14 @@
 """The outbox worker: carries stored effects out through the platform adapters.
 
-Effects of one case leave in the order they were made; when one has to wait
-(a rate limit, an outage), the later effects of that case wait behind it,
-so a client never sees "resolved" before "we are looking into it". Other
-cases go on. An effect is retried with growing pauses and given up only
-after `MAX_ATTEMPTS`, loudly (log + the failed gauge), never silently.
+Cases are delivered concurrently (at most `CONCURRENCY` effects in flight), and the
+effects of one case one at a time, in the order they were made: the store leases
+only the head of each case's queue. When one has to wait (a rate limit, an outage),
+the later effects of that case wait behind it, so a client never sees "resolved"
+before "we are looking into it"; other cases go on. A platform's `Retry-After`
+becomes the item's next attempt time; nothing sleeps inside a call. An effect is
+retried with growing pauses and given up only after `MAX_ATTEMPTS`, loudly (log +
+the failed gauge), never silently. A delivered effect is completed with its receipt
+(the refs its post created) in one write.
 """
 
 from __future__ import annotations
@@ -17,26 +21,29 @@ from typing import Protocol
 
 from bot.metrics import Metrics
 from bot.service import utcnow
+from bot.sink import Attempt, Refs
 from handlers.effects import Effect
 from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.model import Case
-from storage.base import OutboxItem, Store
+from storage.base import DEFAULT_LEASE, OutboxItem, Store
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 10
-BATCH = 200  # effects per pass; a pass that settled any is followed at once by another
+MAX_ATTEMPTS = 16  # the pauses add up to about half an hour
+CONCURRENCY = 32  # effects in flight at once, across cases
 
 
 class Sink(Protocol):
     """What an adapter implements to carry out effects on its platform."""
 
-    async def deliver(self, effect: Effect, case: Case) -> None:
-        """Do it, or raise TransientDeliveryError (retry) or DeliveryError (give up)."""
+    async def deliver(self, effect: Effect, case: Case, attempt: Attempt) -> Refs:
+        """Do it and return its refs, or raise TransientDeliveryError (retry) or
+        DeliveryError (give up)."""
 
 
 def backoff(attempts: int) -> float:
-    return float(min(2**attempts, 300))
+    """Seconds before try number `attempts + 1`: 0.5, 1, 2, 4 ... at most 5 minutes."""
+    return float(min(0.5 * 2 ** (attempts - 1), 300))
 
 
 class Outbox:
@@ -46,77 +53,93 @@ class Outbox:
         sinks: dict[str, Sink],
         metrics: Metrics,
         clock: Callable[[], datetime] = utcnow,
-        idle_seconds: float = 5.0,
+        idle_seconds: float = 1.0,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self.store, self.sinks, self.metrics = store, sinks, metrics
         self._clock = clock
         self.idle_seconds = idle_seconds
+        self.concurrency = concurrency
         self._wake = asyncio.Event()
-        self._lock = asyncio.Lock()
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set, then finish the pass in hand."""
+        """Deliver until `stop` is set, then let the effects in flight finish."""
         while not stop.is_set():
+            self._wake.clear()
             try:
-                if await self.deliver_due():
-                    continue
+                await self._start_due()
             except Exception:  # never let one bad pass kill the worker
                 log.exception("outbox pass failed; trying again shortly")
-            self._wake.clear()
-            waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(
-                waits, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            for w in waits:
-                w.cancel()
+            await _first(self._wake.wait(), stop.wait(), timeout=self.idle_seconds)
+        await self.drain()
 
     async def deliver_due(self) -> int:
-        """One pass over what is due; returns how many effects it settled (sent, or given up
-        on for good)."""
-        async with self._lock:
-            now = self._clock()
-            waiting: set[str] = set()  # cases whose effect must be retried later
-            handled = 0
-            for item in await self.store.due_effects(now, BATCH):
-                if item.effect.case_id in waiting:
-                    continue
-                if await self._deliver(item, now):
-                    handled += 1
-                else:
-                    waiting.add(item.effect.case_id)
-            return handled
+        """Deliver everything that is due now, and wait for it; how many were tried."""
+        tried = 0
+        while started := await self._start_due():
+            tried += started
+            await self.drain()
+        return tried
 
-    async def _deliver(self, item: OutboxItem, now: datetime) -> bool:
-        """Try one effect: True when it is settled, False when it waits for a retry."""
+    async def drain(self) -> None:
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _start_due(self) -> int:
+        """Lease what is due, up to the free slots, and start delivering it."""
+        free = self.concurrency - len(self._in_flight)
+        if free <= 0:
+            return 0
+        claimed = await self.store.claim_effects(self._clock(), free, DEFAULT_LEASE)
+        for item in claimed:
+            task = asyncio.create_task(self._deliver(item))
+            self._in_flight.add(task)
+            task.add_done_callback(self._settled)
+        return len(claimed)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()  # a slot is free, and the case's next effect may be due
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        now = self._clock()
         case = await self.store.get_case(item.effect.case_id)
         if case is None:
             await self.store.fail_effect(item.id, "the case no longer exists")
-            return True
+            return
         sink = self.sinks.get(case.source.platform)
+        attempt = Attempt(item.key, item.maybe_sent)
         try:
             if sink is None:
                 raise TransientDeliveryError(f"{case.source.platform} is off")
-            await sink.deliver(item.effect, case)
+            refs = await sink.deliver(item.effect, case, attempt)
         except TransientDeliveryError as err:
-            return await self._retry(item, now, str(err), err.retry_after)
+            await self._retry(item, now, str(err), err.retry_after, err.maybe_done)
+            return
         except DeliveryError as err:
             self.metrics.effect_attempts_failed += 1
             log.error("gave up on %s for %s: %s", item.effect.kind, case.id, err)
             await self.store.fail_effect(item.id, str(err))
-            return True
+            return
         except Exception as err:  # an adapter bug must not stop other cases
             log.exception("unexpected error delivering %s for %s", item.effect.kind, case.id)
-            return await self._retry(item, now, repr(err), None)
-        await self.store.complete_effect(item.id)
+            await self._retry(item, now, repr(err), None, maybe_sent=True)
+            return
+        await self.store.complete_effect(item.id, refs)
         self.metrics.effects_delivered += 1
-        return True
 
     async def _retry(
-        self, item: OutboxItem, now: datetime, error: str, retry_after: float | None
-    ) -> bool:
+        self,
+        item: OutboxItem,
+        now: datetime,
+        error: str,
+        retry_after: float | None,
+        maybe_sent: bool,
+    ) -> None:
         self.metrics.effect_attempts_failed += 1
         attempts = item.attempts + 1
         if attempts >= MAX_ATTEMPTS:
@@ -128,8 +151,8 @@ class Outbox:
                 error,
             )
             await self.store.fail_effect(item.id, error)
-            return True
-        delay = max(retry_after or 0.0, backoff(attempts))
+            return
+        delay = retry_after if retry_after is not None else backoff(attempts)
         log.warning(
             "%s for %s failed (%s); retrying in %.0fs",
             item.effect.kind,
@@ -137,5 +160,16 @@ class Outbox:
             error,
             delay,
         )
-        await self.store.retry_effect(item.id, error, now + timedelta(seconds=delay))
-        return False
+        await self.store.retry_effect(
+            item.id, error, now + timedelta(seconds=delay), maybe_sent=maybe_sent
+        )
+
+
+async def _first(*waits: object, timeout: float) -> None:
+    """Wait until the first of some awaitables finishes, or `timeout`."""
+    tasks = [asyncio.ensure_future(w) for w in waits]  # type: ignore[call-overload]
+    try:
+        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -1,9 +1,10 @@
 """The one aiohttp server of `complaintbot serve`: health, metrics and the adapters' routes.
 
-Start-up order: store, adapters, HTTP, outbox. Shutdown (SIGTERM or SIGINT)
-runs it backwards: stop taking requests and let those in flight finish, let
-the outbox finish the pass in hand, then close the adapters and the store.
-Effects not sent by then stay in the outbox for the next start.
+Start-up order: store, adapters, HTTP, then the inbox and outbox workers.
+Shutdown (SIGTERM or SIGINT) runs it backwards: stop taking requests and let
+those in flight finish, let the workers finish what they hold, then close the
+adapters and the store. Triggers and effects not finished by then stay in the
+store for the next start.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.inbox import Finish, Inbox
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Sink
 from bot.service import CaseService
@@ -38,6 +40,10 @@ class Adapter(Protocol):
 
     @property
     def sink(self) -> Sink: ...
+
+    @property
+    def finishers(self) -> dict[str, Finish]:
+        """The inbox kinds this adapter accepts, and what finishes each."""
 
     def mount(self, app: web.Application) -> None: ...
 
@@ -61,6 +67,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store, {}, self.metrics)
+        self.inbox = Inbox(self.store)
         self.service = CaseService(
             self.store, self.directory, self.metrics, on_effects=self.outbox.wake
         )
@@ -68,6 +75,11 @@ class Runtime:
     def add(self, adapter: Adapter) -> None:
         self.adapters.append(adapter)
         self.outbox.sinks[adapter.platform] = adapter.sink
+        self.inbox.finishers.update(adapter.finishers)
+
+    async def run_workers(self, stop: asyncio.Event) -> None:
+        """The inbox and the outbox, until `stop`; each finishes what it holds."""
+        await asyncio.gather(self.inbox.run(stop), self.outbox.run(stop))
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -161,7 +173,7 @@ async def serve(
     site = web.TCPSite(runner, host, port)
     await site.start()
     ready(f"complaintbot listening on http://{host}:{port}")
-    worker = asyncio.create_task(runtime.outbox.run(stop))
+    worker = asyncio.create_task(runtime.run_workers(stop))
     try:
         await stop.wait()
         log.info("shutting down: finishing requests in flight")

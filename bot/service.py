@@ -1,15 +1,22 @@
 """The one dispatch every adapter calls: run a core command against the store.
 
-It loads the case, lets the core decide, and writes the new case, its
-events and its effects in one store call. Concurrent changes to one case
-are settled by the store's version check: the loser re-reads and retries,
-so two replicas (or two quick clicks) never overwrite each other.
+It loads the case, lets the core decide, and writes the new case, its events, its
+effects and the platform delivery id that caused them in one unit of work.
+
+Commands on one case run one after another (a lock per case, per source message for
+openings), so a burst of replies on one case queues instead of colliding. The store's
+version check stays as the safety net for several replicas: the loser re-reads and
+tries again. If it still cannot write, the error reaches the adapter, which answers
+503: the delivery id was not recorded, so the platform's retry does the work. Nothing
+is ever dropped after a number of tries.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,7 +25,7 @@ from handlers import intake
 from handlers.commands import CaseCommand, OpenCase, Resolve
 from handlers.directory import Directory
 from handlers.dispatch import handle
-from handlers.errors import Conflict, DuplicateSource, NotNow, Refusal
+from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, NotNow, Refusal
 from handlers.messages import localized, text
 from handlers.model import Case
 from handlers.outcome import Context
@@ -26,7 +33,9 @@ from storage.base import Store
 
 log = logging.getLogger(__name__)
 
-MAX_CONFLICT_RETRIES = 8
+# Conflicts only come from another replica writing the same case; this many in a row
+# means something is wrong, and the platform's retry is the better next step.
+MAX_CONFLICT_RETRIES = 50
 
 
 def utcnow() -> datetime:
@@ -38,6 +47,27 @@ class Result:
     case: Case
     notice: str  # shown to the acting user alone; "" when the client thread answers them
     changed: bool  # False when the command was a repeat (e.g. a second trigger)
+
+
+class KeyedLock:
+    """One asyncio lock per key, kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 class CaseService:
@@ -53,6 +83,7 @@ class CaseService:
         self.metrics = metrics or Metrics()
         self._clock = clock
         self._on_effects = on_effects  # wakes the outbox
+        self._locks = KeyedLock()
 
     def context(self) -> Context:
         return Context(self.directory, self._clock())
@@ -60,44 +91,55 @@ class CaseService:
     def refusal_text(self, refusal: Refusal) -> str:
         return localized(self.directory.language, refusal.key, refusal.params)
 
-    async def open_case(self, cmd: OpenCase) -> Result:
+    async def open_case(self, cmd: OpenCase, delivery_id: str | None = None) -> Result:
         """Open a case for a message, or return the one it already has."""
-        existing = await self.store.case_for_source(cmd.source.key)
-        if existing is None:
-            ctx = self.context()
-            intake.validate(cmd, ctx)
-            outcome = intake.open_case(cmd, await self.store.next_case_number(), ctx)
-            try:
-                await self.store.create_case(outcome.case, outcome.events, outcome.effects)
-            except DuplicateSource as dup:
-                existing = await self.store.get_case(dup.case_id)
-            else:
-                self.metrics.cases_opened += 1
-                self._on_effects()
-                log.info("opened %s for %s", outcome.case.id, outcome.case.client_id)
-                # A client who complains hears back in the thread; a colleague is told here.
-                notice = outcome.notice if cmd.actor.internal else ""
-                return Result(outcome.case, notice, changed=True)
-        assert existing is not None
+        async with self._locks.hold(cmd.source.key):
+            existing = await self.store.case_for_source(cmd.source.key)
+            if existing and delivery_id and await self.store.seen(delivery_id):
+                return Result(existing, "", changed=False)  # a retry of what opened it
+            if existing is None:
+                ctx = self.context()
+                intake.validate(cmd, ctx)
+                outcome = intake.open_case(cmd, await self.store.next_case_number(), ctx)
+                try:
+                    await self.store.create_case(
+                        outcome.case, outcome.events, outcome.effects, delivery_id
+                    )
+                except (DuplicateSource, DuplicateDelivery):
+                    existing = await self.store.case_for_source(cmd.source.key)
+                else:
+                    self.metrics.cases_opened += 1
+                    self._on_effects()
+                    log.info("opened %s for %s", outcome.case.id, outcome.case.client_id)
+                    # A client who complains hears back in the thread; a colleague is told here.
+                    notice = outcome.notice if cmd.actor.internal else ""
+                    return Result(outcome.case, notice, changed=True)
+        if existing is None:  # only a replayed delivery whose case has since gone
+            raise NotNow("refuse.unknown_case", case_id=cmd.source.key)
         notice = text(self.directory.language, "notice.already_open", case_id=existing.id)
         return Result(existing, notice, changed=False)
 
-    async def execute(self, cmd: CaseCommand) -> Result:
+    async def execute(self, cmd: CaseCommand, delivery_id: str | None = None) -> Result:
         """Apply a command to its case; a Refusal propagates with the user's reason."""
-        for _ in range(MAX_CONFLICT_RETRIES):
-            case = await self.get(cmd.case_id)
-            outcome = handle(cmd, case, self.context())
-            try:
-                await self.store.save_case(
-                    outcome.case, case.version, outcome.events, outcome.effects
-                )
-            except Conflict:
-                continue
-            if isinstance(cmd, Resolve):
-                self.metrics.cases_resolved += 1
-            self._on_effects()
-            return Result(outcome.case, outcome.notice, changed=True)
-        raise Conflict(f"{cmd.case_id} kept changing; gave up after {MAX_CONFLICT_RETRIES} tries")
+        async with self._locks.hold(cmd.case_id):
+            for _ in range(MAX_CONFLICT_RETRIES):
+                case = await self.get(cmd.case_id)
+                if delivery_id and await self.store.seen(delivery_id):
+                    return Result(case, "", changed=False)
+                outcome = handle(cmd, case, self.context())
+                try:
+                    await self.store.save_case(
+                        outcome.case, case.version, outcome.events, outcome.effects, delivery_id
+                    )
+                except Conflict:
+                    continue
+                except DuplicateDelivery:
+                    return Result(case, "", changed=False)
+                if isinstance(cmd, Resolve):
+                    self.metrics.cases_resolved += 1
+                self._on_effects()
+                return Result(outcome.case, outcome.notice, changed=True)
+        raise Conflict(f"{cmd.case_id} kept changing under another writer; try again")
 
     async def get(self, case_id: str) -> Case:
         case = await self.store.get_case(case_id)

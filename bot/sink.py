@@ -4,11 +4,18 @@ The outbox hands a sink each stored effect. Dispatching here, once, means a new
 kind of effect cannot be forgotten by one platform, and the client thread is
 reached only through `post_to_client_thread` and `ask_for_feedback`, which only
 the two client-audience effects lead to: internal matters cannot take that road.
+
+Each call gets the `Attempt`: the outbox item's key, which a posted message carries
+so it can be found again, and whether an earlier attempt may already have reached
+the platform (a crash or a timeout mid-call). A sink that can look first does, so a
+retry never posts twice. A method returns the refs its post created (the receipt),
+which the store keeps in the same write that completes the effect.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 from handlers.effects import (
     CardNote,
@@ -22,43 +29,56 @@ from handlers.effects import (
 from handlers.errors import DeliveryError
 from handlers.model import Case
 
+Refs = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    key: str  # unique per effect; what a posted message carries to be found again
+    maybe_sent: bool = False  # an earlier attempt's outcome is unknown: look before posting
+
+    def also(self, name: str) -> Attempt:
+        """The attempt of a second post the same effect makes (e.g. telling the AM)."""
+        return Attempt(f"{self.key}/{name}", self.maybe_sent)
+
 
 class PlatformSink(ABC):
-    async def deliver(self, effect: Effect, case: Case) -> None:
+    async def deliver(self, effect: Effect, case: Case, attempt: Attempt) -> Refs:
         if isinstance(effect, ClientThreadPost):
-            await self.post_to_client_thread(case, effect.text)
+            await self.post_to_client_thread(case, effect.text, attempt)
         elif isinstance(effect, FeedbackRequest):
-            await self.ask_for_feedback(case, effect.text)
+            await self.ask_for_feedback(case, effect.text, attempt)
         elif isinstance(effect, CardUpdate):
-            await self.update_card(case)
+            return await self.update_card(case, attempt)
         elif isinstance(effect, CardNote):
-            await self.add_card_note(case, effect.text)
+            await self.add_card_note(case, effect.text, attempt)
         elif isinstance(effect, DirectMessage):
-            await self.direct_message(case, effect.person_id, effect.text)
+            await self.direct_message(case, effect.person_id, effect.text, attempt)
         elif isinstance(effect, Invite):
-            await self.invite(case, effect.person_id)
+            await self.invite(case, effect.person_id, attempt)
         else:  # a new kind of effect needs a method here, and on every platform
             raise DeliveryError(f"no platform can deliver {effect.kind} yet")
+        return {}
 
     @abstractmethod
-    async def post_to_client_thread(self, case: Case, text: str) -> None: ...
+    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None: ...
 
     @abstractmethod
-    async def ask_for_feedback(self, case: Case, text: str) -> None:
+    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> None:
         """The feedback question in the client thread, with one button per answer."""
 
     @abstractmethod
-    async def update_card(self, case: Case) -> None:
-        """Post the internal card, or update it in place."""
+    async def update_card(self, case: Case, attempt: Attempt) -> Refs:
+        """Post the internal card, or update it in place; the refs of a new card."""
 
     @abstractmethod
-    async def add_card_note(self, case: Case, text: str) -> None:
+    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> None:
         """A line in the card's thread: the visible timeline."""
 
     @abstractmethod
-    async def direct_message(self, case: Case, person_id: str, text: str) -> None:
+    async def direct_message(self, case: Case, person_id: str, text: str, attempt: Attempt) -> None:
         """A DM to a person of the firm, with links to both threads of the case."""
 
     @abstractmethod
-    async def invite(self, case: Case, person_id: str) -> None:
+    async def invite(self, case: Case, person_id: str, attempt: Attempt) -> None:
         """Bring a person into the client channel; a refusal is reported, not raised."""

@@ -11,7 +11,8 @@
     ├── StorageError           the store cannot do what was asked
     │   ├── StoreLocked        another process holds the store
     │   ├── Conflict           the case changed under us (optimistic concurrency); retry
-    │   └── DuplicateSource    the source message already has a case
+    │   ├── DuplicateSource    the source message already has a case
+    │   └── DuplicateDelivery  this platform delivery was already recorded with its change
     └── DeliveryError          a platform API call failed
         └── TransientDeliveryError   ...and is worth retrying later
 
@@ -80,13 +81,27 @@ class DuplicateSource(StorageError):
         super().__init__(f"source message already has case {case_id}")
 
 
+class DuplicateDelivery(StorageError):
+    """The platform delivered this event before, and its change is already stored."""
+
+    def __init__(self, delivery_id: str) -> None:
+        self.delivery_id = delivery_id
+        super().__init__(f"delivery {delivery_id} was already recorded")
+
+
 class DeliveryError(ComplaintbotError):
     """A platform refused an effect for good (the outbox marks it failed)."""
 
 
 class TransientDeliveryError(DeliveryError):
-    """A platform failed in a way worth retrying (rate limit, 5xx, network)."""
+    """A platform failed in a way worth retrying (rate limit, 5xx, network).
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        self.retry_after = retry_after
+    `retry_after` is the platform's own wait, if it gave one; `maybe_done` says the
+    platform may have carried the call out before failing (a timeout, a 5xx), so the
+    retry must look before it posts again."""
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, maybe_done: bool = False
+    ) -> None:
+        self.retry_after, self.maybe_done = retry_after, maybe_done
         super().__init__(message)

@@ -1,31 +1,49 @@
-"""The async repository every backend implements (TinyDB now, PostgreSQL later).
+"""The async repository every backend implements: TinyDB (embedded), an in-memory reference,
+and later PostgreSQL.
 
 The contract, which `tests/storage/contract.py` checks for every backend:
 
-- `create_case` is atomic and refuses a second case for the same source
-  message (`DuplicateSource`), even across processes or replicas;
-- `save_case` writes only if the stored version is `expected_version`
-  (`Conflict` otherwise), and stores the case, its new timeline events and its
-  new outbox effects in one write: all or nothing;
-- every method that returned has made its write durable;
-- outbox items come back in the order they were added, and an item is
-  handed out again until it is completed or failed for good.
+- **One call, one unit of work.** `create_case` and `save_case` store the case, its new
+  timeline events, its new outbox effects and the platform delivery id that caused them
+  in one write: all or nothing. `create_case` refuses a second case for one source
+  message (`DuplicateSource`); `save_case` writes only if the stored version is
+  `expected_version` (`Conflict`); either refuses a delivery id it has already recorded
+  (`DuplicateDelivery`). A delivery id is therefore recorded with the change it caused,
+  never before it: if the work fails, the platform's retry finds nothing and does it.
+- **Durable on return.** Every method that returned has made its write durable; a store
+  reopened after a crash holds exactly what returned before it.
+- **The inbox** keeps a trigger that still needs outside work (reading a flagged message)
+  from the moment it is accepted until the `create_case` that carries its delivery id
+  settles it, or it is dropped. `accept` refuses a delivery id it has seen.
+- **The outbox** hands out effects with a lease. `claim_effects` gives at most one item
+  per case, the oldest pending one, and only when it is due and no item of that case is
+  leased: a case's effects leave one at a time, in the order they were made, while other
+  cases go on. A leased item is not handed out again until it is completed, retried or
+  failed, or its lease runs out (a worker that died); it then comes back with
+  `maybe_sent`, because the platform may have done it already. An item is completed
+  with its receipt (`refs`, e.g. the card's message ts) in the same write.
+- A `CardUpdate` queued while an earlier one of the same case is still waiting (and not
+  leased) is dropped: the card is drawn from the case as it is when it is sent, so the
+  waiting one shows the newer state too.
+- A ref named `CLIENT_THREAD` holds the message key of a client thread that is not the
+  case's source (a thread the bot started itself); `case_for_source` finds the case by it.
 
-For several replicas (PostgreSQL), the same promises hold across processes:
-a unique source key and a version column settle races, a sequence numbers
-cases, and `due_effects` must lease what it hands out (e.g. `FOR UPDATE SKIP
-LOCKED` with an expiry) so that two outbox workers never send one effect
-twice; the embedded store has one process and needs no lease.
+Several replicas (PostgreSQL) keep the same promises across processes: a unique source
+key and a version column settle races, a sequence numbers cases, a unique delivery id
+refuses repeats, and `claim_effects` leases with `FOR UPDATE SKIP LOCKED` and an expiry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from handlers.effects import Effect
 from handlers.model import Case, Event
+
+CLIENT_THREAD = "client_thread"
+DEFAULT_LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -34,60 +52,107 @@ class OutboxItem:
     effect: Effect
     attempts: int
     next_attempt_at: datetime
+    maybe_sent: bool = False  # an earlier attempt may have reached the platform
+
+    @property
+    def key(self) -> str:
+        """Unique per effect, forever: what a platform message can carry to be found again."""
+        return f"{self.effect.case_id}/{self.id}"
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """A trigger accepted from a platform whose work needs the platform again (a read)."""
+
+    delivery_id: str
+    kind: str  # e.g. "slack.flag"; the adapter that accepted it knows what it means
+    payload: dict[str, Any]
+    received_at: datetime
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # None: due at once
+    errors: tuple[str, ...] = field(default=())
 
 
 class Store(Protocol):
     async def open(self) -> None:
         """Acquire the backend (file lock, connection pool); raise StoreLocked if held."""
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Finish queued writes and release the backend. Leases do not survive a close."""
 
     async def health(self) -> dict[str, Any]:
-        """{"ok": bool, ...details}; cheap enough for every /healthz call."""
+        """{"ok": bool, "cases": n, ...details}; cheap enough for every /healthz call."""
 
     # cases ------------------------------------------------------------------------------
     async def next_case_number(self) -> int:
         """A number never handed out before (gaps are allowed, repeats are not)."""
 
-    async def case_for_source(self, source_key: str) -> Case | None: ...
+    async def case_for_source(self, source_key: str) -> Case | None:
+        """The case opened on this message, or whose client thread it is."""
 
-    async def create_case(self, case: Case, events: list[Event], effects: list[Effect]) -> None:
-        """Store a new case; DuplicateSource(existing id) if its source already has one."""
+    async def create_case(
+        self,
+        case: Case,
+        events: list[Event],
+        effects: list[Effect],
+        delivery_id: str | None = None,
+    ) -> None:
+        """Store a new case; DuplicateSource(existing id) if its source already has one.
+        The inbox item with `delivery_id`, if any, is settled in the same write."""
 
     async def save_case(
-        self, case: Case, expected_version: int, events: list[Event], effects: list[Effect]
+        self,
+        case: Case,
+        expected_version: int,
+        events: list[Event],
+        effects: list[Effect],
+        delivery_id: str | None = None,
     ) -> None:
         """Replace the case if the stored version is `expected_version`, else Conflict."""
+
+    async def seen(self, delivery_id: str) -> bool:
+        """Whether a delivery id was recorded with a change or waits in the inbox (reads only)."""
 
     async def get_case(self, case_id: str) -> Case | None: ...
 
     async def list_cases(self) -> list[Case]:
-        """Every case, open or archived, ordered by case number."""
+        """Every case, open or final, ordered by case number."""
 
     async def timeline(self, case_id: str) -> list[Event]:
-        """The case's events in the order they happened."""
+        """The case's events in the order they were recorded."""
+
+    async def get_ref(self, case_id: str, name: str) -> str | None:
+        """A platform reference kept for a case (e.g. the card's message ts on Slack)."""
+
+    # inbox ------------------------------------------------------------------------------
+    async def accept(self, item: InboxItem) -> bool:
+        """Keep a trigger durably; False (and nothing written) if its delivery id was seen."""
+
+    async def due_inbox(self, now: datetime, limit: int = 50) -> list[InboxItem]:
+        """Items due for (another) try, oldest first."""
+
+    async def retry_inbox(self, delivery_id: str, error: str, next_attempt_at: datetime) -> None:
+        """Count a failed try and put the item off until `next_attempt_at`."""
+
+    async def drop_inbox(self, delivery_id: str, reason: str) -> None:
+        """Settle an item that will never open a case (refused, its message is gone)."""
 
     # outbox -----------------------------------------------------------------------------
-    async def due_effects(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
-        """Pending items whose next attempt is due, oldest first. An item is not due while an
-        earlier pending item of the same case waits for its retry: a case's effects leave in
-        the order they were made."""
+    async def claim_effects(
+        self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
+    ) -> list[OutboxItem]:
+        """Lease the head item of up to `limit` cases (oldest first) whose head is due."""
 
-    async def complete_effect(self, item_id: int) -> None: ...
+    async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
+        """The effect is done: remove the item and keep its receipt in one write."""
 
-    async def retry_effect(self, item_id: int, error: str, next_attempt_at: datetime) -> None: ...
+    async def retry_effect(
+        self, item_id: int, error: str, next_attempt_at: datetime, maybe_sent: bool = False
+    ) -> None:
+        """Release the lease and put the item off; `maybe_sent` if the outcome is unknown."""
 
     async def fail_effect(self, item_id: int, error: str) -> None:
         """Give up on an item; it stays visible (counted as failed) for operators."""
 
     async def effect_counts(self) -> dict[str, int]:
-        """{"pending": n, "failed": n}"""
-
-    # platform bookkeeping ---------------------------------------------------------------
-    async def first_delivery(self, delivery_id: str) -> bool:
-        """Record a platform delivery id; True the first time, False for a repeat."""
-
-    async def get_ref(self, case_id: str, name: str) -> str | None:
-        """A platform reference kept for a case (e.g. the card's message id on Slack)."""
-
-    async def set_ref(self, case_id: str, name: str, value: str) -> None: ...
+        """{"pending": n, "failed": n}; leased items count as pending."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.inbox import Finish
 from bot.playground.sink import PlaygroundSink
 from bot.playground.views import StateView, form, read_values
 from bot.playground.workspace import (
@@ -101,6 +102,7 @@ class PlaygroundAdapter:
         self.workspace = Workspace(channels_of(runtime.directory))
         self.view = StateView(self.workspace, runtime.directory)
         self.sink = PlaygroundSink(self.view, runtime.store)
+        self.finishers: dict[str, Finish] = {}  # every playground trigger is finished at once
         self.forms: dict[str, PendingForm] = {}
         self._page = (STATIC / "index.html").read_text(encoding="utf-8")
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from bot.playground.views import StateView, feedback_buttons
 from bot.playground.workspace import BOT, INTERNAL, Button, Link, Message, dm_channel
-from bot.sink import PlatformSink
+from bot.sink import Attempt, PlatformSink, Refs
 from handlers.errors import DeliveryError
 from handlers.messages import text
 from handlers.model import Case, Status
@@ -38,13 +38,16 @@ class PlaygroundSink(PlatformSink):
 
     # --- the client thread ---------------------------------------------------------------
 
-    async def post_to_client_thread(self, case: Case, text: str) -> None:
+    # The workspace lives in this process: nothing of it outlives a crash, so there is
+    # never an earlier attempt to look for, and no refs to keep.
+
+    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
         self._client_post(case, text)
 
-    async def ask_for_feedback(self, case: Case, text: str) -> None:
+    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> None:
         self._client_post(case, text, feedback_buttons(case.id, self.view.say))
 
-    async def invite(self, case: Case, person_id: str) -> None:
+    async def invite(self, case: Case, person_id: str, attempt: Attempt) -> None:
         self.workspace.add_member(case.source.channel, person_id)
 
     def _client_post(self, case: Case, message: str, buttons: tuple[Button, ...] = ()) -> None:
@@ -75,10 +78,11 @@ class PlaygroundSink(PlatformSink):
 
     # --- the internal card ---------------------------------------------------------------
 
-    async def update_card(self, case: Case) -> None:
+    async def update_card(self, case: Case, attempt: Attempt) -> Refs:
         await self._card(case)
+        return {}
 
-    async def add_card_note(self, case: Case, text: str) -> None:
+    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> None:
         await self._note(case, text)
 
     async def _card(self, case: Case, at: datetime | None = None) -> Message:
@@ -101,7 +105,7 @@ class PlaygroundSink(PlatformSink):
 
     # --- people --------------------------------------------------------------------------
 
-    async def direct_message(self, case: Case, person_id: str, text: str) -> None:
+    async def direct_message(self, case: Case, person_id: str, text: str, attempt: Attempt) -> None:
         self._dm(case, person_id, text)
 
     def _dm(self, case: Case, person_id: str, message: str) -> None:

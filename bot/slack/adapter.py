@@ -3,17 +3,24 @@
 Everything Slack sends arrives at `POST /slack/events` (or over Socket Mode
 when SLACK_APP_TOKEN is set). The listeners only translate: who is acting,
 which case, which command; the core decides, the store keeps, and the
-outbox (through `SlackSink`) does the talking back. A listener's own work is
-a store write, well inside Slack's three seconds, so Bolt answers after it
-(`process_before_response`) and a shutdown finishes every request in
-flight. The few Web API calls a listener needs (an ephemeral answer, a
-`views.open`, reading a reacted-to message) run as background tasks that
-`stop` waits for, so a slow or rate-limited Slack never delays the ack.
+outbox (through `SlackSink`) does the talking back.
 
-Slack retries events it thinks we missed; Bolt does not deduplicate them, so
-the `dedupe` middleware records each event id in the store and drops
-repeats. It runs only after the signature check, so a forged request cannot
-use up an event id.
+The event path:
+- the signature is checked before anything is parsed;
+- traffic that cannot change a case (plain channel messages, edits, joins,
+  other apps, reactions other than the trigger) is recognised from memory
+  and answered at once, touching no disk;
+- an event that can change a case is applied before the answer
+  (`process_before_response`): its change and its event id are written in
+  one unit of work, so a retry of a processed event does nothing and a retry
+  of a failed one does the work. A store that cannot take the write makes the
+  answer 503, and Slack retries;
+- a trigger reaction needs the flagged message, which takes a Web API call:
+  it is kept in the store's inbox before the answer, and `process` reads the
+  message and opens the case afterwards, retrying while Slack is down;
+- the few Web API calls a listener needs (an ephemeral answer, a
+  `views.open`) run as background tasks that `stop` waits for, so a slow or
+  rate-limited Slack never delays the ack.
 """
 
 from __future__ import annotations
@@ -31,27 +38,25 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.inbox import Finish
 from bot.server import Runtime
 from bot.slack import blocks, ids
 from bot.slack.sink import SlackSink
 from handlers import forms
 from handlers.commands import AddReply, CaseCommand, OpenCase
 from handlers.directory import Actor
-from handlers.errors import Refusal
+from handlers.errors import Refusal, StorageError, TransientDeliveryError
 from handlers.messages import text
 from handlers.model import MessageRef
+from storage.base import InboxItem
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+FLAG = "slack.flag"  # the inbox kind of a trigger reaction
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Message subtypes that are people talking; edits, joins and the like are not.
 SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -59,17 +64,15 @@ METADATA_TEXT_LIMIT = 1500  # private_metadata holds at most 3000 characters
 
 
 def web_client(token: str, base_url: str) -> AsyncWebClient:
-    """A Web API client that waits out 429s (Retry-After) and retries 5xx and resets."""
-    return AsyncWebClient(
-        token=token,
-        base_url=base_url,
-        timeout=10,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    """A Web API client that never sleeps or retries inside a call: the outbox and the
+    inbox retry later, on their own schedule, so one rate limit holds up nothing else."""
+    return AsyncWebClient(token=token, base_url=base_url, timeout=10, retry_handlers=[])
+
+
+def delivery(body: dict[str, Any]) -> str | None:
+    """The delivery id of an Events API request: what Slack repeats when it retries."""
+    event_id = body.get("event_id")
+    return f"{PLATFORM}:{event_id}" if event_id else None
 
 
 class SlackAdapter:
@@ -94,13 +97,14 @@ class SlackAdapter:
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.finishers: dict[str, Finish] = {FLAG: self.process}
         self._register()
 
     # --- wiring ---------------------------------------------------------------------------
 
     def _register(self) -> None:
         app = self.app
-        app.use(self.dedupe)
+        app.error(self.on_error)
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
         app.event("reaction_added")(self.on_reaction)
@@ -155,17 +159,11 @@ class SlackAdapter:
             response = BoltResponse(status=200, body="")
         return await to_aiohttp_response(response)
 
-    async def dedupe(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
-        event_id = body.get("event_id")
-        repeated = (
-            body.get("type") == "event_callback"
-            and event_id
-            and not await self.runtime.store.first_delivery(f"{PLATFORM}:{event_id}")
-        )
-        if repeated:
-            log.info("ignoring repeated Slack event %s", event_id)
-            return BoltResponse(status=200, body="")
-        await next()
+    async def on_error(self, error: Exception) -> BoltResponse | None:
+        """A store that cannot take the write: 503, so Slack tries again later."""
+        if isinstance(error, StorageError):
+            log.warning("answering 503 so Slack retries: %s", error)
+            return BoltResponse(status=503, body="the store cannot take writes right now")
         return None
 
     # --- small helpers --------------------------------------------------------------------
@@ -206,16 +204,20 @@ class SlackAdapter:
         except Exception as err:
             log.warning("%s failed: %s", method, err)
 
-    async def run(self, command: CaseCommand, channel: str | None) -> None:
+    async def run(
+        self, command: CaseCommand, channel: str | None, delivery_id: str | None = None
+    ) -> None:
         """Run a case command for a click or a message, answering refusals to that user alone."""
         try:
-            await self.service.execute(command)
+            await self.service.execute(command, delivery_id)
         except Refusal as refusal:
             self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
 
     # --- triggers -------------------------------------------------------------------------
 
-    async def on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_mention(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         """Open a case, or reply on one; outside client channels the core says why not."""
         channel, user = str(event.get("channel", "")), event.get("user", "")
         root = event.get("thread_ts") or event["ts"]
@@ -223,7 +225,8 @@ class SlackAdapter:
         existing = await self.runtime.store.case_for_source(source.key)
         actor = self.actor(user)
         if existing and event.get("thread_ts"):
-            await self.run(AddReply(existing.id, actor, event.get("text", "")), channel)
+            command = AddReply(existing.id, actor, event.get("text", ""))
+            await self.run(command, channel, delivery(body))
             return
         await self.open(
             OpenCase(
@@ -235,56 +238,77 @@ class SlackAdapter:
                 affected=self.people_in(event.get("text", ""), context.bot_user_id),
             ),
             channel,
+            delivery(body),
         )
 
-    async def on_reaction(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_reaction(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """A trigger reaction goes to the inbox: its message is read after the ack."""
         item = event.get("item", {})
         channel = str(item.get("channel", ""))
         if event.get("reaction") != self.directory.trigger_emoji or item.get("type") != "message":
             return
-        if self.is_client_channel(channel):
-            self.spawn(self._open_flagged(event, channel, context.bot_user_id))
+        delivery_id = delivery(body)
+        if not (self.is_client_channel(channel) and delivery_id and item.get("ts")):
+            return
+        payload = {
+            "channel": channel,
+            "ts": str(item["ts"]),
+            "user": str(event.get("user", "")),
+            "item_user": str(event.get("item_user", "")),
+            "bot_user_id": context.bot_user_id,
+        }
+        accepted = await self.runtime.store.accept(
+            InboxItem(delivery_id, FLAG, payload, received_at=self.service.context().now)
+        )
+        if accepted:
+            self.runtime.inbox.wake()
 
-    async def _open_flagged(self, event: dict[str, Any], channel: str, bot: str | None) -> None:
-        """Read the flagged message (its author and text), then open its case."""
-        item = event["item"]
-        actor = self.actor(event.get("user", ""))
-        message = await self._message(channel, item["ts"])
-        author = self.actor(event.get("item_user") or message.get("user", ""))
-        root = message.get("thread_ts") or item["ts"]
+    async def process(self, item: InboxItem) -> None:
+        """Open the case of a flag from the inbox, reading the flagged message (its author
+        and text) first. TransientDeliveryError while Slack cannot say: the inbox retries."""
+        flag = item.payload
+        channel = flag["channel"]
+        message = await self._message(channel, flag["ts"])
         words = message.get("text", "")
         command = OpenCase(
-            actor=actor,
-            source=MessageRef(PLATFORM, channel, root),
-            source_author=author,
+            actor=self.actor(flag["user"]),
+            source=MessageRef(PLATFORM, channel, message.get("thread_ts") or flag["ts"]),
+            source_author=self.actor(flag["item_user"] or message.get("user", "")),
             source_text=MENTION.sub("", words).strip(),
             trigger="reaction",
-            affected=self.people_in(words, bot),
+            affected=self.people_in(words, flag["bot_user_id"]),
         )
-        await self.open(command, channel)
+        await self.open(command, channel, item.delivery_id)
 
     async def _message(self, channel: str, ts: str) -> dict[str, Any]:
-        """The reacted-to message, for its text and author; empty if Slack will not say."""
+        """The flagged message; empty if Slack says it is not there (deleted, or no access).
+        An outage or a rate limit raises TransientDeliveryError, so the flag waits."""
         try:
             found = await self.sink.call(
                 "conversations_history", channel=channel, latest=ts, inclusive=True, limit=1
             )
+        except TransientDeliveryError:
+            raise
         except Exception as err:
             log.warning("could not read message %s in %s: %s", ts, channel, err)
             return {}
         messages = found.get("messages") or []
         return dict(messages[0]) if messages and messages[0].get("ts") == ts else {}
 
-    async def open(self, command: OpenCase, channel: str) -> None:
+    async def open(self, command: OpenCase, channel: str, delivery_id: str | None = None) -> None:
         try:
-            result = await self.service.open_case(command)
+            result = await self.service.open_case(command, delivery_id)
         except Refusal as refusal:
             self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
             return
         if result.notice:
             self.tell(channel, command.actor.user_id, result.notice)
 
-    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_message(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         """A reply in a case's client thread goes on the case's record."""
         channel, thread = str(event.get("channel", "")), event.get("thread_ts")
         if event.get("subtype") not in SPOKEN_SUBTYPES or not thread or event.get("bot_id"):
@@ -296,7 +320,8 @@ class SlackAdapter:
         case = await self.runtime.store.case_for_source(MessageRef(PLATFORM, channel, thread).key)
         if case:
             actor = self.actor(event.get("user", ""))
-            await self.run(AddReply(case.id, actor, event.get("text", "")), channel)
+            command = AddReply(case.id, actor, event.get("text", ""))
+            await self.run(command, channel, delivery(body))
 
     async def on_command(
         self, ack: Any, command: dict[str, Any], context: AsyncBoltContext
@@ -373,14 +398,15 @@ class SlackAdapter:
         metadata = json.loads(view.get("private_metadata") or "{}")
         values = blocks.read_values(form, view["state"]["values"])
         actor = self.actor(body["user"]["id"])
+        # A view is submitted once; a replayed or doubled submission is the same delivery.
+        delivery_id = f"{PLATFORM}:view:{view['id']}" if view.get("id") else None
         try:
             if form is forms.OPEN:
-                result = await self.service.open_case(
-                    await self._open_command(actor, metadata, values)
-                )
+                command = await self._open_command(actor, metadata, values)
+                result = await self.service.open_case(command, delivery_id)
             else:
                 command = forms.command(form, metadata["case_id"], actor, values)
-                result = await self.service.execute(command)
+                result = await self.service.execute(command, delivery_id)
         except Refusal as refusal:
             errors = {form.fields[0].name: self.service.refusal_text(refusal)}
             await ack(response_action="errors", errors=errors)

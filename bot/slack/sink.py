@@ -9,20 +9,30 @@ not shared with another organisation.
 Slack errors become the outbox's two kinds: worth retrying (rate limits,
 5xx, network) or not (the channel is gone, the bot was removed). When a
 client-thread post fails for good, the account manager is told by DM, so a
-case is never stuck in silence.
+case is never stuck in silence. The client does not sleep out a 429: the
+`Retry-After` goes back to the outbox, which puts off that case alone.
+
+Every post carries Slack message metadata naming its outbox item. When an earlier
+attempt may have reached Slack (a crash or a timeout mid-call), the sink first looks
+for a message with that key among the newest `LOOKBACK` messages of the channel or
+thread, and posts only if there is none. A post older than that is not found, and
+would be repeated: the outbox retries within minutes, long before 200 newer messages.
+
+Permalinks and DM channel ids never change, so they are asked for once per process.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.sink import PlatformSink
+from bot.sink import Attempt, PlatformSink, Refs
 from bot.slack.blocks import case_card, feedback_request
 from handlers.directory import Directory
 from handlers.errors import DeliveryError, TransientDeliveryError
@@ -43,6 +53,8 @@ TRANSIENT_ERRORS = {
 }
 INVITE_OK = {"already_in_channel"}
 CHANNEL_INFO_TTL = 300.0
+METADATA_TYPE = "complaintbot_effect"
+LOOKBACK = 200
 
 
 class SlackSink(PlatformSink):
@@ -50,6 +62,8 @@ class SlackSink(PlatformSink):
         self.client, self.directory, self.store = client, directory, store
         self.language = directory.language
         self._shared: dict[str, tuple[float, bool]] = {}
+        self._permalinks: dict[tuple[str, str], str] = {}
+        self._dm_channels: dict[str, str] = {}
 
     # --- rendering ------------------------------------------------------------------------
 
@@ -70,21 +84,22 @@ class SlackSink(PlatformSink):
 
     # --- the client thread ----------------------------------------------------------------
 
-    async def post_to_client_thread(self, case: Case, text: str) -> None:
-        await self._client_post(case, self.render(text))
+    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
+        await self._client_post(case, attempt, self.render(text))
 
-    async def ask_for_feedback(self, case: Case, text: str) -> None:
+    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> None:
         message = self.render(text)
-        await self._client_post(case, message, feedback_request(message, case.id, self.language))
+        blocks = feedback_request(message, case.id, self.language)
+        await self._client_post(case, attempt, message, blocks)
 
     async def _client_post(
-        self, case: Case, message: str, blocks: list[dict] | None = None
+        self, case: Case, attempt: Attempt, message: str, blocks: list[dict] | None = None
     ) -> None:
         try:
-            await self.call(
-                "chat_postMessage",
-                channel=case.source.channel,
-                thread_ts=case.source.message_id,
+            await self.post(
+                attempt,
+                case.source.channel,
+                case.source.message_id,
                 text=message,
                 blocks=blocks,
                 unfurl_links=False,
@@ -94,8 +109,56 @@ class SlackSink(PlatformSink):
                 notice = say(
                     self.language, "dm.client_post_failed", case_id=case.id, error=str(err)
                 )
-                await self._dm(case, case.account_manager, notice, links=False)
+                await self._dm(case, case.account_manager, notice, attempt.also("am"), False)
             raise
+
+    # --- posting once ---------------------------------------------------------------------
+
+    async def post(
+        self, attempt: Attempt, channel: str, thread_ts: str | None, **params: Any
+    ) -> str:
+        """Post a message carrying the attempt's key, unless an earlier attempt did; its ts."""
+        if attempt.maybe_sent:
+            found = await self._find(attempt.key, channel, thread_ts)
+            if found:
+                log.info("%s was already posted (ts %s); not posting again", attempt.key, found)
+                return found
+        metadata = {"event_type": METADATA_TYPE, "event_payload": {"key": attempt.key}}
+        posted = await self.call(
+            "chat_postMessage", channel=channel, thread_ts=thread_ts, metadata=metadata, **params
+        )
+        return str(posted["ts"])
+
+    async def _find(self, key: str, channel: str, thread_ts: str | None) -> str | None:
+        """The ts of the bot's message carrying `key`, among the newest LOOKBACK there.
+        A thread Slack does not know holds no post of ours either."""
+        try:
+            return await self._search(key, channel, thread_ts)
+        except TransientDeliveryError:
+            raise
+        except DeliveryError as err:
+            log.info("nothing to find for %s in %s: %s", key, channel, err)
+            return None
+
+    async def _search(self, key: str, channel: str, thread_ts: str | None) -> str | None:
+        if thread_ts:
+            found = await self.call(
+                "conversations_replies",
+                channel=channel,
+                ts=thread_ts,
+                limit=LOOKBACK,
+                include_all_metadata=True,
+            )
+        else:
+            found = await self.call(
+                "conversations_history", channel=channel, limit=LOOKBACK, include_all_metadata=True
+            )
+        for message in found.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_TYPE and payload.get("key") == key:
+                return str(message["ts"])
+        return None
 
     # --- the internal card ----------------------------------------------------------------
 
@@ -119,10 +182,10 @@ class SlackSink(PlatformSink):
         self._shared[channel] = (time.monotonic(), shared)
         return shared
 
-    async def update_card(self, case: Case) -> None:
+    async def update_card(self, case: Case, attempt: Attempt) -> Refs:
         channel = await self._internal_channel()
         if channel is None:
-            return
+            return {}
         fallback, blocks = case_card(
             case, self.directory, self.language, self.mention, await self._permalink_source(case)
         )
@@ -130,28 +193,30 @@ class SlackSink(PlatformSink):
         if ts:
             try:
                 await self.call("chat_update", channel=channel, ts=ts, text=fallback, blocks=blocks)
-                return
+                return {}
             except DeliveryError as err:
                 if "message_not_found" not in str(err):
                     raise
-        posted = await self.call("chat_postMessage", channel=channel, text=fallback, blocks=blocks)
-        await self.store.set_ref(case.id, CARD_REF, posted["ts"])
+        posted = await self.post(attempt, channel, None, text=fallback, blocks=blocks)
+        return {CARD_REF: posted}
 
-    async def add_card_note(self, case: Case, text: str) -> None:
+    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> None:
         channel = await self._internal_channel()
         if channel is None:
             return
         ts = await self.store.get_ref(case.id, CARD_REF)
         if ts is None:
             raise TransientDeliveryError(f"the card of {case.id} is not posted yet")
-        await self.call("chat_postMessage", channel=channel, thread_ts=ts, text=self.render(text))
+        await self.post(attempt, channel, ts, text=self.render(text))
 
     # --- people ---------------------------------------------------------------------------
 
-    async def direct_message(self, case: Case, person_id: str, text: str) -> None:
-        await self._dm(case, person_id, text)
+    async def direct_message(self, case: Case, person_id: str, text: str, attempt: Attempt) -> None:
+        await self._dm(case, person_id, text, attempt)
 
-    async def _dm(self, case: Case, person_id: str, message: str, links: bool = True) -> None:
+    async def _dm(
+        self, case: Case, person_id: str, message: str, attempt: Attempt, links: bool = True
+    ) -> None:
         person = self.directory.people[person_id]
         if not person.slack:
             log.info("%s has no Slack id; DM for %s not sent on Slack", person_id, case.id)
@@ -159,8 +224,13 @@ class SlackSink(PlatformSink):
         body = self.render(message)
         if links:
             body += await self._links(case)
-        opened = await self.call("conversations_open", users=person.slack)
-        await self.call("chat_postMessage", channel=opened["channel"]["id"], text=body)
+        await self.post(attempt, await self._dm_channel(person.slack), None, text=body)
+
+    async def _dm_channel(self, user: str) -> str:
+        if user not in self._dm_channels:
+            opened = await self.call("conversations_open", users=user)
+            self._dm_channels[user] = str(opened["channel"]["id"])
+        return self._dm_channels[user]
 
     async def _links(self, case: Case) -> str:
         """Links to both threads; a link that cannot be had is left out, not fatal."""
@@ -180,14 +250,17 @@ class SlackSink(PlatformSink):
         return await self._permalink(case.source.channel, case.source.message_id)
 
     async def _permalink(self, channel: str, ts: str) -> str | None:
+        if (channel, ts) in self._permalinks:
+            return self._permalinks[(channel, ts)]
         try:
             found = await self.call("chat_getPermalink", channel=channel, message_ts=ts)
         except DeliveryError as err:
             log.warning("no permalink for %s/%s: %s", channel, ts, err)
             return None
-        return str(found["permalink"])
+        self._permalinks[(channel, ts)] = link = str(found["permalink"])
+        return link
 
-    async def invite(self, case: Case, person_id: str) -> None:
+    async def invite(self, case: Case, person_id: str, attempt: Attempt) -> None:
         person = self.directory.people[person_id]
         if not person.slack:
             return
@@ -207,7 +280,7 @@ class SlackSink(PlatformSink):
                     case_id=case.id,
                     error=str(err),
                 )
-                await self._dm(case, case.account_manager, notice)
+                await self._dm(case, case.account_manager, notice, attempt.also("am"))
 
     # --- errors ---------------------------------------------------------------------------
 
@@ -219,12 +292,16 @@ class SlackSink(PlatformSink):
             status = err.response.status_code
             code = err.response.get("error", "unknown_error")
             message = f"{method.replace('_', '.', 1)}: {code} (HTTP {status})"
-            if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
+            if status == 429 or code == "ratelimited":  # refused: nothing was done
                 retry_after = err.response.headers.get("Retry-After")
                 raise TransientDeliveryError(
                     message, float(retry_after) if retry_after else None
                 ) from err
+            if status >= 500 or code in TRANSIENT_ERRORS:  # Slack may have done it anyway
+                raise TransientDeliveryError(message, maybe_done=True) from err
             raise DeliveryError(message) from err
-        except (TimeoutError, aiohttp.ClientError) as err:
+        except aiohttp.ClientConnectorError as err:  # never reached Slack
             raise TransientDeliveryError(f"{method}: {err!r}") from err
+        except (TimeoutError, aiohttp.ClientError) as err:
+            raise TransientDeliveryError(f"{method}: {err!r}", maybe_done=True) from err
         return response

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.metrics import Metrics
 from bot.outbox import MAX_ATTEMPTS, Outbox
 from bot.service import CaseService
+from bot.sink import Attempt, Refs
 from handlers.commands import OpenCase
 from handlers.directory import Directory
 from handlers.effects import Effect
@@ -30,11 +31,12 @@ class RecordingSink:
         self.sent: list[tuple[str, str]] = []
         self.failures: dict[str, list[Exception]] = {}
 
-    async def deliver(self, effect: Effect, case: Case) -> None:
+    async def deliver(self, effect: Effect, case: Case, attempt: Attempt) -> Refs:
         queue = self.failures.get(case.id)
         if queue:
             raise queue.pop(0)
         self.sent.append((case.id, effect.kind))
+        return {}
 
 
 async def open_two_cases(store: TinyDBStore, directory: Directory, clock: Clock) -> list[str]:

@@ -7,11 +7,12 @@ import asyncio
 import pytest
 
 from bot.service import CaseService
-from handlers.commands import Assess, OpenCase, RecordAccount
+from handlers.commands import AddReply, Assess, OpenCase, RecordAccount
 from handlers.directory import Directory
 from handlers.errors import NotAllowed, NotNow
 from handlers.model import MessageRef, Verdict
 from storage.tinydb_store import TinyDBStore
+from tests.storage.contract import drain
 
 
 def trigger(directory: Directory, message_id: str = "1700000000.000100") -> OpenCase:
@@ -39,7 +40,7 @@ async def test_the_same_trigger_twenty_times_at_once_opens_one_case(
     assert sum(r.changed for r in results) == 1
     assert all("already has case" in r.notice for r in results if not r.changed)
     # Only the winner's effects are queued: one acknowledgement, not twenty.
-    due = await store.due_effects(cases[0].created_at.replace(year=9999))
+    due = await drain(store, cases[0].created_at.replace(year=9999))
     assert sum(1 for item in due if item.effect.kind == "client_post") == 2  # ack + included
 
 
@@ -100,3 +101,32 @@ async def test_an_unknown_case_is_a_clear_refusal(store: TinyDBStore, directory:
     with pytest.raises(NotNow) as refused:
         await service.execute(RecordAccount("C-0999", dana, "text"))
     assert service.refusal_text(refused.value) == "There is no case C-0999."
+
+
+async def test_thirty_concurrent_replies_on_one_case_are_all_kept(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    service = CaseService(store, directory)
+    opened = (await service.open_case(trigger(directory))).case
+    client = directory.actor("slack", "U0CLIENT", "Carol")
+    replies = [AddReply(opened.id, client, f"reply {n}") for n in range(30)]
+    results = await asyncio.gather(
+        *(service.execute(reply, f"slack:Ev{n}") for n, reply in enumerate(replies))
+    )
+    assert all(r.changed for r in results)
+    case = await service.get(opened.id)
+    said = [s.text for s in case.client_statements]
+    assert sorted(t for t in said if t.startswith("reply")) == sorted(r.text for r in replies)
+
+
+async def test_a_delivery_is_applied_once(store: TinyDBStore, directory: Directory) -> None:
+    service = CaseService(store, directory)
+    opened = (await service.open_case(trigger(directory), "slack:Ev0")).case
+    again = await service.open_case(trigger(directory), "slack:Ev0")
+    assert (again.changed, again.notice) == (False, "")
+    client = directory.actor("slack", "U0CLIENT", "Carol")
+    first = await service.execute(AddReply(opened.id, client, "still late"), "slack:Ev1")
+    repeat = await service.execute(AddReply(opened.id, client, "still late"), "slack:Ev1")
+    assert first.changed and not repeat.changed
+    case = await service.get(opened.id)
+    assert [s.text for s in case.client_statements].count("still late") == 1

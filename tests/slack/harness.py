@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,7 @@ class SlackBot:
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}/slack/events"
         self._stop = asyncio.Event()
-        self._worker = asyncio.create_task(self.runtime.outbox.run(self._stop))
+        self._worker = asyncio.create_task(self.runtime.run_workers(self._stop))
         self.session = aiohttp.ClientSession()
 
     async def stop(self) -> None:
@@ -200,7 +201,9 @@ class SlackBot:
         await self.idle()
         assert self.runtime
         deadline = asyncio.get_running_loop().time() + timeout
-        while (await self.runtime.store.effect_counts())["pending"]:
+        while (await self.runtime.store.effect_counts())["pending"] or (
+            await self.runtime.store.due_inbox(datetime.now(UTC) + timedelta(days=1))
+        ):
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("the outbox still has pending effects")
             self.runtime.outbox.wake()
