@@ -91,6 +91,10 @@ class CaseService:
     def refusal_text(self, refusal: Refusal) -> str:
         return localized(self.directory.language, refusal.key, refusal.params)
 
+    def check_opening(self, cmd: OpenCase) -> None:
+        """Refuse an opening now (a Refusal), before any of its work is done."""
+        intake.validate(cmd, self.context())
+
     async def open_case(self, cmd: OpenCase, delivery_id: str | None = None) -> Result:
         """Open a case for a message, or return the one it already has."""
         async with self._locks.hold(cmd.source.key):

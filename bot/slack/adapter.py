@@ -16,8 +16,9 @@ The event path:
   of a failed one does the work. A store that cannot take the write makes the
   answer 503, and Slack retries;
 - a trigger reaction needs the flagged message, which takes a Web API call:
-  it is kept in the store's inbox before the answer, and `process` reads the
-  message and opens the case afterwards, retrying while Slack is down;
+  it is kept in the store's inbox before the answer, and `open_flagged` reads the
+  message and opens the case afterwards, retrying while Slack is down; a
+  `/complaint` form, whose case needs the bot's note to anchor it, likewise;
 - the few Web API calls a listener needs (an ephemeral answer, a
   `views.open`) run as background tasks that `stop` waits for, so a slow or
   rate-limited Slack never delays the ack.
@@ -29,6 +30,7 @@ import asyncio
 import json
 import logging
 import re
+import uuid
 from collections.abc import Coroutine
 from typing import Any
 
@@ -43,6 +45,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.inbox import Finish
 from bot.server import Runtime
+from bot.sink import Attempt
 from bot.slack import blocks, ids
 from bot.slack.sink import SlackSink
 from handlers import forms
@@ -50,13 +53,14 @@ from handlers.commands import AddReply, CaseCommand, OpenCase
 from handlers.directory import Actor
 from handlers.errors import Refusal, StorageError, TransientDeliveryError
 from handlers.messages import text
-from handlers.model import MessageRef
+from handlers.model import MessageRef, Severity
 from storage.base import InboxItem
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 FLAG = "slack.flag"  # the inbox kind of a trigger reaction
+NOTE = "slack.note"  # ... and of a `/complaint` form, whose case needs the bot's note first
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Message subtypes that are people talking; edits, joins and the like are not.
 SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -97,7 +101,7 @@ class SlackAdapter:
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.finishers: dict[str, Finish] = {FLAG: self.process}
+        self.finishers: dict[str, Finish] = {FLAG: self.open_flagged, NOTE: self.post_note}
         self._register()
 
     # --- wiring ---------------------------------------------------------------------------
@@ -265,7 +269,7 @@ class SlackAdapter:
         if accepted:
             self.runtime.inbox.wake()
 
-    async def process(self, item: InboxItem) -> None:
+    async def open_flagged(self, item: InboxItem) -> None:
         """Open the case of a flag from the inbox, reading the flagged message (its author
         and text) first. TransientDeliveryError while Slack cannot say: the inbox retries."""
         flag = item.payload
@@ -402,8 +406,14 @@ class SlackAdapter:
         delivery_id = f"{PLATFORM}:view:{view['id']}" if view.get("id") else None
         try:
             if form is forms.OPEN:
-                command = await self._open_command(actor, metadata, values)
-                result = await self.service.open_case(command, delivery_id)
+                opening = self._open_command(actor, metadata, values)
+                if not opening.source.message_id:  # a slash command: no message yet
+                    await self._accept_note(
+                        opening, delivery_id or f"{PLATFORM}:view:{uuid.uuid4()}"
+                    )
+                    await ack()
+                    return
+                result = await self.service.open_case(opening, delivery_id)
             else:
                 command = forms.command(form, metadata["case_id"], actor, values)
                 result = await self.service.execute(command, delivery_id)
@@ -414,11 +424,51 @@ class SlackAdapter:
         await ack()
         self.tell(metadata.get("channel"), actor.user_id, result.notice)
 
-    async def _open_command(
+    async def _accept_note(self, command: OpenCase, delivery_id: str) -> None:
+        """A case from `/complaint` needs a message of the bot's to anchor its client
+        thread. Posting it is Web API work, so the checked form goes to the inbox first,
+        and `post_note` posts the note and opens the case after the ack."""
+        self.service.check_opening(command)
+        payload = {
+            "channel": command.source.channel,
+            "actor": command.actor.user_id,
+            "author": command.source_author.user_id,
+            "text": command.source_text,
+            "affected": list(command.affected),
+            "category": command.category,
+            "severity": command.severity.value,
+            "summary": command.summary,
+        }
+        now = self.service.context().now
+        if await self.runtime.store.accept(InboxItem(delivery_id, NOTE, payload, now)):
+            self.runtime.inbox.wake()
+
+    async def post_note(self, item: InboxItem) -> None:
+        """Post a `/complaint` case's anchor note, once (its key is the submission's), then
+        open the case on it."""
+        form = item.payload
+        actor = self.actor(form["actor"])
+        note = self.t("client.logged", actor=actor.display, summary=form["summary"])
+        # An earlier try may have posted it before a crash: always look first.
+        attempt = Attempt(item.delivery_id, maybe_sent=True)
+        ts = await self.sink.post(attempt, form["channel"], None, text=note)
+        command = OpenCase(
+            actor=actor,
+            source=MessageRef(PLATFORM, form["channel"], ts),
+            source_author=self.actor(form["author"]),
+            source_text=form["text"],
+            trigger="command",
+            affected=tuple(form["affected"]),
+            category=form["category"],
+            severity=Severity(form["severity"]),
+            summary=form["summary"],
+        )
+        await self.open(command, form["channel"], item.delivery_id)
+
+    def _open_command(
         self, actor: Actor, metadata: dict[str, Any], values: dict[str, Any]
     ) -> OpenCase:
-        """The case the open form asks for. Everything is checked before a slash command's
-        anchor note is posted, so a refused form leaves nothing behind in the channel."""
+        """The case the open form asks for; a slash command's has no message id yet."""
         users = values["affected"]
         strangers = [u for u in users if self.directory.person_on(PLATFORM, u) is None]
         if strangers:
@@ -430,16 +480,9 @@ class SlackAdapter:
                 "summary": values["summary"] or metadata.get("text", ""),
             }
         )
-        ts = metadata.get("ts")
-        if ts is None:  # a slash command has no message: the bot's note anchors the thread
-            note = self.t("client.logged", actor=actor.display, summary=answers["summary"])
-            posted = await self.sink.call(
-                "chat_postMessage", channel=metadata["channel"], text=note
-            )
-            ts = posted["ts"]
         return OpenCase(
             actor=actor,
-            source=MessageRef(PLATFORM, metadata["channel"], ts),
+            source=MessageRef(PLATFORM, metadata["channel"], metadata.get("ts") or ""),
             source_author=self.actor(metadata.get("author") or actor.user_id),
             source_text=metadata.get("text", ""),
             trigger=metadata.get("trigger", "shortcut"),

@@ -13,8 +13,9 @@ from tests.slack.harness import (
     MAYA,
     SlackBot,
     fill,
+    state_for,
 )
-from tests.slackkit.signing import user_message
+from tests.slackkit.signing import user_message, view_submission_payload
 
 COMPLAINT = "the report was late again, <@U0DANA> never answered"
 
@@ -141,6 +142,28 @@ async def test_the_slash_command_opens_the_form_and_anchors_a_thread(
     assert anchor and anchor["user"] == "UBOT" and "thread_ts" not in anchor
     assert anchor["text"].startswith("Avi Katz logged this complaint")
     assert case.summary == "Missed the deadline twice"
+
+
+async def test_the_form_is_answered_before_its_note_is_posted_and_applied_once(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    """Slack answering in 4 s must not hold the form's answer, and Slack's resubmission of
+    the same view opens no second case."""
+    await bot.command("<@U0DANA|dana> missed the deadline twice", AVI, ACME)
+    await bot.idle()
+    view = fake.calls_to("views.open")[-1].params["view"]
+    fake.delay(lambda c: c.method == "chat.postMessage" and c.params.get("channel") == ACME, 4)
+    state = state_for(view, {"summary": "Missed the deadline twice"})
+    payload = view_submission_payload(
+        "open_case", state, private_metadata=view["private_metadata"], user_id=AVI
+    )
+    assert await bot.interact_json(payload) is None  # a plain 200: the form closes
+    assert await bot.cases() == [], "the case waits for its note, after the answer"
+    assert await bot.interact_json(payload) is None  # the same view, submitted again
+    await bot.settle(timeout=30)
+    case = await bot.only_case()
+    notes = [m for m in fake.posted(ACME) if "logged this complaint" in m["text"]]
+    assert [n["ts"] for n in notes] == [case.source.message_id]
 
 
 async def test_a_stranger_named_in_the_form_is_refused_before_anything_is_posted(
