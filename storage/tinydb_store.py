@@ -54,6 +54,7 @@ from handlers.errors import (
     StoreLocked,
 )
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
+from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
 from storage.journal import Journal, JournalBroken, Pair
 
@@ -116,9 +117,9 @@ class TinyDBStore:
             self._lock_fd = _lock(self.path)
         except OSError as e:
             raise StorageError(f"cannot use {self.path}: {e.strerror or e}") from e
-        meta = self._read_meta()
         for leftover in [*self._cases_dir.glob(".*.tmp"), *self.folder.glob(".*.tmp")]:
             leftover.unlink()
+        meta = self._read_meta()
         for file in self._cases_dir.glob("*.json"):
             self._place_case(_unit_from_file(_read_json(file)), file_current=True)
         inbox_file = self.folder / "inbox.json"
@@ -159,11 +160,17 @@ class TinyDBStore:
                 f"{self.path} was written by a newer complaintbot (schema version {version}, "
                 f"this one knows up to {SCHEMA_VERSION}); upgrade complaintbot to open it"
             )
-        if version < SCHEMA_VERSION:
-            raise StorageError(
-                f"{self.path} has schema version {version}, from before the per-case layout; "
-                "export it with the older complaintbot, or start a new store"
-            )
+        if version == 1:
+
+            def write_case(record: Record) -> None:
+                case_id = record["case"]["id"]
+                _write_json(self._cases_dir / f"{case_id}.json", _unit_to_file(record))
+
+            upgraded = tinydb_v1.upgrade(self.path, doc, _read_json, write_case)
+            _fsync_folder(self._cases_dir)
+            self._write_meta(upgraded)
+            tinydb_v1.remove_archive(self.path)
+            return upgraded
         assert isinstance(meta, dict)
         return dict(meta)
 
@@ -559,9 +566,7 @@ class TinyDBStore:
     def _prune_deliveries(self, now: datetime) -> None:
         self._deliveries = _recent(self._deliveries, now)
         stale = [
-            d
-            for d, row in self._inbox.items()
-            if row["dropped"] and _older(row["dropped_at"], now)
+            d for d, row in self._inbox.items() if row["dropped"] and _older(row["dropped_at"], now)
         ]
         for delivery in stale:
             self._inbox.pop(delivery)

@@ -19,7 +19,7 @@ import pytest
 from tinydb import TinyDB
 
 from handlers.errors import StorageError
-from handlers.model import Status
+from handlers.model import Status, case_to_dict, event_to_dict
 from storage import journal, open_store, tinydb_store
 from storage.base import Store
 from storage.tinydb_store import SCHEMA_VERSION, TinyDBStore
@@ -311,10 +311,32 @@ async def test_a_file_from_a_newer_complaintbot_is_refused(path: Path) -> None:
         await store.get_case("C-0001")
 
 
-async def test_a_file_of_the_single_file_layout_is_refused_clearly(path: Path) -> None:
-    path.write_text(json.dumps({"meta": {"1": {"schema_version": 1}}, "cases": {}}))
-    with pytest.raises(StorageError, match="schema version 1"):
-        await TinyDBStore(path).open()
+async def test_a_store_of_the_single_file_layout_is_upgraded(path: Path) -> None:
+    live, closed = make_case(1), make_case(2).evolve(T0, status=Status.CLOSED)
+    effect = {"kind": "card_update", "case_id": live.id}
+    row = {"effect": effect, "attempts": 1, "next_attempt_at": T0.isoformat()}
+    v1 = {
+        "meta": {"1": {"schema_version": 1, "last_case_number": 2, "last_outbox_id": 7}},
+        "cases": {"1": {"case": case_to_dict(live), "timeline": [event_to_dict(make_event(live))]}},
+        "outbox": {"7": row | {"failed": False, "error": "busy"}},
+        "deliveries": {"1": {"id": "slack:Ev1"}},
+        "refs": {"1": {"case_id": live.id, "name": "slack_card_ts", "value": "111.1"}},
+    }
+    archive = {"meta": v1["meta"], "cases": {"1": {"case": case_to_dict(closed), "timeline": []}}}
+    path.write_text(json.dumps(v1))
+    path.with_name("complaintbot.archive.json").write_text(json.dumps(archive))
+
+    store = await opened(path)
+    assert await store.list_cases() == [live, closed]
+    assert await store.timeline(live.id) == [make_event(live)]
+    assert await store.get_ref(live.id, "slack_card_ts") == "111.1"
+    [item] = await store.claim_effects(soon())
+    assert (item.id, item.effect.case_id, item.attempts) == (7, live.id, 1)
+    assert await store.next_case_number() == 3
+    await store.close()
+    assert load(path)["meta"]["1"]["schema_version"] == SCHEMA_VERSION
+    assert load(path.with_name("complaintbot.v1.json")) == v1, "the old file is kept"
+    assert not path.with_name("complaintbot.archive.json").exists()
 
 
 @pytest.mark.parametrize("content", ["[1, 2]", "not json", '{"cases": {}}'])
