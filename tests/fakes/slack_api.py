@@ -19,11 +19,26 @@ Answers follow the Slack Web API's conventions: HTTP 200 with ``{"ok": true, ...
 and HTTP 200 with ``{"ok": false, "error": "<code>"}`` on failure, except for rate limiting (429
 with ``Retry-After``) and scripted server errors. Error codes are the ones Slack documents for
 each method.
+
+Messages keep what Slack keeps: ``conversations.history`` gives a channel's top-level messages
+(newest first), ``conversations.replies`` a whole thread (parent first, then replies, oldest
+first), both filtered by ``oldest``/``latest``/``inclusive``, cut at ``limit`` and paginated
+with a ``cursor``. Message metadata (``{"event_type": ..., "event_payload": {...}}``, as sent to
+``chat.postMessage`` or ``chat.update``) is stored with the message and returned by those two
+reads only when ``include_all_metadata`` is true, as Slack does.
+
+Slowness and failure are scripted per call (see "failure scripting" on :class:`FakeSlackAPI`):
+``latency`` and :meth:`~FakeSlackAPI.delay` hold the answer *after* the call has taken effect,
+so a client that dies while waiting leaves e.g. a posted message it never learnt the ``ts``
+of; :meth:`~FakeSlackAPI.fail_next`, :meth:`~FakeSlackAPI.fail_when` and
+:meth:`~FakeSlackAPI.outage` answer instead of the method, which then does nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import hashlib
 import itertools
 import json
@@ -55,6 +70,10 @@ _TS_STEP_MICROS = 100
 
 _SERVER_ERROR_PAGE = "<html><body><h1>Server Error</h1></body></html>"
 
+#: Default ``limit`` of conversations.history (100) and conversations.replies (1000), per Slack.
+_HISTORY_LIMIT = 100
+_REPLIES_LIMIT = 1000
+
 
 @dataclass
 class Call:
@@ -62,8 +81,12 @@ class Call:
 
     ``params`` merges the query string and the (form or JSON) body, with JSON-string fields such
     as ``blocks`` decoded; ``raw`` is the same merge before decoding. ``headers`` has lower-cased
-    names. ``failed`` is True when a response queued with :meth:`FakeSlackAPI.fail_next` answered
-    this request instead of the normal handler.
+    names. ``failed`` is True when a scripted failure (:meth:`FakeSlackAPI.fail_next`,
+    :meth:`~FakeSlackAPI.fail_when`, :meth:`~FakeSlackAPI.outage`) answered this request instead
+    of the method. ``status`` and ``answer`` are what the fake answered (``answer`` is None for
+    a non-JSON error page); they are set as soon as the call has taken effect, which may be
+    before the caller gets them (see ``latency``). ``ok`` tells whether the call did what it
+    asked: a message posted, a user invited.
     """
 
     method: str
@@ -72,6 +95,44 @@ class Call:
     at: float
     raw: JSON = field(default_factory=dict)
     failed: bool = False
+    status: int | None = None
+    answer: JSON | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.answer and self.answer.get("ok") is True)
+
+
+#: What selects calls: a method name, or a function of :class:`Call`.
+Predicate = str | Callable[[Call], bool]
+
+
+def _matcher(predicate: Predicate | Iterable[str] | None) -> Callable[[Call], bool]:
+    """A method name, several method names, a function of :class:`Call`, or None (every call)."""
+    if predicate is None:
+        return lambda call: True
+    if isinstance(predicate, str):
+        return lambda call: call.method == predicate
+    if callable(predicate):
+        return predicate
+    methods = frozenset(predicate)
+    return lambda call: call.method in methods
+
+
+def post_to(channel: str, *, top_level: bool = False, thread_ts: str | None = None) -> Predicate:
+    """A predicate for ``chat.postMessage`` calls whose ``channel`` argument is ``channel``;
+    with ``top_level`` only those outside threads, with ``thread_ts`` only replies in that one.
+    """
+
+    def matches(call: Call) -> bool:
+        if call.method != "chat.postMessage" or call.params.get("channel") != channel:
+            return False
+        thread = call.params.get("thread_ts")
+        if top_level and thread:
+            return False
+        return thread_ts is None or thread == thread_ts
+
+    return matches
 
 
 @dataclass(frozen=True)
@@ -80,11 +141,15 @@ class RateLimited:
 
     retry_after: int = 1
 
+    status = 429
+
+    @property
+    def body(self) -> JSON:
+        return {"ok": False, "error": "ratelimited"}
+
     def response(self) -> web.Response:
         return web.json_response(
-            {"ok": False, "error": "ratelimited"},
-            status=429,
-            headers={"Retry-After": str(self.retry_after)},
+            self.body, status=self.status, headers={"Retry-After": str(self.retry_after)}
         )
 
 
@@ -93,6 +158,10 @@ class ServerError:
     """An outage: a non-JSON error page, as Slack's edge serves it, with a 5xx status."""
 
     status: int = 500
+
+    @property
+    def body(self) -> None:
+        return None
 
     def response(self) -> web.Response:
         return web.Response(status=self.status, text=_SERVER_ERROR_PAGE, content_type="text/html")
@@ -104,11 +173,29 @@ class SlackError:
 
     error: str
 
+    status = 200
+
+    @property
+    def body(self) -> JSON:
+        return {"ok": False, "error": self.error}
+
     def response(self) -> web.Response:
-        return web.json_response({"ok": False, "error": self.error})
+        return web.json_response(self.body)
 
 
 ScriptedResponse = RateLimited | ServerError | SlackError
+
+
+@dataclass
+class _FailWhen:
+    matches: Callable[[Call], bool]
+    responses: deque[ScriptedResponse]
+
+
+@dataclass
+class _Delay:
+    matches: Callable[[Call], bool]
+    seconds: float
 
 
 class _ApiFailure(Exception):
@@ -235,6 +322,14 @@ class FakeSlackAPI:
     :meth:`add_channel` / :meth:`add_user` before the bot can post to, inspect or invite them,
     otherwise the answers are ``channel_not_found`` / ``user_not_found``. The bot user itself is
     pre-registered. DMs come into being through ``conversations.open`` or by posting to a user ID.
+    People's messages are put in with :meth:`add_message`; a thread reply posted to a ``ts`` the
+    fake never saw is kept (the bot answers mentions a test did not add), and
+    ``conversations.replies`` on that thread answers its replies alone.
+
+    Every call is recorded (:attr:`calls`) before it takes effect. ``latency`` (seconds, also a
+    constructor argument) is added to every Web API call, and :meth:`delay` adds more to the
+    calls it selects; either way the call is recorded and *applied* first, and only its answer
+    waits. Stopping the fake releases every held answer.
     """
 
     def __init__(
@@ -246,8 +341,10 @@ class FakeSlackAPI:
         bot_user_id: str = BOT_USER_ID,
         bot_id: str = BOT_ID,
         app_id: str = APP_ID,
+        latency: float = 0.0,
     ) -> None:
         self.token = token
+        self.latency = latency
         self.team_id = team_id
         self.team_domain = team_domain
         self.bot_user_id = bot_user_id
@@ -267,6 +364,10 @@ class FakeSlackAPI:
         self._views: dict[str, JSON] = {}
         self._reactions: set[tuple[str, str, str]] = set()
         self._scripted: defaultdict[str, deque[ScriptedResponse]] = defaultdict(deque)
+        self._fail_when: list[_FailWhen] = []
+        self._outages: list[tuple[Callable[[Call], bool], ServerError]] = []
+        self._delays: list[_Delay] = []
+        self._closing = asyncio.Event()
         self._ts_micros = itertools.count(_FIRST_TS_MICROS, _TS_STEP_MICROS)
         self._view_numbers = itertools.count(1)
         self._call_recorded = asyncio.Event()
@@ -283,6 +384,7 @@ class FakeSlackAPI:
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "views.open": self._views_open,
             "views.update": self._views_update,
             "views.push": self._views_push,
@@ -294,6 +396,7 @@ class FakeSlackAPI:
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1 (never on a public interface)."""
+        self._closing.clear()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/hooks/{key}", self._handle_response_url)
@@ -304,6 +407,7 @@ class FakeSlackAPI:
         self._port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        self._closing.set()  # answers held by latency or delay() go out now
         for socket in list(self._sockets):
             await socket.close()
         if self._runner is not None:
@@ -374,10 +478,24 @@ class FakeSlackAPI:
             invite_refused=shared if invite_refused is None else invite_refused,
         )
 
-    def add_message(self, channel_id: str, text: str, *, user: str, ts: str | None = None) -> str:
-        """Put a person's message in a channel (as if they had posted it); returns its ts."""
+    def add_message(
+        self,
+        channel_id: str,
+        text: str,
+        *,
+        user: str,
+        ts: str | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Put a person's message in a channel (as if they had posted it); returns its ts.
+
+        With ``thread_ts`` it is a reply in that message's thread.
+        """
         ts = ts or self._next_ts()
-        self._messages[(channel_id, ts)] = {"type": "message", "user": user, "text": text, "ts": ts}
+        message: JSON = {"type": "message", "user": user, "text": text, "ts": ts}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self._messages[(channel_id, ts)] = message
         return ts
 
     def message(self, channel_id: str, ts: str) -> JSON | None:
@@ -399,6 +517,41 @@ class FakeSlackAPI:
         """Answer the next calls to ``method`` with ``responses``, in order, then normally."""
         self._scripted[method].extend(responses)
 
+    def fail_when(self, predicate: Predicate, *responses: ScriptedResponse) -> None:
+        """Like :meth:`fail_next`, for the calls ``predicate`` selects (a method name or a
+        function of :class:`Call`, e.g. :func:`post_to`): the next ones it matches are answered
+        with ``responses``, in order, then normally. A call matched by several scripts takes
+        its answer from the one made first; :meth:`fail_next` goes before all of them.
+        """
+        if responses:
+            self._fail_when.append(_FailWhen(_matcher(predicate), deque(responses)))
+
+    def outage(
+        self, predicate: Predicate | Iterable[str] | None = None, *, status: int = 503
+    ) -> None:
+        """Answer every matching call (a method, several, a function of :class:`Call`, or None
+        for all) with a ``status`` error page, as Slack's edge does when it is down, until
+        :meth:`end_outage`. Scripts from :meth:`fail_next` / :meth:`fail_when` go first."""
+        self._outages.append((_matcher(predicate), ServerError(status)))
+
+    def end_outage(self) -> None:
+        """End every :meth:`outage`; calls are answered normally again."""
+        self._outages.clear()
+
+    def delay(self, predicate: Predicate, seconds: float) -> Callable[[], None]:
+        """Hold the answer to every call ``predicate`` selects for ``seconds`` more (on top of
+        ``latency``): the call takes effect at once, only its answer waits. Returns a function
+        that lifts this delay for calls made from then on (calls already held keep waiting,
+        until their time is up or the fake stops)."""
+        rule = _Delay(_matcher(predicate), seconds)
+        self._delays.append(rule)
+
+        def lift() -> None:
+            if rule in self._delays:
+                self._delays.remove(rule)
+
+        return lift
+
     # ------------------------------------------------------------------ recorded calls
 
     def calls_to(self, method: str) -> list[Call]:
@@ -409,25 +562,62 @@ class FakeSlackAPI:
         writes = ("chat.postMessage", "chat.update", "chat.postEphemeral")
         return [c for c in self.calls if c.method in writes and c.params.get("channel") == channel]
 
-    async def wait_for(self, predicate: str | Callable[[Call], bool], timeout: float = 5) -> Call:
+    def successful_calls(self, predicate: Predicate | None = None) -> list[Call]:
+        """Calls that did what they asked (answered ``ok``), even if the caller never got the
+        answer; ``predicate`` is a method name or a function of :class:`Call`."""
+        matches = _matcher(predicate)
+        return [call for call in self.calls if call.ok and matches(call)]
+
+    def posted(self, channel: str, thread_ts: str | None = None) -> list[JSON]:
+        """The bot's messages as the fake now holds them (posted, maybe since updated), oldest
+        first: top-level ones in ``channel`` (an ID, or a user ID for the DM with them), or with
+        ``thread_ts`` its replies in that thread."""
+        channel_id = self.dm_id(channel) if channel in self._users else channel
+        found = [
+            dict(message)
+            for (where, ts), message in self._messages.items()
+            if where == channel_id
+            and message.get("user") == self.bot_user_id
+            and (
+                message.get("thread_ts", ts) == ts
+                if thread_ts is None
+                else message.get("thread_ts") == thread_ts and ts != thread_ts
+            )
+        ]
+        return sorted(found, key=lambda m: _ts_key(m["ts"]))
+
+    async def wait_for(self, predicate: Predicate, timeout: float = 5) -> Call:
         """Wait until a recorded call matches, and return the first that does.
 
         ``predicate`` is a method name or a function of :class:`Call`. Needed because the bot
         acknowledges Slack first and does its Web API work afterwards, in the background.
         """
-        matches = (lambda c: c.method == predicate) if isinstance(predicate, str) else predicate
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            for call in self.calls:
-                if matches(call):
-                    return call
-            remaining = deadline - asyncio.get_running_loop().time()
+        matches = _matcher(predicate)
+        found: list[Call] = []
+
+        def seen() -> bool:
+            found.extend(call for call in self.calls if matches(call))
+            return bool(found)
+
+        try:
+            await self.wait_until(seen, timeout)
+        except TimeoutError:
+            methods = [call.method for call in self.calls]
+            raise TimeoutError(f"no matching Slack call within {timeout}s; saw {methods}") from None
+        return found[0]
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 5) -> None:
+        """Wait until ``condition()`` is true, checking it after every call the fake takes in
+        (e.g. ``lambda: len(fake.posted(INTERNAL)) == 3``); TimeoutError if it never is."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
             if remaining <= 0:
-                seen = [call.method for call in self.calls]
-                raise TimeoutError(f"no matching Slack call within {timeout}s; saw {seen}")
+                raise TimeoutError(f"condition not met within {timeout}s")
             self._call_recorded.clear()
-            try:
-                await asyncio.wait_for(self._call_recorded.wait(), remaining)
+            try:  # re-check now and then too: a condition may depend on more than calls
+                await asyncio.wait_for(self._call_recorded.wait(), min(remaining, 0.25))
             except TimeoutError:
                 continue
 
@@ -438,27 +628,63 @@ class FakeSlackAPI:
     # ------------------------------------------------------------------ HTTP layer
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        """Record the call, let it take effect (or script its failure), then hold the answer
+        for ``latency`` and any :meth:`delay` that selects it."""
         method = request.match_info["method"]
         raw = await _read_params(request)
-        scripted_queue = self._scripted.get(method)
-        scripted = scripted_queue.popleft() if scripted_queue else None
-        call = self._record(method, raw, request, failed=scripted is not None)
-        if scripted is not None:
-            return scripted.response()
+        call = self._record(method, raw, request, failed=False)
+        response = self._answer(call, request)
+        self._call_recorded.set()  # the call has taken effect: waiters may look again
+        await self._hold(call)
+        return response
 
-        if method == "apps.connections.open":
-            return self._apps_connections_open(request)
-        handler = self._handlers.get(method)
+    def _answer(self, call: Call, request: web.Request) -> web.Response:
+        scripted = self._scripted_for(call)
+        if scripted is not None:
+            call.failed, call.status, call.answer = True, scripted.status, scripted.body
+            return scripted.response()
+        if call.method == "apps.connections.open":
+            response = self._apps_connections_open(request)
+            call.status = response.status
+            return response
+        handler = self._handlers.get(call.method)
         if handler is None:
-            return web.json_response({"ok": False, "error": "unknown_method", "req_method": method})
-        auth_error = self._auth_error(request, raw)
+            unknown = {"ok": False, "error": "unknown_method", "req_method": call.method}
+            return self._json(call, unknown)
+        auth_error = self._auth_error(request, call.raw)
         if auth_error:
-            return web.json_response({"ok": False, "error": auth_error})
+            return self._json(call, {"ok": False, "error": auth_error})
         try:
             body = handler(call.params)
         except _ApiFailure as failure:
-            return web.json_response({"ok": False, "error": failure.code})
-        return web.json_response({"ok": True, **body})
+            return self._json(call, {"ok": False, "error": failure.code})
+        return self._json(call, {"ok": True, **body})
+
+    def _scripted_for(self, call: Call) -> ScriptedResponse | None:
+        queue = self._scripted.get(call.method)
+        if queue:
+            return queue.popleft()
+        for script in self._fail_when:
+            if script.matches(call):
+                response = script.responses.popleft()
+                if not script.responses:
+                    self._fail_when.remove(script)
+                return response
+        for matches, error in self._outages:
+            if matches(call):
+                return error
+        return None
+
+    @staticmethod
+    def _json(call: Call, body: JSON) -> web.Response:
+        call.status, call.answer = 200, body
+        return web.json_response(body)
+
+    async def _hold(self, call: Call) -> None:
+        seconds = self.latency + sum(d.seconds for d in self._delays if d.matches(call))
+        if seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), seconds)
 
     # ------------------------------------------------------------------ Socket Mode
 
@@ -513,8 +739,8 @@ class FakeSlackAPI:
         return await asyncio.wait_for(waiter, timeout)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
-        self._record("response_url", await _read_params(request), request, failed=False)
-        return web.json_response({"ok": True})
+        call = self._record("response_url", await _read_params(request), request, failed=False)
+        return self._json(call, {"ok": True})
 
     def _record(self, method: str, raw: JSON, request: web.Request, *, failed: bool) -> Call:
         headers = {name.lower(): value for name, value in request.headers.items()}
@@ -576,6 +802,7 @@ class FakeSlackAPI:
 
     def _message(self, params: JSON, ts: str) -> JSON:
         _require_content(params)
+        _check_metadata(params)
         message: JSON = {
             "type": "message",
             "user": self.bot_user_id,
@@ -586,9 +813,77 @@ class FakeSlackAPI:
             "ts": ts,
         }
         for optional in ("blocks", "attachments", "metadata", "thread_ts"):
-            if optional in params:
+            if params.get(optional):
                 message[optional] = params[optional]
         return message
+
+    def _thread_fields(
+        self, channel_id: str, message: JSON, threads: dict[str, list[JSON]]
+    ) -> JSON:
+        """A message as reads show it: a thread's parent carries its reply count and latest
+        reply, a reply its parent's author."""
+        shown = dict(message)
+        ts = message["ts"]
+        parent_ts = message.get("thread_ts", ts)
+        if parent_ts != ts:
+            parent = self._messages.get((channel_id, parent_ts))
+            if parent and parent.get("user"):
+                shown["parent_user_id"] = parent["user"]
+            return shown
+        replies = threads.get(ts)
+        if replies:
+            shown.update(
+                thread_ts=ts,
+                reply_count=len(replies),
+                reply_users_count=len({r.get("user") for r in replies}),
+                reply_users=list(dict.fromkeys(r.get("user") for r in replies)),
+                latest_reply=replies[-1]["ts"],
+            )
+        return shown
+
+    def _threads(self, channel_id: str) -> dict[str, list[JSON]]:
+        """Each thread's replies in a channel, by parent ts, oldest first."""
+        threads: defaultdict[str, list[JSON]] = defaultdict(list)
+        for (where, ts), message in self._messages.items():
+            parent_ts = message.get("thread_ts", ts)
+            if where == channel_id and parent_ts != ts:
+                threads[parent_ts].append(message)
+        for replies in threads.values():
+            replies.sort(key=lambda m: _ts_key(m["ts"]))
+        return threads
+
+    def _readable(self, params: JSON) -> _Channel:
+        channel = self._channel(params.get("channel"))
+        if self.bot_user_id not in channel.members:
+            raise _ApiFailure("not_in_channel")
+        return channel
+
+    def _page(
+        self, channel_id: str, messages: list[JSON], params: JSON, default_limit: int
+    ) -> JSON:
+        """One page of a read, as Slack answers it: ``limit`` and ``cursor``, ``has_more`` and
+        ``response_metadata.next_cursor``, metadata only when ``include_all_metadata``."""
+        try:
+            limit = int(params.get("limit") or default_limit)
+        except ValueError:
+            raise _ApiFailure("invalid_limit") from None
+        if limit <= 0:
+            limit = default_limit
+        start = _cursor_offset(params.get("cursor"))
+        page = messages[start : start + limit]
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        threads = self._threads(channel_id)
+        shown = []
+        for message in page:
+            message = self._thread_fields(channel_id, message, threads)
+            if not with_metadata:
+                message.pop("metadata", None)
+            shown.append(message)
+        has_more = start + limit < len(messages)
+        answer: JSON = {"messages": shown, "has_more": has_more}
+        if has_more:
+            answer["response_metadata"] = {"next_cursor": _cursor(start + limit)}
+        return answer
 
     # ------------------------------------------------------------------ methods
 
@@ -619,6 +914,10 @@ class FakeSlackAPI:
         if stored.get("user") != self.bot_user_id:
             raise _ApiFailure("cant_update_message")
         updated = {**self._message(params, stored["ts"]), "edited": {"user": self.bot_user_id}}
+        if stored.get("thread_ts"):  # an edit leaves a reply in its thread
+            updated["thread_ts"] = stored["thread_ts"]
+        if "metadata" not in params and "metadata" in stored:  # left as is unless given
+            updated["metadata"] = stored["metadata"]
         self._messages[(channel.id, stored["ts"])] = updated
         return {
             "channel": channel.id,
@@ -689,22 +988,35 @@ class FakeSlackAPI:
         return {"members": list(channel.members), "response_metadata": {"next_cursor": ""}}
 
     def _conversations_history(self, params: JSON) -> JSON:
-        """Newest first, at most `limit`, up to `latest` (inclusive when asked), as Slack does."""
-        channel = self._channel(params.get("channel"))
-        if self.bot_user_id not in channel.members:
-            raise _ApiFailure("not_in_channel")
-        latest = float(params.get("latest") or "inf")
-        inclusive = str(params.get("inclusive", "")).lower() in {"1", "true"}
+        """Top-level messages (thread replies are not), newest first, between `oldest` and
+        `latest` (inclusive when asked), at most `limit` a page, as Slack does."""
+        channel = self._readable(params)
+        within = _time_window(params)
         found = [
             message
             for (channel_id, ts), message in self._messages.items()
-            if channel_id == channel.id
-            and "thread_ts" not in message
-            and (float(ts) < latest or (inclusive and float(ts) == latest))
+            if channel_id == channel.id and message.get("thread_ts", ts) == ts and within(ts)
         ]
-        found.sort(key=lambda m: float(m["ts"]), reverse=True)
-        limit = int(params.get("limit") or 100)
-        return {"messages": found[:limit], "has_more": len(found) > limit}
+        found.sort(key=lambda m: _ts_key(m["ts"]), reverse=True)
+        return self._page(channel.id, found, params, _HISTORY_LIMIT)
+
+    def _conversations_replies(self, params: JSON) -> JSON:
+        """A thread: its parent first, then the replies between `oldest` and `latest`
+        (inclusive when asked), oldest first, at most `limit` a page. `ts` may be the parent or
+        any reply; a message without replies comes back alone."""
+        channel = self._readable(params)
+        ts = params.get("ts")
+        if not ts:
+            raise _ApiFailure("thread_not_found")
+        asked = self._messages.get((channel.id, str(ts)))
+        parent_ts = asked.get("thread_ts", asked["ts"]) if asked else str(ts)
+        parent = self._messages.get((channel.id, parent_ts))
+        replies = self._threads(channel.id).get(parent_ts, [])
+        if parent is None and not replies:
+            raise _ApiFailure("thread_not_found")
+        within = _time_window(params)
+        thread = ([parent] if parent else []) + [r for r in replies if within(r["ts"])]
+        return self._page(channel.id, thread, params, _REPLIES_LIMIT)
 
     def _views_open(self, params: JSON) -> JSON:
         return {"view": self._new_view(params)}
@@ -805,6 +1117,68 @@ def _decode_json_fields(raw: JSON) -> JSON:
             except json.JSONDecodeError:
                 continue
     return decoded
+
+
+def _truthy(value: Any) -> bool:
+    """slack_sdk sends booleans as "1"/"0"; JSON callers send true/false."""
+    return str(value).lower() in {"1", "true"}
+
+
+def _ts_key(ts: str) -> tuple[int, int]:
+    """Slack timestamps compare as (seconds, microseconds), exactly, not as floats."""
+    seconds, _, micros = str(ts).partition(".")
+    return int(seconds or 0), int((micros or "0").ljust(6, "0")[:6])
+
+
+def _time_window(params: JSON) -> Callable[[str], bool]:
+    """Whether a ts lies between `oldest` and `latest`; the bounds count only if `inclusive`."""
+    try:
+        oldest = _ts_key(params["oldest"]) if params.get("oldest") else None
+    except ValueError:
+        raise _ApiFailure("invalid_ts_oldest") from None
+    try:
+        latest = _ts_key(params["latest"]) if params.get("latest") else None
+    except ValueError:
+        raise _ApiFailure("invalid_ts_latest") from None
+    inclusive = _truthy(params.get("inclusive"))
+
+    def within(ts: str) -> bool:
+        key = _ts_key(ts)
+        if oldest is not None and (key < oldest or (key == oldest and not inclusive)):
+            return False
+        return latest is None or key < latest or (key == latest and inclusive)
+
+    return within
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"next_offset:{offset}".encode()).decode()
+
+
+def _cursor_offset(cursor: Any) -> int:
+    if not cursor:
+        return 0
+    try:
+        prefix, _, offset = base64.b64decode(str(cursor), validate=True).decode().partition(":")
+        if prefix != "next_offset":
+            raise ValueError(prefix)
+        return int(offset)
+    except ValueError:
+        raise _ApiFailure("invalid_cursor") from None
+
+
+def _check_metadata(params: JSON) -> None:
+    """Slack's message metadata: ``{"event_type": str, "event_payload": {...}}``; an empty
+    object (to remove it in ``chat.update``) is allowed."""
+    if "metadata" not in params or params["metadata"] in ({}, None, ""):
+        return
+    metadata = params["metadata"]
+    if not isinstance(metadata, dict):
+        raise _ApiFailure("invalid_metadata_format")
+    if not isinstance(metadata.get("event_type"), str) or not isinstance(
+        metadata.get("event_payload"), dict
+    ):
+        raise _ApiFailure("invalid_metadata_schema")
 
 
 def _require_content(params: JSON) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
@@ -14,7 +15,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from .slack_api import Call, FakeSlackAPI, RateLimited, ServerError, SlackError
+from .slack_api import Call, FakeSlackAPI, RateLimited, ServerError, SlackError, post_to
 
 CLIENT = "U0CLIENT"
 AGENT = "U0AGENT"
@@ -307,3 +308,279 @@ async def test_response_url_posts_are_captured(fake: FakeSlackAPI) -> None:
     assert response.status_code == 200
     (call,) = fake.calls_to("response_url")
     assert call.params == {"text": "Thanks, we are on it", "response_type": "ephemeral"}
+
+
+# ---------------------------------------------------------------------- slowness and outages
+
+EFFECT = {"event_type": "complaintbot_effect", "event_payload": {"key": "C-0001/1"}}
+
+
+async def test_latency_answers_after_the_call_took_effect(fake: FakeSlackAPI) -> None:
+    assert FakeSlackAPI(latency=0.25).latency == 0.25
+    fake.latency = 0.3
+    client = AsyncWebClient(token="xoxb-test", base_url=fake.base_url)
+    started = time.monotonic()
+    posting = asyncio.create_task(client.chat_postMessage(channel="C0SUPPORT", text="slow"))
+
+    call = await fake.wait_for("chat.postMessage", timeout=2)
+    assert not posting.done()  # the answer is still on its way...
+    assert [m["text"] for m in fake.posted("C0SUPPORT")] == ["slow"]  # ...the post is made
+    assert call.ok and call.answer and call.answer["ts"] == fake.posted("C0SUPPORT")[0]["ts"]
+    answer = await posting
+
+    assert time.monotonic() - started >= 0.3
+    assert answer["ts"] == call.answer["ts"]
+
+
+async def test_a_client_that_gives_up_mid_call_leaves_the_message_posted(
+    fake: FakeSlackAPI,
+) -> None:
+    fake.latency = 30  # released when the fake stops, so the test does not wait for it
+    impatient = AsyncWebClient(token="xoxb-test", base_url=fake.base_url, timeout=0.2)
+
+    with pytest.raises(TimeoutError):
+        await impatient.chat_postMessage(channel="C0SUPPORT", text="posted, ts unknown")
+
+    (message,) = fake.posted("C0SUPPORT")
+    assert message["text"] == "posted, ts unknown"
+    assert [c.ok for c in fake.successful_calls("chat.postMessage")] == [True]
+
+
+async def test_delay_holds_only_the_calls_it_selects_until_lifted(
+    fake: FakeSlackAPI, client: AsyncWebClient
+) -> None:
+    parent = await client.chat_postMessage(channel="C0SUPPORT", text="card")
+    lift = fake.delay(post_to("C0SUPPORT", top_level=True), 0.5)
+
+    started = time.monotonic()
+    await client.chat_postMessage(channel="C0SUPPORT", text="note", thread_ts=parent["ts"])
+    await client.conversations_info(channel="C0SUPPORT")
+    quick = time.monotonic() - started
+    await client.chat_postMessage(channel="C0SUPPORT", text="second card")
+    held = time.monotonic() - started - quick
+    lift()
+    started = time.monotonic()
+    await client.chat_postMessage(channel="C0SUPPORT", text="third card")
+    lifted = time.monotonic() - started
+
+    assert quick < 0.4 and held >= 0.5 and lifted < 0.4
+    assert [m["text"] for m in fake.posted("C0SUPPORT")] == ["card", "second card", "third card"]
+
+
+async def test_fail_when_scripts_only_the_calls_it_selects_in_order(
+    fake: FakeSlackAPI, client: AsyncWebClient
+) -> None:
+    dm = (await client.conversations_open(users=CLIENT))["channel"]["id"]
+    fake.fail_when(post_to(dm), RateLimited(retry_after=30), ServerError(503), SlackError("x"))
+
+    await client.chat_postMessage(channel="C0SUPPORT", text="unaffected")
+    with pytest.raises(SlackApiError) as limited:
+        await client.chat_postMessage(channel=dm, text="1")
+    await client.chat_postMessage(channel="C0SUPPORT", text="still unaffected")
+    with pytest.raises(SlackApiError) as outage:
+        await client.chat_postMessage(channel=dm, text="2")
+    assert await error_of(client.chat_postMessage(channel=dm, text="3")) == "x"
+    await client.chat_postMessage(channel=dm, text="4")
+
+    assert limited.value.response.status_code == 429
+    assert limited.value.response.headers["Retry-After"] == "30"
+    assert outage.value.response.status_code == 503
+    to_dm = [c for c in fake.calls_to("chat.postMessage") if c.params["channel"] == dm]
+    assert [(c.failed, c.status) for c in to_dm] == [
+        (True, 429),
+        (True, 503),
+        (True, 200),
+        (False, 200),
+    ]
+    assert [m["text"] for m in fake.posted(dm)] == ["4"]  # a refused post is not made
+    assert not any(c.failed for c in fake.posts_in("C0SUPPORT"))
+
+
+async def test_an_outage_answers_503_to_what_it_covers_until_it_ends(
+    fake: FakeSlackAPI, client: AsyncWebClient
+) -> None:
+    ts = fake.add_message("C0SUPPORT", "flag me", user=CLIENT)
+    fake.outage("conversations.history")
+
+    for _ in range(3):
+        with pytest.raises(SlackApiError) as down:
+            await client.conversations_history(channel="C0SUPPORT", latest=ts, inclusive=True)
+        assert down.value.response.status_code == 503
+    await client.chat_postMessage(channel="C0SUPPORT", text="posting still works")
+    fake.outage(["chat.postMessage", "chat.update"], status=502)
+    with pytest.raises(SlackApiError) as bad_gateway:
+        await client.chat_postMessage(channel="C0SUPPORT", text="not now")
+    fake.outage()  # everything
+    with pytest.raises(SlackApiError):
+        await client.auth_test()
+    fake.end_outage()
+    found = await client.conversations_history(
+        channel="C0SUPPORT", latest=ts, inclusive=True, limit=1
+    )
+
+    assert bad_gateway.value.response.status_code == 502
+    assert [m["text"] for m in found["messages"]] == ["flag me"]
+    history = fake.calls_to("conversations.history")
+    assert [c.failed for c in history] == [True, True, True, False]
+    assert [m["text"] for m in fake.posted("C0SUPPORT")] == ["posting still works"]
+
+
+# ---------------------------------------------------------------------- threads and metadata
+
+
+async def test_replies_give_the_whole_thread_parent_first(
+    fake: FakeSlackAPI, client: AsyncWebClient
+) -> None:
+    parent = fake.add_message("C0SUPPORT", "complaint", user=CLIENT)
+    first = (await client.chat_postMessage(channel="C0SUPPORT", text="a", thread_ts=parent))["ts"]
+    second = fake.add_message("C0SUPPORT", "b", user=CLIENT, thread_ts=parent)
+    third = (await client.chat_postMessage(channel="C0SUPPORT", text="c", thread_ts=parent))["ts"]
+    await client.chat_postMessage(channel="C0SUPPORT", text="elsewhere")
+
+    def texts(answer: Any) -> list[str]:
+        return [m["text"] for m in answer["messages"]]
+
+    whole = await client.conversations_replies(channel="C0SUPPORT", ts=parent)
+    from_a_reply = await client.conversations_replies(channel="C0SUPPORT", ts=second)
+    after_first = await client.conversations_replies(channel="C0SUPPORT", ts=parent, oldest=first)
+    around = await client.conversations_replies(
+        channel="C0SUPPORT", ts=parent, oldest=first, latest=third, inclusive=True
+    )
+    before_third = await client.conversations_replies(channel="C0SUPPORT", ts=parent, latest=third)
+
+    assert texts(whole) == texts(from_a_reply) == ["complaint", "a", "b", "c"]
+    assert whole["has_more"] is False
+    assert whole["messages"][0]["reply_count"] == 3
+    assert whole["messages"][0]["latest_reply"] == third
+    assert whole["messages"][2]["parent_user_id"] == CLIENT
+    assert texts(after_first) == ["complaint", "b", "c"]
+    assert texts(around) == ["complaint", "a", "b", "c"]
+    assert texts(before_third) == ["complaint", "a", "b"]
+    # A message without replies is its own thread; the channel's history shows no replies.
+    alone = (await client.conversations_history(channel="C0SUPPORT", limit=1))["messages"][0]
+    assert texts(await client.conversations_replies(channel="C0SUPPORT", ts=alone["ts"])) == [
+        "elsewhere"
+    ]
+    history = await client.conversations_history(channel="C0SUPPORT")
+    assert texts(history) == ["elsewhere", "complaint"]
+    assert history["messages"][1]["thread_ts"] == parent
+
+
+async def test_replies_are_paged_by_limit_and_cursor(
+    fake: FakeSlackAPI, client: AsyncWebClient
+) -> None:
+    parent = fake.add_message("C0SUPPORT", "p", user=CLIENT)
+    for n in range(4):
+        fake.add_message("C0SUPPORT", str(n), user=CLIENT, thread_ts=parent)
+
+    page = await client.conversations_replies(channel="C0SUPPORT", ts=parent, limit=3)
+    cursor = page["response_metadata"]["next_cursor"]
+    rest = await client.conversations_replies(
+        channel="C0SUPPORT", ts=parent, limit=3, cursor=cursor
+    )
+
+    assert [m["text"] for m in page["messages"]] == ["p", "0", "1"] and page["has_more"]
+    assert [m["text"] for m in rest["messages"]] == ["2", "3"] and not rest["has_more"]
+    bad = client.conversations_replies(channel="C0SUPPORT", ts=parent, cursor="not-a-cursor")
+    assert await error_of(bad) == "invalid_cursor"
+
+
+async def test_replies_errors_match_slack(client: AsyncWebClient) -> None:
+    missing = client.conversations_replies(channel="C0SUPPORT", ts="1700000000.999999")
+    assert await error_of(missing) == "thread_not_found"
+    nowhere = client.conversations_replies(channel="C0NONE", ts="1700000000.000100")
+    assert await error_of(nowhere) == "channel_not_found"
+    outside = client.conversations_replies(channel="C0NOBOT", ts="1700000000.000100")
+    assert await error_of(outside) == "not_in_channel"
+
+
+async def test_a_reply_to_a_message_the_fake_never_saw_is_a_thread_of_replies(
+    client: AsyncWebClient,
+) -> None:
+    """The bot answers mentions a test never added with add_message; the thread still reads."""
+    await client.chat_postMessage(channel="C0SUPPORT", text="ack", thread_ts="1763800000.000100")
+
+    thread = await client.conversations_replies(channel="C0SUPPORT", ts="1763800000.000100")
+
+    assert [m["text"] for m in thread["messages"]] == ["ack"]
+
+
+async def test_metadata_is_kept_and_read_back_only_on_request(
+    fake: FakeSlackAPI, client: AsyncWebClient
+) -> None:
+    card = await client.chat_postMessage(channel="C0SUPPORT", text="card", metadata=EFFECT)
+    await client.chat_update(channel="C0SUPPORT", ts=card["ts"], text="card, updated")
+    note = await client.chat_postMessage(
+        channel="C0SUPPORT", text="note", thread_ts=card["ts"], metadata=EFFECT
+    )
+
+    plain = await client.conversations_history(channel="C0SUPPORT")
+    full = await client.conversations_history(channel="C0SUPPORT", include_all_metadata=True)
+    thread = await client.conversations_replies(
+        channel="C0SUPPORT", ts=card["ts"], include_all_metadata=True
+    )
+    plain_thread = await client.conversations_replies(channel="C0SUPPORT", ts=note["ts"])
+
+    assert "metadata" not in plain["messages"][0]
+    assert full["messages"][0]["metadata"] == EFFECT  # chat.update left it as it was
+    assert full["messages"][0]["text"] == "card, updated"
+    assert [m["metadata"] for m in thread["messages"]] == [EFFECT, EFFECT]
+    assert all("metadata" not in m for m in plain_thread["messages"])
+    assert card["message"]["metadata"] == EFFECT
+    assert fake.message("C0SUPPORT", card["ts"])["metadata"] == EFFECT  # type: ignore[index]
+    malformed = client.chat_postMessage(
+        channel="C0SUPPORT", text="x", metadata={"event_payload": {}}
+    )
+    assert await error_of(malformed) == "invalid_metadata_schema"
+
+
+async def test_history_reads_a_dm_the_bot_opened(
+    fake: FakeSlackAPI, client: AsyncWebClient
+) -> None:
+    dm = (await client.conversations_open(users=CLIENT))["channel"]["id"]
+    await client.chat_postMessage(channel=dm, text="About your complaint", metadata=EFFECT)
+    await client.chat_postMessage(channel=CLIENT, text="And again")  # a user ID means the DM
+
+    found = await client.conversations_history(channel=dm, limit=50, include_all_metadata=True)
+
+    assert [m["text"] for m in found["messages"]] == ["And again", "About your complaint"]
+    assert found["messages"][1]["metadata"] == EFFECT
+    assert [m["text"] for m in fake.posted(CLIENT)] == [m["text"] for m in fake.posted(dm)]
+
+
+async def test_posted_and_successful_calls_show_what_slack_holds(
+    fake: FakeSlackAPI, client: AsyncWebClient
+) -> None:
+    parent = await client.chat_postMessage(channel="C0SUPPORT", text="top")
+    await client.chat_postMessage(channel="C0SUPPORT", text="reply", thread_ts=parent["ts"])
+    await client.chat_update(channel="C0SUPPORT", ts=parent["ts"], text="top, edited")
+    fake.add_message("C0SUPPORT", "a person", user=AGENT)
+    fake.fail_next("chat.postMessage", ServerError(503))
+    with pytest.raises(SlackApiError):
+        await client.chat_postMessage(channel="C0SUPPORT", text="lost")
+    assert await error_of(client.chat_postMessage(channel="C0OLD", text="x")) == "is_archived"
+
+    assert [m["text"] for m in fake.posted("C0SUPPORT")] == ["top, edited"]
+    assert [m["text"] for m in fake.posted("C0SUPPORT", thread_ts=parent["ts"])] == ["reply"]
+    assert [c.params["text"] for c in fake.successful_calls("chat.postMessage")] == [
+        "top",
+        "reply",
+    ]
+    assert len(fake.successful_calls()) == 3  # the update too
+    assert len(fake.calls_to("chat.postMessage")) == 4
+
+
+async def test_wait_until_checks_after_each_call(
+    fake: FakeSlackAPI, client: AsyncWebClient
+) -> None:
+    async def post_three() -> None:
+        for n in range(3):
+            await asyncio.sleep(0.02)
+            await client.chat_postMessage(channel="C0SUPPORT", text=str(n))
+
+    task = asyncio.create_task(post_three())
+    await fake.wait_until(lambda: len(fake.posted("C0SUPPORT")) == 3, timeout=2)
+    await task
+
+    with pytest.raises(TimeoutError):
+        await fake.wait_until(lambda: len(fake.posted("C0SUPPORT")) == 4, timeout=0.1)
