@@ -6,10 +6,11 @@ the way, and tests of the layers above can run on it. It passes the same contrac
 
 All state lives in one `MemoryData`. To "reopen" (as after a crash), `close()` the store
 and build a new `MemoryStore` over the same data: leases do not survive, so an item that
-was leased comes back with `maybe_sent`. No method awaits between reading and writing,
-so each call is one unit of work on the event loop and needs no lock; a refusal is raised
-before anything is written. Values are deep-copied in and out, so no caller can change
-what is stored.
+was leased comes back with `maybe_sent`. The outbox is one dict in id order; an item's
+lane is not stored but read off its effect (`Effect.lane`) when items are claimed. No
+method awaits between reading and writing, so each call is one unit of work on the event
+loop and needs no lock; a refusal is raised before anything is written. Values are
+deep-copied in and out, so no caller can change what is stored.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ class MemoryStore:
         d.timelines.setdefault(case.id, []).extend(deepcopy(events))
         for effect in deepcopy(effects):
             if isinstance(effect, CardUpdate) and self._card_update_waits(case.id):
-                continue  # the waiting one draws the card from the case as it is then
+                continue  # the waiting one (in the same card lane) draws the card as it is then
             d.last_outbox_id += 1
             d.outbox[d.last_outbox_id] = OutboxEntry(
                 OutboxItem(d.last_outbox_id, effect, attempts=0, next_attempt_at=case.updated_at)
@@ -204,15 +205,22 @@ class MemoryStore:
     async def claim_effects(
         self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
     ) -> list[OutboxItem]:
-        heads: dict[str, OutboxEntry] = {}  # each case's oldest pending item, oldest head first
-        for entry in self._d.outbox.values():
+        """Lease the head of each (case, lane) that is due and not leased, oldest head first.
+
+        A lane's head is its oldest item that has not failed. A head that is leased or put
+        off holds back the rest of its lane and nothing else: the case's other lanes, and
+        other cases, are handed out beside it.
+        """
+        heads: dict[tuple[str, str], OutboxEntry] = {}  # (case, lane) -> its oldest live item
+        for entry in self._d.outbox.values():  # in id order, so the heads are oldest first
             if not entry.failed:
-                heads.setdefault(entry.item.effect.case_id, entry)
+                effect = entry.item.effect
+                heads.setdefault((effect.case_id, effect.lane), entry)
         claimed: list[OutboxItem] = []
         for entry in heads.values():
             if len(claimed) == limit:
                 break
-            # Only a head is ever leased, so a live head lease is the case's only one.
+            # Only a head is ever leased, so a live head lease is the lane's only one.
             leased = entry.leased_until is not None and entry.leased_until > now
             if leased or entry.item.next_attempt_at > now:
                 continue

@@ -67,6 +67,7 @@ def make_event(case: Case, kind: str = "opened", minutes: int = 0) -> Event:
 
 
 def make_effects(case: Case, text: str = "hello") -> list[Effect]:
+    """One effect in each of three lanes (card, client, dm:devi): all three leave together."""
     return [
         CardUpdate(case.id),
         ClientThreadPost(case.id, text),
