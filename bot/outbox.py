@@ -1,10 +1,11 @@
 """The outbox worker: carries stored effects out through the platform adapters.
 
-Cases are delivered concurrently (at most `CONCURRENCY` effects in flight), and the
-effects of one case one at a time, in the order they were made: the store leases
-only the head of each case's queue. When one has to wait (a rate limit, an outage),
-the later effects of that case wait behind it, so a client never sees "resolved"
-before "we are looking into it"; other cases go on. A platform's `Retry-After`
+Effects are delivered concurrently (at most `CONCURRENCY` in flight), and the
+effects of one lane of a case (`Effect.lane`: its client thread, its card, the DMs
+to one person) one at a time, in the order they were made: the store leases only
+the head of each lane. When one has to wait (a rate limit, an outage), the later
+effects of that lane wait behind it, so a client never sees "resolved" before "we
+are looking into it"; other lanes and cases go on. A platform's `Retry-After`
 becomes the item's next attempt time; nothing sleeps inside a call. An effect is
 retried with growing pauses and given up only after `MAX_ATTEMPTS`, loudly (log +
 the failed gauge), never silently. A delivered effect is completed with its receipt
@@ -23,7 +24,7 @@ from bot.metrics import Metrics
 from bot.service import utcnow
 from bot.sink import Attempt, Refs
 from handlers.effects import Effect
-from handlers.errors import DeliveryError, TransientDeliveryError
+from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
 from handlers.model import Case
 from storage.base import DEFAULT_LEASE, OutboxItem, Store
 
@@ -117,6 +118,10 @@ class Outbox:
             if sink is None:
                 raise TransientDeliveryError(f"{case.source.platform} is off")
             refs = await sink.deliver(item.effect, case, attempt)
+        except NotReady as err:
+            later = now + timedelta(seconds=err.retry_after or 0)
+            await self.store.retry_effect(item.id, str(err), later, count=False)
+            return
         except TransientDeliveryError as err:
             await self._retry(item, now, str(err), err.retry_after, err.maybe_done)
             return

@@ -8,6 +8,12 @@ card is rendered by the adapter, from the case as it is when it is sent.
 
 `audience` is what keeps internal matters out of client channels: only
 "client" effects may ever be sent to a client thread.
+
+`lane` is the order that matters: a case's effects in one lane leave one at a
+time, in the order they were made (the client never reads "resolved" before
+"we are looking into it"; the card exists before the lines in its thread),
+while its lanes, and other cases, go on side by side, so one rate-limited DM
+holds up nothing but the DMs to that person.
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ class Effect:
     case_id: str
     kind: ClassVar[str]
     audience: ClassVar[Audience]
+
+    @property
+    def lane(self) -> str:
+        """What this effect must wait for: every earlier effect of its case in this lane."""
+        return "client" if self.audience == "client" else "card"
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,10 @@ class DirectMessage(Effect):
     kind: ClassVar[str] = "dm"
     audience: ClassVar[Audience] = "internal"
 
+    @property
+    def lane(self) -> str:
+        return f"dm:{self.person_id}"
+
 
 @dataclass(frozen=True)
 class Invite(Effect):
@@ -77,6 +92,10 @@ class Invite(Effect):
     person_id: str
     kind: ClassVar[str] = "invite"
     audience: ClassVar[Audience] = "internal"
+
+    @property
+    def lane(self) -> str:
+        return f"invite:{self.person_id}"
 
 
 EFFECT_TYPES: dict[str, type[Effect]] = {

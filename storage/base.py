@@ -16,12 +16,14 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   from the moment it is accepted until the `create_case` that carries its delivery id
   settles it, or it is dropped. `accept` refuses a delivery id it has seen.
 - **The outbox** hands out effects with a lease. `claim_effects` gives at most one item
-  per case, the oldest pending one, and only when it is due and no item of that case is
-  leased: a case's effects leave one at a time, in the order they were made, while other
-  cases go on. A leased item is not handed out again until it is completed, retried or
-  failed, or its lease runs out (a worker that died); it then comes back with
-  `maybe_sent`, because the platform may have done it already. An item is completed
-  with its receipt (`refs`, e.g. the card's message ts) in the same write.
+  per lane of a case (`Effect.lane`: the client thread, the card, the DMs to one person,
+  ...), the oldest pending one, and only when it is due and no item of that lane is
+  leased: a case's effects in one lane leave one at a time, in the order they were made,
+  while its other lanes, and other cases, go on. A leased item is not handed out again
+  until it is completed, retried or failed, or its lease runs out (a worker that died);
+  it then comes back with `maybe_sent`, because the platform may have done it already.
+  An item is completed with its receipt (`refs`, e.g. the card's message ts) in the same
+  write.
 - A `CardUpdate` queued while an earlier one of the same case is still waiting (and not
   leased) is dropped: the card is drawn from the case as it is when it is sent, so the
   waiting one shows the newer state too.
@@ -141,15 +143,21 @@ class Store(Protocol):
     async def claim_effects(
         self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
     ) -> list[OutboxItem]:
-        """Lease the head item of up to `limit` cases (oldest first) whose head is due."""
+        """Lease the head item of up to `limit` lanes (oldest first) whose head is due."""
 
     async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
         """The effect is done: remove the item and keep its receipt in one write."""
 
     async def retry_effect(
-        self, item_id: int, error: str, next_attempt_at: datetime, maybe_sent: bool = False
+        self,
+        item_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        maybe_sent: bool = False,
+        count: bool = True,
     ) -> None:
-        """Release the lease and put the item off; `maybe_sent` if the outcome is unknown."""
+        """Release the lease and put the item off; `maybe_sent` if the outcome is unknown.
+        `count=False` for an item that only waits (nothing failed): attempts stay."""
 
     async def fail_effect(self, item_id: int, error: str) -> None:
         """Give up on an item; it stays visible (counted as failed) for operators."""

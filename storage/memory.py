@@ -238,13 +238,18 @@ class MemoryStore:
                 d.refs[(entry.item.effect.case_id, name)] = value
 
     async def retry_effect(
-        self, item_id: int, error: str, next_attempt_at: datetime, maybe_sent: bool = False
+        self,
+        item_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        maybe_sent: bool = False,
+        count: bool = True,
     ) -> None:
         entry = self._d.outbox.get(item_id)
         if entry is not None:
             entry.item = replace(
                 entry.item,
-                attempts=entry.item.attempts + 1,
+                attempts=entry.item.attempts + count,
                 next_attempt_at=next_attempt_at,
                 maybe_sent=entry.item.maybe_sent or maybe_sent,
             )

@@ -93,7 +93,7 @@ class TinyDBStore:
         self._live: dict[str, Record] = {}  # case id -> record, for cases kept in memory
         self._inbox: dict[str, Record] = {}  # delivery id -> item (pending or dropped)
         self._deliveries: dict[str, str] = {}  # delivery id -> when, recent ones only
-        self._item_case: dict[int, str] = {}  # pending outbox item -> case id
+        self._pending: dict[int, tuple[str, str]] = {}  # outbox item -> (case id, lane)
         self._leases: dict[int, datetime] = {}
         self._uncertain: set[int] = set()  # items whose outcome a crash left unknown
         self._dirty: dict[str, Any] = {}  # unit key -> value, since the last rotation
@@ -134,7 +134,7 @@ class TinyDBStore:
             except ValueError as e:
                 raise StorageError(str(e)) from e
         if not meta.get("clean"):  # the last run was killed: anything may have been in flight
-            self._uncertain.update(self._item_case)
+            self._uncertain.update(self._pending)
         replayed, self._dirty = self._dirty, {}
         self._fold_now(replayed)
         self._forget_settled(replayed)
@@ -264,9 +264,10 @@ class TinyDBStore:
             self._deliveries[delivery] = at
         old = self._live.get(case_id)
         for item_id in _pending_ids(old) if old else ():
-            self._item_case.pop(item_id, None)
+            self._pending.pop(item_id, None)
         for item_id in _pending_ids(record):
-            self._item_case[item_id] = case_id
+            lane = effect_from_dict(record["outbox"][str(item_id)]["effect"]).lane
+            self._pending[item_id] = (case_id, lane)
         if file_current and self._index[case_id].final and not _pending_ids(record):
             self._live.pop(case_id, None)
         else:
@@ -489,12 +490,12 @@ class TinyDBStore:
     async def claim_effects(
         self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
     ) -> list[OutboxItem]:
-        heads: dict[str, int] = {}
-        for item_id, case_id in self._item_case.items():
-            if case_id not in heads or item_id < heads[case_id]:
-                heads[case_id] = item_id
+        heads: dict[tuple[str, str], int] = {}  # (case, lane) -> its oldest pending item
+        for item_id, case_lane in self._pending.items():
+            if case_lane not in heads or item_id < heads[case_lane]:
+                heads[case_lane] = item_id
         claimed: list[OutboxItem] = []
-        for case_id, item_id in sorted(heads.items(), key=lambda head: head[1]):
+        for (case_id, _), item_id in sorted(heads.items(), key=lambda head: head[1]):
             if len(claimed) >= limit:
                 break
             until = self._leases.get(item_id)
@@ -521,11 +522,16 @@ class TinyDBStore:
         await self._change_item(item_id, None, refs or {})
 
     async def retry_effect(
-        self, item_id: int, error: str, next_attempt_at: datetime, maybe_sent: bool = False
+        self,
+        item_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        maybe_sent: bool = False,
+        count: bool = True,
     ) -> None:
         def retried(row: Record) -> Record:
             return row | {
-                "attempts": row["attempts"] + 1,
+                "attempts": row["attempts"] + count,
                 "error": error,
                 "next_attempt_at": next_attempt_at.isoformat(),
                 "maybe_sent": row["maybe_sent"] or maybe_sent or item_id in self._uncertain,
@@ -539,7 +545,7 @@ class TinyDBStore:
     async def _change_item(self, item_id: int, change: Any, refs: dict[str, str]) -> None:
         """Replace an item with `change(row)`, or remove it (None); keep `refs`. Unknown
         ids (an item settled twice) are ignored."""
-        case_id = self._item_case.get(item_id)
+        case_id = self._pending[item_id][0] if item_id in self._pending else None
         record = self._live.get(case_id) if case_id else None
         if record is None or str(item_id) not in record["outbox"]:
             return
@@ -550,7 +556,7 @@ class TinyDBStore:
         new = record | {"outbox": outbox, "refs": record["refs"] | refs}
         self._leases.pop(item_id, None)
         if change is None or outbox[str(item_id)]["failed"]:
-            self._item_case.pop(item_id, None)
+            self._pending.pop(item_id, None)
             self._uncertain.discard(item_id)
         await self._commit([(CASE + new["case"]["id"], new)])
 
@@ -561,7 +567,7 @@ class TinyDBStore:
             for row in record["outbox"].values()
             if row["failed"]
         )
-        return {"pending": len(self._item_case), "failed": failed}
+        return {"pending": len(self._pending), "failed": failed}
 
     def _prune_deliveries(self, now: datetime) -> None:
         self._deliveries = _recent(self._deliveries, now)

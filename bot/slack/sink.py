@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -35,7 +36,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.sink import Attempt, PlatformSink, Refs
 from bot.slack.blocks import case_card, feedback_request
 from handlers.directory import Directory
-from handlers.errors import DeliveryError, TransientDeliveryError
+from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
 from handlers.messages import render_people
 from handlers.messages import text as say
 from handlers.model import Case
@@ -53,6 +54,7 @@ TRANSIENT_ERRORS = {
 }
 INVITE_OK = {"already_in_channel"}
 CHANNEL_INFO_TTL = 300.0
+CARD_WAIT = timedelta(seconds=60)
 METADATA_TYPE = "complaintbot_effect"
 LOOKBACK = 200
 
@@ -223,8 +225,21 @@ class SlackSink(PlatformSink):
             return
         body = self.render(message)
         if links:
+            await self._wait_for_card(case)
             body += await self._links(case)
         await self.post(attempt, await self._dm_channel(person.slack), None, text=body)
+
+    async def _wait_for_card(self, case: Case) -> None:
+        """A DM links to the card, which its own lane posts at the same time: wait for it a
+        little (CARD_WAIT), then go without the link rather than hold the DM up."""
+        try:
+            if await self._internal_channel() is None:
+                return
+        except DeliveryError:  # no card will be posted there
+            return
+        young = datetime.now(UTC) - case.updated_at < CARD_WAIT
+        if young and not await self.store.get_ref(case.id, CARD_REF):
+            raise NotReady(f"the card of {case.id} is not posted yet", retry_after=0.1)
 
     async def _dm_channel(self, user: str) -> str:
         if user not in self._dm_channels:

@@ -1,7 +1,9 @@
-"""The outbox: effects leave in order per case, survive failures, and are never dropped silently."""
+"""The outbox: effects leave in order per lane of a case, survive failures, and are never
+dropped silently."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.metrics import Metrics
@@ -11,7 +13,7 @@ from bot.sink import Attempt, Refs
 from handlers.commands import OpenCase
 from handlers.directory import Directory
 from handlers.effects import Effect
-from handlers.errors import DeliveryError, TransientDeliveryError
+from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
 from handlers.model import Case, MessageRef
 from storage.tinydb_store import TinyDBStore
 
@@ -28,15 +30,26 @@ class RecordingSink:
     """A platform that records what it is asked to do, and fails when told to."""
 
     def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.failures: dict[str, list[Exception]] = {}
+        self.sent: list[tuple[str, str, str]] = []  # (case id, lane, kind)
+        self.failures: dict[tuple[str, str], list[Exception]] = {}  # (case id, lane) -> ...
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     async def deliver(self, effect: Effect, case: Case, attempt: Attempt) -> Refs:
-        queue = self.failures.get(case.id)
-        if queue:
-            raise queue.pop(0)
-        self.sent.append((case.id, effect.kind))
-        return {}
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0)  # let other deliveries start, as a real call would
+            queue = self.failures.get((case.id, effect.lane))
+            if queue:
+                raise queue.pop(0)
+            self.sent.append((case.id, effect.lane, effect.kind))
+            return {}
+        finally:
+            self.in_flight -= 1
+
+    def kinds(self, case_id: str, lane: str | None = None) -> list[str]:
+        return [k for c, ln, k in self.sent if c == case_id and lane in (None, ln)]
 
 
 async def open_two_cases(store: TinyDBStore, directory: Directory, clock: Clock) -> list[str]:
@@ -54,49 +67,50 @@ def outbox(store: TinyDBStore, sink: RecordingSink, clock: Clock) -> Outbox:
     return Outbox(store, {"slack": sink}, Metrics(), clock=clock)
 
 
-async def test_effects_leave_in_the_order_the_core_made_them(
+async def test_effects_leave_in_the_order_the_core_made_them_in_each_lane(
     store: TinyDBStore, directory: Directory
 ) -> None:
     clock, sink = Clock(), RecordingSink()
     first, _ = await open_two_cases(store, directory, clock)
     await outbox(store, sink, clock).deliver_due()
-    kinds = [kind for case_id, kind in sink.sent if case_id == first]
-    assert kinds[:3] == ["client_post", "client_post", "card_update"]
+    assert sink.kinds(first, "client") == ["client_post", "client_post"]
+    assert sink.kinds(first, "card")[0] == "card_update"
+    assert set(sink.kinds(first, "card")[1:]) == {"card_note"}
     assert (await store.effect_counts())["pending"] == 0
+    assert sink.most_in_flight > 1, "lanes and cases go out side by side"
 
 
-async def test_a_rate_limited_case_waits_in_order_while_others_go_on(
+async def test_a_rate_limited_lane_waits_in_order_while_the_rest_goes_on(
     store: TinyDBStore, directory: Directory
 ) -> None:
     clock, sink = Clock(), RecordingSink()
     first, second = await open_two_cases(store, directory, clock)
-    sink.failures[first] = [TransientDeliveryError("ratelimited", retry_after=30)]
+    sink.failures[(first, "client")] = [TransientDeliveryError("ratelimited", retry_after=30)]
     box = outbox(store, sink, clock)
 
     await box.deliver_due()
-    assert not [s for s in sink.sent if s[0] == first]  # nothing after the failed first effect
-    assert [s for s in sink.sent if s[0] == second]  # the other case was not held up
+    assert sink.kinds(first, "client") == []  # nothing after the failed first post
+    assert sink.kinds(first, "card"), "the same case's card lane was not held up"
+    assert sink.kinds(second, "client") == ["client_post", "client_post"]
 
     clock.now += timedelta(seconds=10)  # Retry-After not over yet
     assert await box.deliver_due() == 0
     clock.now += timedelta(seconds=30)
     await box.deliver_due()
-    kinds = [kind for case_id, kind in sink.sent if case_id == first]
-    assert kinds[0] == "client_post" and kinds.count("client_post") == 2  # sent once each
+    assert sink.kinds(first, "client") == ["client_post", "client_post"]  # once each, in order
     assert (await store.effect_counts()) == {"pending": 0, "failed": 0}
 
 
-async def test_a_permanent_refusal_is_counted_and_the_case_goes_on(
+async def test_a_permanent_refusal_is_counted_and_the_lane_goes_on(
     store: TinyDBStore, directory: Directory
 ) -> None:
     clock, sink = Clock(), RecordingSink()
     first, _ = await open_two_cases(store, directory, clock)
-    sink.failures[first] = [DeliveryError("chat.postMessage: is_archived")]
+    sink.failures[(first, "client")] = [DeliveryError("chat.postMessage: is_archived")]
     box = outbox(store, sink, clock)
     await box.deliver_due()
     assert (await store.effect_counts())["failed"] == 1
-    assert (await store.get_case(first)) is not None
-    assert [kind for case_id, kind in sink.sent if case_id == first][0] == "client_post"
+    assert sink.kinds(first, "client") == ["client_post"]  # the second post still went
 
 
 async def test_retries_give_up_loudly_after_the_limit(
@@ -104,13 +118,31 @@ async def test_retries_give_up_loudly_after_the_limit(
 ) -> None:
     clock, sink = Clock(), RecordingSink()
     first, _ = await open_two_cases(store, directory, clock)
-    sink.failures[first] = [RuntimeError("adapter bug")] * MAX_ATTEMPTS
+    sink.failures[(first, "client")] = [RuntimeError("adapter bug")] * MAX_ATTEMPTS
     box = outbox(store, sink, clock)
     for _ in range(MAX_ATTEMPTS):
         await box.deliver_due()
         clock.now += timedelta(minutes=10)
     assert (await store.effect_counts())["failed"] == 1
     assert box.metrics.effect_attempts_failed == MAX_ATTEMPTS
+
+
+async def test_waiting_for_another_effect_is_not_counted_as_a_failure(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    clock, sink = Clock(), RecordingSink()
+    first, _ = await open_two_cases(store, directory, clock)
+    sink.failures[(first, "client")] = [NotReady("the card is not posted yet", 1)] * (
+        MAX_ATTEMPTS + 5
+    )
+    box = outbox(store, sink, clock)
+    for _ in range(MAX_ATTEMPTS + 5):
+        await box.deliver_due()
+        clock.now += timedelta(seconds=1)
+    await box.deliver_due()
+    assert (await store.effect_counts()) == {"pending": 0, "failed": 0}
+    assert sink.kinds(first, "client") == ["client_post", "client_post"]
+    assert box.metrics.effect_attempts_failed == 0
 
 
 async def test_an_effect_for_a_platform_that_is_off_waits_rather_than_vanishing(

@@ -578,6 +578,18 @@ class StoreContract:
         assert retried.maybe_sent is False
         assert await store.effect_counts() == {"pending": 2, "failed": 0}
 
+    async def test_a_retry_that_only_waits_is_not_counted(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], [CardUpdate(case.id)])
+        now = soon()
+        [item] = await store.claim_effects(now)
+        await store.retry_effect(item.id, "waiting for the card", now, count=False)
+        [again] = await store.claim_effects(now)
+        assert (again.id, again.attempts) == (item.id, 0)
+        await store.retry_effect(item.id, "rate limited", now)
+        [third] = await store.claim_effects(now)
+        assert third.attempts == 1
+
     async def test_maybe_sent_from_a_retry_sticks(self, store: Store) -> None:
         case = make_case(1)
         effects = [ClientThreadPost(case.id, "hello"), FeedbackRequest(case.id, "ok?")]
