@@ -30,6 +30,7 @@ from tests.slackkit.signing import (
     interaction_body,
     message_shortcut_payload,
     post_signed,
+    retry_headers,
     view_submission_payload,
 )
 
@@ -159,6 +160,19 @@ class SlackBot:
         event_id = kwargs.pop("event_id", None)
         return await self.post(event_body(event, event_id=event_id), JSON_CONTENT, **kwargs)
 
+    async def deliver(self, event: dict[str, Any], event_id: str, retries: int = 3) -> list[int]:
+        """Deliver an event as Slack does: while the answer is not a 2xx, again with the same
+        `event_id` and Slack's retry headers, at most `retries` more times. Returns the
+        statuses answered, in order (the last is the one Slack settled for)."""
+        statuses: list[int] = []
+        for attempt in range(retries + 1):
+            headers = retry_headers(attempt) if attempt else {}
+            response = await self.event(event, event_id=event_id, headers=headers)
+            statuses.append(response.status)
+            if 200 <= response.status < 300:
+                break
+        return statuses
+
     async def command(self, text: str, user: str, channel: str) -> aiohttp.ClientResponse:
         body = command_body(text=text, user_id=user, channel_id=channel)
         return await self.post(body, FORM)
@@ -212,6 +226,17 @@ class SlackBot:
     async def cases(self) -> list[Case]:
         assert self.runtime
         return await self.runtime.store.list_cases()
+
+    async def case_on(self, message_ts: str, timeout: float = 15) -> Case:
+        """The case opened on the message `message_ts`, once there is one."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = [c for c in await self.cases() if c.source.message_id == message_ts]
+            if found:
+                return found[0]
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no case was opened on {message_ts} within {timeout}s")
+            await asyncio.sleep(0.05)
 
     async def only_case(self) -> Case:
         cases = await self.cases()

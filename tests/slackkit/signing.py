@@ -131,6 +131,13 @@ def event_body(
     return json.dumps(envelope).encode()
 
 
+def retry_headers(attempt: int = 1, reason: str = "http_error") -> dict[str, str]:
+    """The headers Slack adds when it delivers an event again, with the same ``event_id``,
+    because an earlier delivery failed: ``attempt`` counts from 1 (Slack tries three more
+    times); ``reason`` is e.g. ``http_error`` (a non-2xx answer) or ``http_timeout``."""
+    return {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": reason}
+
+
 # ---------------------------------------------------------------------- slash commands
 
 
