@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers storage tests
 	$(BIN)/mypy
+
+# Short run (a few minutes); `make bench FULL=1` or BENCH_ARGS=--full for the full targets.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --write-doc $(if $(FULL),--full) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

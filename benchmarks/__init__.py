@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (short) or `make bench FULL=1`; see docs/benchmarks.md."""

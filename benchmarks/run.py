@@ -1,0 +1,196 @@
+"""Run the benchmark: `python -m benchmarks.run [--full] [--only a,c] [--write-doc]`.
+
+Scenarios (full targets; the default short run scales them down, see benchmarks/profiles.py):
+
+a. plain channel messages at full speed, 16 senders, fresh store and after history, vs floor
+b. mixed load, paced: 90% plain, 8% client replies in open cases, 2% new complaints
+c. complaint burst: 100 complaints/s; every case complete within 5 s after
+d. trigger to last effect with 50 ms added to every Web API call
+e. store cost of one case change as the store fills (Store API, its own process)
+f. peak server RSS across the run
+
+A scenario that fails to run is reported as such and the run goes on. Prints one markdown
+table at the end; `--write-doc` also writes it to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks import scenarios
+from benchmarks.processes import PYTHON, REPO
+from benchmarks.profiles import FULL, SHORT, Profile
+from benchmarks.report import Row, document, notes, table, write_doc
+
+Scenario = Callable[[Profile, Path], Awaitable[list[Row]]]
+
+TARGETS = {
+    "a": "≥0.8× floor",
+    "b": "ack p99 ≤100 ms, none lost/dup, all 200",
+    "c": "ack p99 ≤250 ms, all complete ≤5 s after",
+    "d": "trigger→last effect p95 ≤500 ms",
+    "e": "≤2×",
+}
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ e. store cost
+
+
+def _cost_rows(found: dict[str, Any]) -> list[Row]:
+    rows = []
+    for what, small, large in (
+        ("closed", "closed_small", "closed_large"),
+        ("open", "open_small", "open_large"),
+    ):
+        a, b = found.get(small, {}), found.get(large, {})
+        errors = [f["error"] for f in (a, b) if "error" in f]
+        if errors or not a or not b:
+            label = f"e. save_case, {what} cases, many vs few"
+            rows.append(
+                Row(
+                    label,
+                    TARGETS["e"],
+                    result="error",
+                    passed=False,
+                    notes=errors or ["no figures"],
+                )
+            )
+            continue
+        key = f"seeded_{what}"
+        wanted = f"wanted_{what}"
+        label = f"e. save_case, {b[key]:,} {what} vs {a[key]:,}"
+        times = b["median_ms"] / a["median_ms"] if a["median_ms"] else float("inf")
+        row = Row(
+            label,
+            TARGETS["e"],
+            passed=times <= 2,
+            result=f"{b['median_ms']:.2f} vs {a['median_ms']:.2f} ms = {times:.1f}×",
+        )
+        for f in (a, b):
+            if f[key] < f[wanted]:
+                row.notes.append(
+                    f"seeding stopped at its cap: {f[key]:,} of {f[wanted]:,} {what} cases "
+                    f"in {f['seed_seconds']:.0f} s"
+                )
+        rows.append(row)
+    return rows
+
+
+async def store_cost(p: Profile, work: Path) -> list[Row]:
+    counts = p.store
+    argv = [
+        PYTHON, "-m", "benchmarks.store_cost", "--json",
+        "--closed-small", str(counts.closed_small), "--closed-large", str(counts.closed_large),
+        "--open-small", str(counts.open_small), "--open-large", str(counts.open_large),
+        "--samples", str(counts.samples), "--seed-cap", str(counts.seed_cap),
+    ]  # fmt: skip
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "store_cost.log"
+    with log.open("wb") as err:
+        process = await asyncio.create_subprocess_exec(
+            *argv, cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=err
+        )
+        try:
+            out, _ = await asyncio.wait_for(process.communicate(), 4 * counts.seed_cap + 120)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            return [Row("e. store cost", TARGETS["e"], result="timed out", passed=False)]
+    if process.returncode != 0:
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        return [Row("e. store cost", TARGETS["e"], result="error", passed=False, notes=tail)]
+    return _cost_rows(json.loads(out))
+
+
+# ------------------------------------------------------------------ the run
+
+SCENARIOS: dict[str, Scenario] = {
+    "a": scenarios.plain_throughput,
+    "b": scenarios.mixed_load,
+    "c": scenarios.complaint_burst,
+    "d": scenarios.slow_web_api,
+    "e": store_cost,
+}
+
+
+async def run_all(profile: Profile, only: str, work: Path) -> list[Row]:
+    rows: list[Row] = []
+    for name, scenario in SCENARIOS.items():
+        if name not in only:
+            continue
+        began = time.perf_counter()
+        _log(f"scenario {name} ({profile.name}) ...")
+        try:
+            rows += await scenario(profile, work / name)
+        except Exception as err:  # one broken scenario must not hide the others
+            rows.append(
+                Row(
+                    f"{name}. (did not run)",
+                    TARGETS[name],
+                    result="error",
+                    passed=False,
+                    notes=[f"{type(err).__name__}: {err}"],
+                )
+            )
+        _log(f"scenario {name} took {time.perf_counter() - began:.0f} s")
+    if "f" in only:
+        rows.append(scenarios.peak_memory(rows))
+    return rows
+
+
+def _command(args: list[str]) -> str:
+    """How this run was started, as one could type it in the repository."""
+    python = Path(PYTHON)
+    shown = python.relative_to(REPO).as_posix() if python.is_relative_to(REPO) else PYTHON
+    return shlex.join([shown, "-m", "benchmarks.run", *args])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="the full targets (long)")
+    parser.add_argument("--only", default="abcdef", help="scenarios to run, e.g. 'ab' or 'a,e'")
+    parser.add_argument("--write-doc", action="store_true", help="write docs/benchmarks.md")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args(argv)
+    profile = FULL if args.full else SHORT
+    command = _command(sys.argv[1:] if argv is None else argv)
+    began = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    work = Path(tempfile.mkdtemp(prefix="complaintbot-bench-"))
+    try:
+        rows = asyncio.run(run_all(profile, args.only.replace(",", ""), work))
+    finally:
+        if args.keep:
+            _log(f"work directory kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    seconds = time.perf_counter() - began
+    load = (load_before, os.getloadavg()[0])
+    print(table(rows))
+    print("\nNotes:\n" + notes(rows))
+    print(f"\n{profile.name} run took {seconds:.0f} s; load average {load[0]:.2f} -> {load[1]:.2f}")
+    if args.write_doc:
+        write_doc(document(rows, command, profile.name, seconds, load))
+        _log("wrote docs/benchmarks.md")
+    missed = any(r.passed is False for r in rows)
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
