@@ -383,12 +383,7 @@ class PlaygroundAdapter:
     def _open_command(self, pending: PendingForm, actor: Actor, values: dict[str, Any]) -> OpenCase:
         details = forms.opening({**values, "summary": values["summary"] or pending.words})
         # A slash command has no message of its own: the bot's note anchors the client thread.
-        note = text(
-            self.directory.language,
-            "client.logged",
-            actor=actor.display,
-            summary=details["summary"],
-        )
+        note = self.sink.logged(actor.display, details["summary"])
         anchor = self.workspace.post(pending.channel, BOT, BOT, note)
         return OpenCase(
             actor=actor,

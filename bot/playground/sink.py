@@ -7,8 +7,12 @@ DMs to the person's DM.
 `restore` rebuilds the workspace from the store at start, because the workspace lives in
 memory: each case gets its client thread (the source message, what the client and the
 firm wrote there, the resolution and, while it is unanswered, the feedback question),
-its channel members, and its internal card with the whole timeline in its thread. The
-bot's other client-thread replies and all DMs are not kept across a restart.
+its channel members, and its internal card with the whole timeline in its thread. Each
+message keeps who wrote it and when, as the store knows them: the source message is the
+case's source author's at its opening (or the bot's note, for a `/complaint` case), a
+statement its author's at its time, the resolution and the question the bot's at the
+last "resolved" event. The bot's other client-thread replies and all DMs are not kept
+across a restart.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from bot.playground.workspace import BOT, INTERNAL, Button, Link, Message, dm_ch
 from bot.sink import Attempt, PlatformSink, Refs
 from handlers.errors import DeliveryError
 from handlers.messages import text
-from handlers.model import Case, Status
+from handlers.model import Case, Event, Status
 from handlers.outcome import describe
 from storage.base import Store
 
@@ -50,28 +54,42 @@ class PlaygroundSink(PlatformSink):
     async def invite(self, case: Case, person_id: str, attempt: Attempt) -> None:
         self.workspace.add_member(case.source.channel, person_id)
 
-    def _client_post(self, case: Case, message: str, buttons: tuple[Button, ...] = ()) -> None:
+    def _client_post(
+        self,
+        case: Case,
+        message: str,
+        buttons: tuple[Button, ...] = (),
+        at: datetime | None = None,
+    ) -> None:
         channel = self.workspace.channels.get(case.source.channel)
         if channel is None or channel.kind != "client":
             raise DeliveryError(f"refusing to post to {case.source.channel}: not a client channel")
         root = self._root(case)
         self.workspace.post(
-            channel.id, BOT, BOT, self.view.render(message), thread=root.id, buttons=buttons
+            channel.id, BOT, BOT, self.view.render(message), thread=root.id, buttons=buttons, at=at
         )
 
-    def _root(self, case: Case) -> Message:
+    def logged(self, actor: str, summary: str) -> str:
+        """The bot's note that anchors the client thread of a case opened by `/complaint`."""
+        return self.view.render(text(self.language, "client.logged", actor=actor, summary=summary))
+
+    def _root(self, case: Case, trigger: str = "") -> Message:
         """The case's source message; made from the case when the workspace never saw it
         (after a restart, or for a case opened by the demo through the service)."""
         found = self.workspace.message(case.source.message_id)
         if found:
             return found
+        author, display = case.raised_by.user_id, case.raised_by.display
         first = case.client_statements[:1]
-        source_text = first[0].text if first and first[0].at == case.created_at else case.summary
+        words = first[0].text if first and first[0].at == case.created_at else case.summary
+        if trigger == "command":  # the slash command had no message: the bot's note stood in
+            author, display = BOT, BOT
+            words = self.logged(case.raised_by.display, case.summary)
         return self.workspace.post(
             case.source.channel,
-            case.raised_by.user_id,
-            case.raised_by.display,
-            source_text,
+            author,
+            display,
+            words,
             message_id=case.source.message_id,
             at=case.created_at,
         )
@@ -125,16 +143,18 @@ class PlaygroundSink(PlatformSink):
         """Rebuild every case's client thread, members and card from the store."""
         cases = await self.store.list_cases()
         for case in cases:
-            self._restore_client_thread(case)
+            timeline = await self.store.timeline(case.id)
+            self._restore_client_thread(case, timeline)
             for person_id in case.included:
                 self.workspace.add_member(case.source.channel, person_id)
             await self._card(case, at=case.created_at)
-            for event in await self.store.timeline(case.id):
+            for event in timeline:
                 await self._note(case, describe(event, self.language), at=event.at)
         return len(cases)
 
-    def _restore_client_thread(self, case: Case) -> None:
-        root = self._root(case)
+    def _restore_client_thread(self, case: Case, timeline: list[Event]) -> None:
+        opened = next((e for e in timeline if e.kind == "opened"), None)
+        root = self._root(case, opened.detail.get("trigger", "") if opened else "")
         said = sorted(
             (s for s in (*case.client_statements, *case.public_replies) if s.at != root.at),
             key=lambda s: s.at,
@@ -148,14 +168,13 @@ class PlaygroundSink(PlatformSink):
                 thread=root.id,
                 at=statement.at,
             )
+        resolved_at = max((e.at for e in timeline if e.kind == "resolved"), default=None)
         if case.resolution:
             summary = text(
                 self.language, "client.resolution", case_id=case.id, summary=case.resolution
             )
-            self.workspace.post(case.source.channel, BOT, BOT, summary, thread=root.id)
+            self._client_post(case, summary, at=resolved_at or case.updated_at)
         if case.status is Status.RESOLVED:
             question = text(self.language, "client.feedback_request")
             buttons = feedback_buttons(case.id, self.view.say)
-            self.workspace.post(
-                case.source.channel, BOT, BOT, question, thread=root.id, buttons=buttons
-            )
+            self._client_post(case, question, buttons, at=resolved_at or case.updated_at)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from bot.playground.workspace import BOT
 from handlers.messages import EN, text
 from handlers.model import Status
 
@@ -390,6 +392,54 @@ async def test_a_restart_rebuilds_cards_and_client_threads(tmp_path: Path) -> No
         assert answer["case"] == case_id  # the rebuilt thread still goes on the record
         case = await second.runtime.service.get(case_id)
         assert case.client_statements[-1].text == "Any news?"
+    finally:
+        await second.stop()
+
+
+async def test_a_restart_keeps_who_wrote_each_message_and_when(tmp_path: Path) -> None:
+    """Rebuilt messages keep their author and time: the bot's `/complaint` note, the
+    client's and the firm's words, and the resolution with its feedback question."""
+    first = await Playground(tmp_path).start()
+    try:
+        form = (await first.say("avi", "client-acme", "/complaint @dana missed the call"))["form"]
+        details = {"category": "delay", "severity": "high", "summary": "Missed the call"}
+        opened = await first.fill("avi", form, affected=["dana"], **details)
+        case_id = opened["case"]
+        await first.settle()
+        root = root_of(first, case_id)
+        note = first.adapter.workspace.message(root)
+        assert note and note.author == BOT
+        await first.say(CONTACT, "client-acme", "We waited an hour.", thread=root)
+        await first.say("avi", "client-acme", "Sorry, we are on it.", thread=root)
+        await first.step("dana", "account", case_id, account="I was ill that day.")
+        await first.step("maya", "assess", case_id, verdict="right", note="")
+        await first.step("avi", "resolve", case_id, resolution="We moved the call.")
+        before = [(m.author, m.display, m.text) for m in first.adapter.workspace.replies(root)]
+    finally:
+        await first.stop()
+
+    restarted = datetime.now(UTC)
+    second = await Playground(tmp_path).start()
+    try:
+        workspace = second.adapter.workspace
+        case = await second.runtime.service.get(case_id)
+        resolved = [e for e in await second.runtime.store.timeline(case_id) if e.kind == "resolved"]
+        source = workspace.message(root)
+        assert source and (source.author, source.display, source.at) == (BOT, BOT, case.created_at)
+        assert source.text == note.text
+        replies = workspace.replies(root)
+        rebuilt = [(m.author, m.display, m.text) for m in replies]
+        assert rebuilt == [m for m in before if m in rebuilt]  # a subset, in the same order
+        assert [(m.author, m.text) for m in replies] == [
+            (CONTACT, "We waited an hour."),
+            ("avi", "Sorry, we are on it."),
+            (BOT, text("en", "client.resolution", case_id=case_id, summary="We moved the call.")),
+            (BOT, text("en", "client.feedback_request")),
+        ]
+        said = {s.text: s.at for s in (*case.client_statements, *case.public_replies)}
+        assert [m.at for m in replies[:2]] == [said[m.text] for m in replies[:2]]
+        assert [m.at for m in replies[2:]] == [resolved[-1].at] * 2
+        assert all(m.at < restarted for m in (source, *replies))
     finally:
         await second.stop()
 
