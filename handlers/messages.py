@@ -6,8 +6,15 @@ the firm, `event.*` is a timeline line on the internal card, `refuse.*` and
 `notice.*` answer the acting user alone, `card.*`/`button.*`/`label.*` are for
 the adapters' cards and forms.
 
-People are written as `<person:ID>` (see `mention`); each adapter turns that
-into its own mention syntax, so the core never knows a platform's format.
+Every text the catalog makes is in the core's own small markup (`Markup`):
+`<person:ID>` names a person of the directory, `<user:ID>` a platform user
+outside it, and `&amp;`, `&lt;`, `&gt;` stand for the three characters the
+markup reserves. Whatever else goes into a text (what a client wrote, a name,
+a summary) is escaped on the way in, so text from outside can never become a
+mention, a link or a broadcast: each adapter turns the markers into its own
+syntax (`render_people`) and shows the rest as the plain text it is.
+Invisible characters that can disguise text (bidirectional overrides and
+isolates, zero-width spaces) are removed from it on the way in too.
 """
 
 from __future__ import annotations
@@ -16,20 +23,67 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-_PERSON = re.compile(r"<person:([a-z0-9_-]+)>")
+_MARKER = re.compile(r"<(person|user):([A-Za-z0-9_.:-]+)>")
+_USER = re.compile(r"<user:[A-Za-z0-9_.:-]+>")
+# U+202A..U+202E and U+2066..U+2069 reorder text; U+200B, U+2060, U+FEFF hide in it.
+# (Joiners and the LRM/RLM marks stay: Hebrew, Persian and emoji need them.)
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 
 
-def mention(person_id: str) -> str:
-    return f"<person:{person_id}>"
+class Markup(str):
+    """A text in the core's markup: safe to hand to any adapter's renderer."""
 
 
-def mentions(person_ids: list[str] | tuple[str, ...]) -> str:
-    return ", ".join(mention(p) for p in person_ids)
+def clean(raw: str) -> str:
+    """Text from outside without the invisible characters that can disguise it."""
+    return _INVISIBLE.sub("", raw)
 
 
-def render_people(text: str, render: Callable[[str], str]) -> str:
-    """Replace each `<person:ID>` marker with `render(ID)`."""
-    return _PERSON.sub(lambda m: render(m.group(1)), text)
+def escape(raw: str) -> Markup:
+    """Outside text as Markup that shows exactly what was typed, and nothing more."""
+    if isinstance(raw, Markup):
+        return raw
+    return Markup(clean(raw).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def mention(person_id: str) -> Markup:
+    return Markup(f"<person:{person_id}>")
+
+
+def mentions(person_ids: list[str] | tuple[str, ...]) -> Markup:
+    return Markup(", ".join(mention(p) for p in person_ids))
+
+
+def user(platform_user_id: str) -> Markup:
+    """A platform user outside the directory (a client contact), as the platform shows them."""
+    return Markup(f"<user:{platform_user_id}>")
+
+
+def actor_markup(display: str) -> Markup:
+    """An actor's display as Markup: a `user(...)` marker as it is, anything else escaped."""
+    return Markup(display) if _USER.fullmatch(display) else escape(display)
+
+
+def render_people(
+    text: str, person: Callable[[str], str], platform_user: Callable[[str], str] = str
+) -> str:
+    """The markers as a platform's own syntax; the escapes stay (for markups, like Slack's
+    mrkdwn, that use the same three)."""
+
+    def marker(found: re.Match[str]) -> str:
+        kind, ident = found.groups()
+        return person(ident) if kind == "person" else platform_user(ident)
+
+    return _MARKER.sub(marker, text)
+
+
+def plain(
+    text: str, person: Callable[[str], str], platform_user: Callable[[str], str] = str
+) -> str:
+    """The markers as names and the escapes undone: for a surface that shows plain text."""
+    rendered = render_people(text, person, platform_user)
+    return re.sub("&(?:amp|lt|gt);", lambda m: _ENTITIES[m.group()], rendered)
 
 
 EN: dict[str, str] = {
@@ -532,17 +586,19 @@ HE: dict[str, str] = {
 CATALOG: dict[str, dict[str, str]] = {"en": EN, "he": HE}
 
 
-def text(language: str, key: str, **params: Any) -> str:
-    """The catalog text for `key`, filled in. Falls back to English for a missing key."""
+def text(language: str, key: str, **params: Any) -> Markup:
+    """The catalog text for `key`, filled in; every text parameter that is not Markup is
+    escaped. Falls back to English for a missing key."""
     template = CATALOG.get(language, EN).get(key) or EN[key]
-    return template.format(**params).strip()
+    safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+    return Markup(template.format(**safe).strip())
 
 
 # Parameters that hold a stored value (e.g. "not_right") and are shown by their label.
 LABELLED = ("status", "verdict", "trigger")
 
 
-def localized(language: str, key: str, params: dict[str, Any]) -> str:
+def localized(language: str, key: str, params: dict[str, Any]) -> Markup:
     """Like `text`, showing stored values (status, verdict, trigger) by their label."""
     shown = dict(params)
     for name in LABELLED:

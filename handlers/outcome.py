@@ -14,7 +14,7 @@ from typing import Any
 
 from handlers.directory import Actor, Directory
 from handlers.effects import CardNote, CardUpdate, Effect
-from handlers.messages import localized, text
+from handlers.messages import Markup, actor_markup, localized, text
 from handlers.model import Case, Event
 
 BOT = "complaintbot"
@@ -45,7 +45,8 @@ class Outcome:
 
 def describe(event: Event, language: str) -> str:
     """The timeline line for an event, in the directory's language."""
-    params = {"actor": event.actor, "case_id": event.case_id, **event.detail}
+    # An event's actor was stored as Markup (see `Change.by`); its details are outside text.
+    params = {"actor": Markup(event.actor), "case_id": event.case_id, **event.detail}
     return localized(language, f"event.{event.kind}", params)
 
 
@@ -61,7 +62,7 @@ class Change:
 
     @classmethod
     def by(cls, ctx: Context, case_id: str, actor: Actor | None) -> Change:
-        return cls(ctx, case_id, actor.display if actor else BOT)
+        return cls(ctx, case_id, actor_markup(actor.display) if actor else BOT)
 
     def event(self, kind: str, **detail: Any) -> None:
         self.events.append(Event(self.case_id, self.ctx.now, self.actor, kind, detail))

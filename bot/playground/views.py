@@ -23,7 +23,7 @@ from bot.playground.workspace import (
 )
 from handlers import forms
 from handlers.directory import Actor, Directory
-from handlers.messages import CATALOG, EN, render_people, text
+from handlers.messages import CATALOG, EN, plain, text
 from handlers.model import Case, Event, Feedback
 from handlers.outcome import describe
 from handlers.rules import SUMMARY_LIMIT
@@ -194,7 +194,7 @@ class Cards:
             {"label": say("card.account_manager"), "value": self.people(manager)},
         ]
         lines = [
-            render_people(describe(e, self.language), lambda p: "@" + self.name(p))
+            plain(describe(e, self.language), lambda p: "@" + self.name(p))
             for e in timeline
         ]
         return {
@@ -378,8 +378,8 @@ class StateView:
         return persona_name(self.directory, self.say, persona)
 
     def render(self, message: str) -> str:
-        """The core's `<person:ID>` markers as the playground's `@Name`."""
-        return render_people(message, lambda pid: "@" + self.name(pid))
+        """A core text as the plain text the page shows: `<person:ID>` as `@Name`."""
+        return plain(message, lambda pid: "@" + self.name(pid))
 
     def state(self, persona: str) -> JSON:
         emoji = self.directory.trigger_emoji

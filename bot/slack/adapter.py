@@ -52,7 +52,7 @@ from handlers import forms
 from handlers.commands import AddReply, CaseCommand, OpenCase
 from handlers.directory import Actor
 from handlers.errors import Refusal, StorageError, TransientDeliveryError
-from handlers.messages import text
+from handlers.messages import text, user
 from handlers.model import MessageRef, Severity
 from storage.base import InboxItem
 
@@ -175,7 +175,7 @@ class SlackAdapter:
     def actor(self, user_id: str) -> Actor:
         """Someone outside the directory is shown as a Slack mention, which Slack renders as
         their name wherever the text appears (the card, its timeline, DMs)."""
-        return self.directory.actor(PLATFORM, user_id, f"<@{user_id}>")
+        return self.directory.actor(PLATFORM, user_id, user(user_id))
 
     def is_client_channel(self, channel: str | None) -> bool:
         return bool(channel and self.directory.client_for_channel(PLATFORM, channel))
@@ -418,7 +418,8 @@ class SlackAdapter:
                 command = forms.command(form, metadata["case_id"], actor, values)
                 result = await self.service.execute(command, delivery_id)
         except Refusal as refusal:
-            errors = {form.fields[0].name: self.service.refusal_text(refusal)}
+            reason = blocks.plain_text(self.service.refusal_text(refusal), self.sink.name)
+            errors = {form.fields[0].name: reason}
             await ack(response_action="errors", errors=errors)
             return
         await ack()
@@ -472,7 +473,7 @@ class SlackAdapter:
         users = values["affected"]
         strangers = [u for u in users if self.directory.person_on(PLATFORM, u) is None]
         if strangers:
-            raise Refusal("refuse.unknown_person", person=f"<@{strangers[0]}>")
+            raise Refusal("refuse.unknown_person", person=user(strangers[0]))
         answers = forms.opening(
             {
                 **values,

@@ -65,10 +65,6 @@ Mention = Callable[[str], str]  # directory person id -> Slack mention
 
 # Markup a cut must not split: <@U123>, <https://…|text>, &amp;.
 _MARKUP = re.compile(r"<[^<>\n]*>|&(?:amp|lt|gt);")
-# Markup that text from clients and forms may keep: user and channel mentions, web links.
-_KEPT = r"<(?:[@#][A-Z0-9]+|https?://[^\s<>|]+)(?:\|[^<>]*)?>"
-_UNSAFE = re.compile(rf"({_KEPT})|&(?!(?:amp|lt|gt);)|<|>")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def truncate(text: str, limit: int, link: str | None = None) -> str:
@@ -90,9 +86,25 @@ def truncate(text: str, limit: int, link: str | None = None) -> str:
 
 
 def _escape(raw: str) -> str:
-    """Text from clients and forms as mrkdwn: mentions and links keep working, while a
-    `<!channel>` or a stray `<` shows as typed instead of pinging or breaking the card."""
-    return _UNSAFE.sub(lambda m: m.group(1) or _ENTITIES[m.group()], raw)
+    """Text from clients and forms as mrkdwn that shows exactly what was typed: a `<@U…>`,
+    `<!channel>` or `<https://…|label>` in it is text, never a ping or a disguised link."""
+    return messages.escape(raw)
+
+
+def slack_user(user_id: str) -> str:
+    """A platform user outside the directory, as Slack shows them: their name."""
+    return f"<@{user_id}>"
+
+
+def mrkdwn(markup: str, mention: Mention) -> str:
+    """A core text (see handlers.messages) as Slack mrkdwn: same escapes, Slack mentions."""
+    return messages.render_people(markup, mention, slack_user)
+
+
+def plain_text(markup: str, name: Mention) -> str:
+    """A core text for a Slack plain_text field (or a form's error), which shows characters
+    as they are and renders no mentions: people by `name`."""
+    return messages.plain(markup, name, slack_user)
 
 
 def _date(at: datetime) -> str:
@@ -100,8 +112,17 @@ def _date(at: datetime) -> str:
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M %Z}>"
 
 
+def _actor(actor: Actor) -> str:
+    """An actor as core markup: a person of the directory by marker, anyone else by name."""
+    return (
+        messages.mention(actor.person_id)
+        if actor.person_id
+        else messages.actor_markup(actor.display)
+    )
+
+
 def _who(actor: Actor, mention: Mention) -> str:
-    return mention(actor.person_id) if actor.person_id else _escape(actor.display)
+    return mrkdwn(_actor(actor), mention)
 
 
 def _markdown(text: str, link: str | None = None) -> SectionBlock:
@@ -152,11 +173,11 @@ def case_card(
     title = say("card.title", case_id=case.id, client=client.name if client else case.client_id)
     buttons = _card_buttons(case, title, say)
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=truncate(title, HEADER_LIMIT))),
+        HeaderBlock(text=PlainTextObject(text=truncate(plain_text(title, str), HEADER_LIMIT))),
         SectionBlock(fields=_fields(case, say, mention)),
         *([_markdown(f":warning: *{say('card.abuse')}*")] if case.abuse_flagged else []),
         _labelled(say("card.summary"), _escape(case.summary)),
-        *_statements(case, say, source_link),
+        *_statements(case, say, mention, source_link),
         *_accounts(case, say, mention),
         _labelled(say("card.verdict"), _verdict(case, say, mention)),
         *_outcome(case, say, mention),
@@ -184,7 +205,7 @@ def _fields(case: Case, say: Say, mention: Mention) -> list[MarkdownTextObject]:
     return [MarkdownTextObject(text=truncate(f"*{say(k)}*\n{v}", FIELD_LIMIT)) for k, v in rows]
 
 
-def _statements(case: Case, say: Say, link: str | None) -> list[Block]:
+def _statements(case: Case, say: Say, mention: Mention, link: str | None) -> list[Block]:
     """The latest statements (long ones cut, linking to the original); older ones counted."""
     heading = f"*{say('card.client_statements')}*"
     if link:
@@ -196,7 +217,7 @@ def _statements(case: Case, say: Say, link: str | None) -> list[Block]:
         _markdown(heading),
         *_more(len(case.client_statements) - len(recent)),
         *(
-            _markdown(f"*{_escape(s.author.display)}* · {_date(s.at)}\n{_escape(s.text)}", link)
+            _markdown(f"*{_who(s.author, mention)}* · {_date(s.at)}\n{_escape(s.text)}", link)
             for s in recent
         ),
     ]
@@ -219,12 +240,13 @@ def _account(case: Case, person_id: str, say: Say, mention: Mention) -> str:
         return _escape(case.accounts[person_id].text)
     if person_id in case.waivers:
         waiver = case.waivers[person_id]
-        return say(
+        line = say(
             "event.waiver",
-            actor=_who(waiver.author, mention),
-            person=mention(person_id),
-            text=_escape(waiver.text),
+            actor=_actor(waiver.author),
+            person=messages.mention(person_id),
+            text=waiver.text,
         )
+        return mrkdwn(line, mention)
     return f"_{say('card.account_missing')}_"
 
 

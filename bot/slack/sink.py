@@ -34,10 +34,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.sink import Attempt, PlatformSink, Refs
-from bot.slack.blocks import case_card, feedback_request
+from bot.slack.blocks import case_card, feedback_request, mrkdwn
 from handlers.directory import Directory
 from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
-from handlers.messages import render_people
 from handlers.messages import text as say
 from handlers.model import Case
 from storage.base import Store
@@ -75,14 +74,15 @@ class SlackSink(PlatformSink):
             return person_id
         return f"<@{person.slack}>" if person.slack else person.name
 
-    def render(self, message: str) -> str:
-        """Slack text for a core text: people as mentions, and no broadcast pings.
+    def name(self, person_id: str) -> str:
+        person = self.directory.people.get(person_id)
+        return person.name if person else person_id
 
-        Texts carry what clients and colleagues wrote; echoed as is, a client's
-        `<!channel>` would ping the whole internal channel. Our own texts never
-        contain `<!`, so neutralising it takes nothing away.
-        """
-        return render_people(message.replace("<!", "&lt;!"), self.mention)
+    def render(self, message: str) -> str:
+        """Slack mrkdwn for a core text: its markers as mentions. What clients and
+        colleagues wrote is already escaped in it (see handlers.messages), so it shows
+        as typed: never a ping, a broadcast or a disguised link."""
+        return mrkdwn(message, self.mention)
 
     # --- the client thread ----------------------------------------------------------------
 

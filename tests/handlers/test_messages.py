@@ -11,7 +11,20 @@ from pathlib import Path
 import pytest
 
 from handlers import commands
-from handlers.messages import CATALOG, EN, HE, mention, mentions, render_people, text
+from handlers.messages import (
+    CATALOG,
+    EN,
+    HE,
+    actor_markup,
+    clean,
+    escape,
+    mention,
+    mentions,
+    plain,
+    render_people,
+    text,
+    user,
+)
 from handlers.model import CATEGORIES, Severity, Status, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,3 +191,33 @@ def test_render_people_leaves_other_text_alone():
 def test_render_people_handles_ids_with_digits_dashes_and_underscores():
     rendered = render_people("<person:j_doe-2>", str.upper)
     assert rendered == "J_DOE-2"
+
+
+# text from outside stays inert --------------------------------------------------------------
+
+
+def test_outside_text_in_a_catalog_text_is_escaped_and_markers_are_kept() -> None:
+    said = text("en", "event.statement", actor="Carol", text="<person:ron> <@U0RON> a & b")
+    assert "<person:ron>" not in said and "&lt;person:ron&gt;" in said
+    assert "&lt;@U0RON&gt;" in said and "a &amp; b" in said
+    assert render_people(said, lambda p: f"@{p}") == said, "no marker came from the client"
+    included = text("en", "client.included", people=mentions(("dana", "maya")))
+    assert render_people(included, str.upper).count("DANA") == 1
+
+
+def test_invisible_characters_that_disguise_text_are_removed() -> None:
+    tricky = "invoice\u202egpj.exe\u200b\u2066x\u2069\ufeff"
+    assert clean(tricky) == "invoicegpj.exex"
+    assert escape("שלום\u200fworld") == "שלום\u200fworld", "RLM stays: Hebrew needs it"
+
+
+def test_plain_undoes_the_escapes_after_naming_people() -> None:
+    said = text("en", "event.statement", actor="Carol & Co", text="1 < 2")
+    shown = plain(said, lambda p: p)
+    assert "Carol & Co" in shown and "1 < 2" in shown
+
+
+def test_an_actor_display_is_markup_only_when_it_is_a_platform_user_marker() -> None:
+    assert actor_markup(user("U0CLIENT")) == "<user:U0CLIENT>"
+    assert actor_markup("<person:ron>") == "&lt;person:ron&gt;"
+    assert actor_markup("Ron <ceo>") == "Ron &lt;ceo&gt;"

@@ -233,7 +233,7 @@ def test_card_shows_a_managers_waiver() -> None:
 def test_client_text_cannot_ping_a_channel_or_break_the_card() -> None:
     statement = Statement(CLIENT, "<!channel> costs > budget & <@U0DANA> knows", NOW)
     text = all_text(card(make_case(client_statements=(statement,))))
-    assert "&lt;!channel&gt; costs &gt; budget &amp; <@U0DANA> knows" in text
+    assert "&lt;!channel&gt; costs &gt; budget &amp; &lt;@U0DANA&gt; knows" in text
     assert "<!channel>" not in text
 
 
