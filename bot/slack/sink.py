@@ -14,9 +14,12 @@ case is never stuck in silence. The client does not sleep out a 429: the
 
 Every post carries Slack message metadata naming its outbox item. When an earlier
 attempt may have reached Slack (a crash or a timeout mid-call), the sink first looks
-for a message with that key among the newest `LOOKBACK` messages of the channel or
-thread, and posts only if there is none. A post older than that is not found, and
-would be repeated: the outbox retries within minutes, long before 200 newer messages.
+for a message with that key (the newest `LOOKBACK` messages of a channel, or a thread's
+first `LOOKBACK * THREAD_PAGES`), and posts only if there is none. A post beyond that
+is not found, and would be repeated: the outbox retries within minutes, long before
+200 newer messages. (Slack limits these reads hard for apps distributed outside its
+Marketplace; complaintbot is installed by each firm as its own app, which keeps the
+ordinary limits.)
 
 Permalinks and DM channel ids never change, so they are asked for once per process.
 """
@@ -55,7 +58,8 @@ INVITE_OK = {"already_in_channel"}
 CHANNEL_INFO_TTL = 300.0
 CARD_WAIT = timedelta(seconds=60)
 METADATA_TYPE = "complaintbot_effect"
-LOOKBACK = 200
+LOOKBACK = 200  # messages per look-up page
+THREAD_PAGES = 5
 
 
 class SlackSink(PlatformSink):
@@ -143,23 +147,30 @@ class SlackSink(PlatformSink):
             return None
 
     async def _search(self, key: str, channel: str, thread_ts: str | None) -> str | None:
+        """History comes newest first, so one page holds our latest posts; a thread comes
+        oldest first, so it is read to its end (at most THREAD_PAGES pages)."""
         if thread_ts:
+            pages, method, params = THREAD_PAGES, "conversations_replies", {"ts": thread_ts}
+        else:
+            pages, method, params = 1, "conversations_history", {}
+        cursor = None
+        for _ in range(pages):
             found = await self.call(
-                "conversations_replies",
+                method,
                 channel=channel,
-                ts=thread_ts,
                 limit=LOOKBACK,
                 include_all_metadata=True,
+                **params,
+                **({"cursor": cursor} if cursor else {}),
             )
-        else:
-            found = await self.call(
-                "conversations_history", channel=channel, limit=LOOKBACK, include_all_metadata=True
-            )
-        for message in found.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == METADATA_TYPE and payload.get("key") == key:
-                return str(message["ts"])
+            for message in found.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == METADATA_TYPE and payload.get("key") == key:
+                    return str(message["ts"])
+            cursor = (found.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
         return None
 
     # --- the internal card ----------------------------------------------------------------
