@@ -36,6 +36,7 @@ from tests.slack.harness import CLIENT, INTERNAL, INTERNAL_PEOPLE, populate
 JSON = dict[str, Any]
 EFFECT_EVENT_TYPE = "complaintbot_effect"
 FAKE = web.AppKey("fake", FakeSlackAPI)
+UNSETTLED_AFTER = 1.0  # seconds
 
 
 def make_fake(latency: float) -> tuple[FakeSlackAPI, str]:
@@ -90,8 +91,9 @@ def to_monotonic(at: float) -> float:
 
 
 def answered(call: Call) -> bool:
-    """Whether the fake has settled the call (a fake without `status` settles at once)."""
-    return getattr(call, "status", 0) is not None
+    """Whether the fake has settled the call (a fake without `status` settles at once); a
+    call left unsettled for a second (its handler failed) does not hold back later ones."""
+    return getattr(call, "status", 0) is not None or time.time() - call.at > UNSETTLED_AFTER
 
 
 def did_not_work(call: Call) -> bool:

@@ -146,6 +146,8 @@ def code_version(repo: Path = DOC.parents[1]) -> str:
         dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, RuntimeError, subprocess.TimeoutExpired):
         return "not a git checkout"
+    if len(commit) > 80:
+        commit = commit[:79] + "…"
     return f"{commit}" + (" (plus uncommitted changes to tracked files)" if dirty else "")
 
 
