@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, Route, async_playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from bot.playground.demo import seed_demo
 from handlers.messages import text
 from handlers.outcome import describe
 
-from .conftest import ARTIFACTS, WAIT_SECONDS, Playground, hebrew_directory
+from .conftest import ARTIFACTS, WAIT_SECONDS, Playground, hebrew_directory, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,6 +50,14 @@ UNLABELLED = """() => [...document.querySelectorAll("button, select, textarea, i
     .map((e) => e.outerHTML.slice(0, 120))"""
 
 
+async def expect_every_control_labelled(page: Page) -> None:
+    """Wait until every visible control has an accessible name; fail naming those without."""
+    try:
+        await page.wait_for_function(f"() => ({UNLABELLED})().length === 0")
+    except PlaywrightTimeout:
+        raise AssertionError(f"unlabelled: {await page.evaluate(UNLABELLED)}") from None
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
@@ -67,12 +76,15 @@ async def open_page(browser: Browser, playground: Playground, persona: str, chan
     page.set_default_timeout(TIMEOUT_MS)
     await page.goto(f"{playground.url}/?as={persona}&channel={channel}")
     await expect(page.locator("#persona")).to_have_value(persona)
+    await expect(page.locator("body")).to_have_attribute("data-persona", persona)
     await expect(page.locator("#live")).to_have_attribute("data-live", "true")
     return page
 
 
 async def act_as(page: Page, persona: str, label: str = "Acting as") -> None:
+    """Switch persona, and wait until the page shows that persona's state, live."""
     await page.get_by_label(label).select_option(persona)
+    await expect(page.locator("body")).to_have_attribute("data-persona", persona)
     await expect(page.locator("#live")).to_have_attribute("data-live", "true")
 
 
@@ -137,7 +149,7 @@ async def test_a_complaint_from_first_message_to_closed_case(
     await act_as(page, "maya")
     await card(page, "C-0001").get_by_role("button", name="Assess").click()
     dialog = page.get_by_role("dialog", name="Assess the case")
-    assert await page.evaluate(UNLABELLED) == []  # every control of the form, too
+    await expect_every_control_labelled(page)  # every control of the form, too
     await dialog.get_by_label("the client is partly right").check()
     await dialog.get_by_label("Note (internal)").fill("Late data on their side, silence on ours.")
     await dialog.get_by_role("button", name="Save").click()
@@ -178,7 +190,7 @@ async def test_a_complaint_from_first_message_to_closed_case(
         assert kind in kinds
     lines = closed.locator(".timeline li .line")
     await expect(lines).to_have_text([describe(e, "en") for e in timeline])
-    assert await page.evaluate(UNLABELLED) == []
+    await expect_every_control_labelled(page)
     await page.set_viewport_size({"width": 1360, "height": 2400})  # the whole card in view
     await closed.screenshot(path=ARTIFACTS / "playground-card.png")
     await page.set_viewport_size({"width": 1360, "height": 900})
@@ -215,6 +227,38 @@ async def test_a_second_browser_sees_new_messages_live_and_never_others_notices(
     await expect(client.get_by_role("button", name="2 replies")).to_be_visible()
 
 
+async def test_a_late_answer_for_the_previous_persona_never_undoes_a_switch(
+    browser: Browser, playground: Playground
+) -> None:
+    page = await open_page(browser, playground, "avi", "client-acme")
+    held: list[Route] = []
+
+    async def hold_avis_state(route: Route) -> None:
+        if "persona=avi" in route.request.url:
+            held.append(route)  # answered only once the page acts as someone else
+        else:
+            await route.continue_()
+
+    await page.route("**/playground/api/state?*", hold_avis_state)
+    await playground.say(CONTACT, "client-acme", "Is anyone there?")  # avi's page refetches
+
+    async def avis_refetch_is_held() -> bool:
+        return bool(held)
+
+    await wait_for(avis_refetch_is_held)
+    await act_as(page, CONTACT)  # shown at once, without waiting for avi's answer
+    async with page.expect_response(lambda r: "persona=avi" in r.url):
+        for route in held:
+            await route.continue_()
+    await page.unroute("**/playground/api/state?*")
+
+    await playground.say(CONTACT, "client-acme", "Hello again.")
+    await expect(page.locator("#messages")).to_contain_text("Hello again.")
+    await expect(page.locator("body")).to_have_attribute("data-persona", CONTACT)
+    await expect(page.get_by_label("Acting as")).to_have_value(CONTACT)
+    await expect(page.locator(".channel-list button")).to_have_count(1)  # a contact's one channel
+
+
 async def test_a_hebrew_directory_gets_a_right_to_left_workspace(
     browser: Browser, tmp_path: Path
 ) -> None:
@@ -232,7 +276,7 @@ async def test_a_hebrew_directory_gets_a_right_to_left_workspace(
         await expect(page.get_by_label(text("he", "playground.persona"))).to_have_value("avi")
         await expect(page.locator("section.card")).to_have_count(10)
         await expect(page.locator("section.card .status").first).to_have_text("פתוחה")
-        assert await page.evaluate(UNLABELLED) == []
+        await expect_every_control_labelled(page)
         await page.screenshot(path=ARTIFACTS / "playground-workspace-he.png")
     finally:
         await playground.stop()

@@ -101,9 +101,16 @@
 
   // --- loading and live updates ----------------------------------------------------------
 
+  // Every state request gets a ticket; only the newest one's answer is shown, so a late
+  // answer (e.g. for the persona acted as before a switch) never undoes what came after it.
+  let latest = 0;
   async function load() {
+    const ticket = ++latest;
     const persona = ui.persona ? `?persona=${encodeURIComponent(ui.persona)}` : "";
-    const state = await api(`/playground/api/state${persona}`);
+    const state = await api(`/playground/api/state${persona}`).catch((error) => {
+      if (ticket === latest) throw error; // a superseded request's failure is no news either
+    });
+    if (ticket !== latest) return;
     ui.state = state;
     ui.persona = state.persona;
     $("error").hidden = true;
@@ -112,28 +119,33 @@
     render();
   }
 
+  // One request in flight; changes meanwhile make one more. `now` starts a new request at
+  // once (after a persona switch), leaving the one in flight to be ignored.
   let loading = null;
   let again = false;
-  function refresh() {
-    if (loading) {
+  function refresh(now = false) {
+    if (loading && !now) {
       again = true;
       return;
     }
-    loading = load()
+    const current = load()
       .catch(showError)
       .finally(() => {
+        if (loading !== current) return;
         loading = null;
         if (again) {
           again = false;
           refresh();
         }
       });
+    loading = current;
   }
 
   function connect() {
     if (ui.source) ui.source.close();
+    setLive(false); // until this persona's stream is open
     const source = new EventSource(`/playground/events?persona=${encodeURIComponent(ui.persona)}`);
-    source.addEventListener("change", refresh);
+    source.addEventListener("change", () => refresh());
     source.addEventListener("open", () => setLive(true));
     source.addEventListener("error", () => setLive(false));
     ui.source = source;
@@ -155,6 +167,7 @@
     renderChannels();
     renderConversation();
     renderThread();
+    document.body.dataset.persona = ui.persona; // whose state the page shows
     announceNotices();
     markSeen();
     history.replaceState(null, "", `?as=${encodeURIComponent(ui.persona)}&channel=${encodeURIComponent(ui.channel)}`);
@@ -465,12 +478,13 @@
   async function send(textarea, thread) {
     const words = textarea.value.trim();
     if (!words) return;
+    const persona = ui.persona;
     try {
       const answer = await api("/playground/api/messages", {
-        persona: ui.persona, channel: ui.channel, text: words, thread,
+        persona, channel: ui.channel, text: words, thread,
       });
       textarea.value = "";
-      if (answer.form) openForm(answer.form, textarea);
+      if (answer.form && persona === ui.persona) openForm(answer.form, persona, textarea);
       refresh();
     } catch (error) {
       showError(error);
@@ -489,12 +503,13 @@
   }
 
   async function press(action, caseId, focusKey) {
+    const persona = ui.persona;
     try {
       const answer = await api("/playground/api/buttons", {
-        persona: ui.persona, channel: ui.channel, action, case_id: caseId,
+        persona, channel: ui.channel, action, case_id: caseId,
       });
       ui.returnFocus = focusKey;
-      if (answer.form) openForm(answer.form);
+      if (answer.form && persona === ui.persona) openForm(answer.form, persona);
       refresh();
     } catch (error) {
       showError(error);
@@ -545,7 +560,8 @@
     return inputs[0].value;
   }
 
-  function openForm(spec, returnTo) {
+  // A form is for the persona who asked for it; one that arrives after a switch is dropped.
+  function openForm(spec, persona, returnTo) {
     const dialog = $("form-dialog");
     const error = el("p", { class: "form-error", id: "form-error", role: "alert" });
     const form = el("form", { class: "form", "aria-describedby": "form-error" },
@@ -561,7 +577,7 @@
       const values = Object.fromEntries(spec.fields.map((f) => [f.name, readField(form, f)]));
       try {
         const answer = await api(`/playground/api/forms/${encodeURIComponent(spec.id)}`, {
-          persona: ui.persona, values,
+          persona, values,
         });
         if (!answer.ok) {
           error.textContent = answer.error;
@@ -614,7 +630,7 @@
     ui.persona = event.target.value;
     ui.thread = null;
     connect();
-    refresh();
+    refresh(true);
   });
 
   load()
