@@ -392,8 +392,14 @@ class StateView:
             "trigger": {"name": emoji, "glyph": glyph(emoji)},
             "text": ui_text(self.language),
             "channels": [self.channel(c) for c in self.workspace.visible(persona)],
-            "notices": [
-                {"id": n.id, "channel": n.channel, "text": n.text, "at": n.at.isoformat()}
+            "notices": [  # newest first
+                {
+                    "id": n.id,
+                    "channel": n.channel,
+                    "text": n.text,
+                    "at": n.at.isoformat(),
+                    "seq": n.seq,
+                }
                 for n in self.workspace.notices(persona)
             ],
         }

@@ -22,7 +22,7 @@ from typing import Any, Literal
 BOT = "complaintbot"  # the bot's user id and display name in the playground
 CONTACT = "contact:"  # a client contact persona is "contact:<client id>"
 INTERNAL = "internal"
-MAX_NOTICES = 50  # per persona: ephemeral answers, the latest are enough
+MAX_NOTICES = 3  # per persona, newest first: an ephemeral answer matters only for a moment
 QUEUE_SIZE = 64  # per subscriber; a full queue already means "refetch", so drops are harmless
 
 ChannelKind = Literal["client", "internal", "dm"]
@@ -75,13 +75,19 @@ class Message:
 
 @dataclass(frozen=True)
 class Notice:
-    """An ephemeral answer (a refusal, a confirmation) that only `persona` sees."""
+    """An ephemeral answer (a refusal, a confirmation) that only `persona` sees.
+
+    They do not pile up: the workspace keeps a persona's `MAX_NOTICES` newest, newest
+    first, and the page shows a channel's notices only from when the persona and the
+    channel were opened there (`seq` says when a notice came), so switching either clears
+    them, as leaving a channel or reloading does in Slack."""
 
     id: str
     persona: str
     channel: str
     text: str
     at: datetime
+    seq: int  # the workspace change that brought it
 
 
 @dataclass
@@ -130,6 +136,7 @@ class Workspace:
         return list(self._threads.get(root_id, ()))
 
     def notices(self, persona: str) -> list[Notice]:
+        """The persona's newest notices, newest first."""
         return list(self._notices.get(persona, ()))
 
     # --- writing ------------------------------------------------------------------------
@@ -183,11 +190,11 @@ class Workspace:
             self._publish(channel=channel)
 
     def notify(self, persona: str, channel: str, text: str) -> Notice:
-        notice = Notice(uuid.uuid4().hex[:12], persona, channel, text, now())
+        notice = Notice(uuid.uuid4().hex[:12], persona, channel, text, now(), self.seq + 1)
         kept = self._notices.setdefault(persona, [])
-        kept.append(notice)
-        del kept[:-MAX_NOTICES]
-        self._publish(persona=persona)
+        kept.insert(0, notice)
+        del kept[MAX_NOTICES:]
+        self._publish(persona=persona)  # as change `notice.seq`
         return notice
 
     # --- live updates -------------------------------------------------------------------

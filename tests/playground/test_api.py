@@ -220,6 +220,22 @@ async def test_the_complaint_command_outside_a_client_channel_answers_with_usage
     assert text("en", "usage.complaint") in answer["notice"]
 
 
+async def test_notices_keep_only_a_personas_newest_newest_first(playground: Playground) -> None:
+    await playground.say("avi", "client-acme", "/help")
+    await playground.say("avi", "internal", "/complaint something")
+    for case_id in ("C-0098", "C-0099"):
+        await playground.press("avi", "assess", case_id)
+    notices = (await playground.state("avi"))["notices"]
+    assert [n["text"] for n in notices] == [
+        text("en", "refuse.unknown_case", case_id="C-0099"),
+        text("en", "refuse.unknown_case", case_id="C-0098"),
+        text("en", "refuse.not_client_channel") + "\n" + text("en", "usage.complaint"),
+    ]
+    assert [n["channel"] for n in notices] == ["internal"] * 3
+    seqs = [n["seq"] for n in notices]
+    assert seqs == sorted(seqs, reverse=True) and seqs[0] <= (await playground.state("avi"))["seq"]
+
+
 # --- refusals by role -----------------------------------------------------------------------
 
 

@@ -227,6 +227,34 @@ async def test_a_second_browser_sees_new_messages_live_and_never_others_notices(
     await expect(client.get_by_role("button", name="2 replies")).to_be_visible()
 
 
+async def test_notices_show_newest_first_and_clear_on_leaving_the_channel_or_persona(
+    browser: Browser, playground: Playground
+) -> None:
+    await playground.say(CONTACT, "client-acme", "Our invoice is wrong.")
+    page = await open_page(browser, playground, "avi", "client-acme")
+    composer = page.get_by_label("Message #client-acme")
+    notices = page.locator("#notices .notice-text")
+    await composer.fill("/help")
+    await composer.press("Enter")
+    await expect(notices).to_have_text([text("en", "usage.complaint")])
+    await page.get_by_role("button", name="Flag as a complaint (🚩)").click()
+    opened = text("en", "notice.opened", case_id="C-0001", client="Acme Corp")
+    await expect(notices).to_have_text([opened, text("en", "usage.complaint")])
+
+    await go_to(page, "internal")
+    await expect(notices).to_have_count(0)
+    await go_to(page, "client-acme")
+    await expect(notices).to_have_count(0)  # an answer does not wait for one's return
+
+    await composer.fill("/help")
+    await composer.press("Enter")
+    await expect(notices).to_have_count(1)
+    await act_as(page, "ron")
+    await expect(notices).to_have_count(0)
+    await act_as(page, "avi")
+    await expect(notices).to_have_count(0)
+
+
 async def test_a_late_answer_for_the_previous_persona_never_undoes_a_switch(
     browser: Browser, playground: Playground
 ) -> None:

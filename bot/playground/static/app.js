@@ -13,6 +13,7 @@
     state: null,
     source: null, // the EventSource
     seen: {}, // persona -> channel -> messages seen
+    noticesSince: null, // the seq when this persona and channel were opened: older notices hide
     dismissed: new Set(),
     announced: new Set(),
     timelines: new Set(), // case ids whose timeline is open
@@ -55,7 +56,6 @@
     return node;
   }
 
-  const MAX_NOTICES_SHOWN = 3;
   const TIME_STYLES = {
     today: { timeStyle: "short" },
     full: { dateStyle: "medium", timeStyle: "short" },
@@ -113,6 +113,7 @@
     if (ticket !== latest) return;
     ui.state = state;
     ui.persona = state.persona;
+    if (ui.noticesSince === null) ui.noticesSince = state.seq;
     $("error").hidden = true;
     if (!channelOf(ui.channel)) ui.channel = state.channels[0].id;
     if (ui.thread && !findMessage(ui.thread)) ui.thread = null;
@@ -271,7 +272,7 @@
       ? el("ol", { class: "message-list" }, messages.map((m) => el("li", {}, m)))
       : el("p", { class: "empty", text: t("empty") });
     $("messages").replaceChildren(list);
-    renderNotices(channel.id);
+    renderNotices();
   }
 
   function renderThread() {
@@ -292,12 +293,16 @@
     if (stick) scrollToEnd($("thread-messages"));
   }
 
-  // Ephemeral answers to this persona, above the composer so they show wherever one scrolled.
-  function renderNotices(channelId) {
-    const shown = ui.state.notices
-      .filter((n) => n.channel === channelId && !ui.dismissed.has(n.id))
-      .slice(-MAX_NOTICES_SHOWN);
-    $("notices").replaceChildren(...shown.map((notice) =>
+  // Ephemeral answers to this persona, newest first (the server keeps only a persona's few
+  // newest): this channel's, since the persona and the channel were opened, until dismissed.
+  function freshNotices() {
+    return ui.state.notices.filter((n) =>
+      n.channel === ui.channel && n.seq > ui.noticesSince && !ui.dismissed.has(n.id));
+  }
+
+  // Shown above the composer, so they show wherever one scrolled.
+  function renderNotices() {
+    $("notices").replaceChildren(...freshNotices().map((notice) =>
       el("div", { class: "notice", id: `notice-${notice.id}` },
         el("p", { class: "only-you", text: t("only_you") }),
         el("p", { class: "notice-text", text: notice.text }),
@@ -313,7 +318,7 @@
   }
 
   function announceNotices() {
-    for (const notice of ui.state.notices) {
+    for (const notice of freshNotices().reverse()) {
       if (ui.announced.has(notice.id)) continue;
       ui.announced.add(notice.id);
       $("announcer").textContent = notice.text;
@@ -446,8 +451,14 @@
 
   // --- navigation ------------------------------------------------------------------------
 
-  function openChannel(id) {
+  // Leaving a channel (or a persona) clears its notices, as leaving an ephemeral answer does.
+  function setChannel(id) {
+    if (id !== ui.channel) ui.noticesSince = ui.state.seq;
     ui.channel = id;
+  }
+
+  function openChannel(id) {
+    setChannel(id);
     ui.thread = null;
     render();
     scrollToEnd($("messages"));
@@ -463,7 +474,7 @@
   function jump(channelId, messageId) {
     const found = findMessage(messageId);
     if (!found || !channelOf(channelId)) return;
-    ui.channel = channelId;
+    setChannel(channelId);
     ui.thread = found.channel.kind === "client" ? found.message.id : null;
     render();
     const target = $(`msg-${found.message.id}`);
@@ -628,6 +639,7 @@
   });
   $("persona").addEventListener("change", (event) => {
     ui.persona = event.target.value;
+    ui.noticesSince = ui.state.seq;
     ui.thread = null;
     connect();
     refresh(true);
