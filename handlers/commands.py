@@ -36,10 +36,20 @@ class CaseCommand:
 
 
 @dataclass(frozen=True)
+class SharedFile:
+    """A file shared in a message: its name, and a link to it on the platform."""
+
+    name: str
+    link: str = ""
+
+
+@dataclass(frozen=True)
 class AddReply(CaseCommand):
-    """A message in the client thread: the client's statement, or an internal public reply."""
+    """A message in the client thread: the client's statement, or an internal public reply;
+    `files` are shared with it (a message of files alone has no text)."""
 
     text: str
+    files: tuple[SharedFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ class Resolve(CaseCommand):
 class GiveFeedback(CaseCommand):
     resolved: bool
     comment: str = ""
+    channel: str = ""  # where it was answered: only the case's own client thread counts
 
 
 @dataclass(frozen=True)

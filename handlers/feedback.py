@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from handlers.commands import GiveFeedback
 from handlers.effects import ClientThreadPost, DirectMessage
+from handlers.errors import NotAllowed
 from handlers.model import Case, Feedback, Status
 from handlers.outcome import Change, Context, Outcome
 from handlers.rules import check_feedback
@@ -15,6 +16,8 @@ from handlers.rules import check_feedback
 
 def give_feedback(cmd: GiveFeedback, case: Case, ctx: Context) -> Outcome:
     check_feedback(ctx.directory, case, cmd.actor)
+    if cmd.channel != case.source.channel:  # a contact of another client, or a forgery
+        raise NotAllowed("refuse.feedback_other_channel", case_id=case.id)
     comment = cmd.comment.strip()
     change = Change.by(ctx, case.id, cmd.actor)
     feedback = (*case.feedback, Feedback(cmd.resolved, comment, cmd.actor, ctx.now))

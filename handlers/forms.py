@@ -189,8 +189,10 @@ def choice(choices: type[Choice], value: str | None) -> Choice:
         ) from None
 
 
-def command(form: Form, case_id: str, actor: Actor, values: dict[str, Any]) -> CaseCommand:
-    """The command a filled case form stands for."""
+def command(
+    form: Form, case_id: str, actor: Actor, values: dict[str, Any], channel: str = ""
+) -> CaseCommand:
+    """The command a filled case form stands for; `channel` is where it was filled in."""
     if form is ACCOUNT:
         return RecordAccount(case_id, actor, values["account"])
     if form.name == WAIVE.name:  # drawn by `for_case`, so a copy of WAIVE
@@ -206,7 +208,7 @@ def command(form: Form, case_id: str, actor: Actor, values: dict[str, Any]) -> C
     if form is REOPEN:
         return Reopen(case_id, actor, values["reason"])
     if form in FEEDBACK:
-        return GiveFeedback(case_id, actor, form is FEEDBACK_YES, values["comment"])
+        return GiveFeedback(case_id, actor, form is FEEDBACK_YES, values["comment"], channel)
     raise ValueError(f"{form.name} is not a case form")
 
 

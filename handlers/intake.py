@@ -8,8 +8,9 @@ named in the client thread.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import get_args
 
-from handlers.commands import OpenCase
+from handlers.commands import OpenCase, Trigger
 from handlers.directory import Client
 from handlers.effects import ClientThreadPost, DirectMessage, Invite
 from handlers.errors import NotAllowed, NotNow
@@ -24,6 +25,8 @@ from handlers.model import (
     case_id,
 )
 from handlers.outcome import Change, Context, Outcome
+
+TRIGGERS: tuple[str, ...] = get_args(Trigger)
 
 # Calendar days from opening to the resolution deadline, by severity.
 RESOLVE_WITHIN = {Severity.HIGH: 2, Severity.MEDIUM: 5, Severity.LOW: 10}
@@ -45,6 +48,10 @@ def validate(cmd: OpenCase, ctx: Context) -> Client:
             raise NotNow("refuse.unknown_person", person=person_id)
     if cmd.category not in CATEGORIES:
         raise NotNow("refuse.unknown_choice", value=cmd.category, choices=", ".join(CATEGORIES))
+    if cmd.trigger not in TRIGGERS:
+        raise NotNow("refuse.unknown_choice", value=cmd.trigger, choices=", ".join(TRIGGERS))
+    if not (cmd.summary or cmd.source_text).strip():  # a case must say what it is about
+        raise NotNow("refuse.nothing_said")
     return client
 
 

@@ -106,7 +106,7 @@ EN: dict[str, str] = {
         "is following up."
     ),
     "client.withdrawn": "Case {case_id} has been withdrawn.",
-    "client.logged": "{actor} logged this complaint for follow-up: {summary}",
+    "client.logged": "{actor} logged a complaint here for follow-up. We will answer in this thread.",
     # DMs
     "dm.affected": (
         "A complaint from {client} names you (case {case_id}). Nobody is judged in their "
@@ -145,6 +145,7 @@ EN: dict[str, str] = {
     "event.opened": "{actor} opened case {case_id} ({trigger}).",
     "event.statement": "{actor} (client) wrote: {text}",
     "event.reply": "{actor} replied in the client thread: {text}",
+    "event.file": "{actor} shared a file in the client thread: {name} {link}",
     "event.acknowledged": "{actor} acknowledged the case.",
     "event.investigating": "The case is being investigated.",
     "event.account": "{actor} gave their account: {text}",
@@ -169,6 +170,7 @@ EN: dict[str, str] = {
     "notice.reopened": "Case {case_id} is reopened.",
     "notice.withdrawn": "Case {case_id} is withdrawn.",
     "notice.reply": "Recorded on case {case_id}.",
+    "notice.form_failed": "Slack could not open the form. If it did not appear, please try again.",
     "refuse.not_client_channel": (
         "Complaints are opened in a client channel. This channel is not listed for any client "
         "in the directory."
@@ -208,9 +210,11 @@ EN: dict[str, str] = {
         "The summary has {length} characters; keep it to {limit} so it fits one screen."
     ),
     "refuse.text_empty": "Please write something first.",
+    "refuse.nothing_said": 'Tell me what happened in the same message, e.g. "@complaintbot the report was late again", and I will open a case.',
     "refuse.already_resolved": "Case {case_id} is already resolved; reopen it to change the resolution.",
     "refuse.not_resolved_yet": "Case {case_id} is not resolved yet, so there is nothing to confirm.",
     "refuse.feedback_client_only": "Only the client can answer this question.",
+    "refuse.feedback_other_channel": "Case {case_id} can only be answered in its own thread, by its client.",
     "refuse.not_withdrawer": (
         "Only the account manager, a manager on case {case_id}, a lead, or the client who raised "
         "it can withdraw it."
@@ -363,7 +367,7 @@ HE: dict[str, str] = {
     "client.closed": "תודה על המשוב. פנייה {case_id} נסגרה.",
     "client.reopened": "תודה שעדכנתם אותנו. פנייה {case_id} נפתחה מחדש, ומנהל/ת הלקוח ימשיכו לטפל בה.",
     "client.withdrawn": "פנייה {case_id} בוטלה.",
-    "client.logged": "{actor} רשם/ה את התלונה הזו להמשך טיפול: {summary}",
+    "client.logged": "{actor} רשם/ה כאן תלונה להמשך טיפול. נענה בשרשור הזה.",
     "dm.affected": (
         "לקוח {client} הגיש תלונה שמזכירה אותך (פנייה {case_id}). איש לא נשפט שלא בפניו: "
         "נשמח שתוסיף/י את הגרסה שלך למה שקרה. הקישורים לשני השרשורים מופיעים למטה."
@@ -397,6 +401,7 @@ HE: dict[str, str] = {
     "event.opened": "{actor} פתח/ה את פנייה {case_id} ({trigger}).",
     "event.statement": "{actor} (לקוח) כתב/ה: {text}",
     "event.reply": "{actor} ענה/תה בשרשור הלקוח: {text}",
+    "event.file": "{actor} שיתף/ה קובץ בשרשור הלקוח: {name} {link}",
     "event.acknowledged": "{actor} אישר/ה קבלת הפנייה.",
     "event.investigating": "הפנייה בבדיקה.",
     "event.account": "{actor} מסר/ה את הגרסה שלו/ה: {text}",
@@ -420,6 +425,7 @@ HE: dict[str, str] = {
     "notice.reopened": "פנייה {case_id} נפתחה מחדש.",
     "notice.withdrawn": "פנייה {case_id} בוטלה.",
     "notice.reply": "נרשם בפנייה {case_id}.",
+    "notice.form_failed": "סלאק לא הצליח לפתוח את הטופס. אם הוא לא הופיע, נא לנסות שוב.",
     "refuse.not_client_channel": (
         "פניות נפתחות בערוץ של לקוח. הערוץ הזה לא משויך לאף לקוח בספר הכתובות."
     ),
@@ -450,9 +456,11 @@ HE: dict[str, str] = {
     "refuse.summary_empty": "נא לכתוב ללקוח סיכום קצר של הטיפול.",
     "refuse.summary_too_long": "בסיכום יש {length} תווים; נא לקצר עד {limit} כדי שייכנס במסך אחד.",
     "refuse.text_empty": "נא לכתוב משהו קודם.",
+    "refuse.nothing_said": 'כתבו לי מה קרה באותה הודעה, למשל "@complaintbot הדוח שוב איחר", ואפתח פנייה.',
     "refuse.already_resolved": "פנייה {case_id} כבר סוכמה; כדי לשנות את הסיכום יש לפתוח אותה מחדש.",
     "refuse.not_resolved_yet": "פנייה {case_id} עוד לא סוכמה, אז אין מה לאשר.",
     "refuse.feedback_client_only": "רק הלקוח יכול לענות על השאלה הזו.",
+    "refuse.feedback_other_channel": "על פנייה {case_id} אפשר לענות רק בשרשור שלה, ורק הלקוח שלה.",
     "refuse.not_withdrawer": (
         "רק מנהל/ת הלקוח, מנהל/ת בפנייה {case_id}, ראש צוות או הלקוח שפתח אותה יכולים לבטל אותה."
     ),

@@ -372,7 +372,8 @@ class PlaygroundAdapter:
             if pending.kind == "open":
                 result = await self.service.open_case(self._open_command(pending, actor, read))
             else:
-                command = forms.command(forms.FORMS[pending.kind], pending.case_id, actor, read)
+                form = forms.FORMS[pending.kind]
+                command = forms.command(form, pending.case_id, actor, read, pending.channel)
                 result = await self.service.execute(command)
         except Refusal as refusal:
             return web.json_response({"ok": False, "error": self.service.refusal_text(refusal)})

@@ -324,19 +324,25 @@ class Demo:
         await self.hear_both_sides(case, cast(2), "dashboard", Verdict.PARTLY_RIGHT)
         await self.resolve(case, cast(2), "dashboard")
         comment = self.line("dashboard_feedback", cast(2))
-        await execute(GiveFeedback(case.id, cast(2).contact, False, comment))
+        await execute(
+            GiveFeedback(case.id, cast(2).contact, False, comment, channel=case.source.channel)
+        )
 
         case = await self.complain(cast(0), "contract", "delay", Severity.HIGH)  # closed
         await self.hear_both_sides(case, cast(0), "contract", Verdict.RIGHT)
         await self.resolve(case, cast(0), "contract")
         comment = self.line("contract_feedback", cast(0))
-        await execute(GiveFeedback(case.id, cast(0).contact, True, comment))
+        await execute(
+            GiveFeedback(case.id, cast(0).contact, True, comment, channel=case.source.channel)
+        )
 
         case = await self.complain(cast(1), "landing", "conduct", Severity.HIGH)  # closed
         await self.hear_both_sides(case, cast(1), "landing", Verdict.NOT_RIGHT, abusive=True)
         await self.resolve(case, cast(1), "landing")
         comment = self.line("landing_feedback", cast(1))
-        await execute(GiveFeedback(case.id, cast(1).contact, True, comment))
+        await execute(
+            GiveFeedback(case.id, cast(1).contact, True, comment, channel=case.source.channel)
+        )
 
         case = await self.complain(cast(2), "hosting", "billing", Severity.LOW, named=False)
         reason = self.line("hosting_withdraw", cast(2))

@@ -415,7 +415,9 @@ class SlackAdapter:
                     return
                 result = await self.service.open_case(opening, delivery_id)
             else:
-                command = forms.command(form, metadata["case_id"], actor, values)
+                command = forms.command(
+                    form, metadata["case_id"], actor, values, metadata.get("channel") or ""
+                )
                 result = await self.service.execute(command, delivery_id)
         except Refusal as refusal:
             reason = blocks.plain_text(self.service.refusal_text(refusal), self.sink.name)

@@ -57,7 +57,12 @@ def dms(outcome):
 
 
 def test_resolved_feedback_closes_the_case(resolved, run, client, later):
-    outcome = run(GiveFeedback(resolved.id, client, True, "  Thanks, all good. "), resolved)
+    outcome = run(
+        GiveFeedback(
+            resolved.id, client, True, "  Thanks, all good. ", channel=resolved.source.channel
+        ),
+        resolved,
+    )
     case = outcome.case
     assert case.status is Status.CLOSED
     assert case.feedback == (Feedback(True, "Thanks, all good.", client, LATER),)
@@ -70,7 +75,12 @@ def test_resolved_feedback_closes_the_case(resolved, run, client, later):
 
 
 def test_not_resolved_feedback_reopens_and_tells_the_account_manager(resolved, run, client, later):
-    outcome = run(GiveFeedback(resolved.id, client, False, "Still wrong totals."), resolved)
+    outcome = run(
+        GiveFeedback(
+            resolved.id, client, False, "Still wrong totals.", channel=resolved.source.channel
+        ),
+        resolved,
+    )
     case = outcome.case
     assert case.status is Status.REOPENED
     assert case.feedback == (Feedback(False, "Still wrong totals.", client, LATER),)
@@ -86,7 +96,9 @@ def test_not_resolved_feedback_reopens_and_tells_the_account_manager(resolved, r
 
 
 def test_not_resolved_without_a_comment_says_so(resolved, run, client):
-    [(_, dm)] = dms(run(GiveFeedback(resolved.id, client, False), resolved))
+    [(_, dm)] = dms(
+        run(GiveFeedback(resolved.id, client, False, channel=resolved.source.channel), resolved)
+    )
     assert dm.endswith("Comment: -")
 
 
@@ -97,19 +109,29 @@ def test_not_resolved_for_a_client_without_an_account_manager_dms_nobody(
     case = run(RecordAccount(case.id, dana, "My side."), case).case
     case = run(Assess(case.id, ron, Verdict.RIGHT), case).case
     case = run(Resolve(case.id, ron, "Redone by Friday."), case).case
-    outcome = run(GiveFeedback(case.id, client, False, "No."), case)
+    outcome = run(GiveFeedback(case.id, client, False, "No.", channel=case.source.channel), case)
     assert outcome.case.status is Status.REOPENED
     assert dms(outcome) == []
 
 
 def test_any_contact_of_the_client_may_answer(resolved, run, other_client):
-    assert run(GiveFeedback(resolved.id, other_client, True), resolved).case.status is Status.CLOSED
+    assert (
+        run(
+            GiveFeedback(resolved.id, other_client, True, channel=resolved.source.channel), resolved
+        ).case.status
+        is Status.CLOSED
+    )
 
 
 @pytest.mark.parametrize("who", ["avi", "dana", "ron"])
 def test_only_the_client_answers_the_feedback_question(resolved, run, refused, request, who):
     actor = request.getfixturevalue(who)
-    refusal = refused(NotAllowed, run, GiveFeedback(resolved.id, actor, True), resolved)
+    refusal = refused(
+        NotAllowed,
+        run,
+        GiveFeedback(resolved.id, actor, True, channel=resolved.source.channel),
+        resolved,
+    )
     assert refusal.key == "refuse.feedback_client_only"
     assert text("en", refusal.key) == "Only the client can answer this question."
 
@@ -117,7 +139,9 @@ def test_only_the_client_answers_the_feedback_question(resolved, run, refused, r
 @pytest.mark.parametrize("stage", ["opened", "heard", "assessed"])
 def test_feedback_before_resolution_is_refused(run, refused, client, request, stage):
     case = request.getfixturevalue(stage)
-    refusal = refused(NotNow, run, GiveFeedback(case.id, client, True), case)
+    refusal = refused(
+        NotNow, run, GiveFeedback(case.id, client, True, channel=case.source.channel), case
+    )
     assert (refusal.key, refusal.params) == ("refuse.not_resolved_yet", {"case_id": "C-0042"})
     assert text("en", refusal.key, **refusal.params) == (
         "Case C-0042 is not resolved yet, so there is nothing to confirm."
@@ -125,23 +149,31 @@ def test_feedback_before_resolution_is_refused(run, refused, client, request, st
 
 
 def test_after_a_reopen_the_case_can_be_resolved_again_and_closed(resolved, run, client, avi):
-    reopened = run(GiveFeedback(resolved.id, client, False, "Not fixed."), resolved).case
+    reopened = run(
+        GiveFeedback(resolved.id, client, False, "Not fixed.", channel=resolved.source.channel),
+        resolved,
+    ).case
     second = run(Resolve(reopened.id, avi, "Totals corrected and re-sent.", ("Audit",)), reopened)
     again = second.case
     assert again.status is Status.RESOLVED
     assert again.resolution == "Totals corrected and re-sent."
     assert again.change_requests == ("Audit",)
     assert [type(e) for e in second.effects[:2]] == [ClientThreadPost, FeedbackRequest]
-    closed = run(GiveFeedback(again.id, client, True), again).case
+    closed = run(GiveFeedback(again.id, client, True, channel=again.source.channel), again).case
     assert closed.status is Status.CLOSED
     assert [f.resolved for f in closed.feedback] == [False, True]
 
 
 def test_feedback_on_a_reopened_case_is_refused(resolved, run, refused, client):
-    reopened = run(GiveFeedback(resolved.id, client, False), resolved).case
-    assert refused(NotNow, run, GiveFeedback(resolved.id, client, True), reopened).key == (
-        "refuse.not_resolved_yet"
-    )
+    reopened = run(
+        GiveFeedback(resolved.id, client, False, channel=resolved.source.channel), resolved
+    ).case
+    assert refused(
+        NotNow,
+        run,
+        GiveFeedback(resolved.id, client, True, channel=resolved.source.channel),
+        reopened,
+    ).key == ("refuse.not_resolved_yet")
 
 
 # --- manual reopen ----------------------------------------------------------------------
@@ -272,8 +304,8 @@ def every_command(case_id, people):
         WaiveAccount(case_id, p["maya"], "dana", "On leave."),
         Assess(case_id, p["maya"], Verdict.RIGHT),
         Resolve(case_id, p["avi"], "Done."),
-        GiveFeedback(case_id, p["client"], True),
-        GiveFeedback(case_id, p["client"], False),
+        GiveFeedback(case_id, p["client"], True, channel="C0ACME"),
+        GiveFeedback(case_id, p["client"], False, channel="C0ACME"),
         Reopen(case_id, p["avi"]),
         Reopen(case_id, p["ron"]),
         Withdraw(case_id, p["avi"]),
@@ -288,7 +320,9 @@ def people(client, dana, maya, ron, avi):
 
 @pytest.fixture
 def closed(resolved, run, client):
-    return run(GiveFeedback(resolved.id, client, True), resolved).case
+    return run(
+        GiveFeedback(resolved.id, client, True, channel=resolved.source.channel), resolved
+    ).case
 
 
 @pytest.fixture
@@ -361,8 +395,16 @@ CHANGES = [
         lambda c, p: Resolve(c, p["avi"], "Done.", ("X",)),
         ["resolved", "change_request"],
     ),
-    ("resolved", lambda c, p: GiveFeedback(c, p["client"], True), ["feedback_yes", "closed"]),
-    ("resolved", lambda c, p: GiveFeedback(c, p["client"], False), ["feedback_no", "reopened"]),
+    (
+        "resolved",
+        lambda c, p: GiveFeedback(c, p["client"], True, channel="C0ACME"),
+        ["feedback_yes", "closed"],
+    ),
+    (
+        "resolved",
+        lambda c, p: GiveFeedback(c, p["client"], False, channel="C0ACME"),
+        ["feedback_no", "reopened"],
+    ),
     ("resolved", lambda c, p: Reopen(c, p["ron"], "Why not."), ["reopened"]),
     ("opened", lambda c, p: Withdraw(c, p["client"]), ["withdrawn"]),
 ]
@@ -449,11 +491,11 @@ def test_a_full_run_never_sends_internal_text_to_the_client(language, client, da
     case = step(WaiveAccount(case.id, maya, "eli", WAIVER), case)
     case = step(Assess(case.id, maya, Verdict.NOT_RIGHT, NOTE, abusive=True), case)
     case = step(Resolve(case.id, avi, "Report re-sent.", (CHANGE,)), case)
-    case = step(GiveFeedback(case.id, client, False, "meh"), case)
+    case = step(GiveFeedback(case.id, client, False, "meh", channel=case.source.channel), case)
     case = step(Resolve(case.id, avi, "Report re-sent again."), case)
     case = step(Reopen(case.id, avi, REOPEN_REASON), case)
     case = step(Resolve(case.id, avi, "Third time."), case)
-    case = step(GiveFeedback(case.id, client, True, "ok"), case)
+    case = step(GiveFeedback(case.id, client, True, "ok", channel=case.source.channel), case)
     assert case.status is Status.CLOSED
     assert case.version == len(outcomes) - 1
 
@@ -483,7 +525,7 @@ STEP_COMMANDS = {
     "account": lambda c, actor: RecordAccount(c, actor, "My side."),
     "assess": lambda c, actor: Assess(c, actor, Verdict.RIGHT),
     "resolve": lambda c, actor: Resolve(c, actor, "Done."),
-    "feedback": lambda c, actor: GiveFeedback(c, actor, True),
+    "feedback": lambda c, actor: GiveFeedback(c, actor, True, channel="C0ACME"),
     "reopen": lambda c, actor: Reopen(c, actor),
     "withdraw": lambda c, actor: Withdraw(c, actor),
 }
@@ -541,3 +583,9 @@ def test_authorize_gives_the_answer_the_step_itself_would(step, request, later, 
             refusals += flow != "allowed"
     assert differ == []
     assert allowed and refusals  # both answers occur, so the comparison means something
+
+
+def test_feedback_from_another_clients_channel_is_refused(resolved, run, refused, other_client):
+    forged = GiveFeedback(resolved.id, other_client, True, channel="C0GLOBEX")
+    refusal = refused(NotAllowed, run, forged, resolved)
+    assert refusal.key == "refuse.feedback_other_channel"

@@ -72,7 +72,19 @@ def test_a_colleagues_message_is_not_a_client_statement(open_case, eli):
 
 
 def test_an_empty_source_is_no_statement(open_case):
-    assert open_case(source_text="   ").case.client_statements == ()
+    case = open_case(source_text="   ", summary="The report was late").case
+    assert case.client_statements == ()
+    assert case.summary == "The report was late"
+
+
+def test_a_case_that_says_nothing_is_refused(open_case, refused):
+    refusal = refused(NotNow, open_case, source_text="  ", summary="")
+    assert refusal.key == "refuse.nothing_said"
+
+
+def test_an_unknown_trigger_is_refused(open_case, refused):
+    refusal = refused(NotNow, open_case, trigger="forged")
+    assert refusal.key == "refuse.unknown_choice"
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,7 @@ async def test_the_slash_command_opens_the_form_and_anchors_a_thread(
     # No message started it, so the bot's own top-level note is the thread's root.
     anchor = fake.message(ACME, case.source.message_id)
     assert anchor and anchor["user"] == "UBOT" and "thread_ts" not in anchor
-    assert anchor["text"].startswith("Avi Katz logged this complaint")
+    assert anchor["text"].startswith("Avi Katz logged a complaint here")
     assert case.summary == "Missed the deadline twice"
 
 
@@ -162,7 +162,7 @@ async def test_the_form_is_answered_before_its_note_is_posted_and_applied_once(
     assert await bot.interact_json(payload) is None  # the same view, submitted again
     await bot.settle(timeout=30)
     case = await bot.only_case()
-    notes = [m for m in fake.posted(ACME) if "logged this complaint" in m["text"]]
+    notes = [m for m in fake.posted(ACME) if "logged a complaint" in m["text"]]
     assert [n["ts"] for n in notes] == [case.source.message_id]
 
 
