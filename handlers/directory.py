@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = frozenset({"lead", "account_manager"})
+# An ombudsperson judges cases that name everyone else who could (see handlers.rules).
+ROLES = frozenset({"lead", "account_manager", "ombudsperson"})
 LANGUAGES = ("en", "he")
 
 

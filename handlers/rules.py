@@ -35,14 +35,17 @@ def require_text(text: str) -> str:
 
 
 def can_assess(directory: Directory, case: Case, person_id: str) -> bool:
-    """A lead, or anyone above a named employee; never someone the case names.
+    """A lead, an ombudsperson, or anyone above a named employee; never someone the case
+    names.
 
     When nobody stands above the people named (a complaint about the only
     lead), the account manager assesses, so such a case can still be resolved.
+    A case that names everyone who could (the AM and every lead too) waits for
+    an ombudsperson: nobody judges their own case, not even to unblock it.
     """
     if person_id in case.affected:
         return False
-    if directory.has_role(person_id, "lead"):
+    if directory.has_role(person_id, "lead") or directory.has_role(person_id, "ombudsperson"):
         return True
     subjects = case.affected or ((case.account_manager,) if case.account_manager else ())
     if any(directory.reports_to(p, person_id) for p in subjects):
@@ -63,6 +66,7 @@ def can_resolve(directory: Directory, case: Case, person_id: str) -> bool:
         person_id == case.account_manager
         or person_id in case.managers
         or directory.has_role(person_id, "lead")
+        or directory.has_role(person_id, "ombudsperson")
     )
 
 
@@ -141,6 +145,8 @@ def check_assess(directory: Directory, case: Case, actor: Actor) -> str:
     require_open(case)
     assessor = require_internal(actor)
     if not can_assess(directory, case, assessor):
+        if not any(can_assess(directory, case, p) for p in directory.people):
+            raise NotAllowed("refuse.everyone_named", case_id=case.id)
         raise NotAllowed("refuse.not_assessor", case_id=case.id)
     return assessor
 

@@ -186,3 +186,29 @@ def test_a_complaint_naming_the_only_lead_can_still_be_assessed(open_case, direc
     case = open_case(("ron",), context=Context(one_lead, NOW)).case
     # Nobody stands above the only lead, so the account manager assesses.
     assert [p for p in people if rules.can_assess(one_lead, case, p)] == [case.account_manager]
+
+
+# --- a case that names everyone who could judge it ---------------------------------------
+
+EVERYONE = ("dana", "maya", "ron", "noa", "avi")
+
+
+def test_a_case_naming_every_assessor_says_who_can_unblock_it(open_case, run, refused, gil):
+    case = open_case(EVERYONE).case
+    refusal = refused(NotAllowed, run, Assess(case.id, gil, Verdict.RIGHT), case)
+    assert refusal.key == "refuse.everyone_named"
+    assert "ombudsperson" in text("en", refusal.key, **refusal.params)
+
+
+def test_an_ombudsperson_outside_the_case_assesses_and_may_withdraw_it(
+    open_case, run, directory, gil
+):
+    people = dict(directory.people)
+    people["gil"] = dataclasses.replace(people["gil"], roles=frozenset({"ombudsperson"}))
+    with_ombudsperson = dataclasses.replace(directory, people=people)
+    later = Context(with_ombudsperson, NOW)
+    case = open_case(EVERYONE, context=later).case
+    assessed = run(Assess(case.id, gil, Verdict.NOT_RIGHT), case, later).case
+    assert (assessed.verdict, assessed.verdict_by) == (Verdict.NOT_RIGHT, "gil")
+    assert rules.can_withdraw(with_ombudsperson, assessed, gil)
+    assert not rules.can_assess(with_ombudsperson, open_case(("gil",), context=later).case, "gil")
