@@ -247,7 +247,8 @@ INVALID = {
     "unknown-role": (
         RON + 'roles = ["leader"]\n',
         "people.ron.roles",
-        'unknown role "leader". Fix: use only "account_manager", "lead", "ombudsperson" (did you mean "lead"?)',
+        'unknown role "leader". Fix: use only "account_manager", "lead", "ombudsperson" '
+        '(did you mean "lead"?)',
     ),
     "manager-role": (
         RON + 'roles = ["manager"]\n',
