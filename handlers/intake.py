@@ -14,7 +14,7 @@ from handlers.commands import OpenCase, Trigger
 from handlers.directory import Client
 from handlers.effects import ClientThreadPost, DirectMessage, Invite
 from handlers.errors import NotAllowed, NotNow
-from handlers.messages import mention, mentions
+from handlers.messages import clean, mention, mentions
 from handlers.model import (
     CASE_SUMMARY_LIMIT,
     CATEGORIES,
@@ -77,7 +77,7 @@ def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
         account_manager=client.account_manager,
         category=cmd.category,
         severity=cmd.severity,
-        summary=(cmd.summary or cmd.source_text).strip()[:CASE_SUMMARY_LIMIT],
+        summary=clean(cmd.summary or cmd.source_text).strip()[:CASE_SUMMARY_LIMIT],
         status=Status.OPEN,
         created_at=ctx.now,
         updated_at=ctx.now,

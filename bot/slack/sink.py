@@ -37,7 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.sink import Attempt, PlatformSink, Refs
-from bot.slack.blocks import case_card, feedback_request, mrkdwn
+from bot.slack.blocks import case_card, feedback_request, mrkdwn, truncate
 from handlers.directory import Directory
 from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
 from handlers.messages import text as say
@@ -59,6 +59,7 @@ CHANNEL_INFO_TTL = 300.0
 CARD_WAIT = timedelta(seconds=60)
 METADATA_TYPE = "complaintbot_effect"
 LOOKBACK = 200  # messages per look-up page
+MESSAGE_LIMIT = 3000  # characters of one message's text; Slack refuses 40,000
 THREAD_PAGES = 5
 
 
@@ -220,7 +221,16 @@ class SlackSink(PlatformSink):
         ts = await self.store.get_ref(case.id, CARD_REF)
         if ts is None:
             raise TransientDeliveryError(f"the card of {case.id} is not posted yet")
-        await self.post(attempt, channel, ts, text=self.render(text))
+        await self.post(attempt, channel, ts, text=await self._fitted(case, text))
+
+    async def _fitted(self, case: Case, text: str) -> str:
+        """A core text as a Slack message that fits (`MESSAGE_LIMIT`): a longer one (a
+        40,000-character client reply) is cut, and its "…" links to the client thread,
+        where the whole text stands; the store keeps it whole too."""
+        rendered = self.render(text)
+        if len(rendered) <= MESSAGE_LIMIT:
+            return rendered
+        return truncate(rendered, MESSAGE_LIMIT, await self._permalink_source(case))
 
     # --- people ---------------------------------------------------------------------------
 
@@ -234,7 +244,7 @@ class SlackSink(PlatformSink):
         if not person.slack:
             log.info("%s has no Slack id; DM for %s not sent on Slack", person_id, case.id)
             return
-        body = self.render(message)
+        body = await self._fitted(case, message)
         if links:
             await self._wait_for_card(case)
             body += await self._links(case)
