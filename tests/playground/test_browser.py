@@ -287,6 +287,30 @@ async def test_a_late_answer_for_the_previous_persona_never_undoes_a_switch(
     await expect(page.locator(".channel-list button")).to_have_count(1)  # a contact's one channel
 
 
+# Every element that shows a message's (or a notice's, a card item's, a timeline line's) text.
+TEXTS = "#messages .text, #thread-messages .text, .notice-text, .item-text, .timeline .line"
+
+
+async def expect_texts_read_in_their_own_direction(page: Page) -> None:
+    await expect(page.locator(TEXTS).first).to_be_attached()
+    await expect(page.locator(f":is({TEXTS}):not([dir='auto'])")).to_have_count(0)
+
+
+async def test_each_message_reads_in_its_own_direction(
+    browser: Browser, playground: Playground
+) -> None:
+    await playground.say(CONTACT, "client-acme", "הדוח של מרץ שוב איחר, @Dana Levi")
+    await playground.say(CONTACT, "client-acme", "The report is late again.")
+    page = await open_page(browser, playground, "avi", "client-acme")
+    hebrew = page.locator("#messages .text", has_text="הדוח של מרץ")
+    english = page.locator("#messages .text", has_text="The report is late")
+    await expect(hebrew).to_have_attribute("dir", "auto")
+    await expect(english).to_have_attribute("dir", "auto")
+    assert await hebrew.evaluate("(e) => getComputedStyle(e).direction") == "rtl"
+    assert await english.evaluate("(e) => getComputedStyle(e).direction") == "ltr"
+    await expect_texts_read_in_their_own_direction(page)
+
+
 async def test_a_hebrew_directory_gets_a_right_to_left_workspace(
     browser: Browser, tmp_path: Path
 ) -> None:
@@ -304,7 +328,14 @@ async def test_a_hebrew_directory_gets_a_right_to_left_workspace(
         await expect(page.get_by_label(text("he", "playground.persona"))).to_have_value("avi")
         await expect(page.locator("section.card")).to_have_count(10)
         await expect(page.locator("section.card .status").first).to_have_text("פתוחה")
+        await expect_texts_read_in_their_own_direction(page)
         await expect_every_control_labelled(page)
         await page.screenshot(path=ARTIFACTS / "playground-workspace-he.png")
+        await playground.say(CONTACT, "client-acme", "The export drops Hebrew names.")
+        await go_to(page, "client-acme")
+        english = page.locator("#messages .text", has_text="The export drops")
+        await expect(english).to_have_attribute("dir", "auto")
+        assert await english.evaluate("(e) => getComputedStyle(e).direction") == "ltr"
+        await expect_texts_read_in_their_own_direction(page)
     finally:
         await playground.stop()

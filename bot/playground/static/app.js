@@ -305,7 +305,7 @@
     $("notices").replaceChildren(...freshNotices().map((notice) =>
       el("div", { class: "notice", id: `notice-${notice.id}` },
         el("p", { class: "only-you", text: t("only_you") }),
-        el("p", { class: "notice-text", text: notice.text }),
+        el("p", { class: "notice-text", dir: "auto", text: notice.text }),
         el("button", {
           type: "button",
           class: "btn quiet",
@@ -327,7 +327,10 @@
 
   function renderMessage(message, channel, inThread) {
     const initial = (message.display.trim()[0] || "?").toUpperCase();
-    const text = message.card ? null : el("p", { class: "text" }, withMentions(message.parts));
+    // dir="auto": each text reads in its own direction (Hebrew in an English page, too).
+    const text = message.card
+      ? null
+      : el("p", { class: "text", dir: "auto" }, withMentions(message.parts));
     return el("article", {
       class: `message${message.bot ? " from-bot" : ""}`,
       id: `${inThread ? "thread-" : ""}msg-${message.id}`,
@@ -419,7 +422,7 @@
           item.title ? el("strong", { text: item.title }) : null,
           item.at ? " · " : null,
           item.at ? when(item.at, "compact") : null) : null,
-        item.parts.length ? el("p", { class: "item-text" }, withMentions(item.parts)) : null)));
+        item.parts.length ? el("p", { class: "item-text", dir: "auto" }, withMentions(item.parts)) : null)));
     const timeline = el("details", {
       class: "timeline",
       open: ui.timelines.has(card.case_id),
@@ -430,7 +433,7 @@
     },
     el("summary", { focusKey: `${id}:timeline` }, `${card.timeline.heading} (${card.timeline.items.length})`),
     el("ol", {}, card.timeline.items.map((item) =>
-      el("li", {}, when(item.at, "compact"), el("span", { class: "line" }, withMentions(item.parts))))));
+      el("li", {}, when(item.at, "compact"), el("span", { class: "line", dir: "auto" }, withMentions(item.parts))))));
     return el("section", { class: `card status-${card.status}`, "aria-labelledby": `${id}-title`, "data-case": card.case_id },
       el("header", { class: "card-header" },
         el("h3", { id: `${id}-title`, text: card.title }),
