@@ -23,6 +23,7 @@ from handlers.effects import (
     ClientThreadPost,
     DirectMessage,
     Effect,
+    FeedbackAnswered,
     FeedbackRequest,
     Invite,
 )
@@ -47,7 +48,9 @@ class PlatformSink(ABC):
         if isinstance(effect, ClientThreadPost):
             await self.post_to_client_thread(case, effect.text, attempt)
         elif isinstance(effect, FeedbackRequest):
-            await self.ask_for_feedback(case, effect.text, attempt)
+            return await self.ask_for_feedback(case, effect.text, attempt)
+        elif isinstance(effect, FeedbackAnswered):
+            await self.close_question(case, effect.text)
         elif isinstance(effect, CardUpdate):
             return await self.update_card(case, attempt)
         elif isinstance(effect, CardNote):
@@ -64,8 +67,13 @@ class PlatformSink(ABC):
     async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None: ...
 
     @abstractmethod
-    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> None:
-        """The feedback question in the client thread, with one button per answer."""
+    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:
+        """The feedback question in the client thread, with one button per answer; the
+        refs to find it again."""
+
+    @abstractmethod
+    async def close_question(self, case: Case, text: str) -> None:
+        """Replace the open feedback question's buttons with `text`, the answer."""
 
     @abstractmethod
     async def update_card(self, case: Case, attempt: Attempt) -> Refs:

@@ -55,6 +55,16 @@ class FeedbackRequest(Effect):
 
 
 @dataclass(frozen=True)
+class FeedbackAnswered(Effect):
+    """The feedback question was answered: its buttons give way to the answer, so nobody
+    presses a question that no longer stands."""
+
+    text: str
+    kind: ClassVar[str] = "feedback_answered"
+    audience: ClassVar[Audience] = "client"
+
+
+@dataclass(frozen=True)
 class CardUpdate(Effect):
     """Post the internal case card, or update it in place if it exists."""
 
@@ -100,7 +110,15 @@ class Invite(Effect):
 
 EFFECT_TYPES: dict[str, type[Effect]] = {
     cls.kind: cls
-    for cls in (ClientThreadPost, FeedbackRequest, CardUpdate, CardNote, DirectMessage, Invite)
+    for cls in (
+        ClientThreadPost,
+        FeedbackRequest,
+        FeedbackAnswered,
+        CardUpdate,
+        CardNote,
+        DirectMessage,
+        Invite,
+    )
 }
 
 

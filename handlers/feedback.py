@@ -7,8 +7,9 @@ manager, so a case never ends on the firm's word alone.
 from __future__ import annotations
 
 from handlers.commands import GiveFeedback
-from handlers.effects import ClientThreadPost, DirectMessage
+from handlers.effects import ClientThreadPost, DirectMessage, FeedbackAnswered
 from handlers.errors import NotAllowed
+from handlers.messages import actor_markup
 from handlers.model import Case, Feedback, Status
 from handlers.outcome import Change, Context, Outcome
 from handlers.rules import check_feedback
@@ -21,6 +22,11 @@ def give_feedback(cmd: GiveFeedback, case: Case, ctx: Context) -> Outcome:
     comment = cmd.comment.strip()
     change = Change.by(ctx, case.id, cmd.actor)
     feedback = (*case.feedback, Feedback(cmd.resolved, comment, cmd.actor, ctx.now))
+    answer = ctx.t("card.feedback_yes" if cmd.resolved else "card.feedback_no")
+    answered = ctx.t(
+        "client.feedback_answered", answer=answer, actor=actor_markup(cmd.actor.display)
+    )
+    change.effect(FeedbackAnswered(case.id, answered))
     if cmd.resolved:
         change.event("feedback_yes", comment=comment)
         change.bot_event("closed")

@@ -100,6 +100,7 @@ EN: dict[str, str] = {
     "client.investigating": "Update on case {case_id}: we are looking into it with everyone involved.",
     "client.resolution": "Resolution of case {case_id}:\n{summary}",
     "client.feedback_request": "Has this resolved your complaint? Your answer helps us improve.",
+    "client.feedback_answered": "Has this resolved your complaint? {actor} answered: {answer}. Thank you.",
     "client.closed": "Thank you for your feedback. Case {case_id} is closed.",
     "client.reopened": (
         "Thank you for telling us. Case {case_id} is open again and your account manager "
@@ -215,7 +216,7 @@ EN: dict[str, str] = {
     "refuse.not_resolved_yet": "Case {case_id} is not resolved yet, so there is nothing to confirm.",
     "refuse.feedback_client_only": "Only the client can answer this question.",
     "refuse.feedback_other_channel": "Case {case_id} can only be answered in its own thread, by its client.",
-    "refuse.everyone_named": "Case {case_id} names everyone who could assess it, and nobody judges their own case. Ask an ombudsperson to assess it (the directory role \"ombudsperson\"; add one if you have none).",
+    "refuse.everyone_named": 'Case {case_id} names everyone who could assess it, and nobody judges their own case. Ask an ombudsperson to assess it (the directory role "ombudsperson"; add one if you have none).',
     "refuse.not_withdrawer": (
         "Only the account manager, a manager on case {case_id}, a lead, or the client who raised "
         "it can withdraw it."
@@ -365,6 +366,7 @@ HE: dict[str, str] = {
     "client.investigating": "עדכון בפנייה {case_id}: אנחנו בודקים את העניין עם כל המעורבים.",
     "client.resolution": "סיכום הטיפול בפנייה {case_id}:\n{summary}",
     "client.feedback_request": "האם הפנייה שלכם טופלה? התשובה שלכם עוזרת לנו להשתפר.",
+    "client.feedback_answered": "האם הפנייה שלכם טופלה? {actor} ענה/תה: {answer}. תודה.",
     "client.closed": "תודה על המשוב. פנייה {case_id} נסגרה.",
     "client.reopened": "תודה שעדכנתם אותנו. פנייה {case_id} נפתחה מחדש, ומנהל/ת הלקוח ימשיכו לטפל בה.",
     "client.withdrawn": "פנייה {case_id} בוטלה.",
@@ -462,7 +464,7 @@ HE: dict[str, str] = {
     "refuse.not_resolved_yet": "פנייה {case_id} עוד לא סוכמה, אז אין מה לאשר.",
     "refuse.feedback_client_only": "רק הלקוח יכול לענות על השאלה הזו.",
     "refuse.feedback_other_channel": "על פנייה {case_id} אפשר לענות רק בשרשור שלה, ורק הלקוח שלה.",
-    "refuse.everyone_named": "פנייה {case_id} מזכירה את כל מי שיכול להעריך אותה, ואף אחד לא שופט את עניינו. בקשו מנציב/ת תלונות להעריך אותה (התפקיד \"ombudsperson\" במדריך; הוסיפו אחד אם אין).",
+    "refuse.everyone_named": 'פנייה {case_id} מזכירה את כל מי שיכול להעריך אותה, ואף אחד לא שופט את עניינו. בקשו מנציב/ת תלונות להעריך אותה (התפקיד "ombudsperson" במדריך; הוסיפו אחד אם אין).',
     "refuse.not_withdrawer": (
         "רק מנהל/ת הלקוח, מנהל/ת בפנייה {case_id}, ראש צוות או הלקוח שפתח אותה יכולים לבטל אותה."
     ),

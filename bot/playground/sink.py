@@ -48,8 +48,16 @@ class PlaygroundSink(PlatformSink):
     async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
         self._client_post(case, text)
 
-    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> None:
+    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:
         self._client_post(case, text, feedback_buttons(case.id, self.view.say))
+        return {}
+
+    async def close_question(self, case: Case, text: str) -> None:
+        """The client thread's open question (the bot's last message with buttons)."""
+        replies = self.workspace.replies(self._root(case).id)
+        asked = [m for m in replies if m.author == BOT and m.buttons]
+        if asked:
+            self.workspace.update(asked[-1], text=self.view.render(text), buttons=())
 
     async def invite(self, case: Case, person_id: str, attempt: Attempt) -> None:
         self.workspace.add_member(case.source.channel, person_id)

@@ -47,6 +47,7 @@ from storage.base import Store
 log = logging.getLogger(__name__)
 
 CARD_REF = "slack_card_ts"
+QUESTION_REF = "slack_question_ts"  # the open feedback question, to close it once answered
 TRANSIENT_ERRORS = {
     "ratelimited",
     "internal_error",
@@ -94,16 +95,25 @@ class SlackSink(PlatformSink):
     async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
         await self._client_post(case, attempt, self.render(text))
 
-    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> None:
+    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:
         message = self.render(text)
         blocks = feedback_request(message, case.id, self.language)
-        await self._client_post(case, attempt, message, blocks)
+        return {QUESTION_REF: await self._client_post(case, attempt, message, blocks)}
+
+    async def close_question(self, case: Case, text: str) -> None:
+        """chat.update is the same whatever its tries: it needs no look-up."""
+        ts = await self.store.get_ref(case.id, QUESTION_REF)
+        if ts:
+            message = self.render(text)
+            await self.call(
+                "chat_update", channel=case.source.channel, ts=ts, text=message, blocks=[]
+            )
 
     async def _client_post(
         self, case: Case, attempt: Attempt, message: str, blocks: list[dict] | None = None
-    ) -> None:
+    ) -> str:
         try:
-            await self.post(
+            return await self.post(
                 attempt,
                 case.source.channel,
                 case.source.message_id,

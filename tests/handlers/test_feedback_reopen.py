@@ -25,6 +25,7 @@ from handlers.effects import (
     CardUpdate,
     ClientThreadPost,
     DirectMessage,
+    FeedbackAnswered,
     FeedbackRequest,
 )
 from handlers.errors import NotAllowed, NotNow, Refusal
@@ -46,7 +47,11 @@ def kinds(outcome):
 
 
 def client_posts(outcome):
-    return [e.text for e in outcome.effects if e.audience == "client"]
+    return [e.text for e in outcome.effects if isinstance(e, ClientThreadPost)]
+
+
+def answered(outcome):
+    return [e.text for e in outcome.effects if isinstance(e, FeedbackAnswered)]
 
 
 def dms(outcome):
@@ -70,6 +75,9 @@ def test_resolved_feedback_closes_the_case(resolved, run, client, later):
     assert outcome.events[0].actor == "Carol (Acme)"
     assert outcome.events[1].actor == "complaintbot"
     assert client_posts(outcome) == [later.t("client.closed", case_id="C-0042")]
+    assert answered(outcome) == [
+        "Has this resolved your complaint? Carol (Acme) answered: resolved. Thank you."
+    ]
     assert dms(outcome) == []
     assert outcome.notice == "Thank you for your feedback."
 
@@ -446,7 +454,7 @@ def test_a_refused_command_changes_nothing(opened, run, refused, client):
 
 def test_only_client_thread_posts_and_the_feedback_question_reach_the_client():
     client_kinds = {k for k, cls in EFFECT_TYPES.items() if cls.audience == "client"}
-    assert client_kinds == {ClientThreadPost.kind, FeedbackRequest.kind}
+    assert client_kinds == {ClientThreadPost.kind, FeedbackRequest.kind, FeedbackAnswered.kind}
 
 
 # --- nothing internal ever reaches the client thread ------------------------------------

@@ -104,10 +104,13 @@ def test_english_texts_are_not_hebrew():
 
 
 def test_client_texts_take_nothing_internal():
-    """The client thread is filled only from the case id, the people included and the summary."""
+    """The client thread is filled only from the case id, the people included, the summary
+    and the client's own answer."""
     for key, template in EN.items():
         if key.startswith("client."):
-            assert placeholders(template) <= {"case_id", "people", "summary", "actor"}, key
+            assert placeholders(template) <= {"case_id", "people", "summary", "actor", "answer"}, (
+                key
+            )
 
 
 # --- every key the core uses exists -----------------------------------------------------

@@ -73,6 +73,10 @@ async def test_a_complaint_runs_its_whole_course(bot: SlackBot, fake: FakeSlackA
     case = await bot.only_case()
     assert case.status is Status.REOPENED
     assert any("not resolved" in t and "Still no weekly call." in t for t in dms_to(fake, AVI))
+    # The answered question's buttons gave way to the answer.
+    question_ts = thread[-1].answer["ts"]
+    closed = fake.message(ACME, question_ts)
+    assert closed and not closed.get("blocks") and "answered: not resolved" in closed["text"]
 
     # A second resolution, then "Resolved" closes it.
     await bot.press("resolve", case.id, AVI, INTERNAL)
