@@ -8,7 +8,8 @@ durable when its future resolves.
 
 The journal is split into numbered segments so the store can fold an old segment into
 its per-unit files while new lines go to the next one (`rotate`). On load, a torn last
-line (a crash mid-append) is cut off; damage anywhere else is refused.
+line (a crash mid-append) is cut off (a read-only reader skips it); damage anywhere else
+is refused.
 
 A failed write or fsync breaks the journal for good: after a failed fsync the kernel
 may have dropped the data, so retrying would claim durability it does not have. Every
@@ -57,10 +58,11 @@ class Journal:
         return sorted(folder.glob("journal-*.log"))
 
     @classmethod
-    def replay(cls, path: Path, last: bool) -> Iterator[list[Pair]]:
+    def replay(cls, path: Path, last: bool, repair: bool = True) -> Iterator[list[Pair]]:
         """The lines of one segment. In the `last` segment (the one being written when the
-        process stopped), whatever follows the first unreadable line was never
-        acknowledged: it is cut off the file. In an older segment it is damage."""
+        process stopped, or now), whatever follows the first unreadable line was never
+        acknowledged: it is cut off the file, or only skipped when not `repair` (a reader
+        beside a running writer). In an older segment it is damage."""
         with path.open("rb") as f:
             data = f.read()
         good = 0
@@ -73,9 +75,10 @@ class Journal:
             except ValueError as err:
                 if not last:
                     raise ValueError(f"{path} is damaged at byte {good}: {err}") from err
-                with path.open("r+b") as f:
-                    f.truncate(good)
-                    os.fsync(f.fileno())
+                if repair:
+                    with path.open("r+b") as f:
+                        f.truncate(good)
+                        os.fsync(f.fileno())
                 return
             good = end + 1
             yield [(str(k), v) for k, v in pairs]

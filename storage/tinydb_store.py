@@ -26,6 +26,11 @@ Leases are kept in memory: one process owns the store, and a lease that dies wit
 process is exactly what a crash should do. An unclean stop (no `clean` mark in meta)
 makes every pending item `maybe_sent` at the next open.
 
+A read-only open (`TinyDBStore(path, read_only=True)`: `complaintbot export` and `check`,
+beside a running `serve`) takes no lock and changes nothing: it reads the journal, then
+the files, and applies the journal over them, skipping a torn last line instead of
+cutting it off. Every write method then raises StorageError.
+
 Limits: opening reads every case file (about 1 s per 10,000 cases on the development
 machine), and the index of every case (number, source, status) stays in memory.
 """
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import errno
 import fcntl
 import json
 import os
@@ -79,13 +85,15 @@ class _Entry:
 
 
 class TinyDBStore:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
         # The real file: two names (symlinks) of one store share one lock and one folder.
         self.path = Path(os.path.realpath(path))
         self.folder = self.path.with_name(f"{self.path.stem}.d")
+        self.read_only = read_only
         self._cases_dir = self.folder / "cases"
         self._lock_fd: int | None = None
         self._journal: Journal | None = None
+        self._snapshot = False  # opened read-only
         self._folder_thread: ThreadPoolExecutor | None = None
         self._meta: Record = {}
         self._index: dict[str, _Entry] = {}
@@ -102,29 +110,32 @@ class TinyDBStore:
     # lifecycle ------------------------------------------------------------------------------
 
     async def open(self) -> None:
-        self._folder_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-fold")
+        """Lock and load the store; read-only, load what it holds now without the lock.
+        Whatever stops it raises a StorageError that names the problem and the fix."""
         try:
+            if self.read_only:
+                await asyncio.to_thread(self._load_snapshot)
+                self._snapshot = True
+                return
+            self._folder_thread = ThreadPoolExecutor(1, thread_name_prefix="store-fold")
             last_segment = await asyncio.to_thread(self._load)
-        except BaseException:
+            self._journal = Journal(self.folder, last_segment + 1)
+        except BaseException as err:
             self._release()
+            if isinstance(err, OSError):
+                raise _cannot_use(self.path, err) from err
             raise
-        self._journal = Journal(self.folder, last_segment + 1)
 
     def _load(self) -> int:
         """Lock, read every file, replay and fold the journal; the next segment's number."""
-        try:
-            self._cases_dir.mkdir(parents=True, exist_ok=True)
-            self._lock_fd = _lock(self.path)
-        except OSError as e:
-            raise StorageError(f"cannot use {self.path}: {e.strerror or e}") from e
+        if self.path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(self.path))
+        self._cases_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = _lock(self.path)
         for leftover in [*self._cases_dir.glob(".*.tmp"), *self.folder.glob(".*.tmp")]:
             leftover.unlink()
         meta = self._read_meta()
-        for file in self._cases_dir.glob("*.json"):
-            self._place_case(_unit_from_file(_read_json(file)), file_current=True)
-        inbox_file = self.folder / "inbox.json"
-        if inbox_file.exists():
-            self._inbox = dict(_read_json(inbox_file).get("inbox", {}))
+        self._read_files()
         self._meta = meta
         segments = Journal.segments(self.folder)
         for number, segment in enumerate(segments, start=1):
@@ -144,21 +155,76 @@ class TinyDBStore:
         self._prune_deliveries(datetime.now(UTC))
         return int(segments[-1].stem.split("-")[1]) if segments else 0
 
+    def _load_snapshot(self) -> None:
+        """Read the journal, then every file, and apply the journal over the files, changing
+        nothing: no lock, no repair, no folding. A writer may fold meanwhile: the files
+        then hold lines of the journal read before them, or newer ones, never less. So
+        every case ends up at least as new as it was when the journal was read."""
+        if self.path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(self.path))
+        journal = self._read_journal()
+        self._meta = self._read_meta()
+        self._read_files()
+        for pairs in journal:
+            self._apply(pairs)
+
+    def _read_journal(self) -> list[list[Pair]]:
+        """Every line of every segment, skipping a torn last line and the segments a writer
+        folded into the files (and deleted) since they were listed."""
+        segments = Journal.segments(self.folder)
+        lines: list[list[Pair]] = []
+        for number, segment in enumerate(segments, start=1):
+            try:
+                lines += Journal.replay(segment, last=number == len(segments), repair=False)
+            except FileNotFoundError:
+                continue
+            except ValueError as e:
+                raise StorageError(str(e)) from e
+        return lines
+
+    def _read_files(self) -> None:
+        for file in self._cases_dir.glob("*.json"):
+            try:
+                with file.open(encoding="utf-8") as f:
+                    self._place_case(_unit_from_file(json.load(f)), file_current=True)
+            except (ValueError, KeyError, TypeError, AttributeError, StorageError) as e:
+                raise StorageError(
+                    f"{file} is not a complaintbot case file ({e!r}). Fix: restore it from "
+                    "a backup, or move it out of that folder (its case is then left out)"
+                ) from e
+        inbox_file = self.folder / "inbox.json"
+        if inbox_file.exists():
+            self._inbox = dict(_read_json(inbox_file).get("inbox", {}))
+
     def _read_meta(self) -> Record:
+        if not self.path.exists() and self.read_only:
+            raise StorageError(
+                f"there is no store at {self.path}. Fix: point {_URL} at the store "
+                "`complaintbot serve` uses"
+            )
         if not self.path.exists():
             new: Record = {"schema_version": SCHEMA_VERSION, "last_case_number": 0}
             new |= {"last_outbox_id": 0, "clean": True}
             self._write_meta(new)
             return new
-        doc = _read_json(self.path)
+        try:
+            with self.path.open(encoding="utf-8") as f:
+                doc = json.load(f)
+        except ValueError as e:
+            raise _not_a_store(self.path, f"not JSON: {e}") from e
         meta = doc.get(META, {}).get("1") if isinstance(doc, dict) else None
         version = meta.get("schema_version") if isinstance(meta, dict) else None
-        if not isinstance(version, int):
-            raise StorageError(f"{self.path} is not a complaintbot store (no schema_version)")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise _not_a_store(self.path, "no schema_version")
         if version > SCHEMA_VERSION:
             raise StorageError(
                 f"{self.path} was written by a newer complaintbot (schema version {version}, "
-                f"this one knows up to {SCHEMA_VERSION}); upgrade complaintbot to open it"
+                f"this one knows up to {SCHEMA_VERSION}). Fix: upgrade complaintbot to open it"
+            )
+        if version == 1 and self.read_only:
+            raise StorageError(
+                f"{self.path} is in complaintbot 0.1's layout. Fix: start `complaintbot serve` "
+                "on it once (it upgrades the store), then try again"
             )
         if version == 1:
 
@@ -174,7 +240,35 @@ class TinyDBStore:
         assert isinstance(meta, dict)
         return dict(meta)
 
+    async def check(self) -> str:
+        """What `open()` would find, in a few words, read without the lock and writing
+        nothing to the store; a StorageError naming the problem if it could not be used."""
+        try:
+            await asyncio.to_thread(self._check_writable)
+        except OSError as err:
+            raise _cannot_use(self.path, err) from err
+        if not self.path.exists():
+            return "new (`complaintbot serve` creates it)"
+        snapshot = TinyDBStore(self.path, read_only=True)
+        await snapshot.open()
+        health = await snapshot.health()
+        await snapshot.close()
+        return f"{health['cases']} cases ({health['final']} closed or withdrawn)"
+
+    def _check_writable(self) -> None:
+        """Raise the OSError `open()` would meet for want of rights or room: try a temporary
+        file in the nearest existing folder of each folder the store writes to."""
+        for target in (self.path.parent, self.folder, self._cases_dir):
+            existing = next(p for p in (target, *target.parents) if p.exists())
+            if not existing.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target))
+            try:
+                tempfile.TemporaryFile(dir=existing).close()
+            except OSError as err:  # name the folder, not the temporary file
+                raise OSError(err.errno, err.strerror, str(existing)) from err
+
     async def close(self) -> None:
+        self._snapshot = False
         if self._journal is None:
             return
         if self._folding:
@@ -204,9 +298,11 @@ class TinyDBStore:
     async def health(self) -> dict[str, Any]:
         info: dict[str, Any] = {"ok": True, "backend": "tinydb", "path": str(self.path)}
         journal = self._journal
-        if journal is None:
+        if self._snapshot:
+            info["read_only"] = True
+        elif journal is None:
             return info | {"ok": False, "error": "the store is not open"}
-        if journal.broken is not None:
+        elif journal.broken is not None:
             return info | {"ok": False, "error": f"cannot write the journal: {journal.broken}"}
         if not self.path.exists():
             return info | {"ok": False, "error": f"{self.path} is gone"}
@@ -216,11 +312,16 @@ class TinyDBStore:
     # writing --------------------------------------------------------------------------------
 
     def _ready(self) -> Journal:
+        self._writable()
         if self._journal is None:
             raise StorageError(f"the store at {self.path} is not open")
         if self._journal.broken is not None:
             raise StorageError(f"cannot write the store's journal: {self._journal.broken}")
         return self._journal
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StorageError(f"the store at {self.path} is open read-only")
 
     async def _commit(self, pairs: list[Pair]) -> None:
         """Apply a unit of work in memory, then wait until its journal line is durable."""
@@ -268,7 +369,8 @@ class TinyDBStore:
         for item_id in _pending_ids(record):
             lane = effect_from_dict(record["outbox"][str(item_id)]["effect"]).lane
             self._pending[item_id] = (case_id, lane)
-        if file_current and self._index[case_id].final and not _pending_ids(record):
+        final = self._index[case_id].final
+        if file_current and final and not _pending_ids(record) and not self.read_only:
             self._live.pop(case_id, None)
         else:
             self._live[case_id] = record
@@ -332,7 +434,7 @@ class TinyDBStore:
         return case_from_dict(record["case"]) if record else None
 
     async def _record(self, case_id: str) -> Record | None:
-        if self._journal is None:
+        if self._journal is None and not self._snapshot:
             raise StorageError(f"the store at {self.path} is not open")
         if case_id in self._live:
             return self._live[case_id]
@@ -467,6 +569,7 @@ class TinyDBStore:
         return sorted(due, key=lambda item: item.received_at)[:limit]
 
     async def retry_inbox(self, delivery_id: str, error: str, next_attempt_at: datetime) -> None:
+        self._writable()
         row = self._inbox.get(delivery_id)
         if row is None or row["dropped"] is not None:
             return
@@ -479,6 +582,7 @@ class TinyDBStore:
 
     async def drop_inbox(self, delivery_id: str, reason: str) -> None:
         """A dropped item stays (as seen) for a day, so a retry of it is refused too."""
+        self._writable()
         row = self._inbox.get(delivery_id)
         if row is None or row["dropped"] is not None:
             return
@@ -490,6 +594,7 @@ class TinyDBStore:
     async def claim_effects(
         self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
     ) -> list[OutboxItem]:
+        self._writable()
         heads: dict[tuple[str, str], int] = {}  # (case, lane) -> its oldest pending item
         for item_id, case_lane in self._pending.items():
             if case_lane not in heads or item_id < heads[case_lane]:
@@ -545,6 +650,7 @@ class TinyDBStore:
     async def _change_item(self, item_id: int, change: Any, refs: dict[str, str]) -> None:
         """Replace an item with `change(row)`, or remove it (None); keep `refs`. Unknown
         ids (an item settled twice) are ignored."""
+        self._writable()
         case_id = self._pending[item_id][0] if item_id in self._pending else None
         record = self._live.get(case_id) if case_id else None
         if record is None or str(item_id) not in record["outbox"]:
@@ -579,6 +685,41 @@ class TinyDBStore:
 
 
 _FINAL = {"closed", "withdrawn"}
+_URL = "COMPLAINTBOT_DATABASE_URL"
+
+
+def _not_a_store(path: Path, why: str) -> StorageError:
+    return StorageError(
+        f"{path} is not a complaintbot store ({why}). Fix: point {_URL} at the store's "
+        "file, or move this file away to start a new store there"
+    )
+
+
+def _cannot_use(path: Path, err: OSError) -> StorageError:
+    """One line for an OSError met opening the store: what is wrong, where, and the fix."""
+    where = Path(err.filename) if err.filename else path
+    if err.errno == errno.ENOTDIR:
+        file = next((p for p in (where, *where.parents) if p.is_file()), where)
+        return StorageError(
+            f"cannot use {path}: {file} is a file, not a folder. "
+            f"Fix: point {_URL} at a path inside a folder"
+        )
+    if err.errno == errno.EISDIR:
+        return StorageError(
+            f"{path} is a folder, not a store file. "
+            f"Fix: point {_URL} at a file in it, e.g. {path / 'complaintbot.json'}"
+        )
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StorageError(
+            f"no access to {where} ({err.strerror}). Fix: give this user read and write "
+            f"access there, or point {_URL} at a folder it can write"
+        )
+    if err.errno == errno.ENOSPC:
+        return StorageError(f"no space left for {where}. Fix: free some disk space")
+    return StorageError(
+        f"cannot use {path}: {where}: {err.strerror or err}. "
+        f"Fix: check that path, or point {_URL} at another file"
+    )
 
 
 def _pending_ids(record: Record) -> list[int]:

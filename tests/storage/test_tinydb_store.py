@@ -24,7 +24,7 @@ from storage import journal, open_store, tinydb_store
 from storage.base import Store
 from storage.tinydb_store import SCHEMA_VERSION, TinyDBStore
 from tests.storage.contract import Reopen, StoreContract, drain, soon
-from tests.storage.samples import T0, make_case, make_effects, make_event
+from tests.storage.samples import T0, make_case, make_effects, make_event, make_inbox_item
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -378,3 +378,267 @@ def test_open_store_picks_the_backend(path: Path) -> None:
     assert isinstance(open_store(str(path)), TinyDBStore)
     with pytest.raises(StorageError, match="PostgreSQL"):
         open_store("postgresql://localhost/complaintbot")
+
+
+# read-only ------------------------------------------------------------------------------------
+
+
+def listing(path: Path) -> dict[str, bytes]:
+    """Every file of the store and its bytes: what a read-only open must leave as it was."""
+    return {str(f): f.read_bytes() for f in sorted(path.parent.rglob("*")) if f.is_file()}
+
+
+async def read_only(path: Path) -> TinyDBStore:
+    store = TinyDBStore(path, read_only=True)
+    await store.open()
+    return store
+
+
+async def test_read_only_sees_every_write_beside_a_writer_and_changes_nothing(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tinydb_store, "COMPACT_BYTES", 20_000)
+    writer = await opened(path)
+    for number in range(1, 41):
+        case = make_case(number)
+        await writer.create_case(case, [make_event(case)], make_effects(case))
+    closed = make_case(1).evolve(T0, status=Status.CLOSED)
+    await writer.save_case(closed, 0, [make_event(closed, "closed", 1)], [])
+    await writer.accept(make_inbox_item("slack:Ev9"))
+    while writer._folding is not None:
+        await writer._folding
+    assert case_file(path, "C-0001").exists() and segments(path), "in files and the journal"
+    before = listing(path)
+
+    reader = await read_only(path)  # the writer holds the lock all along
+    cases = await reader.list_cases()
+    assert [c.id for c in cases] == [make_case(n).id for n in range(1, 41)]
+    assert cases[0] == closed
+    assert len(await reader.timeline(closed.id)) == 2
+    assert await reader.seen("slack:Ev9")
+    health = await reader.health()
+    assert health["ok"] and health["read_only"] and health["cases"] == 40 and health["final"] == 1
+    await reader.close()
+    assert listing(path) == before, "a read-only open writes nothing"
+    await writer.close()
+
+
+async def test_read_only_skips_a_torn_last_line_and_leaves_it(path: Path) -> None:
+    writer = await opened(path)
+    case = make_case(1)
+    await writer.create_case(case, [], [])
+    with segments(path)[-1].open("ab") as f:
+        f.write(b'[["case:C-0002",{"case":')  # a line being written right now
+    torn = segments(path)[-1].read_bytes()
+    reader = await read_only(path)
+    assert [c.id for c in await reader.list_cases()] == [case.id]
+    assert segments(path)[-1].read_bytes() == torn
+    await reader.close()
+    writer._release()
+
+
+def fold_and_delete(writer: TinyDBStore, path: Path) -> None:
+    """What the writer's folding thread does: the journal into the files, then it is gone."""
+    writer._fold_now(writer._dirty)
+    for segment in segments(path):
+        segment.unlink()
+
+
+@pytest.mark.parametrize("fold", ["before", "after"])
+async def test_read_only_loses_nothing_to_a_fold_as_it_reads_the_files(
+    path: Path, fold: str
+) -> None:
+    writer = await opened(path)
+    for number in (1, 2, 3):
+        await writer.create_case(make_case(number), [], [])
+    reader = TinyDBStore(path, read_only=True)
+    read_files = reader._read_files
+
+    def fold_meanwhile() -> None:
+        if fold == "before":
+            fold_and_delete(writer, path)
+        read_files()
+        if fold == "after":
+            fold_and_delete(writer, path)
+
+    reader._read_files = fold_meanwhile  # type: ignore[method-assign]
+    await reader.open()
+    assert [c.id for c in await reader.list_cases()] == ["C-0001", "C-0002", "C-0003"]
+    writer._release()
+
+
+async def test_read_only_loses_nothing_to_a_fold_while_it_lists_the_journal(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = await opened(path)
+    for number in (1, 2, 3):
+        await writer.create_case(make_case(number), [], [])
+    listed = tinydb_store.Journal.segments
+
+    def then_fold(folder: Path) -> list[Path]:
+        found = listed(folder)
+        fold_and_delete(writer, path)  # the listed segments are gone before they are read
+        return found
+
+    monkeypatch.setattr(tinydb_store.Journal, "segments", then_fold)
+    reader = await read_only(path)
+    assert [c.id for c in await reader.list_cases()] == ["C-0001", "C-0002", "C-0003"]
+    writer._release()
+
+
+async def test_read_only_refuses_every_write(path: Path) -> None:
+    writer = await opened(path)
+    case = make_case(1)
+    await writer.create_case(case, [], make_effects(case))
+    await writer.accept(make_inbox_item("slack:Ev1"))
+    await writer.close()
+    reader = await read_only(path)
+    writes = [
+        reader.next_case_number(),
+        reader.create_case(make_case(2), [], []),
+        reader.save_case(case.evolve(T0, summary="changed"), 0, [], []),
+        reader.accept(make_inbox_item("slack:Ev2")),
+        reader.retry_inbox("slack:Ev1", "busy", T0),
+        reader.drop_inbox("slack:Ev1", "gone"),
+        reader.claim_effects(soon()),
+        reader.complete_effect(1),
+        reader.retry_effect(1, "busy", T0),
+        reader.fail_effect(1, "no"),
+    ]
+    for write in writes:
+        with pytest.raises(StorageError, match="read-only"):
+            await write
+    assert (await reader.effect_counts())["pending"] == 3
+    await reader.close()
+
+
+async def test_read_only_needs_a_store_and_creates_none(path: Path) -> None:
+    with pytest.raises(StorageError, match="there is no store at .*Fix:"):
+        await read_only(path)
+    assert not path.parent.joinpath("complaintbot.d").exists() and not path.exists()
+
+
+async def test_read_only_refuses_a_store_of_the_single_file_layout(path: Path) -> None:
+    v1 = {"meta": {"1": {"schema_version": 1}}, "cases": {}}
+    path.write_text(json.dumps(v1))
+    with pytest.raises(StorageError, match="0.1's layout. Fix: start `complaintbot serve`"):
+        await read_only(path)
+    assert load(path) == v1
+
+
+# start-up errors: one line, naming the problem and the fix -------------------------------------
+
+
+def one_line_with_a_fix(error: pytest.ExceptionInfo[StorageError]) -> str:
+    message = str(error.value)
+    assert "\n" not in message and "Fix: " in message, message
+    return message
+
+
+@pytest.mark.parametrize("read_only_open", [False, True])
+async def test_a_store_under_a_file_names_the_file(tmp_path: Path, read_only_open: bool) -> None:
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder")
+    store = TinyDBStore(blocker / "data" / "complaintbot.json", read_only=read_only_open)
+    with pytest.raises(StorageError) as error:
+        await (store.check() if read_only_open else store.open())
+    assert f"{blocker} is a file, not a folder" in one_line_with_a_fix(error)
+
+
+async def test_a_folder_given_as_the_store_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StorageError) as error:
+        await TinyDBStore(tmp_path).open()
+    assert "is a folder, not a store file" in one_line_with_a_fix(error)
+    assert str(tmp_path / "complaintbot.json") in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("err", "says"),
+    [
+        (PermissionError(13, "Permission denied"), "Permission denied"),
+        (OSError(30, "Read-only file system"), "Read-only file system"),
+        (OSError(28, "No space left on device"), "no space left"),
+    ],
+)
+async def test_a_folder_the_store_cannot_write_is_named(
+    path: Path, monkeypatch: pytest.MonkeyPatch, err: OSError, says: str
+) -> None:
+    err.filename = str(path.parent / "complaintbot.d")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise err
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(StorageError) as error:
+        await TinyDBStore(path).open()
+    message = one_line_with_a_fix(error)
+    assert says in message and "complaintbot.d" in message
+
+
+async def test_a_folder_where_nothing_may_be_created_stops_open_and_check() -> None:
+    """/sys refuses new entries even to root, as a read-only folder refuses anyone else."""
+    try:
+        os.mkdir("/sys/complaintbot-probe")
+    except OSError:
+        pass
+    else:
+        os.rmdir("/sys/complaintbot-probe")
+        pytest.skip("/sys accepts new folders here")
+    store = TinyDBStore("/sys/complaintbot/complaintbot.json")
+    for attempt in (store.open(), store.check()):
+        with pytest.raises(StorageError) as error:
+            await attempt
+        assert "no access to /sys" in one_line_with_a_fix(error)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders anyway")
+async def test_a_read_only_folder_stops_open_and_check(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    store = TinyDBStore(folder / "complaintbot.json")
+    try:
+        for attempt in (store.open(), store.check()):
+            with pytest.raises(StorageError) as error:
+                await attempt
+            assert f"no access to {folder}" in one_line_with_a_fix(error)
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [("[1, 2]", "no schema_version"), ("not json", "not JSON"), ('{"a": 1}', "no schema_version")],
+)
+async def test_a_store_file_of_the_wrong_shape_is_named_with_the_fix(
+    path: Path, content: str, says: str
+) -> None:
+    path.write_text(content)
+    for store in (TinyDBStore(path), TinyDBStore(path, read_only=True)):
+        with pytest.raises(StorageError) as error:
+            await store.open()
+        message = one_line_with_a_fix(error)
+        assert f"{path} is not a complaintbot store ({says}" in message
+    assert path.read_text() == content
+
+
+async def test_a_damaged_case_file_is_named(path: Path) -> None:
+    store = await opened(path)
+    await store.create_case(make_case(1), [], [])
+    await store.close()
+    case_file(path, "C-0001").write_text('{"case": {}}')
+    with pytest.raises(StorageError) as error:
+        await TinyDBStore(path).open()
+    assert str(case_file(path, "C-0001")) in one_line_with_a_fix(error)
+
+
+async def test_check_says_what_serve_would_find_and_writes_nothing(path: Path) -> None:
+    assert "new" in await TinyDBStore(path).check()
+    assert list(path.parent.iterdir()) == []
+    store = await opened(path)
+    await store.create_case(make_case(1), [], [])
+    done = make_case(2)
+    await store.create_case(done, [], [])
+    await store.save_case(done.evolve(T0, status=Status.WITHDRAWN), 0, [], [])
+    assert await TinyDBStore(path).check() == "2 cases (1 closed or withdrawn)"  # beside a writer
+    await store.close()
