@@ -126,7 +126,7 @@ class Outbox:
             await self._retry(item, now, str(err), err.retry_after, err.maybe_done)
             return
         except DeliveryError as err:
-            self.metrics.effect_attempts_failed += 1
+            self.metrics.attempt_failed(item.effect.kind, gave_up=True)
             log.error("gave up on %s for %s: %s", item.effect.kind, case.id, err)
             await self.store.fail_effect(item.id, str(err))
             return
@@ -135,7 +135,8 @@ class Outbox:
             await self._retry(item, now, repr(err), None, maybe_sent=True)
             return
         await self.store.complete_effect(item.id, refs)
-        self.metrics.effects_delivered += 1
+        since_due = self._clock() - item.next_attempt_at
+        self.metrics.delivered(item.effect.kind, since_due.total_seconds())
 
     async def _retry(
         self,
@@ -145,8 +146,8 @@ class Outbox:
         retry_after: float | None,
         maybe_sent: bool,
     ) -> None:
-        self.metrics.effect_attempts_failed += 1
         attempts = item.attempts + 1
+        self.metrics.attempt_failed(item.effect.kind, gave_up=attempts >= MAX_ATTEMPTS)
         if attempts >= MAX_ATTEMPTS:
             log.error(
                 "gave up on %s for %s after %d tries: %s",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -19,7 +20,7 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.inbox import Finish, Inbox
-from bot.metrics import Metrics
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.outbox import Outbox, Sink
 from bot.service import CaseService
 from bot.settings import Settings
@@ -89,19 +90,29 @@ RUNTIME = web.AppKey("runtime", Runtime)
 async def count_requests(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
+    """Count every request by route and status, and time its answer."""
     metrics = request.app[RUNTIME].metrics
     route = request.match_info.route.resource
     name = route.canonical if route else "unmatched"
+    started = time.perf_counter()
+    status: int | None = None  # stays None if the client went away (cancelled)
     try:
         response = await handler(request)
+        status = response.status
+        return response
     except web.HTTPException as exc:
-        metrics.request(request.method, name, exc.status)
+        status = exc.status
         raise
-    metrics.request(request.method, name, response.status)
-    return response
+    except Exception:
+        status = 500
+        raise
+    finally:
+        if status is not None:
+            metrics.request(request.method, name, status, time.perf_counter() - started)
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """The store's health and every case it holds, final ones included; 503 if unreadable."""
     runtime = request.app[RUNTIME]
     try:
         store = await runtime.store.health()
@@ -109,6 +120,8 @@ async def healthz(request: web.Request) -> web.Response:
         store = {"ok": False, "error": str(err)}
     body = {
         "ok": bool(store.get("ok")),
+        "cases": store.get("cases"),
+        "final": store.get("final"),
         "store": store,
         "platforms": [a.platform for a in runtime.adapters],
     }
@@ -118,8 +131,8 @@ async def healthz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     counts = await runtime.store.effect_counts()
-    text = runtime.metrics.render(counts.get("pending", 0), counts.get("failed", 0))
-    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+    body = runtime.metrics.render(counts.get("pending", 0), counts.get("failed", 0))
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
 def build_app(runtime: Runtime) -> web.Application:

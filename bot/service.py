@@ -112,7 +112,7 @@ class CaseService:
                 except (DuplicateSource, DuplicateDelivery):
                     existing = await self.store.case_for_source(cmd.source.key)
                 else:
-                    self.metrics.cases_opened += 1
+                    self.metrics.cases_opened.inc()
                     self._on_effects()
                     log.info("opened %s for %s", outcome.case.id, outcome.case.client_id)
                     # A client who complains hears back in the thread; a colleague is told here.
@@ -140,7 +140,7 @@ class CaseService:
                 except DuplicateDelivery:
                     return Result(case, "", changed=False)
                 if isinstance(cmd, Resolve):
-                    self.metrics.cases_resolved += 1
+                    self.metrics.cases_resolved.inc()
                 self._on_effects()
                 return Result(outcome.case, outcome.notice, changed=True)
         raise Conflict(f"{cmd.case_id} kept changing under another writer; try again")

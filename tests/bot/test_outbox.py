@@ -124,7 +124,9 @@ async def test_retries_give_up_loudly_after_the_limit(
         await box.deliver_due()
         clock.now += timedelta(minutes=10)
     assert (await store.effect_counts())["failed"] == 1
-    assert box.metrics.effect_attempts_failed == MAX_ATTEMPTS
+    failed = "complaintbot_effect_attempts_failed_total"
+    assert box.metrics.value(failed, kind="client_post", outcome="retried") == MAX_ATTEMPTS - 1
+    assert box.metrics.value(failed, kind="client_post", outcome="gave_up") == 1
 
 
 async def test_waiting_for_another_effect_is_not_counted_as_a_failure(
@@ -142,7 +144,9 @@ async def test_waiting_for_another_effect_is_not_counted_as_a_failure(
     await box.deliver_due()
     assert (await store.effect_counts()) == {"pending": 0, "failed": 0}
     assert sink.kinds(first, "client") == ["client_post", "client_post"]
-    assert box.metrics.effect_attempts_failed == 0
+    failed = "complaintbot_effect_attempts_failed_total"
+    assert box.metrics.value(failed, kind="client_post", outcome="retried") == 0
+    assert box.metrics.value("complaintbot_effects_delivered_total", kind="client_post") == 4
 
 
 async def test_an_effect_for_a_platform_that_is_off_waits_rather_than_vanishing(
@@ -154,3 +158,18 @@ async def test_an_effect_for_a_platform_that_is_off_waits_rather_than_vanishing(
     await box.deliver_due()
     counts = await store.effect_counts()
     assert counts["pending"] > 0 and counts["failed"] == 0
+
+
+async def test_delivery_latency_runs_from_when_an_effect_was_due(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    clock, sink = Clock(), RecordingSink()
+    await open_two_cases(store, directory, clock)
+    clock.now += timedelta(seconds=7)
+    box = outbox(store, sink, clock)
+    await box.deliver_due()
+    seconds = "complaintbot_effect_delivery_seconds"
+    assert box.metrics.value(f"{seconds}_count", kind="client_post") == 4
+    assert box.metrics.value(f"{seconds}_sum", kind="client_post") == 4 * 7
+    assert box.metrics.value(f"{seconds}_bucket", kind="client_post", le="5.0") == 0
+    assert box.metrics.value(f"{seconds}_bucket", kind="client_post", le="10.0") == 4
