@@ -1,13 +1,24 @@
-"""`complaintbot export`: every case, for leads' spreadsheets and for backups."""
+"""`complaintbot export`: every case, as CSV for a lead's spreadsheet, or as JSON, whole.
+
+The CSV has one row per case and what a lead reads to weigh it: the client's words,
+each employee's account (or why it was waived), the verdict and its note, every
+resolution round with the reopenings between them, and the client's feedback. A cell
+that a spreadsheet would run as a formula (one that begins with = + - @, a tab or a
+carriage return) is prefixed with a single quote. The JSON holds every field of every
+case, with its timeline.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from datetime import datetime
 
-from handlers.model import Case, case_to_dict, event_to_dict
+from handlers.model import Case, Event, Statement, case_to_dict, event_to_dict
 from storage.base import Store
+
+BOM = "\ufeff"
 
 CSV_COLUMNS = (
     "id",
@@ -18,24 +29,62 @@ CSV_COLUMNS = (
     "created_at",
     "updated_at",
     "due_at",
+    "raised_by",
     "affected",
     "managers",
     "account_manager",
+    "summary",
+    "client_statements",
+    "firm_replies",
+    "accounts",
+    "waivers",
     "verdict",
     "verdict_note",
+    "verdict_by",
     "abuse_flagged",
-    "summary",
     "resolution",
+    "resolution_rounds",
     "change_requests",
     "feedback",
 )
 
+# The timeline events of the resolution rounds: kind -> (what the CSV calls it, its detail).
+ROUNDS = {
+    "resolved": ("resolved", "summary"),
+    "feedback_no": ("answered not resolved", "comment"),
+    "feedback_yes": ("answered resolved", "comment"),
+    "reopened": ("reopened", "reason"),
+    "withdrawn": ("withdrawn", "reason"),
+    "closed": ("closed", ""),
+}
 
-def _row(case: Case) -> dict[str, str]:
-    feedback = "; ".join(
-        ("resolved" if f.resolved else "not resolved") + (f": {f.comment}" if f.comment else "")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def _said(statement: Statement) -> str:
+    return f"{_when(statement.at)} {statement.author.display}: {statement.text}"
+
+
+def _round(event: Event) -> str:
+    label, key = ROUNDS[event.kind]
+    detail = event.detail.get(key) if key else None
+    line = f"{_when(event.at)} {label} by {event.actor}"
+    return f"{line}: {detail}" if detail else line
+
+
+def _row(case: Case, timeline: list[Event]) -> dict[str, str]:
+    feedback = [
+        f"{_when(f.at)} {f.by.display}: "
+        + ("resolved" if f.resolved else "not resolved")
+        + (f": {f.comment}" if f.comment else "")
         for f in case.feedback
-    )
+    ]
+    accounts = [f"{person}: {_said(s)}" for person, s in case.accounts.items()]
+    waivers = [f"{person}: waived, {_said(s)}" for person, s in case.waivers.items()]
     return {
         "id": case.id,
         "client_id": case.client_id,
@@ -45,30 +94,43 @@ def _row(case: Case) -> dict[str, str]:
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),
         "due_at": case.due_at.isoformat(),
+        "raised_by": case.raised_by.display,
         "affected": " ".join(case.affected),
         "managers": " ".join(case.managers),
         "account_manager": case.account_manager or "",
+        "summary": case.summary,
+        "client_statements": "\n".join(_said(s) for s in case.client_statements),
+        "firm_replies": "\n".join(_said(s) for s in case.public_replies),
+        "accounts": "\n".join(accounts),
+        "waivers": "\n".join(waivers),
         "verdict": case.verdict.value if case.verdict else "",
         "verdict_note": case.verdict_note,
+        "verdict_by": case.verdict_by or "",
         "abuse_flagged": "yes" if case.abuse_flagged else "no",
-        "summary": case.summary,
         "resolution": case.resolution or "",
-        "change_requests": "; ".join(case.change_requests),
-        "feedback": feedback,
+        "resolution_rounds": "\n".join(_round(e) for e in timeline if e.kind in ROUNDS),
+        "change_requests": "\n".join(case.change_requests),
+        "feedback": "\n".join(feedback),
     }
 
 
-async def export_cases(store: Store, fmt: str) -> str:
-    cases = await store.list_cases()
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a quote."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+async def export_cases(store: Store, fmt: str, bom: bool = False) -> str:
+    """Every case as `fmt` ("csv" or "json"); `bom` starts the CSV with a UTF-8 byte order
+    mark, so Excel reads Hebrew (and any non-Latin text) right."""
+    cases = [(case, await store.timeline(case.id)) for case in await store.list_cases()]
     if fmt == "json":
         full = []
-        for case in cases:
-            record = case_to_dict(case)
-            record["timeline"] = [event_to_dict(e) for e in await store.timeline(case.id)]
-            full.append(record)
+        for case, timeline in cases:
+            full.append(case_to_dict(case) | {"timeline": [event_to_dict(e) for e in timeline]})
         return json.dumps({"cases": full}, ensure_ascii=False, indent=2) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    writer.writerows(_row(case) for case in cases)
-    return out.getvalue()
+    for case, timeline in cases:
+        writer.writerow({k: safe_cell(v) for k, v in _row(case, timeline).items()})
+    return (BOM if bom else "") + out.getvalue()
