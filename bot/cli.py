@@ -1,7 +1,7 @@
 """The `complaintbot` command: serve, check, export.
 
-Start-up errors (settings, directory, store) print one line naming the key
-and the fix, and exit with status 2 (bad configuration) or 1 (store).
+Start-up errors (settings, directory, store, the port) print one line naming the
+problem and the fix, and exit with status 2 (bad configuration) or 1 (store).
 """
 
 from __future__ import annotations
@@ -10,34 +10,100 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from bot.export import export_cases
 from bot.logs import setup_logging
 from bot.playground import decide
 from bot.server import AdapterFactory, serve, start_runtime
-from bot.settings import Settings, load_settings
+from bot.settings import (
+    DEFAULT_DATABASE,
+    DEFAULT_DIRECTORY,
+    DEFAULT_SLACK_API,
+    Settings,
+    load_settings,
+)
 from handlers.directory_file import load_directory
 from handlers.errors import ConfigError, StorageError
-from storage import open_store
+from storage import check_store, open_store
+
+STDOUT = "-"
+
+ENVIRONMENT = f"""\
+settings, from the environment:
+  COMPLAINTBOT_DATABASE_URL  the store file (default: {DEFAULT_DATABASE})
+  COMPLAINTBOT_DIRECTORY     the directory file (default: {DEFAULT_DIRECTORY})
+  SLACK_BOT_TOKEN            with SLACK_SIGNING_SECRET: Slack over HTTP (default: unset, off)
+  SLACK_APP_TOKEN            Slack over Socket Mode instead of HTTP (default: unset)
+  SLACK_API_URL              Slack's Web API (default: {DEFAULT_SLACK_API})
+  MICROSOFT_APP_ID           with MICROSOFT_APP_PASSWORD: Teams (default: unset, off)
+"""
+SEE_ENVIRONMENT = "settings come from the environment: see `complaintbot --help`"
+
+
+def _version() -> str:
+    try:
+        return version("complaintbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="complaintbot", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("serve", help="run the bot (one HTTP server)")
-    run.add_argument("--host", default="127.0.0.1", help="interface to listen on")
-    run.add_argument("--port", type=int, default=3000)
-    run.add_argument("--demo", action="store_true", help="seed demo cases into an empty store")
-    run.add_argument("--no-playground", action="store_true", help="do not serve the playground")
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="complaintbot",
+        description="A Slack bot that turns a client's complaint into a fair, short-lived case.",
+        epilog=ENVIRONMENT,
+        formatter_class=raw,
+    )
+    parser.add_argument("--version", action="version", version=f"complaintbot {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, about: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=about, description=about, epilog=SEE_ENVIRONMENT, formatter_class=raw
+        )
+
+    run = command("serve", "run the bot: one HTTP server for the platforms and the playground")
+    run.add_argument(
+        "--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)"
+    )
+    run.add_argument("--port", type=int, default=3000, help="port (default: %(default)s)")
+    run.add_argument(
+        "--demo", action="store_true", help="seed demo cases into an empty store (default: off)"
+    )
+    run.add_argument(
+        "--no-playground",
+        action="store_true",
+        help="do not serve the playground (default: on when no platform credentials are set)",
+    )
     run.add_argument(
         "--expose-playground",
         action="store_true",
-        help="allow the playground on a non-loopback --host (anyone there can act as anyone)",
+        help="allow the playground on a non-loopback --host, where anyone who reaches it "
+        "can act as anyone (default: off)",
     )
-    commands.add_parser("check", help="validate settings and directory, print what is on")
-    export = commands.add_parser("export", help="write every case as CSV or JSON")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
-    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    command("check", "validate the settings, the directory and the store; say what is on")
+    export = command("export", "write every case as CSV or JSON (works while `serve` runs)")
+    export.add_argument(
+        "--format",
+        choices=("csv", "json"),
+        default="csv",
+        help="what to write (default: %(default)s)",
+    )
+    export.add_argument(
+        "--output",
+        "-o",
+        default=STDOUT,
+        metavar="FILE",
+        help="file to write, or - for standard output (default: %(default)s)",
+    )
+    export.add_argument(
+        "--bom",
+        action="store_true",
+        help="start the CSV with a UTF-8 byte order mark, so Excel shows Hebrew right "
+        "(default: off)",
+    )
     return parser
 
 
@@ -71,41 +137,67 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         await seed_demo(runtime)
     elif args.demo:
         print("demo: not seeded (its cases live in the playground, which is off)", flush=True)
-    await serve(runtime, args.host, args.port, ready=lambda line: print(line, flush=True))
+    listening = False
+
+    def ready(line: str) -> None:
+        nonlocal listening
+        listening = True
+        print(line, flush=True)
+
+    try:
+        await serve(runtime, args.host, args.port, ready=ready)
+    except OSError as err:
+        if listening:
+            raise
+        raise ConfigError(
+            f"--host {args.host} --port {args.port}",
+            f"cannot listen there ({err.strerror or err})",
+            "stop whatever uses that port, or choose another with --port",
+        ) from err
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> None:
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, read_only=True)
     await store.open()
     try:
-        text = await export_cases(store, args.format)
+        text = await export_cases(store, args.format, bom=args.bom)
     finally:
         await store.close()
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-    else:
-        sys.stdout.write(text)
+    data = text.encode("utf-8")
+    if args.output == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        with open(args.output, "wb") as out:
+            out.write(data)
+    except OSError as err:
+        raise ConfigError(
+            "--output", f"cannot write {args.output} ({err.strerror})", "choose another file"
+        ) from err
 
 
-def _check(settings: Settings) -> None:
+async def _check(settings: Settings) -> None:
     directory = load_directory(settings.directory_path)
     print(
         f"directory: {settings.directory_path}: {len(directory.people)} people, "
         f"{len(directory.clients)} clients, language {directory.language}"
     )
-    print(f"store: {settings.database_url}")
+    print(f"store: {settings.database_url}: {await check_store(settings.database_url)}")
     for line in settings.platform_lines():
         print(line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "export" and args.bom and args.format != "csv":
+        parser.error("--bom is for CSV only (JSON has no byte order mark)")
     try:
         settings = load_settings()
         setup_logging(settings.secrets())
         if args.command == "check":
-            _check(settings)
+            asyncio.run(_check(settings))
         elif args.command == "export":
             asyncio.run(_export(settings, args))
         else:
