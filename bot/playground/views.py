@@ -193,10 +193,7 @@ class Cards:
             {"label": say("card.managers"), "value": self.people(case.managers)},
             {"label": say("card.account_manager"), "value": self.people(manager)},
         ]
-        lines = [
-            plain(describe(e, self.language), lambda p: "@" + self.name(p))
-            for e in timeline
-        ]
+        lines = [plain(describe(e, self.language), lambda p: "@" + self.name(p)) for e in timeline]
         return {
             "case_id": case.id,
             "title": say("card.title", case_id=case.id, client=client.name if client else "-"),

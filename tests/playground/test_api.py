@@ -207,7 +207,7 @@ async def test_the_complaint_command_opens_a_form_then_a_case(playground: Playgr
     case = await playground.runtime.service.get(done["case"])
     assert (case.category, case.severity.value, case.affected) == ("delay", "high", ("eli",))
     assert playground.texts("client-acme")[0] == (
-        "Avi Katz logged this complaint for follow-up: Missed the call"
+        "Avi Katz logged a complaint here for follow-up. We will answer in this thread."
     )
 
 
