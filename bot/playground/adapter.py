@@ -181,6 +181,7 @@ class PlaygroundAdapter:
 
     def _tell(self, persona: str, channel: str, notice: str, ok: bool = True) -> dict[str, Any]:
         """An ephemeral answer: stored for that persona alone, and returned to the page."""
+        notice = self.view.render(notice)  # the core's markup as the page's plain text
         self.workspace.notify(persona, channel, notice)
         return {"ok": ok, "notice": notice}
 
@@ -376,7 +377,9 @@ class PlaygroundAdapter:
                 command = forms.command(form, pending.case_id, actor, read, pending.channel)
                 result = await self.service.execute(command)
         except Refusal as refusal:
-            return web.json_response({"ok": False, "error": self.service.refusal_text(refusal)})
+            return web.json_response(
+                {"ok": False, "error": self.view.render(self.service.refusal_text(refusal))}
+            )
         del self.forms[pending.id]
         answer = self._tell(pending.persona, pending.channel, result.notice)
         return web.json_response({**answer, "case": result.case.id})

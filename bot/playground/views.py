@@ -196,7 +196,9 @@ class Cards:
         lines = [plain(describe(e, self.language), lambda p: "@" + self.name(p)) for e in timeline]
         return {
             "case_id": case.id,
-            "title": say("card.title", case_id=case.id, client=client.name if client else "-"),
+            "title": plain(
+                say("card.title", case_id=case.id, client=client.name if client else "-"), str
+            ),
             "status": case.status.value,
             "status_label": say(f"status.{case.status.value}"),
             "fields": fields,

@@ -271,6 +271,14 @@ async def test_each_button_asks_the_core_before_a_form_opens(playground: Playgro
     assert unknown["notice"] == text("en", "refuse.unknown_case", case_id="C-9999")
 
 
+async def test_a_refusal_names_people_instead_of_showing_markers(playground: Playground) -> None:
+    case_id = await open_case(playground)
+    await playground.step("maya", "assess", case_id, verdict="right", note="")
+    answer = await playground.press("avi", "resolve", case_id)
+    assert not answer["ok"]
+    assert "@Dana Levi" in answer["notice"] and "<person:" not in answer["notice"]
+
+
 async def test_a_refused_form_stays_open_and_says_why(playground: Playground) -> None:
     case_id = await open_case(playground)
     await playground.step("dana", "account", case_id, account="I replied on the 3rd.")
