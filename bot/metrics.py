@@ -11,8 +11,6 @@ complaintbot_effects_pending, complaintbot_effects_failed   the outbox, read at 
 
 from __future__ import annotations
 
-import re
-
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -32,8 +30,6 @@ disable_created_metrics()
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 # A delivery is one platform call, unless it waits for a slot, its lane or a retry.
 DELIVERY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
-
-_INTEGRAL = re.compile(r"^([^#].*) (-?\d+)\.0$", re.MULTILINE)
 
 
 class Metrics:
@@ -98,6 +94,4 @@ class Metrics:
     def render(self, pending: int, failed: int) -> bytes:
         self.effects_pending.set(pending)
         self.effects_failed.set(failed)
-        text = generate_latest(self.registry).decode()
-        # Whole numbers as integers ("... 3", not "... 3.0"), as the text has always read.
-        return _INTEGRAL.sub(r"\1 \2", text).encode()
+        return generate_latest(self.registry)

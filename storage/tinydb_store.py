@@ -383,7 +383,11 @@ class TinyDBStore:
             assert self._folder_thread
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._folder_thread, self._fold_now, dirty)
-            Journal.segment_path(self.folder, old).unlink()
+            # Every segment up to this one is in the files now, a left-over of a fold that
+            # failed too: replayed later, it would roll newer files back.
+            for segment in Journal.segments(self.folder):
+                if int(segment.stem.split("-")[1]) <= old:
+                    segment.unlink()
             self._forget_settled(dirty)
             self._prune_deliveries(datetime.now(UTC))
         except (OSError, JournalBroken):

@@ -148,8 +148,9 @@ class PlaygroundSink(PlatformSink):
     # --- after a restart -----------------------------------------------------------------
 
     async def restore(self) -> int:
-        """Rebuild every case's client thread, members and card from the store."""
-        cases = await self.store.list_cases()
+        """Rebuild every playground case's client thread, members and card from the store
+        (cases from Slack or Teams live on their own platforms)."""
+        cases = [c for c in await self.store.list_cases() if c.source.platform == "playground"]
         for case in cases:
             timeline = await self.store.timeline(case.id)
             self._restore_client_thread(case, timeline)

@@ -109,8 +109,8 @@ async def test_serve_answers_health_and_metrics_and_stops_on_sigterm(tmp_path: P
             async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
                 metrics = await response.text()
                 assert response.headers["Content-Type"].startswith("text/plain")
-        assert "complaintbot_cases_opened_total 0" in metrics
-        assert "complaintbot_effects_pending 0" in metrics
+        assert "complaintbot_cases_opened_total 0.0" in metrics
+        assert "complaintbot_effects_pending 0.0" in metrics
         assert 'route="/healthz",status="200"} 1' in metrics
         ack = 'complaintbot_http_request_duration_seconds_count{method="GET",route="/healthz"} 1'
         assert ack in metrics

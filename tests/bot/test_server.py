@@ -89,9 +89,9 @@ async def test_metrics_count_requests_and_time_them_by_route(
     duration = "complaintbot_http_request_duration_seconds"
     assert f'{duration}_count{{method="GET",route="/healthz"}} 2' in text
     assert f'{duration}_bucket{{le="3.0",method="GET",route="/healthz"}} 2' in text
-    assert "complaintbot_effects_pending 3" in text
+    assert "complaintbot_effects_pending 3.0" in text
     assert "complaintbot_effects_failed 0" in text
-    assert "complaintbot_cases_opened_total 0" in text
+    assert "complaintbot_cases_opened_total 0.0" in text
     assert "_created" not in text
 
 

@@ -12,9 +12,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.playground.sink import card_id
 from bot.playground.workspace import BOT
+from handlers.commands import OpenCase
 from handlers.messages import EN, text
-from handlers.model import Status
+from handlers.model import MessageRef, Status
 
 from .conftest import WAIT_SECONDS, Playground, hebrew_directory
 
@@ -483,3 +485,27 @@ async def test_a_manager_waives_a_missing_account_so_the_case_can_be_resolved(
     await playground.step("avi", "resolve", case_id, resolution="Re-sent, with an apology.")
     case = await playground.runtime.service.get(case_id)
     assert case.status is Status.RESOLVED and "dana" in case.waivers and not case.accounts
+
+
+async def test_a_store_that_also_holds_slack_cases_starts_and_shows_only_its_own(
+    tmp_path: Path,
+) -> None:
+    first = await Playground(tmp_path).start()
+    try:
+        service = first.runtime.service
+        contact = first.runtime.directory.actor("slack", "U0SOMEONE", "Someone")
+        channel = next(
+            c.slack_channels[0]
+            for c in first.runtime.directory.clients.values()
+            if c.slack_channels
+        )
+        source = MessageRef("slack", channel, "1700000000.000100")
+        await service.open_case(OpenCase(contact, source, contact, "late again", "mention"))
+    finally:
+        await first.stop()
+    second = await Playground(tmp_path).start()
+    try:
+        workspace = second.adapter.workspace
+        assert workspace.message(card_id("C-0001")) is None, "no card for a Slack case here"
+    finally:
+        await second.stop()

@@ -85,7 +85,9 @@ class Bot:
 
     async def pending(self, session: aiohttp.ClientSession) -> int:
         async with session.get(f"{self.base}/metrics") as response:
-            found = re.search(r"^complaintbot_effects_pending (\d+)$", await response.text(), re.M)
+            found = re.search(
+                r"^complaintbot_effects_pending (\d+)(?:\.0)?$", await response.text(), re.M
+            )
         assert found, "no complaintbot_effects_pending in /metrics"
         return int(found.group(1))
 

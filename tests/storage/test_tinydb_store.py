@@ -642,3 +642,35 @@ async def test_check_says_what_serve_would_find_and_writes_nothing(path: Path) -
     await store.save_case(done.evolve(T0, status=Status.WITHDRAWN), 0, [], [])
     assert await TinyDBStore(path).check() == "2 cases (1 closed or withdrawn)"  # beside a writer
     await store.close()
+
+
+async def test_a_fold_that_failed_is_covered_by_the_next_one_and_rolls_nothing_back(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tinydb_store, "COMPACT_BYTES", 8_000)
+    store = await opened(path)
+    real_fold = TinyDBStore._fold_now
+    failures = iter([OSError("disk full")])
+
+    def flaky_fold(self: TinyDBStore, dirty: dict[str, Any]) -> None:
+        failure = next(failures, None)
+        if failure:
+            raise failure
+        real_fold(self, dirty)
+
+    monkeypatch.setattr(TinyDBStore, "_fold_now", flaky_fold)
+    case = make_case(1)
+    await store.create_case(case, [], [])
+    current = case
+    for n in range(60):  # enough for several segments: the first fold fails
+        edited = current.evolve(T0, summary=f"edit {n} " + "x" * 200)
+        await store.save_case(edited, current.version, [make_event(case, "edited", n)], [])
+        current = edited
+        while store._folding is not None:
+            await store._folding
+    assert len(segments(path)) == 1, "the failed fold's segment went with the next fold"
+    store._release()  # as if killed: the next open replays what is left of the journal
+    again = await opened(path)
+    assert await again.get_case(case.id) == current
+    assert len(await again.timeline(case.id)) == 60
+    await again.close()
