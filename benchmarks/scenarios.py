@@ -102,10 +102,22 @@ async def plain_throughput(p: Profile, work: Path) -> list[Row]:
     after = await _plain_at_full_speed("floor", work / "a-floor-after", p, history=0)
     floor_rate = (before.load.throughput + after.load.throughput) / 2
     rows = []
+    drift = abs(before.load.throughput - after.load.throughput) / floor_rate if floor_rate else 0
+    warning = [
+        f"the floor changed by {drift:.0%} between before and after: the machine's speed "
+        "changed during the scenario (other work?), so take these ratios with care"
+    ]
     for label, got in (("before", before), ("after", after)):
         share = got.load.throughput / floor_rate if floor_rate else None
         rows.append(
-            Row(f"a. plain, floor ({label})", "reference", got.load, share, rss_mb=got.rss_mb)
+            Row(
+                f"a. plain, floor ({label})",
+                "reference",
+                got.load,
+                share,
+                rss_mb=got.rss_mb,
+                notes=warning if drift > 0.2 and label == "after" else [],
+            )
         )
     for label, got in (("fresh store", fresh), (f"after {p.a_history:,} events", aged)):
         r = got.load.throughput / floor_rate if floor_rate else None
