@@ -63,6 +63,7 @@ from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from
 from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
 from storage.journal import Journal, JournalBroken, Pair
+from storage.lanes import Lanes
 
 Record = dict[str, Any]
 
@@ -102,6 +103,7 @@ class TinyDBStore:
         self._inbox: dict[str, Record] = {}  # delivery id -> item (pending or dropped)
         self._deliveries: dict[str, str] = {}  # delivery id -> when, recent ones only
         self._pending: dict[int, tuple[str, str]] = {}  # outbox item -> (case id, lane)
+        self._lanes = Lanes()
         self._leases: dict[int, datetime] = {}
         self._uncertain: set[int] = set()  # items whose outcome a crash left unknown
         self._dirty: dict[str, Any] = {}  # unit key -> value, since the last rotation
@@ -366,9 +368,10 @@ class TinyDBStore:
         old = self._live.get(case_id)
         for item_id in _pending_ids(old) if old else ():
             self._pending.pop(item_id, None)
-        for item_id in _pending_ids(record):
-            lane = effect_from_dict(record["outbox"][str(item_id)]["effect"]).lane
+        lanes = {item_id: _lane(record["outbox"][str(item_id)]) for item_id in _pending_ids(record)}
+        for item_id, lane in lanes.items():
             self._pending[item_id] = (case_id, lane)
+        self._lanes.set_case(case_id, lanes)
         final = self._index[case_id].final
         if file_current and final and not _pending_ids(record) and not self.read_only:
             self._live.pop(case_id, None)
@@ -599,23 +602,22 @@ class TinyDBStore:
         self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
     ) -> list[OutboxItem]:
         self._writable()
-        heads: dict[tuple[str, str], int] = {}  # (case, lane) -> its oldest pending item
-        for item_id, case_lane in self._pending.items():
-            if case_lane not in heads or item_id < heads[case_lane]:
-                heads[case_lane] = item_id
         claimed: list[OutboxItem] = []
-        for (case_id, _), item_id in sorted(heads.items(), key=lambda head: head[1]):
-            if len(claimed) >= limit:
-                break
+        if limit <= 0:
+            return claimed
+        for item_id, key in self._lanes.heads(now):
             until = self._leases.get(item_id)
             if until is not None and until > now:
-                continue
-            row = self._live[case_id]["outbox"][str(item_id)]
-            if datetime.fromisoformat(row["next_attempt_at"]) > now:
+                continue  # offered again when its lease runs out
+            row = self._live[key[0]]["outbox"][str(item_id)]
+            due = datetime.fromisoformat(row["next_attempt_at"])
+            if due > now:
+                self._lanes.later(due, item_id, key)
                 continue
             if until is not None:  # the lease ran out: its worker may have sent it
                 self._uncertain.add(item_id)
             self._leases[item_id] = now + lease
+            self._lanes.later(now + lease, item_id, key)
             claimed.append(
                 OutboxItem(
                     item_id,
@@ -625,6 +627,8 @@ class TinyDBStore:
                     maybe_sent=row["maybe_sent"] or item_id in self._uncertain,
                 )
             )
+            if len(claimed) >= limit:
+                break
         return claimed
 
     async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
@@ -730,9 +734,14 @@ def _pending_ids(record: Record) -> list[int]:
     return [int(i) for i, row in record["outbox"].items() if not row["failed"]]
 
 
+def _lane(row: Record) -> str:
+    return str(row.get("lane") or effect_from_dict(row["effect"]).lane)
+
+
 def _new_item(effect: Effect, due: datetime) -> Record:
     return {
         "effect": effect_to_dict(effect),
+        "lane": effect.lane,
         "attempts": 0,
         "next_attempt_at": due.isoformat(),
         "failed": False,
