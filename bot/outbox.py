@@ -31,7 +31,7 @@ from storage.base import DEFAULT_LEASE, OutboxItem, Store
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 16  # the pauses add up to about half an hour
-CONCURRENCY = 32  # effects in flight at once, across cases
+CONCURRENCY = 32  # effects in flight at once, across cases and lanes
 
 
 class Sink(Protocol):
