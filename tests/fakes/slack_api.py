@@ -213,8 +213,10 @@ class _User:
     real_name: str
     is_bot: bool
     bot_id: str | None = None
+    team_id: str | None = None  # another organisation's, for a Slack Connect user
 
     def to_json(self, team_id: str) -> JSON:
+        team_id = self.team_id or team_id
         profile: JSON = {
             "display_name": self.name,
             "display_name_normalized": self.name,
@@ -443,9 +445,17 @@ class FakeSlackAPI:
     # ------------------------------------------------------------------ model set-up
 
     def add_user(
-        self, user_id: str, name: str, *, real_name: str | None = None, is_bot: bool = False
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        is_bot: bool = False,
+        team_id: str | None = None,
     ) -> None:
-        self._users[user_id] = _User(user_id, name, real_name or name, is_bot)
+        """Register a user; ``team_id`` makes them one of another organisation (a Slack
+        Connect user), which ``users.info`` reports as their ``team_id``."""
+        self._users[user_id] = _User(user_id, name, real_name or name, is_bot, team_id=team_id)
 
     def add_channel(
         self,
@@ -486,15 +496,20 @@ class FakeSlackAPI:
         user: str,
         ts: str | None = None,
         thread_ts: str | None = None,
+        team: str | None = None,
     ) -> str:
         """Put a person's message in a channel (as if they had posted it); returns its ts.
 
-        With ``thread_ts`` it is a reply in that message's thread.
+        With ``thread_ts`` it is a reply in that message's thread. With ``team`` it carries
+        its writer's organisation as a Slack Connect channel's messages do (``team``,
+        ``user_team``, ``source_team``).
         """
         ts = ts or self._next_ts()
         message: JSON = {"type": "message", "user": user, "text": text, "ts": ts}
         if thread_ts:
             message["thread_ts"] = thread_ts
+        if team:
+            message.update(team=team, user_team=team, source_team=team)
         self._messages[(channel_id, ts)] = message
         return ts
 

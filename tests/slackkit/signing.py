@@ -202,6 +202,7 @@ def block_action_payload(
     message: JSON | None = None,
     view: JSON | None = None,
     team_id: str = TEAM_ID,
+    user_team_id: str | None = None,
     api_app_id: str = API_APP_ID,
     trigger_id: str | None = None,
     response_url: str = OFFLINE_RESPONSE_URL,
@@ -211,6 +212,8 @@ def block_action_payload(
     Without ``view`` the element sits in a message (``message`` defaults to a bot message in
     ``channel_id``) and the payload carries ``channel``, ``message`` and ``response_url``; with
     ``view`` (as :func:`view_payload` builds it) it sits in a modal and carries ``view`` instead.
+    ``user_team_id`` makes the clicking user one of another organisation (a Slack Connect
+    channel): ``user.team_id`` and ``team`` are theirs, not the workspace's ``team_id``.
     """
     action: JSON = {
         "action_id": action_id,
@@ -220,13 +223,14 @@ def block_action_payload(
     }
     if value is not None:
         action["value"] = value
+    acting_team = user_team_id or team_id
     payload: JSON = {
         "type": "block_actions",
-        "user": _user(user_id, user_name, team_id),
+        "user": _user(user_id, user_name, acting_team),
         "api_app_id": api_app_id,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id or _trigger_id(),
-        "team": _team(team_id),
+        "team": _team(acting_team),
         "enterprise": None,
         "is_enterprise_install": False,
         "actions": [action],
@@ -297,6 +301,7 @@ def view_submission_payload(
     user_id: str = USER_ID,
     user_name: str = USER_NAME,
     team_id: str = TEAM_ID,
+    user_team_id: str | None = None,
     api_app_id: str = API_APP_ID,
     trigger_id: str | None = None,
 ) -> JSON:
@@ -304,11 +309,14 @@ def view_submission_payload(
 
     Pass ``view`` to submit a modal built earlier with :func:`view_payload` (then
     ``values`` and ``private_metadata`` are taken from it, not from the arguments).
+    ``user_team_id`` makes the submitting user one of another organisation: ``user.team_id``
+    and ``team`` are theirs, while the view stays the workspace's (``app_installed_team_id``).
     """
+    acting_team = user_team_id or team_id
     return {
         "type": "view_submission",
-        "team": _team(team_id),
-        "user": _user(user_id, user_name, team_id),
+        "team": _team(acting_team),
+        "user": _user(user_id, user_name, acting_team),
         "api_app_id": api_app_id,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id or _trigger_id(),
