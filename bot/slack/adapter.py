@@ -6,7 +6,8 @@ which case, which command; the core decides, the store keeps, and the
 outbox (through `SlackSink`) does the talking back.
 
 The event path:
-- the signature is checked before anything is parsed;
+- the signature is checked before anything is parsed, and then the payload's shape
+  (`bot.slack.payloads`): a body Slack would never send is answered 400;
 - traffic that cannot change a case (plain channel messages, edits, joins,
   other apps, reactions other than the trigger) is recognised from memory
   and answered at once, touching no disk;
@@ -31,7 +32,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -46,7 +47,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.inbox import Finish
 from bot.server import Runtime
 from bot.sink import Attempt
-from bot.slack import blocks, ids
+from bot.slack import blocks, ids, payloads
 from bot.slack.sink import SlackSink
 from handlers import forms
 from handlers.commands import AddReply, CaseCommand, OpenCase
@@ -109,6 +110,7 @@ class SlackAdapter:
     def _register(self) -> None:
         app = self.app
         app.error(self.on_error)
+        app.use(self.check_socket_payload)
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
         app.event("reaction_added")(self.on_reaction)
@@ -153,15 +155,30 @@ class SlackAdapter:
         if not (timestamp.isdigit() and self.verifier.is_valid(body, timestamp, signature)):
             return web.json_response({"error": "invalid or stale Slack signature"}, status=401)
         try:
-            bolt_request = AsyncBoltRequest(
-                body=body, query=request.query_string, headers=dict(request.headers)
-            )
-        except ValueError:
-            return web.json_response({"error": "malformed request body"}, status=400)
+            payloads.check(payloads.parse(body, request.content_type))
+        except payloads.Malformed as err:
+            return web.json_response({"error": f"malformed request body: {err}"}, status=400)
+        bolt_request = AsyncBoltRequest(
+            body=body, query=request.query_string, headers=dict(request.headers)
+        )
         response = await self.app.async_dispatch(bolt_request)
         if response.status == 404:  # a request we have no listener for: ignored, not failed
             response = BoltResponse(status=200, body="")
         return await to_aiohttp_response(response)
+
+    async def check_socket_payload(
+        self, req: AsyncBoltRequest, next_: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        """Over Socket Mode a payload reaches Bolt without `handle`: its shape is checked
+        here, and a malformed one is acknowledged (so Slack does not send it again) and
+        dropped."""
+        if req.mode == "socket_mode":
+            try:
+                payloads.check(req.body)
+            except payloads.Malformed as err:
+                log.warning("dropping a malformed Socket Mode payload: %s", err)
+                return BoltResponse(status=200, body="")
+        return await next_()
 
     async def on_error(self, error: Exception) -> BoltResponse | None:
         """A store that cannot take the write: 503, so Slack tries again later."""
@@ -223,7 +240,7 @@ class SlackAdapter:
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """Open a case, or reply on one; outside client channels the core says why not."""
-        channel, user = str(event.get("channel", "")), event.get("user", "")
+        channel, user = event["channel"], event.get("user", "")
         root = event.get("thread_ts") or event["ts"]
         source = MessageRef(PLATFORM, channel, root)
         existing = await self.runtime.store.case_for_source(source.key)
@@ -314,7 +331,7 @@ class SlackAdapter:
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """A reply in a case's client thread goes on the case's record."""
-        channel, thread = str(event.get("channel", "")), event.get("thread_ts")
+        channel, thread = event["channel"], event.get("thread_ts")
         if event.get("subtype") not in SPOKEN_SUBTYPES or not thread or event.get("bot_id"):
             return
         if not self.is_client_channel(channel) or f"<@{context.bot_user_id}>" in event.get(
@@ -382,7 +399,7 @@ class SlackAdapter:
         action = body["actions"][0]
         form = forms.FORMS[action["action_id"]]
         user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
         try:
