@@ -23,6 +23,8 @@ The event path:
 - the few Web API calls a listener needs (an ephemeral answer, a
   `views.open`) run as background tasks that `stop` waits for, so a slow or
   rate-limited Slack never delays the ack.
+
+An edit is not something said again: the record keeps what was first said.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -78,6 +80,12 @@ def delivery(body: dict[str, Any]) -> str | None:
     """The delivery id of an Events API request: what Slack repeats when it retries."""
     event_id = body.get("event_id")
     return f"{PLATFORM}:{event_id}" if event_id else None
+
+
+def is_edit(event: Mapping[str, Any]) -> bool:
+    """An edit of a message already seen: `app_mention` again with `edited`, or
+    `message_changed`. The record keeps what was first said; the thread shows the edit."""
+    return "edited" in event or event.get("subtype") == "message_changed"
 
 
 class SlackAdapter:
@@ -240,12 +248,15 @@ class SlackAdapter:
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """Open a case, or reply on one; outside client channels the core says why not."""
-        channel, user = event["channel"], event.get("user", "")
-        root = event.get("thread_ts") or event["ts"]
+        if is_edit(event):
+            return
+        channel, ts = event["channel"], event["ts"]
+        root: str = event.get("thread_ts") or ts
+        in_thread = root != ts  # a root with replies has its own ts as its thread_ts
         source = MessageRef(PLATFORM, channel, root)
         existing = await self.runtime.store.case_for_source(source.key)
-        actor = self.actor(user)
-        if existing and event.get("thread_ts"):
+        actor = self.actor(event.get("user", ""))
+        if existing and in_thread:
             command = AddReply(existing.id, actor, event.get("text", ""))
             await self.run(command, channel, delivery(body))
             return
@@ -332,7 +343,9 @@ class SlackAdapter:
     ) -> None:
         """A reply in a case's client thread goes on the case's record."""
         channel, thread = event["channel"], event.get("thread_ts")
-        if event.get("subtype") not in SPOKEN_SUBTYPES or not thread or event.get("bot_id"):
+        if event.get("subtype") not in SPOKEN_SUBTYPES or is_edit(event):
+            return
+        if not thread or event.get("bot_id"):
             return
         if not self.is_client_channel(channel) or f"<@{context.bot_user_id}>" in event.get(
             "text", ""
