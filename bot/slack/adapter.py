@@ -54,7 +54,7 @@ from bot.slack.sink import SlackSink
 from handlers import forms
 from handlers.commands import AddReply, CaseCommand, OpenCase
 from handlers.directory import Actor
-from handlers.errors import Refusal, StorageError, TransientDeliveryError
+from handlers.errors import DeliveryError, Refusal, StorageError, TransientDeliveryError
 from handlers.messages import text, user
 from handlers.model import MessageRef, Severity
 from storage.base import InboxItem
@@ -307,7 +307,7 @@ class SlackAdapter:
         command = OpenCase(
             actor=self.actor(flag["user"]),
             source=MessageRef(PLATFORM, channel, message.get("thread_ts") or flag["ts"]),
-            source_author=self.actor(flag["item_user"] or message.get("user", "")),
+            source_author=self.actor(message.get("user") or flag["item_user"]),
             source_text=MENTION.sub("", words).strip(),
             trigger="reaction",
             affected=self.people_in(words, flag["bot_user_id"]),
@@ -316,18 +316,31 @@ class SlackAdapter:
 
     async def _message(self, channel: str, ts: str) -> dict[str, Any]:
         """The flagged message; empty if Slack says it is not there (deleted, or no access).
-        An outage or a rate limit raises TransientDeliveryError, so the flag waits."""
-        try:
-            found = await self.sink.call(
-                "conversations_history", channel=channel, latest=ts, inclusive=True, limit=1
-            )
-        except TransientDeliveryError:
-            raise
-        except Exception as err:
-            log.warning("could not read message %s in %s: %s", ts, channel, err)
-            return {}
-        messages = found.get("messages") or []
-        return dict(messages[0]) if messages and messages[0].get("ts") == ts else {}
+
+        A top-level message is the newest of the channel's history up to its ts. A reply in
+        a thread is not in the history at all: it is read from its thread, which Slack finds
+        from the ts of any message in it, answering the root first and then the replies
+        between `oldest` and `latest`. An outage or a rate limit raises
+        TransientDeliveryError, so the flag waits."""
+        reads: tuple[tuple[str, dict[str, Any]], ...] = (
+            ("conversations_history", {"latest": ts, "inclusive": True, "limit": 1}),
+            (
+                "conversations_replies",
+                {"ts": ts, "oldest": ts, "latest": ts, "inclusive": True, "limit": 2},
+            ),
+        )
+        for method, window in reads:
+            try:
+                found = await self.sink.call(method, channel=channel, **window)
+            except TransientDeliveryError:
+                raise
+            except DeliveryError as err:
+                log.warning("could not read message %s in %s: %s", ts, channel, err)
+                return {}
+            for message in found.get("messages") or []:
+                if message.get("ts") == ts:
+                    return dict(message)
+        return {}
 
     async def open(self, command: OpenCase, channel: str, delivery_id: str | None = None) -> None:
         try:

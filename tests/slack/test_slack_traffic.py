@@ -1,13 +1,17 @@
-"""Slack traffic that is easy to misread: edits."""
+"""Slack traffic that is easy to misread: edits, and flags on thread replies."""
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.model import Case
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.slack.harness import ACME, CLIENT, SlackBot
+from tests.slack.checks import client_thread, ephemerals_to
+from tests.slack.harness import ACME, AVI, CLIENT, SlackBot
 from tests.slackkit import events
 
 COMPLAINT = "the report was late again, <@U0DANA> never answered"
+FLAG = "triangular_flag_on_post"
 ROOT = "1763810000.000100"
 
 
@@ -80,3 +84,50 @@ async def test_an_edited_reply_is_not_recorded_again(bot: SlackBot, fake: FakeSl
     after = await bot.only_case()
     assert after.version == case.version and len(after.client_statements) == 3
     assert writes(fake, said) == []
+
+
+# ---------------------------------------------------------------------- flags on replies
+
+
+async def test_a_flag_on_a_thread_reply_opens_the_case_on_the_root_with_the_replys_words(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    root = fake.add_message(ACME, "Here is this week's report.", user=AVI)
+    reply = fake.add_message(ACME, COMPLAINT, user=CLIENT, thread_ts=root)
+    fake.add_message(ACME, "Thanks, looking.", user=AVI, thread_ts=root)
+    flag = events.reaction_added(
+        ACME, reply, user=AVI, item_user=CLIENT, reaction=FLAG, event_ts="1763810300.000100"
+    )
+    assert (await bot.event(flag)).status == 200
+    await bot.settle()
+
+    case = await bot.case_on(root)
+    assert case.raised_by.user_id == CLIENT and not case.raised_by.internal
+    assert case.client_statements[0].text.startswith("the report was late again")
+    assert case.affected == ("dana",) and case.reporter.person_id == "avi"
+    assert client_thread(fake, case), "nothing posted in the root's thread"
+    assert not [c for c in fake.posts_in(ACME) if c.params.get("thread_ts") == reply]
+    assert ephemerals_to(fake, AVI) == [f"Case {case.id} is open for Acme Corp."]
+
+
+@pytest.mark.slow
+async def test_a_flag_on_a_reply_while_its_thread_cannot_be_read_waits_for_slack(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    root = fake.add_message(ACME, "Here is this week's report.", user=AVI)
+    reply = fake.add_message(ACME, COMPLAINT, user=CLIENT, thread_ts=root)
+    fake.outage("conversations.replies")
+    flag = events.reaction_added(
+        ACME, reply, user=AVI, item_user=CLIENT, reaction=FLAG, event_ts="1763810301.000100"
+    )
+    assert (await bot.event(flag)).status == 200
+
+    def failed_reads() -> int:
+        return len([c for c in fake.calls_to("conversations.replies") if c.failed])
+
+    await fake.wait_until(lambda: failed_reads() >= 2, timeout=8)  # the inbox tries again
+    assert await bot.cases() == []
+    fake.end_outage()
+    await bot.settle(timeout=20)
+    case = await bot.case_on(root)
+    assert case.client_statements[0].text.startswith("the report was late again")
