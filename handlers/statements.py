@@ -16,21 +16,29 @@ from handlers.rules import check_account, check_waiver, require_open, require_te
 
 
 def add_reply(cmd: AddReply, case: Case, ctx: Context) -> Outcome:
-    """A message in the client thread goes on the record; the first internal one acknowledges."""
+    """A message in the client thread goes on the record; the first internal one acknowledges.
+
+    Its words are a statement (or a public reply); each file shared with it is a line of
+    the timeline, with its link, and files alone are a message too: nobody is asked to
+    write something first."""
     require_open(case)
-    body = require_text(cmd.text)
+    body = cmd.text.strip() if cmd.files else require_text(cmd.text)
     change = Change.by(ctx, case.id, cmd.actor)
     statement = Statement(cmd.actor, body, ctx.now)
+    if body:
+        change.event("reply" if cmd.actor.internal else "statement", text=body)
+    for shared in cmd.files:
+        change.event("file", name=shared.name, link=shared.link)
     if not cmd.actor.internal:
-        change.event("statement", text=body)
-        case = case.evolve(ctx.now, client_statements=(*case.client_statements, statement))
+        said = (*case.client_statements, statement) if body else case.client_statements
+        case = case.evolve(ctx.now, client_statements=said)
         return change.outcome(case, "notice.reply")
-    change.event("reply", text=body)
+    replies = (*case.public_replies, statement) if body else case.public_replies
     status = case.status
     if status is Status.OPEN:
         status = Status.ACKNOWLEDGED
         change.event("acknowledged")
-    case = case.evolve(ctx.now, public_replies=(*case.public_replies, statement), status=status)
+    case = case.evolve(ctx.now, public_replies=replies, status=status)
     return change.outcome(case, "notice.reply")
 
 

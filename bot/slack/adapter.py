@@ -52,7 +52,7 @@ from bot.sink import Attempt
 from bot.slack import blocks, ids, payloads
 from bot.slack.sink import SlackSink
 from handlers import forms
-from handlers.commands import AddReply, CaseCommand, OpenCase
+from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile
 from handlers.directory import Actor
 from handlers.errors import DeliveryError, Refusal, StorageError, TransientDeliveryError
 from handlers.messages import text, user
@@ -86,6 +86,13 @@ def is_edit(event: Mapping[str, Any]) -> bool:
     """An edit of a message already seen: `app_mention` again with `edited`, or
     `message_changed`. The record keeps what was first said; the thread shows the edit."""
     return "edited" in event or event.get("subtype") == "message_changed"
+
+
+def files_in(message: Mapping[str, Any]) -> tuple[SharedFile, ...]:
+    return tuple(
+        SharedFile(f.get("name") or f.get("title") or f.get("id") or "", f.get("permalink") or "")
+        for f in message.get("files") or ()
+    )
 
 
 class SlackAdapter:
@@ -257,7 +264,7 @@ class SlackAdapter:
         existing = await self.runtime.store.case_for_source(source.key)
         actor = self.actor(event.get("user", ""))
         if existing and in_thread:
-            command = AddReply(existing.id, actor, event.get("text", ""))
+            command = AddReply(existing.id, actor, event.get("text", ""), files_in(event))
             await self.run(command, channel, delivery(body))
             return
         await self.open(
@@ -367,7 +374,7 @@ class SlackAdapter:
         case = await self.runtime.store.case_for_source(MessageRef(PLATFORM, channel, thread).key)
         if case:
             actor = self.actor(event.get("user", ""))
-            command = AddReply(case.id, actor, event.get("text", ""))
+            command = AddReply(case.id, actor, event.get("text", ""), files_in(event))
             await self.run(command, channel, delivery(body))
 
     async def on_command(

@@ -1,4 +1,5 @@
-"""Slack traffic that is easy to misread: edits, and flags on thread replies."""
+"""Slack traffic that is easy to misread: edits, flags on thread replies, and files
+shared without words."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 
 from handlers.model import Case
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.slack.checks import client_thread, ephemerals_to
+from tests.slack.checks import card_posts, card_thread, client_thread, ephemerals_to
 from tests.slack.harness import ACME, AVI, CLIENT, SlackBot
 from tests.slackkit import events
 
@@ -24,6 +25,12 @@ async def open_on_root(bot: SlackBot, channel: str = ACME, user: str = CLIENT) -
 def writes(fake: FakeSlackAPI, since: int) -> list[str]:
     """What the bot wrote anywhere since call number `since`."""
     return [c.method for c in fake.calls[since:] if c.method.startswith("chat.")]
+
+
+def card_notes(fake: FakeSlackAPI, case: Case) -> list[str]:
+    card = card_posts(fake, case)[0]
+    assert card.answer
+    return card_thread(fake, card.answer["ts"])
 
 
 # ---------------------------------------------------------------------- edits
@@ -131,3 +138,42 @@ async def test_a_flag_on_a_reply_while_its_thread_cannot_be_read_waits_for_slack
     await bot.settle(timeout=20)
     case = await bot.case_on(root)
     assert case.client_statements[0].text.startswith("the report was late again")
+
+
+# ---------------------------------------------------------------------- files
+
+
+async def test_a_file_shared_without_words_is_noted_on_the_card_and_not_refused(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    case = await open_on_root(bot)
+    before = len(client_thread(fake, case))
+    invoice = events.shared_file("invoice-march.pdf", "F0INVOICE", user=CLIENT)
+    share = events.file_share(ACME, "1763810400.000100", [invoice], user=CLIENT, thread_ts=ROOT)
+    assert (await bot.event(share)).status == 200
+    await bot.settle()
+
+    assert ephemerals_to(fake, CLIENT) == []  # not "Please write something first."
+    assert len(client_thread(fake, case)) == before  # nothing is said to the client
+    noted = [n for n in card_notes(fake, case) if "invoice-march.pdf" in n]
+    assert noted and "shared a file" in noted[0] and invoice["permalink"] in noted[0]
+    after = await bot.only_case()
+    assert after.client_statements == case.client_statements  # no words, no statement
+
+
+async def test_a_file_shared_with_words_records_both(bot: SlackBot, fake: FakeSlackAPI) -> None:
+    case = await open_on_root(bot)
+    photo = events.shared_file("broken-unit.pdf", "F0PHOTO", user=CLIENT)
+    share = events.file_share(
+        ACME,
+        "1763810401.000100",
+        [photo],
+        user=CLIENT,
+        text="This is what arrived.",
+        thread_ts=ROOT,
+    )
+    await bot.event(share)
+    await bot.settle()
+    after = await bot.only_case()
+    assert after.client_statements[-1].text == "This is what arrived."
+    assert any(photo["permalink"] in n for n in card_notes(fake, case))
