@@ -24,7 +24,9 @@ The event path:
   `views.open`) run as background tasks that `stop` waits for, so a slow or
   rate-limited Slack never delays the ack.
 
-An edit is not something said again: the record keeps what was first said.
+Who is acting is the adapter's to say: an edit is not something said again,
+and someone whose Slack organisation is not the workspace's (the other side
+of a Slack Connect channel) is a client contact, whatever their user id.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -93,6 +95,27 @@ def files_in(message: Mapping[str, Any]) -> tuple[SharedFile, ...]:
         SharedFile(f.get("name") or f.get("title") or f.get("id") or "", f.get("permalink") or "")
         for f in message.get("files") or ()
     )
+
+
+def team_of(message: Mapping[str, Any]) -> str | None:
+    """The organisation of a message's writer: `user_team` in a Slack Connect channel,
+    else `team`."""
+    team = message.get("user_team") or message.get("team")
+    return str(team) if team else None
+
+
+def home(context: AsyncBoltContext) -> tuple[str, ...]:
+    """The workspace the bot is installed in, and its Enterprise Grid org if any, as
+    `auth.test` says (Bolt asks once and keeps the answer): not a payload's `team`, which
+    in a Slack Connect channel can be the other organisation's."""
+    auth = context.authorize_result
+    found = (auth.team_id, auth.enterprise_id) if auth else (context.team_id,)
+    return tuple(team for team in found if team)
+
+
+def outsider(team: str | None, home_teams: Sequence[str]) -> bool:
+    """Whether a user of organisation `team` is of another organisation than the firm's."""
+    return bool(team and home_teams and team not in home_teams)
 
 
 class SlackAdapter:
@@ -204,9 +227,12 @@ class SlackAdapter:
 
     # --- small helpers --------------------------------------------------------------------
 
-    def actor(self, user_id: str) -> Actor:
+    def actor(self, user_id: str, other_organisation: bool = False) -> Actor:
         """Someone outside the directory is shown as a Slack mention, which Slack renders as
-        their name wherever the text appears (the card, its timeline, DMs)."""
+        their name wherever the text appears (the card, its timeline, DMs). Someone of
+        another organisation is a client contact, even with a user id the directory lists."""
+        if other_organisation:
+            return Actor(PLATFORM, user_id, user(user_id))
         return self.directory.actor(PLATFORM, user_id, user(user_id))
 
     def is_client_channel(self, channel: str | None) -> bool:
@@ -262,7 +288,7 @@ class SlackAdapter:
         in_thread = root != ts  # a root with replies has its own ts as its thread_ts
         source = MessageRef(PLATFORM, channel, root)
         existing = await self.runtime.store.case_for_source(source.key)
-        actor = self.actor(event.get("user", ""))
+        actor = self.actor(event.get("user", ""), outsider(team_of(event), home(context)))
         if existing and in_thread:
             command = AddReply(existing.id, actor, event.get("text", ""), files_in(event))
             await self.run(command, channel, delivery(body))
@@ -297,6 +323,7 @@ class SlackAdapter:
             "user": str(event.get("user", "")),
             "item_user": str(event.get("item_user", "")),
             "bot_user_id": context.bot_user_id,
+            "home": list(home(context)),
         }
         accepted = await self.runtime.store.accept(
             InboxItem(delivery_id, FLAG, payload, received_at=self.service.context().now)
@@ -308,13 +335,14 @@ class SlackAdapter:
         """Open the case of a flag from the inbox, reading the flagged message (its author
         and text) first. TransientDeliveryError while Slack cannot say: the inbox retries."""
         flag = item.payload
-        channel = flag["channel"]
+        channel, home_teams = flag["channel"], flag.get("home") or ()
         message = await self._message(channel, flag["ts"])
         words = message.get("text", "")
+        author = message.get("user") or flag["item_user"]
         command = OpenCase(
-            actor=self.actor(flag["user"]),
+            actor=await self._reactor(flag["user"], home_teams),
             source=MessageRef(PLATFORM, channel, message.get("thread_ts") or flag["ts"]),
-            source_author=self.actor(message.get("user") or flag["item_user"]),
+            source_author=self.actor(author, outsider(team_of(message), home_teams)),
             source_text=MENTION.sub("", words).strip(),
             trigger="reaction",
             affected=self.people_in(words, flag["bot_user_id"]),
@@ -349,6 +377,23 @@ class SlackAdapter:
                     return dict(message)
         return {}
 
+    async def _reactor(self, user_id: str, home_teams: Sequence[str]) -> Actor:
+        """Who flagged. A reaction does not say the reacting user's organisation, so when
+        the directory lists their id, Slack is asked (`users.info`); if it cannot say, they
+        do not count as the firm's."""
+        actor = self.actor(user_id)
+        if not (actor.internal and home_teams):
+            return actor
+        try:
+            found = await self.sink.call("users_info", user=user_id)
+        except TransientDeliveryError:
+            raise
+        except DeliveryError as err:
+            log.warning("could not look up %s: %s", user_id, err)
+            return self.actor(user_id, other_organisation=True)
+        team = (found.get("user") or {}).get("team_id")
+        return self.actor(user_id, not team or outsider(str(team), home_teams))
+
     async def open(self, command: OpenCase, channel: str, delivery_id: str | None = None) -> None:
         try:
             result = await self.service.open_case(command, delivery_id)
@@ -373,7 +418,7 @@ class SlackAdapter:
             return  # mentions of the bot arrive as app_mention too
         case = await self.runtime.store.case_for_source(MessageRef(PLATFORM, channel, thread).key)
         if case:
-            actor = self.actor(event.get("user", ""))
+            actor = self.actor(event.get("user", ""), outsider(team_of(event), home(context)))
             command = AddReply(case.id, actor, event.get("text", ""), files_in(event))
             await self.run(command, channel, delivery(body))
 
@@ -410,6 +455,7 @@ class SlackAdapter:
             "channel": channel,
             "ts": message.get("thread_ts") or message.get("ts"),
             "author": message.get("user", ""),
+            "author_team": team_of(message),
             "text": MENTION.sub("", words).strip()[:METADATA_TEXT_LIMIT],
             "trigger": "shortcut",
         }
@@ -426,37 +472,44 @@ class SlackAdapter:
 
     # --- buttons and forms ----------------------------------------------------------------
 
-    async def on_button(self, ack: Any, body: dict[str, Any]) -> None:
+    def clicker(self, body: Mapping[str, Any], context: AsyncBoltContext) -> Actor:
+        """Who clicked or submitted: `user.team_id` is their organisation."""
+        clicking = body["user"]
+        return self.actor(clicking["id"], outsider(clicking.get("team_id"), home(context)))
+
+    async def on_button(self, ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         """A button asks for a form: check its step in the core first, then show it."""
         await ack()
         action = body["actions"][0]
         form = forms.FORMS[action["action_id"]]
-        user = body["user"]["id"]
+        actor = self.clicker(body, context)
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
         try:
             case = await self.service.get(action["value"])
-            forms.authorize(form, self.directory, case, self.actor(user))
+            forms.authorize(form, self.directory, case, actor)
         except Refusal as refusal:
-            self.tell(channel, user, self.service.refusal_text(refusal))
+            self.tell(channel, actor.user_id, self.service.refusal_text(refusal))
             return
         metadata = json.dumps({"case_id": case.id, "channel": channel})
         drawn = forms.for_case(form, case, self.directory)
         self.show(body["trigger_id"], blocks.modal(drawn, self.language, metadata))
 
-    async def on_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_submission(
+        self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         """A filled form becomes its command; a refusal is shown in the form, on its first
         field, so the user can change their answer."""
         form = ids.VIEWS[view["callback_id"]]
         metadata = json.loads(view.get("private_metadata") or "{}")
         values = blocks.read_values(form, view["state"]["values"])
-        actor = self.actor(body["user"]["id"])
+        actor = self.clicker(body, context)
         # A view is submitted once; a replayed or doubled submission is the same delivery.
         delivery_id = f"{PLATFORM}:view:{view['id']}" if view.get("id") else None
         try:
             if form is forms.OPEN:
-                opening = self._open_command(actor, metadata, values)
+                opening = self._open_command(actor, metadata, values, home(context))
                 if not opening.source.message_id:  # a slash command: no message yet
                     await self._accept_note(
                         opening, delivery_id or f"{PLATFORM}:view:{uuid.uuid4()}"
@@ -485,7 +538,9 @@ class SlackAdapter:
         payload = {
             "channel": command.source.channel,
             "actor": command.actor.user_id,
+            "actor_outside": not command.actor.internal,
             "author": command.source_author.user_id,
+            "author_outside": not command.source_author.internal,
             "text": command.source_text,
             "affected": list(command.affected),
             "category": command.category,
@@ -500,7 +555,7 @@ class SlackAdapter:
         """Post a `/complaint` case's anchor note, once (its key is the submission's), then
         open the case on it."""
         form = item.payload
-        actor = self.actor(form["actor"])
+        actor = self.actor(form["actor"], form.get("actor_outside", False))
         note = self.t("client.logged", actor=actor.display, summary=form["summary"])
         # An earlier try may have posted it before a crash: always look first.
         attempt = Attempt(item.delivery_id, maybe_sent=True)
@@ -508,7 +563,7 @@ class SlackAdapter:
         command = OpenCase(
             actor=actor,
             source=MessageRef(PLATFORM, form["channel"], ts),
-            source_author=self.actor(form["author"]),
+            source_author=self.actor(form["author"], form.get("author_outside", False)),
             source_text=form["text"],
             trigger="command",
             affected=tuple(form["affected"]),
@@ -519,9 +574,20 @@ class SlackAdapter:
         await self.open(command, form["channel"], item.delivery_id)
 
     def _open_command(
-        self, actor: Actor, metadata: dict[str, Any], values: dict[str, Any]
+        self,
+        actor: Actor,
+        metadata: dict[str, Any],
+        values: dict[str, Any],
+        home_teams: Sequence[str],
     ) -> OpenCase:
-        """The case the open form asks for; a slash command's has no message id yet."""
+        """The case the open form asks for; a slash command's has no message id yet, and
+        its author is whoever sent the form."""
+        author_id = metadata.get("author") or actor.user_id
+        author = (
+            actor
+            if author_id == actor.user_id
+            else self.actor(author_id, outsider(metadata.get("author_team"), home_teams))
+        )
         users = values["affected"]
         strangers = [u for u in users if self.directory.person_on(PLATFORM, u) is None]
         if strangers:
@@ -536,7 +602,7 @@ class SlackAdapter:
         return OpenCase(
             actor=actor,
             source=MessageRef(PLATFORM, metadata["channel"], metadata.get("ts") or ""),
-            source_author=self.actor(metadata.get("author") or actor.user_id),
+            source_author=author,
             source_text=metadata.get("text", ""),
             trigger=metadata.get("trigger", "shortcut"),
             **answers,

@@ -1,19 +1,23 @@
-"""Slack traffic that is easy to misread: edits, flags on thread replies, and files
-shared without words."""
+"""Slack traffic that is easy to misread: edits, flags on thread replies, files shared
+without words, and people of another organisation in a Slack Connect channel."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from handlers.model import Case
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack.checks import card_posts, card_thread, client_thread, ephemerals_to
-from tests.slack.harness import ACME, AVI, CLIENT, SlackBot
+from tests.slack.harness import ACME, AVI, CLIENT, DANA, ELI, GLOBEX, INTERNAL, MAYA, SlackBot, fill
 from tests.slackkit import events
+from tests.slackkit.signing import block_action_payload, user_message, view_submission_payload
 
 COMPLAINT = "the report was late again, <@U0DANA> never answered"
 FLAG = "triangular_flag_on_post"
 ROOT = "1763810000.000100"
+OUTSIDER_TEAM = "T0GLOBEX"  # the client's own organisation, across the Slack Connect channel
 
 
 async def open_on_root(bot: SlackBot, channel: str = ACME, user: str = CLIENT) -> Case:
@@ -177,3 +181,109 @@ async def test_a_file_shared_with_words_records_both(bot: SlackBot, fake: FakeSl
     after = await bot.only_case()
     assert after.client_statements[-1].text == "This is what arrived."
     assert any(photo["permalink"] in n for n in card_notes(fake, case))
+
+
+# ---------------------------------------------------------------------- Slack Connect
+
+
+async def test_a_message_from_another_organisation_is_a_client_contacts(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    """Someone across the Slack Connect channel is a client contact, even if their user id
+    is one the directory lists (a stale entry, a person who moved to the client)."""
+    complaint = events.app_mention(
+        GLOBEX, ROOT, "<@UBOT> the delivery was late, <@U0ELI> knew", user=DANA, team=OUTSIDER_TEAM
+    )
+    await bot.event(complaint)
+    await bot.settle()
+    case = await bot.only_case()
+    assert not case.raised_by.internal and not case.reporter.internal
+    assert case.client_statements[0].text.startswith("the delivery was late")
+    assert case.affected == ("eli",)
+
+    reply = events.message(
+        GLOBEX,
+        "1763810501.000100",
+        "Still waiting.",
+        user=AVI,
+        team=OUTSIDER_TEAM,
+        thread_ts=ROOT,
+    )
+    await bot.event(reply)
+    await bot.settle()
+    after = await bot.only_case()
+    assert after.client_statements[-1].text == "Still waiting."
+    assert after.public_replies == () and after.status.value == "open"  # nobody of the firm
+
+
+async def test_clicks_and_forms_of_another_organisation_are_never_the_firms(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    case = await open_on_root(bot)
+    press = block_action_payload(
+        "assess", case.id, user_id=MAYA, channel_id=INTERNAL, user_team_id=OUTSIDER_TEAM
+    )
+    assert (await bot.interact(press)).status == 200
+    assert fake.calls_to("views.open") == []
+    assert any("Only people of the firm" in t for t in ephemerals_to(fake, MAYA))
+
+    values = {
+        "verdict": {"verdict": {"type": "radio_buttons", "selected_option": {"value": "right"}}}
+    }
+    submission = view_submission_payload(
+        "assess",
+        values,
+        private_metadata=f'{{"case_id": "{case.id}", "channel": "{INTERNAL}"}}',
+        user_id=MAYA,
+        user_team_id=OUTSIDER_TEAM,
+    )
+    answer: Any = await bot.interact_json(submission)
+    assert answer["response_action"] == "errors"
+    assert "Only people of the firm" in answer["errors"]["verdict"]
+    assert (await bot.only_case()).verdict is None
+
+
+async def test_a_flag_counts_as_the_firms_only_if_slack_says_the_user_is_in_the_firm(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    fake.add_user(AVI, "avi", team_id=OUTSIDER_TEAM)  # Slack knows them as the other side's
+    ts = fake.add_message(ACME, COMPLAINT, user=CLIENT)
+    flag = events.reaction_added(
+        ACME, ts, user=AVI, item_user=CLIENT, reaction=FLAG, event_ts="1763810600.000100"
+    )
+    assert (await bot.event(flag)).status == 200
+    await bot.settle()
+    assert await bot.cases() == []
+    assert ephemerals_to(fake, AVI) == ["Only people of the firm can open a case with a reaction."]
+
+
+async def test_a_flagged_message_from_another_organisation_is_the_clients(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    ts = fake.add_message(GLOBEX, "the delivery was late", user=ELI, team=OUTSIDER_TEAM)
+    flag = events.reaction_added(
+        GLOBEX, ts, user=AVI, item_user=ELI, reaction=FLAG, event_ts="1763810700.000100"
+    )
+    await bot.event(flag)
+    await bot.settle()
+    case = await bot.case_on(ts)
+    assert case.raised_by.user_id == ELI and not case.raised_by.internal
+    assert case.client_statements[0].text == "the delivery was late"
+
+
+async def test_a_message_logged_by_shortcut_from_another_organisation_is_the_clients(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    message = {
+        **user_message("the delivery was late", user_id=ELI, ts="1763810800.000100"),
+        "team": OUTSIDER_TEAM,
+        "user_team": OUTSIDER_TEAM,
+        "source_team": OUTSIDER_TEAM,
+    }
+    assert (await bot.shortcut(message, AVI, GLOBEX)).status == 200
+    await fill(bot, "open_case", {}, AVI)
+    await bot.settle()
+    case = await bot.only_case()
+    assert case.raised_by.user_id == ELI and not case.raised_by.internal
+    assert case.reporter.person_id == "avi"
+    assert case.client_statements[0].text == "the delivery was late"
