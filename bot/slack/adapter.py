@@ -22,7 +22,8 @@ The event path:
   `/complaint` form, whose case needs the bot's note to anchor it, likewise;
 - the few Web API calls a listener needs (an ephemeral answer, a
   `views.open`) run as background tasks that `stop` waits for, so a slow or
-  rate-limited Slack never delays the ack.
+  rate-limited Slack never delays the ack. When Slack cannot show a form, the
+  person is told so; when it cannot show them an ephemeral, they get it by DM.
 
 Who is acting is the adapter's to say: an edit is not something said again,
 and someone whose Slack organisation is not the workspace's (the other side
@@ -246,25 +247,42 @@ class SlackAdapter:
         return self.sink.render(text(self.language, key, **params))
 
     def tell(self, channel: str | None, user_id: str, message: str) -> None:
-        """An ephemeral answer, sent after the ack."""
+        """An answer to one person, sent after the ack (see `_tell`)."""
+        if message:
+            self.spawn(self._tell(channel, user_id, self.sink.render(message)))
+
+    def show(
+        self, trigger_id: str, view: dict[str, Any], channel: str | None, user_id: str
+    ) -> None:
+        """Open a modal, after the ack (the trigger id is good for three seconds)."""
+        self.spawn(self._show(trigger_id, view, channel, user_id))
+
+    async def _show(
+        self, trigger_id: str, view: dict[str, Any], channel: str | None, user_id: str
+    ) -> None:
+        """If Slack fails to open the form (an error, an outage, no answer in time), the
+        person is told, so a click is never met with silence."""
+        try:
+            await self.sink.call("views_open", trigger_id=trigger_id, view=view)
+        except DeliveryError as err:
+            log.warning("views.open failed for %s: %s", user_id, err)
+            await self._tell(channel, user_id, self.t("notice.form_failed"))
+
+    async def _tell(self, channel: str | None, user_id: str, rendered: str) -> None:
+        """An ephemeral in `channel`; if Slack cannot show it, a DM. The case is untouched
+        either way: a notice that reaches nobody is logged."""
         if channel:
-            rendered = self.sink.render(message)
-            self.spawn(
-                self._call_quietly(
+            try:
+                await self.sink.call(
                     "chat_postEphemeral", channel=channel, user=user_id, text=rendered
                 )
-            )
-
-    def show(self, trigger_id: str, view: dict[str, Any]) -> None:
-        """Open a modal, after the ack (the trigger id is good for three seconds)."""
-        self.spawn(self._call_quietly("views_open", trigger_id=trigger_id, view=view))
-
-    async def _call_quietly(self, method: str, **params: Any) -> None:
-        """A notice or a form: if Slack refuses it, the user misses it; the case is untouched."""
+                return
+            except DeliveryError as err:
+                log.warning("chat.postEphemeral to %s failed (%s); sending a DM", user_id, err)
         try:
-            await self.sink.call(method, **params)
-        except Exception as err:
-            log.warning("%s failed: %s", method, err)
+            await self.sink.call("chat_postMessage", channel=user_id, text=rendered)
+        except DeliveryError as err:
+            log.warning("could not tell %s: %s", user_id, err)
 
     async def run(
         self, command: CaseCommand, channel: str | None, delivery_id: str | None = None
@@ -438,7 +456,7 @@ class SlackAdapter:
             "trigger": "command",
         }
         await ack()
-        await self._open_form(command["trigger_id"], metadata, words, context)
+        await self._open_form(command["trigger_id"], metadata, words, context, command["user_id"])
 
     async def on_shortcut(
         self, ack: Any, shortcut: dict[str, Any], context: AsyncBoltContext
@@ -459,16 +477,20 @@ class SlackAdapter:
             "text": MENTION.sub("", words).strip()[:METADATA_TEXT_LIMIT],
             "trigger": "shortcut",
         }
-        await self._open_form(shortcut["trigger_id"], metadata, words, context)
+        await self._open_form(shortcut["trigger_id"], metadata, words, context, user)
 
     async def _open_form(
-        self, trigger_id: str, metadata: dict[str, Any], words: str, context: AsyncBoltContext
+        self,
+        trigger_id: str,
+        metadata: dict[str, Any],
+        words: str,
+        context: AsyncBoltContext,
+        user_id: str,
     ) -> None:
         users = [u for u in MENTION.findall(words) if u != context.bot_user_id]
         initial = {"affected": users, "summary": metadata["text"]}
-        self.show(
-            trigger_id, blocks.modal(forms.OPEN, self.language, json.dumps(metadata), initial)
-        )
+        modal = blocks.modal(forms.OPEN, self.language, json.dumps(metadata), initial)
+        self.show(trigger_id, modal, metadata["channel"], user_id)
 
     # --- buttons and forms ----------------------------------------------------------------
 
@@ -494,7 +516,8 @@ class SlackAdapter:
             return
         metadata = json.dumps({"case_id": case.id, "channel": channel})
         drawn = forms.for_case(form, case, self.directory)
-        self.show(body["trigger_id"], blocks.modal(drawn, self.language, metadata))
+        modal = blocks.modal(drawn, self.language, metadata)
+        self.show(body["trigger_id"], modal, channel, actor.user_id)
 
     async def on_submission(
         self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext

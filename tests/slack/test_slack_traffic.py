@@ -1,5 +1,6 @@
 """Slack traffic that is easy to misread: edits, flags on thread replies, files shared
-without words, and people of another organisation in a Slack Connect channel."""
+without words, people of another organisation in a Slack Connect channel, and Slack
+failing to show what a click asked for."""
 
 from __future__ import annotations
 
@@ -8,9 +9,20 @@ from typing import Any
 import pytest
 
 from handlers.model import Case
-from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.slack_api import FakeSlackAPI, ServerError
 from tests.slack.checks import card_posts, card_thread, client_thread, ephemerals_to
-from tests.slack.harness import ACME, AVI, CLIENT, DANA, ELI, GLOBEX, INTERNAL, MAYA, SlackBot, fill
+from tests.slack.harness import (
+    ACME,
+    AVI,
+    CLIENT,
+    DANA,
+    ELI,
+    GLOBEX,
+    INTERNAL,
+    MAYA,
+    SlackBot,
+    fill,
+)
 from tests.slackkit import events
 from tests.slackkit.signing import block_action_payload, user_message, view_submission_payload
 
@@ -18,6 +30,7 @@ COMPLAINT = "the report was late again, <@U0DANA> never answered"
 FLAG = "triangular_flag_on_post"
 ROOT = "1763810000.000100"
 OUTSIDER_TEAM = "T0GLOBEX"  # the client's own organisation, across the Slack Connect channel
+FORM_FAILED = "could not open the form"
 
 
 async def open_on_root(bot: SlackBot, channel: str = ACME, user: str = CLIENT) -> Case:
@@ -287,3 +300,43 @@ async def test_a_message_logged_by_shortcut_from_another_organisation_is_the_cli
     assert case.raised_by.user_id == ELI and not case.raised_by.internal
     assert case.reporter.person_id == "avi"
     assert case.client_statements[0].text == "the delivery was late"
+
+
+# ---------------------------------------------------------------------- Slack failing a click
+
+
+async def test_a_form_slack_cannot_open_is_answered_with_a_notice(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    case = await open_on_root(bot)
+    fake.fail_next("views.open", ServerError(503))
+    assert (await bot.press("account", case.id, DANA, INTERNAL)).status == 200
+    assert any(FORM_FAILED in t for t in ephemerals_to(fake, DANA))
+
+    fake.fail_next("views.open", ServerError(500))
+    assert (await bot.command("late again", AVI, ACME)).status == 200
+    assert any(FORM_FAILED in t for t in ephemerals_to(fake, AVI))
+
+
+async def test_a_form_slack_answers_too_slowly_is_answered_with_a_notice(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    case = await open_on_root(bot)
+    assert bot.runtime
+    bot.runtime.adapters[0].client.timeout = 1  # type: ignore[attr-defined]
+    fake.delay("views.open", 3)
+    await bot.press("account", case.id, DANA, INTERNAL)
+    assert any(FORM_FAILED in t for t in ephemerals_to(fake, DANA))
+
+
+async def test_when_no_ephemeral_can_be_shown_the_person_is_told_by_dm(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    case = await open_on_root(bot)
+    fake.outage(["views.open", "chat.postEphemeral"])
+    await bot.press("account", case.id, DANA, INTERNAL)
+    assert any(FORM_FAILED in m["text"] for m in fake.posted(DANA))
+
+    # A refusal, and a form's notice, are never lost to a failing ephemeral either.
+    await bot.press("assess", case.id, ELI, INTERNAL)
+    assert any("Only a manager of someone named" in m["text"] for m in fake.posted(ELI))
