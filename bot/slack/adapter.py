@@ -40,6 +40,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -65,6 +66,7 @@ from storage.base import InboxItem
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+WEB_TIMEOUT = 10  # seconds for one Web API call
 FLAG = "slack.flag"  # the inbox kind of a trigger reaction
 NOTE = "slack.note"  # ... and of a `/complaint` form, whose case needs the bot's note first
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -73,10 +75,16 @@ SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share"}
 METADATA_TEXT_LIMIT = 1500  # private_metadata holds at most 3000 characters
 
 
-def web_client(token: str, base_url: str) -> AsyncWebClient:
+def web_client(
+    token: str, base_url: str, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
     """A Web API client that never sleeps or retries inside a call: the outbox and the
-    inbox retry later, on their own schedule, so one rate limit holds up nothing else."""
-    return AsyncWebClient(token=token, base_url=base_url, timeout=10, retry_handlers=[])
+    inbox retry later, on their own schedule, so one rate limit holds up nothing else.
+    Given a `session`, its calls share kept-alive connections (without one, slack_sdk
+    opens a connection per call)."""
+    return AsyncWebClient(
+        token=token, base_url=base_url, timeout=WEB_TIMEOUT, retry_handlers=[], session=session
+    )
 
 
 def delivery(body: dict[str, Any]) -> str | None:
@@ -129,7 +137,8 @@ class SlackAdapter:
         self.directory = runtime.directory
         self.service = runtime.service
         self.language = runtime.directory.language
-        self.client = web_client(settings.slack_bot_token, settings.slack_api_url)
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_TIMEOUT))
+        self.client = web_client(settings.slack_bot_token, settings.slack_api_url, self._http)
         self.sink = SlackSink(self.client, runtime.directory, runtime.store)
         # Socket Mode needs no signatures: the connection itself is authenticated.
         secret = settings.slack_signing_secret
@@ -174,6 +183,7 @@ class SlackAdapter:
         if self._socket:
             await self._socket.close_async()
         await self.drain()
+        await self._http.close()
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run Web API work after the ack; `drain` (and so `stop`) waits for it."""

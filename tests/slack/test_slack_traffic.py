@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
 
 from handlers.model import Case
@@ -323,9 +324,13 @@ async def test_a_form_slack_answers_too_slowly_is_answered_with_a_notice(
 ) -> None:
     case = await open_on_root(bot)
     assert bot.runtime
-    bot.runtime.adapters[0].client.timeout = 1  # type: ignore[attr-defined]
-    fake.delay("views.open", 3)
-    await bot.press("account", case.id, DANA, INTERNAL)
+    client = bot.runtime.adapters[0].client  # type: ignore[attr-defined]
+    shared = client.session
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as impatient:
+        client.session = impatient  # Slack answers in 3 s; this client waits 1 s
+        fake.delay("views.open", 3)
+        await bot.press("account", case.id, DANA, INTERNAL)
+        client.session = shared
     assert any(FORM_FAILED in t for t in ephemerals_to(fake, DANA))
 
 
