@@ -99,8 +99,6 @@ class CaseService:
         """Open a case for a message, or return the one it already has."""
         async with self._locks.hold(cmd.source.key):
             existing = await self.store.case_for_source(cmd.source.key)
-            if existing and delivery_id and await self.store.seen(delivery_id):
-                return Result(existing, "", changed=False)  # a retry of what opened it
             if existing is None:
                 ctx = self.context()
                 intake.validate(cmd, ctx)

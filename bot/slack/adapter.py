@@ -38,6 +38,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -53,7 +54,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.inbox import Finish
 from bot.server import Runtime
 from bot.sink import Attempt
-from bot.slack import blocks, ids, payloads
+from bot.slack import blocks, ids, inbound, payloads
 from bot.slack.sink import SlackSink
 from handlers import forms
 from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile
@@ -68,7 +69,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 WEB_TIMEOUT = 10  # seconds for one Web API call
 FLAG = "slack.flag"  # the inbox kind of a trigger reaction
-NOTE = "slack.note"  # ... and of a `/complaint` form, whose case needs the bot's note first
+FORM = "slack.form"  # ... and of a filled open form: its message is read (or, for
+# `/complaint`, the bot's note posted) after the answer
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Message subtypes that are people talking; edits, joins and the like are not.
 SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -150,7 +152,7 @@ class SlackAdapter:
         )
         self._socket: AsyncSocketModeHandler | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.finishers: dict[str, Finish] = {FLAG: self.open_flagged, NOTE: self.post_note}
+        self.finishers: dict[str, Finish] = {FLAG: self.open_flagged, FORM: self.open_from_form}
         self._register()
 
     # --- wiring ---------------------------------------------------------------------------
@@ -249,6 +251,22 @@ class SlackAdapter:
     def is_client_channel(self, channel: str | None) -> bool:
         return bool(channel and self.directory.client_for_channel(PLATFORM, channel))
 
+    def said(self, raw: str, bot_user_id: str | None) -> str:
+        """What a Slack message says, as the plain text its writer saw (bot.slack.inbound),
+        without the mention of the bot that triggered it."""
+        if bot_user_id:
+            raw = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", "", raw)
+        return inbound.plain(raw, self._name).strip()
+
+    def _name(self, user_id: str) -> str:
+        person = self.directory.person_on(PLATFORM, user_id)
+        return person.name if person else user_id
+
+    def strangers_in(self, message: str, bot_user_id: str | None) -> list[str]:
+        """Slack users the message names who are not people of the directory."""
+        users = [u for u in MENTION.findall(message or "") if u != bot_user_id]
+        return [u for u in users if self.directory.person_on(PLATFORM, u) is None]
+
     def people_in(self, message: str, bot_user_id: str | None) -> tuple[str, ...]:
         users = [u for u in MENTION.findall(message or "") if u != bot_user_id]
         return tuple(self.directory.mentioned_people(PLATFORM, users))
@@ -317,16 +335,21 @@ class SlackAdapter:
         source = MessageRef(PLATFORM, channel, root)
         existing = await self.runtime.store.case_for_source(source.key)
         actor = self.actor(event.get("user", ""), outsider(team_of(event), home(context)))
+        words = self.said(event.get("text", ""), context.bot_user_id)
         if existing and in_thread:
-            command = AddReply(existing.id, actor, event.get("text", ""), files_in(event))
+            command = AddReply(existing.id, actor, words, files_in(event))
             await self.run(command, channel, delivery(body))
+            return
+        if not words and in_thread and delivery(body):
+            # A bare mention under someone's message means that message: read it first.
+            await self._accept_flag(body, channel, root, actor.user_id, "mention", context)
             return
         await self.open(
             OpenCase(
                 actor=actor,
                 source=source,
                 source_author=actor,
-                source_text=MENTION.sub("", event.get("text", "")).strip(),
+                source_text=words,
                 trigger="mention",
                 affected=self.people_in(event.get("text", ""), context.bot_user_id),
             ),
@@ -342,21 +365,35 @@ class SlackAdapter:
         channel = str(item.get("channel", ""))
         if event.get("reaction") != self.directory.trigger_emoji or item.get("type") != "message":
             return
-        delivery_id = delivery(body)
-        if not (self.is_client_channel(channel) and delivery_id and item.get("ts")):
+        if not (self.is_client_channel(channel) and delivery(body) and item.get("ts")):
             return
+        user_id, author = str(event.get("user", "")), str(event.get("item_user", ""))
+        await self._accept_flag(
+            body, channel, str(item["ts"]), user_id, "reaction", context, author
+        )
+
+    async def _accept_flag(
+        self,
+        body: dict[str, Any],
+        channel: str,
+        ts: str,
+        user_id: str,
+        trigger: str,
+        context: AsyncBoltContext,
+        author: str = "",
+    ) -> None:
+        """Keep a trigger whose message must be read first in the inbox, before the ack."""
         payload = {
             "channel": channel,
-            "ts": str(item["ts"]),
-            "user": str(event.get("user", "")),
-            "item_user": str(event.get("item_user", "")),
+            "ts": ts,
+            "user": user_id,
+            "item_user": author,
+            "trigger": trigger,
             "bot_user_id": context.bot_user_id,
             "home": list(home(context)),
         }
-        accepted = await self.runtime.store.accept(
-            InboxItem(delivery_id, FLAG, payload, received_at=self.service.context().now)
-        )
-        if accepted:
+        flag = InboxItem(str(delivery(body)), FLAG, payload, self.service.context().now)
+        if await self.runtime.store.accept(flag):
             self.runtime.inbox.wake()
 
     async def open_flagged(self, item: InboxItem) -> None:
@@ -371,8 +408,8 @@ class SlackAdapter:
             actor=await self._reactor(flag["user"], home_teams),
             source=MessageRef(PLATFORM, channel, message.get("thread_ts") or flag["ts"]),
             source_author=self.actor(author, outsider(team_of(message), home_teams)),
-            source_text=MENTION.sub("", words).strip(),
-            trigger="reaction",
+            source_text=self.said(words, flag["bot_user_id"]),
+            trigger=flag.get("trigger") or "reaction",
             affected=self.people_in(words, flag["bot_user_id"]),
         )
         await self.open(command, channel, item.delivery_id)
@@ -447,7 +484,8 @@ class SlackAdapter:
         case = await self.runtime.store.case_for_source(MessageRef(PLATFORM, channel, thread).key)
         if case:
             actor = self.actor(event.get("user", ""), outsider(team_of(event), home(context)))
-            command = AddReply(case.id, actor, event.get("text", ""), files_in(event))
+            words = self.said(event.get("text", ""), context.bot_user_id)
+            command = AddReply(case.id, actor, words, files_in(event))
             await self.run(command, channel, delivery(body))
 
     async def on_command(
@@ -458,15 +496,16 @@ class SlackAdapter:
             await ack(text=self.t("refuse.not_client_channel") + "\n" + self.t("usage.complaint"))
             return
         words = command.get("text", "")
-        metadata = {
-            "channel": channel,
-            "ts": None,
-            "author": command.get("user_id", ""),
-            "text": MENTION.sub("", words).strip()[:METADATA_TEXT_LIMIT],
-            "trigger": "command",
-        }
-        await ack()
-        await self._open_form(command["trigger_id"], metadata, words, context, command["user_id"])
+        metadata = {"channel": channel, "ts": None, "author": command.get("user_id", "")}
+        strangers = self.strangers_in(words, context.bot_user_id)
+        if strangers:  # told back, not dropped: the form opens with the people it knows
+            refusal = Refusal("refuse.unknown_person", person=user(strangers[0]))
+            await ack(text=self.sink.render(self.service.refusal_text(refusal)))
+        else:
+            await ack()
+        await self._open_form(
+            command["trigger_id"], metadata, words, context, command["user_id"], "command"
+        )
 
     async def on_shortcut(
         self, ack: Any, shortcut: dict[str, Any], context: AsyncBoltContext
@@ -478,16 +517,14 @@ class SlackAdapter:
             self.tell(channel, user, text(self.language, "refuse.not_client_channel"))
             return
         message = shortcut.get("message", {})
-        words = message.get("text", "")
         metadata = {
             "channel": channel,
-            "ts": message.get("thread_ts") or message.get("ts"),
+            "ts": message.get("ts"),
             "author": message.get("user", ""),
             "author_team": team_of(message),
-            "text": MENTION.sub("", words).strip()[:METADATA_TEXT_LIMIT],
-            "trigger": "shortcut",
         }
-        await self._open_form(shortcut["trigger_id"], metadata, words, context, user)
+        words = message.get("text", "")
+        await self._open_form(shortcut["trigger_id"], metadata, words, context, user, "shortcut")
 
     async def _open_form(
         self,
@@ -496,10 +533,17 @@ class SlackAdapter:
         words: str,
         context: AsyncBoltContext,
         user_id: str,
+        trigger: str,
     ) -> None:
+        """The open form, prefilled from the words. Its hidden metadata carries ids only
+        (channel, message, author, trigger), never text: the message is read again when
+        the form comes back, so metadata stays small whatever the message says."""
         users = [u for u in MENTION.findall(words) if u != context.bot_user_id]
-        initial = {"affected": users, "summary": metadata["text"]}
-        modal = blocks.modal(forms.OPEN, self.language, json.dumps(metadata), initial)
+        known = [u for u in users if self.directory.person_on(PLATFORM, u)]
+        summary = self.said(words, context.bot_user_id)[:METADATA_TEXT_LIMIT]
+        initial = {"affected": known, "summary": summary}
+        hidden = json.dumps(metadata | {"trigger": trigger})
+        modal = blocks.modal(forms.OPEN, self.language, hidden, initial)
         self.show(trigger_id, modal, metadata["channel"], user_id)
 
     # --- buttons and forms ----------------------------------------------------------------
@@ -543,13 +587,9 @@ class SlackAdapter:
         try:
             if form is forms.OPEN:
                 opening = self._open_command(actor, metadata, values, home(context))
-                if not opening.source.message_id:  # a slash command: no message yet
-                    await self._accept_note(
-                        opening, delivery_id or f"{PLATFORM}:view:{uuid.uuid4()}"
-                    )
-                    await ack()
-                    return
-                result = await self.service.open_case(opening, delivery_id)
+                await self._accept_form(opening, delivery_id or f"{PLATFORM}:view:{uuid.uuid4()}")
+                await ack()
+                return
             else:
                 command = forms.command(
                     form, metadata["case_id"], actor, values, metadata.get("channel") or ""
@@ -563,48 +603,58 @@ class SlackAdapter:
         await ack()
         self.tell(metadata.get("channel"), actor.user_id, result.notice)
 
-    async def _accept_note(self, command: OpenCase, delivery_id: str) -> None:
-        """A case from `/complaint` needs a message of the bot's to anchor its client
-        thread. Posting it is Web API work, so the checked form goes to the inbox first,
-        and `post_note` posts the note and opens the case after the ack."""
-        self.service.check_opening(command)
+    async def _accept_form(self, command: OpenCase, delivery_id: str) -> None:
+        """A filled open form needs Slack again before its case can open: the flagged
+        message's own words (a shortcut), or the bot's note to anchor the client thread
+        (`/complaint`). The checked form goes to the inbox first; `open_from_form` does
+        the Web API work after the ack."""
+        on_message = bool(command.source.message_id)
+        # A message's own words come with it later; only an empty form says nothing.
+        self.service.check_opening(replace(command, source_text="…") if on_message else command)
         payload = {
             "channel": command.source.channel,
+            "ts": command.source.message_id or None,
+            "trigger": command.trigger,
             "actor": command.actor.user_id,
             "actor_outside": not command.actor.internal,
             "author": command.source_author.user_id,
             "author_outside": not command.source_author.internal,
-            "text": command.source_text,
             "affected": list(command.affected),
             "category": command.category,
             "severity": command.severity.value,
             "summary": command.summary,
         }
         now = self.service.context().now
-        if await self.runtime.store.accept(InboxItem(delivery_id, NOTE, payload, now)):
+        if await self.runtime.store.accept(InboxItem(delivery_id, FORM, payload, now)):
             self.runtime.inbox.wake()
 
-    async def post_note(self, item: InboxItem) -> None:
-        """Post a `/complaint` case's anchor note, once (its key is the submission's), then
-        open the case on it."""
+    async def open_from_form(self, item: InboxItem) -> None:
+        """Open a form's case: on the flagged message, read again for its words; or on the
+        bot's note for `/complaint`, posted once (keyed by the submission), then the case."""
         form = item.payload
+        channel = form["channel"]
         actor = self.actor(form["actor"], form.get("actor_outside", False))
-        note = self.t("client.logged", actor=actor.display, summary=form["summary"])
-        # An earlier try may have posted it before a crash: always look first.
-        attempt = Attempt(item.delivery_id, maybe_sent=True)
-        ts = await self.sink.post(attempt, form["channel"], None, text=note)
+        words, ts = form["summary"], form.get("ts")
+        if ts:
+            message = await self._message(channel, ts)
+            words = self.said(message.get("text", ""), None) or words
+            ts = message.get("thread_ts") or ts
+        else:
+            note = self.t("client.logged", actor=actor.display)
+            # An earlier try may have posted it before a crash: always look first.
+            ts = await self.sink.post(Attempt(item.delivery_id, True), channel, None, text=note)
         command = OpenCase(
             actor=actor,
-            source=MessageRef(PLATFORM, form["channel"], ts),
+            source=MessageRef(PLATFORM, channel, ts),
             source_author=self.actor(form["author"], form.get("author_outside", False)),
-            source_text=form["text"],
-            trigger="command",
+            source_text=words,
+            trigger=form.get("trigger") or "shortcut",
             affected=tuple(form["affected"]),
             category=form["category"],
             severity=Severity(form["severity"]),
-            summary=form["summary"],
+            summary=form["summary"] or words,
         )
-        await self.open(command, form["channel"], item.delivery_id)
+        await self.open(command, channel, item.delivery_id)
 
     def _open_command(
         self,
@@ -629,14 +679,14 @@ class SlackAdapter:
             {
                 **values,
                 "affected": self.directory.mentioned_people(PLATFORM, users),
-                "summary": values["summary"] or metadata.get("text", ""),
+                "summary": values["summary"],
             }
         )
         return OpenCase(
             actor=actor,
             source=MessageRef(PLATFORM, metadata["channel"], metadata.get("ts") or ""),
             source_author=author,
-            source_text=metadata.get("text", ""),
+            source_text=values["summary"],
             trigger=metadata.get("trigger", "shortcut"),
             **answers,
         )

@@ -197,7 +197,7 @@ async def test_a_broadcast_mention_in_client_text_never_pings_anyone(
     )
     await bot.settle()
     case = await bot.only_case()
-    assert case.client_statements[-1].text == "<!everyone> still waiting"  # kept as written
+    assert case.client_statements[-1].text == "@everyone still waiting"  # kept as seen, inert
     sent = [c for c in fake.calls if c.method.startswith("chat.") and not c.failed]
     assert sent and not any("<!" in str(c.params.get("text", "")) for c in sent)
     # Client contacts appear as Slack mentions, which Slack shows as their names.
