@@ -143,3 +143,29 @@ async def test_a_manager_waives_a_missing_account_from_the_card(
     case = await bot.only_case()
     assert case.status is Status.RESOLVED
     assert case.waivers["dana"].text == "Dana is on leave." and not case.accounts
+
+
+async def test_a_press_on_an_answered_question_is_refused_at_once(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    source = "1763801500.000100"
+    await bot.event(mention_event(source))
+    await bot.settle()
+    case = await bot.only_case()
+    await bot.press("account", case.id, DANA, INTERNAL)
+    await fill(bot, "account", {"account": ACCOUNT}, DANA)
+    await bot.press("assess", case.id, MAYA, INTERNAL)
+    await fill(bot, "assess", {"verdict": "right"}, MAYA)
+    await bot.press("resolve", case.id, AVI, INTERNAL)
+    await fill(bot, "resolve", {"resolution": SUMMARY}, AVI)
+    await bot.settle()
+    await bot.press("feedback_yes", case.id, CLIENT, ACME)
+    await fill(bot, "feedback_yes", {}, CLIENT)
+    await bot.settle()
+    forms_before = len(fake.calls_to("views.open"))
+
+    # Another contact presses the old question's button: told at once, no form to type into.
+    assert (await bot.press("feedback_no", case.id, "U0BOB", ACME)).status == 200
+    assert len(fake.calls_to("views.open")) == forms_before
+    told = [c.params["text"] for c in fake.calls_to("chat.postEphemeral")]
+    assert any(case.id in t and "closed" in t for t in told), told
