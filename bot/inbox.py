@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.service import utcnow
+from bot.worker import Worker
 from handlers.errors import StorageError, TransientDeliveryError
 from storage.base import InboxItem, Store
 
@@ -32,37 +33,27 @@ def backoff(attempts: int) -> float:
     return float(min(2**attempts, 300))
 
 
-class Inbox:
+class Inbox(Worker):
     def __init__(
         self,
         store: Store,
         clock: Callable[[], datetime] = utcnow,
         idle_seconds: float = 1.0,
     ) -> None:
+        super().__init__(idle_seconds)
         self.store = store
         self.finishers: dict[str, Finish] = {}
         self._clock = clock
-        self.idle_seconds = idle_seconds
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work through due items until `stop` is set; the batch in hand is finished."""
         while not stop.is_set():
-            self._wake.clear()
             try:
                 if await self.process_due():
                     continue
             except Exception:
                 log.exception("inbox pass failed; trying again shortly")
-            waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(
-                waits, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            for wait in waits:
-                wait.cancel()
+            await self.idle(stop)
 
     async def process_due(self) -> int:
         """One pass over the due items, concurrently; how many were tried."""

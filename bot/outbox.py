@@ -23,6 +23,7 @@ from typing import Protocol
 from bot.metrics import Metrics
 from bot.service import utcnow
 from bot.sink import Attempt, Refs
+from bot.worker import Worker
 from handlers.effects import Effect
 from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
 from handlers.model import Case
@@ -47,7 +48,7 @@ def backoff(attempts: int) -> float:
     return float(min(0.5 * 2 ** (attempts - 1), 300))
 
 
-class Outbox:
+class Outbox(Worker):
     def __init__(
         self,
         store: Store,
@@ -57,25 +58,20 @@ class Outbox:
         idle_seconds: float = 1.0,
         concurrency: int = CONCURRENCY,
     ) -> None:
+        super().__init__(idle_seconds)
         self.store, self.sinks, self.metrics = store, sinks, metrics
         self._clock = clock
-        self.idle_seconds = idle_seconds
         self.concurrency = concurrency
-        self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
-
-    def wake(self) -> None:
-        self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set, then let the effects in flight finish."""
         while not stop.is_set():
-            self._wake.clear()
             try:
                 await self._start_due()
             except Exception:  # never let one bad pass kill the worker
                 log.exception("outbox pass failed; trying again shortly")
-            await _first(self._wake.wait(), stop.wait(), timeout=self.idle_seconds)
+            await self.idle(stop)
         await self.drain()
 
     async def deliver_due(self) -> int:
@@ -104,7 +100,7 @@ class Outbox:
 
     def _settled(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        self._wake.set()  # a slot is free, and the case's next effect may be due
+        self.wake()  # a slot is free, and the case's next effect may be due
 
     async def _deliver(self, item: OutboxItem) -> None:
         now = self._clock()
@@ -169,13 +165,3 @@ class Outbox:
         await self.store.retry_effect(
             item.id, error, now + timedelta(seconds=delay), maybe_sent=maybe_sent
         )
-
-
-async def _first(*waits: object, timeout: float) -> None:
-    """Wait until the first of some awaitables finishes, or `timeout`."""
-    tasks = [asyncio.ensure_future(w) for w in waits]  # type: ignore[call-overload]
-    try:
-        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()

@@ -85,7 +85,7 @@ class Journal:
 
     def _open_segment(self, number: int) -> int:
         fd = os.open(self.segment_path(self.folder, number), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-        _fsync_folder(self.folder)
+        fsync_folder(self.folder)
         return fd
 
     # --- the event loop's side ---------------------------------------------------------
@@ -187,7 +187,8 @@ def _set_exception(future: asyncio.Future[Any], error: BaseException) -> None:
         future.set_exception(error)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new file in `folder` survive a power cut."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -46,7 +46,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ from handlers.errors import (
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
-from storage.journal import Journal, JournalBroken, Pair
+from storage.journal import Journal, JournalBroken, Pair, fsync_folder
 from storage.lanes import Lanes
 
 Record = dict[str, Any]
@@ -104,6 +104,9 @@ class TinyDBStore:
         self._deliveries: dict[str, str] = {}  # delivery id -> when, recent ones only
         self._pending: dict[int, tuple[str, str]] = {}  # outbox item -> (case id, lane)
         self._lanes = Lanes()
+        # The Case last read or written for a live record, by its stored dict: reading a
+        # busy case is then a copy, not a decoding of every statement it holds.
+        self._decoded: dict[str, tuple[Record, Case]] = {}
         self._leases: dict[int, datetime] = {}
         self._uncertain: set[int] = set()  # items whose outcome a crash left unknown
         self._dirty: dict[str, Any] = {}  # unit key -> value, since the last rotation
@@ -235,7 +238,7 @@ class TinyDBStore:
                 _write_json(self._cases_dir / f"{case_id}.json", _unit_to_file(record))
 
             upgraded = tinydb_v1.upgrade(self.path, doc, _read_json, write_case)
-            _fsync_folder(self._cases_dir)
+            fsync_folder(self._cases_dir)
             self._write_meta(upgraded)
             tinydb_v1.remove_archive(self.path)
             return upgraded
@@ -375,6 +378,7 @@ class TinyDBStore:
         final = self._index[case_id].final
         if file_current and final and not _pending_ids(record) and not self.read_only:
             self._live.pop(case_id, None)
+            self._decoded.pop(case_id, None)
         else:
             self._live[case_id] = record
 
@@ -412,7 +416,7 @@ class TinyDBStore:
         if inbox_changed:
             _write_json(self.folder / "inbox.json", {"inbox": dict(self._inbox)})
         for folder in (self._cases_dir, self.folder, self.path.parent):
-            _fsync_folder(folder)
+            fsync_folder(folder)
 
     def _forget_settled(self, folded: dict[str, Any]) -> None:
         for key, value in folded.items():
@@ -423,7 +427,7 @@ class TinyDBStore:
     def _write_meta(self, meta: Record, sync_folder: bool = True) -> None:
         _write_json(self.path, {META: {"1": meta}})
         if sync_folder:
-            _fsync_folder(self.path.parent)
+            fsync_folder(self.path.parent)
 
     # cases ----------------------------------------------------------------------------------
 
@@ -438,7 +442,13 @@ class TinyDBStore:
 
     async def get_case(self, case_id: str) -> Case | None:
         record = await self._record(case_id)
-        return case_from_dict(record["case"]) if record else None
+        if record is None:
+            return None
+        known = self._decoded.get(case_id)
+        if known is None or known[0] is not record["case"]:
+            known = (record["case"], case_from_dict(record["case"]))
+            self._decoded[case_id] = known
+        return _own_copy(known[1])
 
     async def _record(self, case_id: str) -> Record | None:
         if self._journal is None and not self._snapshot:
@@ -524,7 +534,7 @@ class TinyDBStore:
         if delivery_id:
             deliveries[delivery_id] = now.isoformat()
         new: Record = {
-            "case": case_to_dict(case),
+            "case": (encoded := case_to_dict(case)),
             "timeline": record["timeline"] + [copy.deepcopy(event_to_dict(e)) for e in events],
             "outbox": outbox,
             "refs": record["refs"],
@@ -535,6 +545,7 @@ class TinyDBStore:
             pairs.append((META, self._meta | {"last_outbox_id": last_id}))
         if delivery_id and delivery_id in self._inbox:
             pairs.append((INBOX + delivery_id, None))
+        self._decoded[case.id] = (encoded, _own_copy(case))
         await self._commit(pairs)
 
     def _waiting_card_update(self, outbox: Record) -> bool:
@@ -734,6 +745,12 @@ def _pending_ids(record: Record) -> list[int]:
     return [int(i) for i, row in record["outbox"].items() if not row["failed"]]
 
 
+def _own_copy(case: Case) -> Case:
+    """A Case the caller may change without changing the store's (its dicts are copied;
+    everything else in it is immutable)."""
+    return replace(case, accounts=dict(case.accounts), waivers=dict(case.waivers))
+
+
 def _lane(row: Record) -> str:
     return str(row.get("lane") or effect_from_dict(row["effect"]).lane)
 
@@ -828,14 +845,6 @@ def _write_json(path: Path, doc: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _lock(path: Path) -> int:
