@@ -8,9 +8,10 @@ JSON shape every store keeps.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from handlers.directory import Actor
@@ -163,8 +164,34 @@ def _encode(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=8192)
+def _statement_dict(statement: Statement) -> dict[str, Any]:
+    """A statement's JSON shape, made once: a case keeps its statements from version to
+    version, and every write of a busy case would otherwise encode them all again. The
+    dict is shared, so it is never changed (JSON is written from it, nothing else)."""
+    return {
+        "author": asdict(statement.author),
+        "text": statement.text,
+        "at": statement.at.isoformat(),
+    }
+
+
 def case_to_dict(case: Case) -> dict[str, Any]:
-    return dict(_encode(asdict(case)))
+    """The case's JSON shape (what `case_from_dict` reads back)."""
+    nested = ("source", "reporter", "raised_by", "feedback")
+    statements = ("client_statements", "public_replies", "accounts", "waivers")
+    plain = {f.name: getattr(case, f.name) for f in fields(case) if f.name not in nested}
+    return {
+        **{k: _encode(v) for k, v in plain.items() if k not in statements},
+        "source": asdict(case.source),
+        "reporter": asdict(case.reporter),
+        "raised_by": asdict(case.raised_by),
+        "feedback": [_encode(asdict(f)) for f in case.feedback],
+        "client_statements": [_statement_dict(s) for s in case.client_statements],
+        "public_replies": [_statement_dict(s) for s in case.public_replies],
+        "accounts": {k: _statement_dict(v) for k, v in case.accounts.items()},
+        "waivers": {k: _statement_dict(v) for k, v in case.waivers.items()},
+    }
 
 
 def case_from_dict(d: dict[str, Any]) -> Case:
