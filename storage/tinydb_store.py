@@ -68,7 +68,7 @@ from storage.lanes import Lanes
 Record = dict[str, Any]
 
 SCHEMA_VERSION = 2
-COMPACT_BYTES = 16 * 1024 * 1024  # a fold per 16 MB of journal: fewer in a burst
+COMPACT_BYTES = 64 * 1024 * 1024  # a fold per 64 MB of journal: rarely in the middle of a burst
 # Platforms retry a delivery within minutes; a day of ids catches every retry.
 KEEP_DELIVERIES = timedelta(days=1)
 META = "meta"
