@@ -31,6 +31,10 @@ beside a running `serve`) takes no lock and changes nothing: it reads the journa
 the files, and applies the journal over them, skipping a torn last line instead of
 cutting it off. Every write method then raises StorageError.
 
+The files' layout, atomic writes, the lock and the start-up errors are in
+`storage.tinydb_files`; the journal in `storage.journal`; the outbox scheduler in
+`storage.lanes`.
+
 Limits: opening reads every case file (about 1 s per 10,000 cases on the development
 machine), and the index of every case (number, source, status) stays in memory.
 """
@@ -40,7 +44,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import errno
-import fcntl
 import json
 import os
 import tempfile
@@ -57,13 +60,22 @@ from handlers.errors import (
     DuplicateDelivery,
     DuplicateSource,
     StorageError,
-    StoreLocked,
 )
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
 from storage.journal import Journal, JournalBroken, Pair, fsync_folder
 from storage.lanes import Lanes
+from storage.tinydb_files import (
+    URL,
+    cannot_use,
+    lock,
+    not_a_store,
+    read_json,
+    unit_from_file,
+    unit_to_file,
+    write_json,
+)
 
 Record = dict[str, Any]
 
@@ -128,7 +140,7 @@ class TinyDBStore:
         except BaseException as err:
             self._release()
             if isinstance(err, OSError):
-                raise _cannot_use(self.path, err) from err
+                raise cannot_use(self.path, err) from err
             raise
 
     def _load(self) -> int:
@@ -136,7 +148,7 @@ class TinyDBStore:
         if self.path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a folder", str(self.path))
         self._cases_dir.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = _lock(self.path)
+        self._lock_fd = lock(self.path)
         for leftover in [*self._cases_dir.glob(".*.tmp"), *self.folder.glob(".*.tmp")]:
             leftover.unlink()
         meta = self._read_meta()
@@ -191,7 +203,7 @@ class TinyDBStore:
         for file in self._cases_dir.glob("*.json"):
             try:
                 with file.open(encoding="utf-8") as f:
-                    self._place_case(_unit_from_file(json.load(f)), file_current=True)
+                    self._place_case(unit_from_file(json.load(f)), file_current=True)
             except (ValueError, KeyError, TypeError, AttributeError, StorageError) as e:
                 raise StorageError(
                     f"{file} is not a complaintbot case file ({e!r}). Fix: restore it from "
@@ -199,12 +211,12 @@ class TinyDBStore:
                 ) from e
         inbox_file = self.folder / "inbox.json"
         if inbox_file.exists():
-            self._inbox = dict(_read_json(inbox_file).get("inbox", {}))
+            self._inbox = dict(read_json(inbox_file).get("inbox", {}))
 
     def _read_meta(self) -> Record:
         if not self.path.exists() and self.read_only:
             raise StorageError(
-                f"there is no store at {self.path}. Fix: point {_URL} at the store "
+                f"there is no store at {self.path}. Fix: point {URL} at the store "
                 "`complaintbot serve` uses"
             )
         if not self.path.exists():
@@ -216,11 +228,11 @@ class TinyDBStore:
             with self.path.open(encoding="utf-8") as f:
                 doc = json.load(f)
         except ValueError as e:
-            raise _not_a_store(self.path, f"not JSON: {e}") from e
+            raise not_a_store(self.path, f"not JSON: {e}") from e
         meta = doc.get(META, {}).get("1") if isinstance(doc, dict) else None
         version = meta.get("schema_version") if isinstance(meta, dict) else None
         if not isinstance(version, int) or isinstance(version, bool):
-            raise _not_a_store(self.path, "no schema_version")
+            raise not_a_store(self.path, "no schema_version")
         if version > SCHEMA_VERSION:
             raise StorageError(
                 f"{self.path} was written by a newer complaintbot (schema version {version}, "
@@ -235,9 +247,9 @@ class TinyDBStore:
 
             def write_case(record: Record) -> None:
                 case_id = record["case"]["id"]
-                _write_json(self._cases_dir / f"{case_id}.json", _unit_to_file(record))
+                write_json(self._cases_dir / f"{case_id}.json", unit_to_file(record))
 
-            upgraded = tinydb_v1.upgrade(self.path, doc, _read_json, write_case)
+            upgraded = tinydb_v1.upgrade(self.path, doc, read_json, write_case)
             fsync_folder(self._cases_dir)
             self._write_meta(upgraded)
             tinydb_v1.remove_archive(self.path)
@@ -251,7 +263,7 @@ class TinyDBStore:
         try:
             await asyncio.to_thread(self._check_writable)
         except OSError as err:
-            raise _cannot_use(self.path, err) from err
+            raise cannot_use(self.path, err) from err
         if not self.path.exists():
             return "new (`complaintbot serve` creates it)"
         snapshot = TinyDBStore(self.path, read_only=True)
@@ -412,9 +424,9 @@ class TinyDBStore:
                 inbox_changed = True
             else:
                 case_id = key[len(CASE) :]
-                _write_json(self._cases_dir / f"{case_id}.json", _unit_to_file(value))
+                write_json(self._cases_dir / f"{case_id}.json", unit_to_file(value))
         if inbox_changed:
-            _write_json(self.folder / "inbox.json", {"inbox": dict(self._inbox)})
+            write_json(self.folder / "inbox.json", {"inbox": dict(self._inbox)})
         for folder in (self._cases_dir, self.folder, self.path.parent):
             fsync_folder(folder)
 
@@ -425,7 +437,7 @@ class TinyDBStore:
                 self._place_case(record, file_current=True)
 
     def _write_meta(self, meta: Record, sync_folder: bool = True) -> None:
-        _write_json(self.path, {META: {"1": meta}})
+        write_json(self.path, {META: {"1": meta}})
         if sync_folder:
             fsync_folder(self.path.parent)
 
@@ -457,8 +469,8 @@ class TinyDBStore:
             return self._live[case_id]
         if case_id not in self._index:
             return None
-        data = await asyncio.to_thread(_read_json, self._cases_dir / f"{case_id}.json")
-        return _unit_from_file(data)
+        data = await asyncio.to_thread(read_json, self._cases_dir / f"{case_id}.json")
+        return unit_from_file(data)
 
     async def list_cases(self) -> list[Case]:
         ordered = sorted(self._index, key=lambda case_id: self._index[case_id].number)
@@ -704,41 +716,6 @@ class TinyDBStore:
 
 
 _FINAL = {"closed", "withdrawn"}
-_URL = "COMPLAINTBOT_DATABASE_URL"
-
-
-def _not_a_store(path: Path, why: str) -> StorageError:
-    return StorageError(
-        f"{path} is not a complaintbot store ({why}). Fix: point {_URL} at the store's "
-        "file, or move this file away to start a new store there"
-    )
-
-
-def _cannot_use(path: Path, err: OSError) -> StorageError:
-    """One line for an OSError met opening the store: what is wrong, where, and the fix."""
-    where = Path(err.filename) if err.filename else path
-    if err.errno == errno.ENOTDIR:
-        file = next((p for p in (where, *where.parents) if p.is_file()), where)
-        return StorageError(
-            f"cannot use {path}: {file} is a file, not a folder. "
-            f"Fix: point {_URL} at a path inside a folder"
-        )
-    if err.errno == errno.EISDIR:
-        return StorageError(
-            f"{path} is a folder, not a store file. "
-            f"Fix: point {_URL} at a file in it, e.g. {path / 'complaintbot.json'}"
-        )
-    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return StorageError(
-            f"no access to {where} ({err.strerror}). Fix: give this user read and write "
-            f"access there, or point {_URL} at a folder it can write"
-        )
-    if err.errno == errno.ENOSPC:
-        return StorageError(f"no space left for {where}. Fix: free some disk space")
-    return StorageError(
-        f"cannot use {path}: {where}: {err.strerror or err}. "
-        f"Fix: check that path, or point {_URL} at another file"
-    )
 
 
 def _pending_ids(record: Record) -> list[int]:
@@ -787,75 +764,3 @@ def _older(stamp: str, now: datetime) -> bool:
 
 def _recent(deliveries: dict[str, str], now: datetime) -> dict[str, str]:
     return {d: at for d, at in deliveries.items() if not _older(at, now)}
-
-
-# files ------------------------------------------------------------------------------------
-# A case file is TinyDB's layout (`{table: {doc_id: row}}`), so `TinyDB(path)` can read it.
-
-
-def _unit_to_file(record: Record) -> Record:
-    return {
-        "case": {"1": record["case"]},
-        "timeline": {str(n): e for n, e in enumerate(record["timeline"], start=1)},
-        "outbox": {
-            item_id: row | {"id": int(item_id)} for item_id, row in record["outbox"].items()
-        },
-        "refs": {
-            str(n): {"name": k, "value": v} for n, (k, v) in enumerate(record["refs"].items(), 1)
-        },
-        "deliveries": {
-            str(n): {"id": d, "at": at} for n, (d, at) in enumerate(record["deliveries"].items(), 1)
-        },
-    }
-
-
-def _unit_from_file(doc: Record) -> Record:
-    try:
-        return {
-            "case": doc["case"]["1"],
-            "timeline": list(doc["timeline"].values()),
-            "outbox": {
-                str(r["id"]): {k: v for k, v in r.items() if k != "id"}
-                for r in doc["outbox"].values()
-            },
-            "refs": {r["name"]: r["value"] for r in doc["refs"].values()},
-            "deliveries": {r["id"]: r["at"] for r in doc["deliveries"].values()},
-        }
-    except (KeyError, TypeError, AttributeError) as e:
-        raise StorageError(f"a case file is not in complaintbot's layout ({e!r})") from e
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise StorageError(f"cannot read {path}: {e}") from e
-
-
-def _write_json(path: Path, doc: Any) -> None:
-    """Temp file, fsync, atomic rename: a reader sees the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _lock(path: Path) -> int:
-    """An exclusive flock on `<path>.lock`, so a second process cannot open the store."""
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise StoreLocked(
-            f"{path} is in use by another complaintbot process; stop that process, "
-            "or point COMPLAINTBOT_DATABASE_URL at another file"
-        ) from None
-    return fd
