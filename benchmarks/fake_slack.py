@@ -31,6 +31,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.slack_api import Call, FakeSlackAPI
+from tests.slack.checks import blocks_text
 from tests.slack.harness import CLIENT, INTERNAL, INTERNAL_PEOPLE, populate
 
 JSON = dict[str, Any]
@@ -64,24 +65,6 @@ def effect_key(params: JSON) -> str | None:
         key = payload.get("key") if isinstance(payload, dict) else None
         return str(key) if key is not None else None
     return None
-
-
-def blocks_text(blocks: Any) -> str:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return "\n".join(found)
 
 
 def to_monotonic(at: float) -> float:

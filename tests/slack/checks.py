@@ -49,9 +49,9 @@ def ephemerals_to(fake: FakeSlackAPI, user: str) -> list[str]:
     ]
 
 
-def texts_of(call: Call) -> str:
-    """Everything a call would show: its text and every text inside its blocks."""
-    found: list[str] = [str(call.params.get("text", ""))]
+def blocks_text(blocks: Any) -> str:
+    """Every text inside Block Kit blocks, one a line."""
+    found: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
@@ -64,5 +64,11 @@ def texts_of(call: Call) -> str:
             for item in node:
                 walk(item)
 
-    walk(call.params.get("blocks"))
+    walk(blocks)
     return "\n".join(found)
+
+
+def texts_of(call: Call) -> str:
+    """Everything a call would show: its text and every text inside its blocks."""
+    inside = blocks_text(call.params.get("blocks"))
+    return "\n".join(t for t in (str(call.params.get("text", "")), inside) if t)
