@@ -21,7 +21,8 @@ is not found, and would be repeated: the outbox retries within minutes, long bef
 Marketplace; complaintbot is installed by each firm as its own app, which keeps the
 ordinary limits.)
 
-Permalinks and DM channel ids never change, so they are asked for once per process.
+Permalinks and DM channel ids never change, so they are asked for once per process;
+someone just invited to (or found in) a channel is not invited again for five minutes.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class SlackSink(PlatformSink):
         self._shared: dict[str, tuple[float, bool]] = {}
         self._permalinks: dict[tuple[str, str], str] = {}
         self._dm_channels: dict[str, str] = {}
+        # (channel, user) -> until when they are known to be a member: no invite needed
+        self._members: dict[tuple[str, str], float] = {}
 
     # --- rendering ------------------------------------------------------------------------
 
@@ -308,14 +311,16 @@ class SlackSink(PlatformSink):
 
     async def invite(self, case: Case, person_id: str, attempt: Attempt) -> None:
         person = self.directory.people[person_id]
-        if not person.slack:
-            return
+        member = (case.source.channel, str(person.slack))
+        if not person.slack or self._members.get(member, 0.0) > time.monotonic():
+            return  # a member of that channel a moment ago is one still
         try:
             await self.call("conversations_invite", channel=case.source.channel, users=person.slack)
         except TransientDeliveryError:
             raise
         except DeliveryError as err:
             if any(code in str(err) for code in INVITE_OK):
+                self._members[member] = time.monotonic() + CHANNEL_INFO_TTL
                 return
             log.warning("could not invite %s to %s: %s", person_id, case.source.channel, err)
             if case.account_manager and case.account_manager != person_id:
@@ -327,6 +332,8 @@ class SlackSink(PlatformSink):
                     error=str(err),
                 )
                 await self._dm(case, case.account_manager, notice, attempt.also("am"))
+            return
+        self._members[member] = time.monotonic() + CHANNEL_INFO_TTL
 
     # --- errors ---------------------------------------------------------------------------
 

@@ -73,3 +73,4 @@ async def test_a_huge_reply_is_cut_on_the_card_and_kept_whole(
     case = await bot.only_case()
     assert any(s.text == huge.strip() or s.text == huge for s in case.client_statements)
     assert CLIENT in {s.author.user_id for s in case.client_statements}
+

@@ -214,3 +214,14 @@ async def test_a_client_thread_the_bot_cannot_post_in_is_reported_to_the_account
     told = [t for t in dms_to(fake, AVI) if "could not post in the client thread" in t]
     assert told and case.id in told[0] and "not_in_channel" in told[0]
     assert (await bot.runtime.store.effect_counts())["failed"] >= 1  # type: ignore[union-attr]
+
+
+async def test_someone_already_in_the_channel_is_not_invited_again(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    for ts in ("1763802100.000100", "1763802200.000100"):
+        assert (await bot.event(mention_event(ts))).status == 200
+    await bot.settle()
+    assert len(await bot.cases()) == 2
+    invites = [c for c in fake.calls_to("conversations.invite") if c.params["users"] == DANA]
+    assert len(invites) == 1
