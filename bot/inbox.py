@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.service import utcnow
-from bot.worker import Worker
+from bot.worker import Worker, backoff
 from handlers.errors import StorageError, TransientDeliveryError
 from storage.base import InboxItem, Store
 
@@ -27,10 +27,6 @@ Finish = Callable[[InboxItem], Awaitable[None]]
 
 MAX_ATTEMPTS = 30  # about two hours of retries
 BATCH = 50
-
-
-def backoff(attempts: int) -> float:
-    return float(min(2**attempts, 300))
 
 
 class Inbox(Worker):
@@ -84,7 +80,7 @@ class Inbox(Worker):
             )
             await self.store.drop_inbox(item.delivery_id, f"gave up: {error}")
             return
-        delay = retry_after if retry_after is not None else backoff(item.attempts)
+        delay = retry_after if retry_after is not None else backoff(item.attempts + 1, 1.0)
         log.warning(
             "%s could not be finished (%s); retrying in %.0fs", item.delivery_id, error, delay
         )

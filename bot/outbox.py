@@ -23,7 +23,7 @@ from typing import Protocol
 from bot.metrics import Metrics
 from bot.service import utcnow
 from bot.sink import Attempt, Refs
-from bot.worker import Worker
+from bot.worker import Worker, backoff
 from handlers.effects import Effect
 from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
 from handlers.model import Case
@@ -41,11 +41,6 @@ class Sink(Protocol):
     async def deliver(self, effect: Effect, case: Case, attempt: Attempt) -> Refs:
         """Do it and return its refs, or raise TransientDeliveryError (retry) or
         DeliveryError (give up)."""
-
-
-def backoff(attempts: int) -> float:
-    """Seconds before try number `attempts + 1`: 0.5, 1, 2, 4 ... at most 5 minutes."""
-    return float(min(0.5 * 2 ** (attempts - 1), 300))
 
 
 class Outbox(Worker):
@@ -154,7 +149,7 @@ class Outbox(Worker):
             )
             await self.store.fail_effect(item.id, error)
             return
-        delay = retry_after if retry_after is not None else backoff(attempts)
+        delay = retry_after if retry_after is not None else backoff(attempts, 0.5)
         log.warning(
             "%s for %s failed (%s); retrying in %.0fs",
             item.effect.kind,

@@ -5,6 +5,12 @@ from __future__ import annotations
 import asyncio
 
 
+def backoff(tries: int, first: float) -> float:
+    """Seconds to wait after failed try number `tries` (1, 2, ...): `first`, then doubling,
+    at most five minutes."""
+    return float(min(first * 2 ** (tries - 1), 300))
+
+
 class Worker:
     def __init__(self, idle_seconds: float) -> None:
         self.idle_seconds = idle_seconds  # the longest wait: a retry may fall due meanwhile

@@ -110,6 +110,10 @@ class Directory:
             current = self.people[current].manager
         return False
 
+    def strangers(self, platform: str, user_ids: list[str]) -> list[str]:
+        """The platform user ids that are nobody of the directory, in order."""
+        return [uid for uid in user_ids if self.person_on(platform, uid) is None]
+
     def mentioned_people(self, platform: str, user_ids: list[str]) -> list[str]:
         """Directory ids of the people among the mentioned platform user ids, in order."""
         found: list[str] = []

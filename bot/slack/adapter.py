@@ -262,13 +262,13 @@ class SlackAdapter:
         person = self.directory.person_on(PLATFORM, user_id)
         return person.name if person else user_id
 
-    def strangers_in(self, message: str, bot_user_id: str | None) -> list[str]:
-        """Slack users the message names who are not people of the directory."""
-        users = [u for u in MENTION.findall(message or "") if u != bot_user_id]
-        return [u for u in users if self.directory.person_on(PLATFORM, u) is None]
+    @staticmethod
+    def mentioned(message: str, bot_user_id: str | None) -> list[str]:
+        """The Slack users a message mentions, the bot left out."""
+        return [u for u in MENTION.findall(message or "") if u != bot_user_id]
 
     def people_in(self, message: str, bot_user_id: str | None) -> tuple[str, ...]:
-        users = [u for u in MENTION.findall(message or "") if u != bot_user_id]
+        users = self.mentioned(message, bot_user_id)
         return tuple(self.directory.mentioned_people(PLATFORM, users))
 
     def t(self, key: str, **params: Any) -> str:
@@ -497,7 +497,7 @@ class SlackAdapter:
             return
         words = command.get("text", "")
         metadata = {"channel": channel, "ts": None, "author": command.get("user_id", "")}
-        strangers = self.strangers_in(words, context.bot_user_id)
+        strangers = self.directory.strangers(PLATFORM, self.mentioned(words, context.bot_user_id))
         if strangers:  # told back, not dropped: the form opens with the people it knows
             refusal = Refusal("refuse.unknown_person", person=user(strangers[0]))
             await ack(text=self.sink.render(self.service.refusal_text(refusal)))
@@ -538,8 +538,9 @@ class SlackAdapter:
         """The open form, prefilled from the words. Its hidden metadata carries ids only
         (channel, message, author, trigger), never text: the message is read again when
         the form comes back, so metadata stays small whatever the message says."""
-        users = [u for u in MENTION.findall(words) if u != context.bot_user_id]
-        known = [u for u in users if self.directory.person_on(PLATFORM, u)]
+        users = self.mentioned(words, context.bot_user_id)
+        strangers = self.directory.strangers(PLATFORM, users)
+        known = [u for u in users if u not in strangers]
         summary = self.said(words, context.bot_user_id)[:METADATA_TEXT_LIMIT]
         initial = {"affected": known, "summary": summary}
         hidden = json.dumps(metadata | {"trigger": trigger})
@@ -672,7 +673,7 @@ class SlackAdapter:
             else self.actor(author_id, outsider(metadata.get("author_team"), home_teams))
         )
         users = values["affected"]
-        strangers = [u for u in users if self.directory.person_on(PLATFORM, u) is None]
+        strangers = self.directory.strangers(PLATFORM, users)
         if strangers:
             raise Refusal("refuse.unknown_person", person=user(strangers[0]))
         answers = forms.opening(
