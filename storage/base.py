@@ -14,7 +14,8 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   reopened after a crash holds exactly what returned before it.
 - **The inbox** keeps a trigger that still needs outside work (reading a flagged message)
   from the moment it is accepted until the `create_case` that carries its delivery id
-  settles it, or it is dropped. `accept` refuses a delivery id it has seen.
+  settles it, or it is dropped. `accept` refuses a delivery id it has seen. The worker
+  claims items with a lease (`claim_inbox`), so two replicas never finish one together.
 - **The outbox** hands out effects with a lease. `claim_effects` gives at most one item
   per lane of a case (`Effect.lane`: the client thread, the card, the DMs to one person,
   ...), the oldest pending one, and only when it is due and no item of that lane is
@@ -29,6 +30,14 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   waiting one shows the newer state too.
 - A ref named `CLIENT_THREAD` holds the message key of a client thread that is not the
   case's source (a thread the bot started itself); `case_for_source` finds the case by it.
+- **The read side** answers what `/review` asks without reading every case: the cases
+  opened in a period (of one client or all), the open ones by age, and the ones that
+  include a person. PostgreSQL answers from indexes; TinyDB from its in-memory index.
+- **Scheduled work** runs once per slot across replicas: `claim_job` hands run `slot` of
+  a job to one caller with a lease; `finish_job` marks it done for good. A runner that
+  died leaves its lease to run out, and the run is handed out again, so a job that
+  writes through units of work with delivery ids derived from its name and slot (see
+  `job_delivery_id`) has each of its writes done exactly once, also after a crash.
 
 Several replicas (PostgreSQL) keep the same promises across processes: a unique source
 key and a version column settle races, a sequence numbers cases, a unique delivery id
@@ -60,6 +69,11 @@ class OutboxItem:
     def key(self) -> str:
         """Unique per effect, forever: what a platform message can carry to be found again."""
         return f"{self.effect.case_id}/{self.id}"
+
+
+def job_delivery_id(name: str, slot: str, part: str = "") -> str:
+    """The delivery id of one write of a scheduled run: the same on every retry of the run."""
+    return f"job:{name}:{slot}:{part}"
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,13 @@ class Store(Protocol):
     async def due_inbox(self, now: datetime, limit: int = 50) -> list[InboxItem]:
         """Items due for (another) try, oldest first."""
 
+    async def claim_inbox(
+        self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
+    ) -> list[InboxItem]:
+        """Lease up to `limit` due items, oldest first: each goes to one caller (one replica)
+        until it is retried, dropped or settled, or its lease runs out. `due_inbox` only
+        reads; the inbox worker claims."""
+
     async def retry_inbox(self, delivery_id: str, error: str, next_attempt_at: datetime) -> None:
         """Count a failed try and put the item off until `next_attempt_at`."""
 
@@ -164,3 +185,25 @@ class Store(Protocol):
 
     async def effect_counts(self) -> dict[str, int]:
         """{"pending": n, "failed": n}; leased items count as pending."""
+
+    # read side (for /review) ------------------------------------------------------------
+    async def cases_opened(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> list[Case]:
+        """Cases created in [since, until), of one client or of all, oldest first."""
+
+    async def open_cases(self) -> list[Case]:
+        """Every case that is not final, the longest open first (then by number)."""
+
+    async def cases_of_person(self, person_id: str) -> list[Case]:
+        """Every case that includes the person (`Case.included`), oldest first."""
+
+    # scheduled work ---------------------------------------------------------------------
+    async def claim_job(
+        self, name: str, slot: str, now: datetime, lease: timedelta = DEFAULT_LEASE
+    ) -> bool:
+        """Take run `slot` of job `name`: True for one caller until `now + lease`; False if
+        it is finished, or leased to someone else whose lease has not run out."""
+
+    async def finish_job(self, name: str, slot: str) -> None:
+        """The run is done: `claim_job` never hands it out again."""

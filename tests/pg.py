@@ -1,0 +1,62 @@
+"""PostgreSQL for tests: the real server, one fresh schema per test.
+
+`COMPLAINTBOT_TEST_DATABASE_URL` names the server (`.ci/run` sets it). When it is set the
+server must answer: a test that cannot reach it fails, so CI never passes by skipping.
+When it is unset, every PostgreSQL test is skipped with one line saying how to run them.
+
+Each test gets its own schema (`cbtest_<random>`), named in the URL it is given
+(`options=-csearch_path=...`, which libpq passes to the server), so runs and tests never
+see each other's tables; the schema is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import psycopg
+import pytest
+
+ENV = "COMPLAINTBOT_TEST_DATABASE_URL"
+SKIP = (
+    f"PostgreSQL tests skipped: {ENV} is not set "
+    "(e.g. postgresql://postgres@127.0.0.1:5432/test; .ci/run sets it)"
+)
+
+
+def server_url() -> str:
+    url = os.environ.get(ENV, "")
+    if not url:
+        pytest.skip(SKIP)
+    return url
+
+
+def with_schema(url: str, schema: str) -> str:
+    """`url` with every connection's search_path set to `schema`."""
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options={quote(f'-csearch_path={schema}')}"
+
+
+def create_schema(url: str) -> str:
+    schema = f"cbtest_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return schema
+
+
+def drop_schema(url: str, schema: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A database URL whose tables live in a new, empty schema of the test server."""
+    url = server_url()
+    schema = create_schema(url)
+    try:
+        yield with_schema(url, schema)
+    finally:
+        drop_schema(url, schema)
