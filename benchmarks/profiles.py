@@ -15,6 +15,10 @@ class StoreCounts:
     open_large: int
     samples: int  # timed saves per configuration
     seed_cap: float  # seconds of seeding allowed per configuration
+    # PostgreSQL: one schema grown through these sizes (cases of history), timed at each
+    pg_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    pg_samples: int = 200  # timed save_case and get_case calls at each size
+    pg_seed_cap: float = 900  # seconds of seeding allowed in all
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Profile:
     timeout: float  # per request; later counts as unanswered
     paced_limit: int  # connections in flight for paced runs
     store: StoreCounts
+    replicas: int = 2  # b and c on PostgreSQL: `complaintbot serve` replicas behind the proxy
+    pg_url: str = ""  # the PostgreSQL server (set by benchmarks.run from --pg-url)
 
 
 FULL = Profile(
@@ -78,7 +84,17 @@ SHORT = Profile(
     settle_cap=10,
     timeout=5,
     paced_limit=100,
-    store=StoreCounts(100, 2_000, 10, 200, samples=15, seed_cap=12),
+    store=StoreCounts(
+        100,
+        2_000,
+        10,
+        200,
+        samples=15,
+        seed_cap=12,
+        pg_sizes=(1_000, 10_000),
+        pg_samples=100,
+        pg_seed_cap=60,
+    ),  # fmt: skip
 )
 
 
@@ -90,14 +106,20 @@ def describe(p: Profile) -> dict[str, str]:
         f"≤{p.a_seconds:.0f} s; fresh store, and after {p.a_history:,} events "
         f"(sending them capped at {p.a_history_cap:.0f} s); vs the floor",
         "b": f"{p.b_rate:.0f} events/s for {p.b_seconds:.0f} s: 90% plain, 8% client replies "
-        f"in {p.b_setup_cases} cases opened first, 2% new complaints; floor under the same load",
+        f"in {p.b_setup_cases} cases opened first, 2% new complaints; floor under the same load; "
+        f"on TinyDB (one server), and on PostgreSQL ({p.replicas} replicas behind the proxy, "
+        f"vs {p.replicas} floors behind it)",
         "c": f"{p.c_rate:.0f} complaints/s for {p.c_seconds:.0f} s (each names an employee); "
-        "floor under the same load",
+        f"floor under the same load; TinyDB, and PostgreSQL with {p.replicas} replicas as in b",
         "d": f"{p.d_rate:.0f} complaints/s for {p.d_seconds:.0f} s, "
         f"{p.d_latency * 1000:.0f} ms added to every Web API call",
         "e": f"save_case of one open case: {s.closed_large:,} closed cases vs {s.closed_small:,}, "
         f"{s.open_large:,} open vs {s.open_small:,}; {s.samples} timed saves each, seeding "
-        f"capped at {s.seed_cap:.0f} s per store",
+        f"capped at {s.seed_cap:.0f} s per store (TinyDB). PostgreSQL: save_case of one open "
+        f"case and get_case of a random one, {s.pg_samples} each, at "
+        + ", ".join(f"{n:,}" for n in s.pg_sizes)
+        + f" cases of history (one schema grown through them, seeding capped at "
+        f"{s.pg_seed_cap:.0f} s in all)",
         "f": "peak RSS (VmHWM) of the bot's server process over the scenarios above",
     }
 

@@ -167,6 +167,24 @@ The load generator signs every event as Slack does (v0 HMAC-SHA256). Absolute ti
 on shared machines; the ratio to the floor, measured in the same run, is the figure to
 compare.
 
+**PostgreSQL (b, c, e).** b and c run a second time on PostgreSQL (`--pg-url`, default
+`$COMPLAINTBOT_BENCH_DATABASE_URL` or `postgresql://postgres@127.0.0.1:5432/test`): two
+`complaintbot serve` replicas on one fresh schema (`cbbench_<random>`, named in the URL
+with `?options=-csearch_path%3D...`, dropped after the run), started one after the other,
+behind `benchmarks/proxy.py`, a small aiohttp reverse proxy that hands requests to the
+replicas in turn and passes method, path, headers (Slack's `X-Slack-Signature` and
+`X-Slack-Request-Timestamp` included) and body on unchanged, dropping only hop-by-hop
+headers (`python -m benchmarks.proxy --self-check` checks that). The proxy runs in a
+process of its own, not in the load generator's: the generator times every ack on its own
+event loop, which must not wait behind forwarding work on a 2-CPU machine, and a real load
+balancer is a hop of its own too. Its cost is in the reference row beside them: two floors
+behind the same proxy, under the same load. PostgreSQL runs on the same machine, so the
+replicas, the proxy, the fake, the generator and the database share its CPUs; each bot row
+notes the CPU seconds every process used. When PostgreSQL cannot be used (unreachable,
+or this checkout's store refuses the URL) its rows say `skipped: <reason>` and the rest
+runs. `--py-spy DIR` samples every bot server with py-spy (collapsed stacks into DIR; it
+slows the bot, so figures from such a run are not comparable).
+
 ## Scenarios
 
 {sizes}
@@ -188,8 +206,16 @@ compare.
   made twice (the same effect key in the message metadata, or for bots without it the same
   text in the same place).
 - **Peak RSS**: VmHWM of the server process at the end of the scenario.
+- **Peak RSS** with replicas: the largest replica's; the note gives each one's, and how
+  many requests the proxy sent to each.
 - **e** rows time `save_case` of one open case through the Store API, in a process of its
-  own, on stores seeded to the counts shown (the short run uses smaller counts).
+  own, on stores seeded to the counts shown (the short run uses smaller counts); the
+  figure is the median call against the median on the smaller store. On PostgreSQL one
+  schema is grown through the sizes shown and timed at each: `save_case` of one open case
+  (the case, one timeline event and a delivery id, as a change by the bot writes them)
+  and `get_case` of a random seeded case (p95 in brackets). History is seeded through the
+  Store API only: closed cases with three timeline events and a delivery id each, several
+  `create_case` calls at a time on the store's pool.
 """
 
 

@@ -5,9 +5,14 @@ Scenarios (full targets; the default short run scales them down, see benchmarks/
 a. plain channel messages at full speed, 16 senders, fresh store and after history, vs floor
 b. mixed load, paced: 90% plain, 8% client replies in open cases, 2% new complaints
 c. complaint burst: 100 complaints/s; every case complete within 5 s after
+   (b and c: on TinyDB, and on PostgreSQL with two replicas behind benchmarks/proxy.py)
 d. trigger to last effect with 50 ms added to every Web API call
-e. store cost of one case change as the store fills (Store API, its own process)
+e. store cost of one case change (and, on PostgreSQL, one read) as the store fills
+   (Store API, its own process)
 f. peak server RSS across the run
+
+PostgreSQL is `--pg-url` (benchmarks/pg.py); its rows say "skipped: <reason>" when it
+cannot be used, and the rest runs.
 
 A scenario that fails to run is reported as such and the run goes on. Prints one markdown
 table at the end; `--write-doc` also writes it to docs/benchmarks.md.
@@ -25,10 +30,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks import scenarios
+from benchmarks import processes, scenarios
+from benchmarks.pg import DEFAULT_URL as DEFAULT_PG
+from benchmarks.pg import ENV as PG_ENV
+from benchmarks.pg import default_url
 from benchmarks.processes import PYTHON, REPO
 from benchmarks.profiles import FULL, SHORT, Profile
 from benchmarks.report import Row, document, notes, table, write_doc
@@ -60,7 +69,7 @@ def _cost_rows(found: dict[str, Any]) -> list[Row]:
         a, b = found.get(small, {}), found.get(large, {})
         errors = [f["error"] for f in (a, b) if "error" in f]
         if errors or not a or not b:
-            label = f"e. save_case, {what} cases, many vs few"
+            label = f"e. save_case, TinyDB, {what} cases, many vs few"
             rows.append(
                 Row(
                     label,
@@ -73,7 +82,7 @@ def _cost_rows(found: dict[str, Any]) -> list[Row]:
             continue
         key = f"seeded_{what}"
         wanted = f"wanted_{what}"
-        label = f"e. save_case, {b[key]:,} {what} vs {a[key]:,}"
+        label = f"e. save_case, TinyDB, {b[key]:,} {what} vs {a[key]:,}"
         times = b["median_ms"] / a["median_ms"] if a["median_ms"] else float("inf")
         row = Row(
             label,
@@ -88,6 +97,47 @@ def _cost_rows(found: dict[str, Any]) -> list[Row]:
                     f"in {f['seed_seconds']:.0f} s"
                 )
         rows.append(row)
+    if "postgres" in found:
+        rows += _pg_cost_rows(found["postgres"])
+    return rows
+
+
+def _pg_cost_rows(found: dict[str, Any]) -> list[Row]:
+    """save_case and get_case at each size of history, against the smallest."""
+    label = "e. save_case and get_case, PostgreSQL"
+    if "skipped" in found:
+        return [Row(label, TARGETS["e"], result=f"skipped: {found['skipped']}")]
+    sizes = found.get("sizes") or []
+    if "error" in found or len(sizes) < 2:
+        note = found.get("error") or f"{len(sizes)} size(s) measured, 2 or more needed"
+        return [Row(label, TARGETS["e"], result="error", passed=False, notes=[note])]
+    rows = []
+    first = sizes[0]
+    for size in sizes[1:]:
+        for call, key in (("save_case", "save"), ("get_case", "get")):
+            a, b = first[f"{key}_median_ms"], size[f"{key}_median_ms"]
+            times = b / a if a else float("inf")
+            row = Row(
+                f"e. {call}, PostgreSQL, {size['seeded']:,} cases vs {first['seeded']:,}",
+                TARGETS["e"],
+                passed=times <= 2,
+                result=f"{b:.2f} vs {a:.2f} ms = {times:.1f}× "
+                f"(p95 {size[f'{key}_p95_ms']:.2f} vs {first[f'{key}_p95_ms']:.2f})",
+            )
+            if call == "save_case":
+                rate = (size["seeded"] - first["seeded"]) / size["seed_seconds"]
+                row.notes.append(
+                    f"seeded through the Store API ({found['concurrency']} create_case at a "
+                    f"time): {first['seeded']:,} cases in {first['seed_seconds']:.0f} s, then "
+                    f"{size['seeded'] - first['seeded']:,} more in {size['seed_seconds']:.0f} s "
+                    f"({rate:.0f}/s); {found['samples']} timed calls each"
+                )
+                if size["seeded"] < size["wanted"]:
+                    row.notes.append(
+                        f"seeding stopped at its cap: {size['seeded']:,} of "
+                        f"{size['wanted']:,} cases"
+                    )
+            rows.append(row)
     return rows
 
 
@@ -98,6 +148,8 @@ async def store_cost(p: Profile, work: Path) -> list[Row]:
         "--closed-small", str(counts.closed_small), "--closed-large", str(counts.closed_large),
         "--open-small", str(counts.open_small), "--open-large", str(counts.open_large),
         "--samples", str(counts.samples), "--seed-cap", str(counts.seed_cap),
+        "--pg-url", p.pg_url or "off", "--pg-sizes", ",".join(map(str, counts.pg_sizes)),
+        "--pg-samples", str(counts.pg_samples), "--pg-seed-cap", str(counts.pg_seed_cap),
     ]  # fmt: skip
     work.mkdir(parents=True, exist_ok=True)
     log = work / "store_cost.log"
@@ -106,7 +158,8 @@ async def store_cost(p: Profile, work: Path) -> list[Row]:
             *argv, cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=err
         )
         try:
-            out, _ = await asyncio.wait_for(process.communicate(), 4 * counts.seed_cap + 120)
+            limit = 4 * counts.seed_cap + counts.pg_seed_cap + 240
+            out, _ = await asyncio.wait_for(process.communicate(), limit)
         except TimeoutError:
             process.kill()
             await process.wait()
@@ -167,8 +220,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-doc", action="store_true", help="write docs/benchmarks.md")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument(
+        "--pg-url",
+        default=default_url(),
+        help=f"PostgreSQL for b, c and e (default: ${PG_ENV} or {DEFAULT_PG}); off: skip it",
+    )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="DIR",
+        help="sample every bot server with py-spy into DIR (collapsed stacks; slows the bot)",
+    )
     args = parser.parse_args(argv)
-    profile = FULL if args.full else SHORT
+    if args.py_spy:
+        processes.profile_dir = args.py_spy.resolve()
+    profile = replace(FULL if args.full else SHORT, pg_url=args.pg_url)
     command = _command(sys.argv[1:] if argv is None else argv)
     began = time.perf_counter()
     load_before = os.getloadavg()[0]

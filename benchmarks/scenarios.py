@@ -15,7 +15,8 @@ from time import perf_counter
 from benchmarks.effects import FakeRecord, Judgement, judge, settle
 from benchmarks.events import Event, EventFactory
 from benchmarks.load import LoadStats, Run, Sender, full_speed, paced
-from benchmarks.processes import ServerKind, Stack, stack
+from benchmarks.pg import unavailable
+from benchmarks.processes import SINGLE, Backend, CpuMeter, ServerKind, Stack, stack
 from benchmarks.profiles import Profile
 from benchmarks.report import Row
 from tests.slack.harness import SECRET
@@ -33,6 +34,7 @@ class Measured:
     rss_mb: float | None
     effects: Judgement | None = None
     notes: list[str] = field(default_factory=list)
+    in_time: int = 0  # c: cases complete within 5 s after the burst
 
 
 def sender_for(st: Stack, limit: int, p: Profile) -> Sender:
@@ -62,6 +64,35 @@ def effect_notes(fx: Judgement) -> list[str]:
     if fx.stray:
         found.append(f"{fx.stray} bot posts belonged to no trigger or reply of the run")
     return found
+
+
+def postgres(p: Profile) -> Backend:
+    return Backend("postgres", p.replicas, proxy=True, pg_url=p.pg_url)
+
+
+def tag(backend: Backend) -> str:
+    if backend.store == "tinydb":
+        return "TinyDB"
+    return f"PostgreSQL, {backend.replicas} replicas via proxy"
+
+
+async def replica_notes(st: Stack) -> list[str]:
+    """How the proxy split the load, and each replica's peak RSS."""
+    front = st.server
+    if front.proxy is None:
+        return []
+    stats = await front.proxy_stats() or {}
+    requests: dict[str, int] = stats.get("requests", {})  # type: ignore[assignment]
+    errors: dict[str, int] = stats.get("errors", {})  # type: ignore[assignment]
+    split = "/".join(str(requests.get(s.base, 0)) for s in front.servers)
+    rss = "/".join(f"{r:.0f}" if r is not None else "?" for r in front.rss_each_mb())
+    failed = sum(errors.values())
+    return [
+        f"proxy: {split} requests to replica "
+        + "/".join(str(n + 1) for n in range(len(front.servers)))
+        + f", {failed} proxy errors; "
+        f"peak RSS per replica {rss} MB (the column shows the largest)"
+    ]
 
 
 def triggers_of(run: Run) -> tuple[dict[str, float], dict[str, float]]:
@@ -150,9 +181,9 @@ def mixed(factory: EventFactory, threads: list[str]) -> Iterator[Event]:
             yield factory.plain()
 
 
-async def _mixed(kind: ServerKind, work: Path, p: Profile) -> Measured:
+async def _mixed(kind: ServerKind, work: Path, p: Profile, backend: Backend = SINGLE) -> Measured:
     async with (
-        stack(kind, work) as st,
+        stack(kind, work, backend=backend) as st,
         sender_for(st, p.paced_limit, p) as sender,
         FakeRecord(st.fake.control_url) as record,
     ):
@@ -166,29 +197,44 @@ async def _mixed(kind: ServerKind, work: Path, p: Profile) -> Measured:
             setup = await settle(record, opened, {}, perf_counter() + p.settle_cap)
             if not setup.complete:
                 notes.append(f"set-up cases incomplete before the load ({setup.lost} lost)")
+        meter = CpuMeter(st)
+        await meter.start()
         run = await paced(sender, mixed(factory, list(opened)), p.b_rate, p.b_seconds)
         load = run.stats()
         notes += load_notes(load)
         if kind == "floor":
+            notes += await replica_notes(st)
             return Measured(load, st.server.peak_rss_mb(), notes=notes)
         mentions, replies = triggers_of(run)
         expected = {**opened, **mentions}
         fx = await settle(record, expected, replies, perf_counter() + p.settle_cap)
+        cpu = await meter.stop(load.sent, "event")
         counts = f"{len(mentions)} new cases, {len(replies)} client replies"
         notes.insert(0, f"{counts}, {p.b_setup_cases} cases opened before")
-        return Measured(load, st.server.peak_rss_mb(), fx, notes + effect_notes(fx))
+        notes += effect_notes(fx) + await replica_notes(st) + cpu
+        return Measured(load, st.server.peak_rss_mb(), fx, notes)
 
 
-async def mixed_load(p: Profile, work: Path) -> list[Row]:
-    floor = await _mixed("floor", work / "b-floor", p)
-    bot = await _mixed("bot", work / "b-bot", p)
+B_TARGET = "ack p99 ≤100 ms, none lost/dup, all 200"
+C_TARGET = "ack p99 ≤250 ms, all complete ≤5 s after"
+
+
+def _mixed_rows(
+    label: str, floor: Measured, bot: Measured, what: str, floor_what: str
+) -> list[Row]:
     passed = bot.load.p99_ms <= 100 and clean(bot.load, bot.effects)
-    label = f"b. mixed {p.b_rate:.0f}/s × {p.b_seconds:.0f} s"
     return [
-        Row(f"{label}, floor", "reference", floor.load, 1.0, rss_mb=floor.rss_mb),
         Row(
-            label,
-            "ack p99 ≤100 ms, none lost/dup, all 200",
+            f"{label}, {floor_what}",
+            "reference",
+            floor.load,
+            1.0,
+            rss_mb=floor.rss_mb,
+            notes=floor.notes,
+        ),
+        Row(
+            f"{label}, {what}",
+            B_TARGET,
             bot.load,
             ratio(bot.load, floor.load),
             bot.effects,
@@ -199,39 +245,72 @@ async def mixed_load(p: Profile, work: Path) -> list[Row]:
     ]
 
 
+async def mixed_load(p: Profile, work: Path) -> list[Row]:
+    label = f"b. mixed {p.b_rate:.0f}/s × {p.b_seconds:.0f} s"
+    floor = await _mixed("floor", work / "b-floor", p)
+    bot = await _mixed("bot", work / "b-bot", p)
+    rows = _mixed_rows(label, floor, bot, tag(SINGLE), "floor")
+    backend = postgres(p)
+    reason = await unavailable(p.pg_url)
+    if reason:
+        return rows + [skipped(f"{label}, {tag(backend)}", B_TARGET, reason)]
+    floor = await _mixed("floor", work / "b-pg-floor", p, backend)
+    bot = await _mixed("bot", work / "b-pg-bot", p, backend)
+    floor_what = f"floor, {backend.replicas} replicas via proxy"
+    return rows + _mixed_rows(label, floor, bot, tag(backend), floor_what)
+
+
+def skipped(label: str, target: str, reason: str) -> Row:
+    return Row(label, target, result=f"skipped: {reason}")
+
+
 # ------------------------------------------------------------------ c. complaint burst
 
 
-async def _burst(kind: ServerKind, work: Path, p: Profile) -> tuple[Measured, int]:
-    async with stack(kind, work) as st, sender_for(st, p.paced_limit, p) as sender:
+async def _burst(kind: ServerKind, work: Path, p: Profile, backend: Backend = SINGLE) -> Measured:
+    async with (
+        stack(kind, work, backend=backend) as st,
+        sender_for(st, p.paced_limit, p) as sender,
+    ):
         factory = EventFactory()
         mentions = (factory.mention() for _ in itertools.count())
+        meter = CpuMeter(st)
+        await meter.start()
         run = await paced(sender, mentions, p.c_rate, p.c_seconds)
         load = run.stats()
         if kind == "floor":
-            return Measured(load, st.server.peak_rss_mb(), notes=load_notes(load)), 0
+            notes = load_notes(load) + await replica_notes(st)
+            return Measured(load, st.server.peak_rss_mb(), notes=notes)
         async with FakeRecord(st.fake.control_url) as record:
             burst_end = run.started + p.c_seconds
             triggers, _ = triggers_of(run)
             fx = await settle(record, triggers, {}, burst_end + max(5.0, p.settle_cap))
+        cpu = await meter.stop(len(triggers), "complaint")
         in_time = sum(1 for at in fx.last_effect_at.values() if at <= burst_end + 5)
         notes = [f"{in_time} of {len(triggers)} cases complete within 5 s after the burst"]
-        notes += load_notes(load) + effect_notes(fx)
-        return Measured(load, st.server.peak_rss_mb(), fx, notes), in_time
+        notes += load_notes(load) + effect_notes(fx) + await replica_notes(st) + cpu
+        return Measured(load, st.server.peak_rss_mb(), fx, notes, in_time)
 
 
-async def complaint_burst(p: Profile, work: Path) -> list[Row]:
-    floor, _ = await _burst("floor", work / "c-floor", p)
-    bot, in_time = await _burst("bot", work / "c-bot", p)
+def _burst_rows(
+    label: str, floor: Measured, bot: Measured, what: str, floor_what: str
+) -> list[Row]:
     fx = bot.effects
     assert fx is not None
+    in_time = bot.in_time
     passed = bot.load.p99_ms <= 250 and in_time == fx.triggers and clean(bot.load, fx)
-    label = f"c. burst {p.c_rate:.0f} complaints/s × {p.c_seconds:.0f} s"
     return [
-        Row(f"{label}, floor", "reference", floor.load, 1.0, rss_mb=floor.rss_mb),
         Row(
-            label,
-            "ack p99 ≤250 ms, all complete ≤5 s after",
+            f"{label}, {floor_what}",
+            "reference",
+            floor.load,
+            1.0,
+            rss_mb=floor.rss_mb,
+            notes=floor.notes,
+        ),
+        Row(
+            f"{label}, {what}",
+            C_TARGET,
             bot.load,
             ratio(bot.load, floor.load),
             fx,
@@ -241,6 +320,21 @@ async def complaint_burst(p: Profile, work: Path) -> list[Row]:
             bot.notes,
         ),
     ]
+
+
+async def complaint_burst(p: Profile, work: Path) -> list[Row]:
+    label = f"c. burst {p.c_rate:.0f} complaints/s × {p.c_seconds:.0f} s"
+    floor = await _burst("floor", work / "c-floor", p)
+    bot = await _burst("bot", work / "c-bot", p)
+    rows = _burst_rows(label, floor, bot, tag(SINGLE), "floor")
+    backend = postgres(p)
+    reason = await unavailable(p.pg_url)
+    if reason:
+        return rows + [skipped(f"{label}, {tag(backend)}", C_TARGET, reason)]
+    floor = await _burst("floor", work / "c-pg-floor", p, backend)
+    bot = await _burst("bot", work / "c-pg-bot", p, backend)
+    floor_what = f"floor, {backend.replicas} replicas via proxy"
+    return rows + _burst_rows(label, floor, bot, tag(backend), floor_what)
 
 
 # ------------------------------------------------------------------ d. slow Web API

@@ -44,14 +44,17 @@ async def measure(live_cases: int, folder: Path) -> tuple[float, int]:
 
 
 async def main() -> None:
-    print(f"{datetime.now(UTC):%Y-%m-%d} TinyDB store: one case change (read + write) by live cases")
+    day = f"{datetime.now(UTC):%Y-%m-%d}"
+    print(f"{day} TinyDB store: one case change (read + write) by live cases")
     with tempfile.TemporaryDirectory() as tmp:
         base = None
         for size in SIZES:
             seconds, nbytes = await measure(size, Path(tmp))
             base = base or seconds
-            print(f"{size:>6} live cases  {seconds * 1000:8.1f} ms/write  "
-                  f"{nbytes / 1e6:6.2f} MB file  x{seconds / base:5.1f}")
+            print(
+                f"{size:>6} live cases  {seconds * 1000:8.1f} ms/write  "
+                f"{nbytes / 1e6:6.2f} MB file  x{seconds / base:5.1f}"
+            )
 
 
 if __name__ == "__main__":
