@@ -1,0 +1,559 @@
+"""The shared backend: PostgreSQL, for one or many replicas (`postgresql://...` URLs).
+
+Why psycopg 3 with psycopg-pool: it is the maintained PostgreSQL driver for Python with
+native asyncio, typed, and it works behind PgBouncer in transaction mode (nothing here
+relies on session state beyond what `_configure` sets on every new connection).
+
+Every contract promise (storage/base.py) is kept by the database, not by this process:
+
+- A unit of work is one transaction. The delivery id is inserted first (primary key: a
+  repeat, from a platform retry or from the same event reaching another replica, finds
+  it and is refused), then the case row is locked (`SELECT ... FOR UPDATE`) and checked
+  against the expected version, then the case, its events and its effects are written.
+  Any refusal raises inside the transaction, so nothing of it stays.
+- One case per source message: a unique index; concurrent creates wait on it.
+- Case numbers come from a sequence (gaps allowed, repeats impossible).
+- The outbox is claimed with `FOR UPDATE SKIP LOCKED`: the heads of the lanes (the
+  oldest item of each case and lane that has not failed) that are due and not leased
+  get a lease (`leased_until`, `lease_owner`). Replicas skip each other's rows instead
+  of waiting; a lease that runs out (its replica died) hands the item out again as
+  `maybe_sent`. Within a case, effects are numbered after the case row is locked, so
+  their ids are in the order their case's writes committed.
+- A `CardUpdate` is collapsed into a waiting one of its case, which is locked for the
+  rest of the transaction so that no replica can lease it in between.
+- Inbox items and scheduled job runs are leased the same way; `close()` releases this
+  store's leases (its items come back `maybe_sent`).
+- Delivery ids are kept for `DELIVERY_DAYS` (platform retries come within minutes; a
+  case's unique source outlives them), pruned at open and every hour.
+
+Connection or server errors become StorageError (the adapter answers 503 and the platform
+retries). Timestamps are UTC on every connection. The schema and its migrations are in
+`storage.pg_schema`; a read-only store (export, check) refuses every write at the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg import AsyncConnection, AsyncCursor
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from handlers.effects import CardUpdate, Effect, effect_from_dict, effect_to_dict
+from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError
+from handlers.model import (
+    Case,
+    Event,
+    Status,
+    case_from_dict,
+    case_to_dict,
+    event_from_dict,
+    event_to_dict,
+)
+from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
+from storage.pg_schema import LATEST, migrate, refuse_newer, schema_version
+
+DEFAULT_POOL_SIZE = 10
+CONNECT_TIMEOUT = 10  # seconds
+DELIVERY_DAYS = 1
+PRUNE_EVERY = 3600.0  # seconds
+FINAL = tuple(status.value for status in Status if status.final)
+
+
+def describe(url: str) -> str:
+    """The URL without its password: what start-up lines and `check` may print."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://(unreadable URL)"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+
+
+def _unavailable(url: str, err: Exception) -> StorageError:
+    reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return StorageError(
+        f"cannot use PostgreSQL at {describe(url)} ({reason}). Fix: start the server, or "
+        "correct COMPLAINTBOT_DATABASE_URL (postgresql://user:password@host:5432/dbname)"
+    )
+
+
+class PostgresStore:
+    def __init__(
+        self, url: str, read_only: bool = False, pool_size: int = DEFAULT_POOL_SIZE
+    ) -> None:
+        self.url, self.read_only, self.pool_size = url, read_only, pool_size
+        self.owner = uuid.uuid4().hex  # whose leases are whose, across replicas
+        self._pool: AsyncConnectionPool | None = None
+        self._pruner: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
+
+    # life ---------------------------------------------------------------------------------
+
+    async def _connect(self) -> AsyncConnection:
+        try:
+            conn = await AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+            )
+        except psycopg.Error as err:
+            raise _unavailable(self.url, err) from err
+        await self._configure(conn)
+        return conn
+
+    async def _configure(self, conn: AsyncConnection) -> None:
+        await conn.execute("SET TIME ZONE 'UTC'")
+        if self.read_only:
+            await conn.execute("SET default_transaction_read_only = on")
+
+    async def open(self) -> None:
+        """Connect, bring the schema up to date (or, read-only, check it is), open the pool."""
+        async with await self._connect() as conn:
+            if self.read_only:
+                version = await schema_version(conn)
+                refuse_newer(version)
+                if version < LATEST:
+                    raise StorageError(
+                        f"the database's schema is at version {version}, not {LATEST}. "
+                        "Fix: run `complaintbot migrate` (or start `serve`, which migrates)"
+                    )
+            else:
+                await migrate(conn)
+        self._pool = AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=self.pool_size,
+            kwargs={"autocommit": True},
+            configure=self._configure,
+            open=False,
+        )
+        try:
+            await self._pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        except psycopg.Error as err:
+            raise _unavailable(self.url, err) from err
+        if not self.read_only:
+            self._pruner = asyncio.create_task(self._prune_deliveries())
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if self._pruner is not None:  # let it finish its query: a cancelled one can hang
+            self._closing.set()
+            await self._pruner
+        if not self.read_only:
+            with suppress(psycopg.Error):  # a lost server keeps them until they run out
+                async with pool.connection() as conn, conn.transaction():
+                    await self._release_leases(conn)
+        await pool.close()
+
+    async def _release_leases(self, conn: AsyncConnection) -> None:
+        """This store's leases end with it; its outbox items may have been sent."""
+        owner = (self.owner,)
+        await conn.execute(
+            "UPDATE outbox SET leased_until = NULL, lease_owner = NULL, maybe_sent = true"
+            " WHERE lease_owner = %s",
+            owner,
+        )
+        for table in ("inbox", "job_runs"):
+            await conn.execute(
+                f"UPDATE {table} SET leased_until = NULL, lease_owner = NULL"  # noqa: S608
+                " WHERE lease_owner = %s",
+                owner,
+            )
+
+    async def _prune_deliveries(self) -> None:
+        while not self._closing.is_set():
+            with suppress(StorageError):
+                async with self._tx() as cur:
+                    await cur.execute(
+                        "DELETE FROM deliveries WHERE settled AND recorded_at < now() - %s",
+                        (timedelta(days=DELIVERY_DAYS),),
+                    )
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), PRUNE_EVERY)
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncCursor[Any]]:
+        """One transaction on a pooled connection; server trouble becomes StorageError."""
+        if self._pool is None:
+            raise StorageError("the PostgreSQL store is not open")
+        try:
+            async with self._pool.connection() as conn, conn.transaction():
+                yield conn.cursor()
+        except psycopg.Error as err:
+            if isinstance(err, psycopg.errors.ReadOnlySqlTransaction):
+                raise StorageError("this store was opened read-only") from err
+            raise StorageError(f"PostgreSQL: {err}") from err
+
+    async def _rows(
+        self, query: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        async with self._tx() as cur:
+            await cur.execute(query, params)  # type: ignore[arg-type]
+            return await cur.fetchall()
+
+    async def _cases(self, where: str, params: Sequence[Any] = ()) -> list[Case]:
+        rows = await self._rows(f"SELECT body FROM cases {where}", params)
+        return [case_from_dict(body) for (body,) in rows]
+
+    async def health(self) -> dict[str, Any]:
+        try:
+            (count,), = await self._rows("SELECT count(*) FROM cases")
+        except StorageError as err:
+            return {"ok": False, "backend": "postgresql", "error": str(err)}
+        return {"ok": True, "backend": "postgresql", "cases": count, "schema": LATEST}
+
+    async def check(self) -> str:
+        """What `serve` would find, in a few words, without writing anything."""
+        async with await self._connect() as conn:
+            version = await schema_version(conn)
+            refuse_newer(version)
+            server = conn.info.parameter_status("server_version") or "?"
+            where = f"PostgreSQL {server}, schema version {version}"
+            if version == 0:
+                return f"{where}: empty (`serve` or `complaintbot migrate` creates the tables)"
+            if version < LATEST:
+                return f"{where} of {LATEST} (`serve` or `complaintbot migrate` upgrades it)"
+            row = await (await conn.execute("SELECT count(*) FROM cases")).fetchone()
+            return f"{where} (current), {row[0] if row else 0} cases"
+
+    # cases --------------------------------------------------------------------------------
+
+    async def next_case_number(self) -> int:
+        (number,), = await self._rows("SELECT nextval('case_numbers')")
+        return int(number)
+
+    async def case_for_source(self, source_key: str) -> Case | None:
+        found = await self._cases(
+            "WHERE source_key = %s OR id = (SELECT case_id FROM refs"
+            " WHERE name = %s AND value = %s LIMIT 1) ORDER BY source_key = %s DESC LIMIT 1",
+            (source_key, CLIENT_THREAD, source_key, source_key),
+        )
+        return found[0] if found else None
+
+    async def create_case(
+        self,
+        case: Case,
+        events: list[Event],
+        effects: list[Effect],
+        delivery_id: str | None = None,
+    ) -> None:
+        async with self._tx() as cur:
+            await self._record_delivery(cur, delivery_id)
+            await cur.execute(
+                "INSERT INTO cases (id, number, source_key, status, version, body, client_id,"
+                " created_at, people) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                (case.id, case.number, case.source.key, *self._columns(case)),
+            )
+            if await cur.fetchone() is None:
+                await cur.execute("SELECT id FROM cases WHERE source_key = %s", (case.source.key,))
+                existing = await cur.fetchone()
+                if existing is not None:
+                    raise DuplicateSource(existing[0])
+                raise StorageError(f"case {case.id} already exists")
+            await self._add(cur, case, events, effects)
+
+    async def save_case(
+        self,
+        case: Case,
+        expected_version: int,
+        events: list[Event],
+        effects: list[Effect],
+        delivery_id: str | None = None,
+    ) -> None:
+        async with self._tx() as cur:
+            await self._record_delivery(cur, delivery_id)
+            await cur.execute("SELECT version FROM cases WHERE id = %s FOR UPDATE", (case.id,))
+            stored = await cur.fetchone()
+            if stored is None or stored[0] != expected_version:
+                raise Conflict(f"case {case.id} is no longer at version {expected_version}")
+            await cur.execute(
+                "UPDATE cases SET status = %s, version = %s, body = %s, client_id = %s,"
+                " created_at = %s, people = %s WHERE id = %s",
+                (*self._columns(case), case.id),
+            )
+            await self._add(cur, case, events, effects)
+
+    @staticmethod
+    def _columns(case: Case) -> tuple[Any, ...]:
+        """status, version, body, client_id, created_at, people: the row beside its body."""
+        return (
+            case.status.value,
+            case.version,
+            Jsonb(case_to_dict(case)),
+            case.client_id,
+            case.created_at,
+            list(case.included),
+        )
+
+    async def _record_delivery(self, cur: AsyncCursor[Any], delivery_id: str | None) -> None:
+        """Record the delivery id first, so a repeat is refused before anything else; an
+        inbox item waiting under it is settled by this write."""
+        if delivery_id is None:
+            return
+        await cur.execute(
+            "INSERT INTO deliveries (id, recorded_at, settled) VALUES (%s, now(), true)"
+            " ON CONFLICT (id) DO UPDATE SET settled = true, recorded_at = now()"
+            " WHERE NOT deliveries.settled RETURNING id",
+            (delivery_id,),
+        )
+        if await cur.fetchone() is None:
+            raise DuplicateDelivery(delivery_id)
+        await cur.execute("DELETE FROM inbox WHERE delivery_id = %s", (delivery_id,))
+
+    async def _add(
+        self, cur: AsyncCursor[Any], case: Case, events: list[Event], effects: list[Effect]
+    ) -> None:
+        if events:
+            await cur.executemany(
+                "INSERT INTO events (case_id, body) VALUES (%s, %s)",
+                [(case.id, Jsonb(event_to_dict(event))) for event in events],
+            )
+        rows = []
+        for effect in effects:
+            if isinstance(effect, CardUpdate) and await self._card_update_waits(cur, case.id):
+                continue  # the waiting one draws the card as it is when it is sent
+            rows.append(
+                (case.id, effect.lane, effect.kind, Jsonb(effect_to_dict(effect)), case.updated_at)
+            )
+        if rows:
+            await cur.executemany(
+                "INSERT INTO outbox (case_id, lane, kind, effect, next_attempt_at)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                rows,
+            )
+
+    @staticmethod
+    async def _card_update_waits(cur: AsyncCursor[Any], case_id: str) -> bool:
+        # Locked until commit: a claim skips it meanwhile, and then draws the new state.
+        await cur.execute(
+            "SELECT id FROM outbox WHERE case_id = %s AND kind = %s AND NOT failed"
+            " AND leased_until IS NULL LIMIT 1 FOR UPDATE",
+            (case_id, CardUpdate.kind),
+        )
+        return await cur.fetchone() is not None
+
+    async def seen(self, delivery_id: str) -> bool:
+        return bool(await self._rows("SELECT 1 FROM deliveries WHERE id = %s", (delivery_id,)))
+
+    async def get_case(self, case_id: str) -> Case | None:
+        found = await self._cases("WHERE id = %s", (case_id,))
+        return found[0] if found else None
+
+    async def list_cases(self) -> list[Case]:
+        return await self._cases("ORDER BY number")
+
+    async def timeline(self, case_id: str) -> list[Event]:
+        rows = await self._rows(
+            "SELECT body FROM events WHERE case_id = %s ORDER BY id", (case_id,)
+        )
+        return [event_from_dict(body) for (body,) in rows]
+
+    async def get_ref(self, case_id: str, name: str) -> str | None:
+        rows = await self._rows(
+            "SELECT value FROM refs WHERE case_id = %s AND name = %s", (case_id, name)
+        )
+        return str(rows[0][0]) if rows else None
+
+    # read side ----------------------------------------------------------------------------
+
+    async def cases_opened(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> list[Case]:
+        if client_id is None:
+            return await self._cases(
+                "WHERE created_at >= %s AND created_at < %s ORDER BY created_at, number",
+                (since, until),
+            )
+        return await self._cases(
+            "WHERE client_id = %s AND created_at >= %s AND created_at < %s"
+            " ORDER BY created_at, number",
+            (client_id, since, until),
+        )
+
+    async def open_cases(self) -> list[Case]:
+        return await self._cases(
+            "WHERE status NOT IN (%s, %s) ORDER BY created_at, number", FINAL
+        )
+
+    async def cases_of_person(self, person_id: str) -> list[Case]:
+        return await self._cases(
+            "WHERE people @> ARRAY[%s]::text[] ORDER BY created_at, number", (person_id,)
+        )
+
+    # inbox --------------------------------------------------------------------------------
+
+    _INBOX = "delivery_id, kind, payload, received_at, attempts, next_attempt_at, errors"
+
+    @staticmethod
+    def _inbox_item(row: tuple[Any, ...]) -> InboxItem:
+        delivery_id, kind, payload, received_at, attempts, next_attempt_at, errors = row
+        return InboxItem(
+            delivery_id, kind, payload, received_at, attempts, next_attempt_at, tuple(errors)
+        )
+
+    async def accept(self, item: InboxItem) -> bool:
+        rows = await self._rows(
+            "WITH recorded AS (INSERT INTO deliveries (id, recorded_at, settled)"
+            " VALUES (%s, now(), false) ON CONFLICT DO NOTHING RETURNING id)"
+            " INSERT INTO inbox (delivery_id, kind, payload, received_at, attempts,"
+            " next_attempt_at, errors) SELECT id, %s, %s, %s, %s, %s, %s FROM recorded"
+            " RETURNING delivery_id",
+            (
+                item.delivery_id,
+                item.kind,
+                Jsonb(item.payload),
+                item.received_at,
+                item.attempts,
+                item.next_attempt_at,
+                Jsonb(list(item.errors)),
+            ),
+        )
+        return bool(rows)
+
+    async def due_inbox(self, now: datetime, limit: int = 50) -> list[InboxItem]:
+        rows = await self._rows(
+            f"SELECT {self._INBOX} FROM inbox"
+            " WHERE next_attempt_at IS NULL OR next_attempt_at <= %s"
+            " ORDER BY received_at, seq LIMIT %s",
+            (now, limit),
+        )
+        return [self._inbox_item(row) for row in rows]
+
+    async def claim_inbox(
+        self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
+    ) -> list[InboxItem]:
+        rows = await self._rows(
+            "WITH ready AS (SELECT delivery_id FROM inbox"
+            " WHERE (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)"
+            " AND (leased_until IS NULL OR leased_until <= %(now)s)"
+            " ORDER BY received_at, seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+            " UPDATE inbox SET leased_until = %(until)s, lease_owner = %(owner)s"
+            f" FROM ready WHERE inbox.delivery_id = ready.delivery_id RETURNING inbox.seq,"
+            f" {', '.join(f'inbox.{column}' for column in self._INBOX.split(', '))}",
+            {"now": now, "limit": limit, "until": now + lease, "owner": self.owner},
+        )
+        ordered = sorted(rows, key=lambda row: (row[4], row[0]))  # received_at, seq
+        return [self._inbox_item(row[1:]) for row in ordered]
+
+    async def retry_inbox(self, delivery_id: str, error: str, next_attempt_at: datetime) -> None:
+        await self._rows(
+            "UPDATE inbox SET attempts = attempts + 1, next_attempt_at = %s,"
+            " errors = errors || %s, leased_until = NULL, lease_owner = NULL"
+            " WHERE delivery_id = %s RETURNING 1",
+            (next_attempt_at, Jsonb([error]), delivery_id),
+        )
+
+    async def drop_inbox(self, delivery_id: str, reason: str) -> None:
+        async with self._tx() as cur:
+            await cur.execute(
+                "DELETE FROM inbox WHERE delivery_id = %s RETURNING 1", (delivery_id,)
+            )
+            if await cur.fetchone() is not None:  # a retry of this delivery is refused
+                await cur.execute(
+                    "UPDATE deliveries SET settled = true, dropped = %s, recorded_at = now()"
+                    " WHERE id = %s",
+                    (reason, delivery_id),
+                )
+
+    # outbox -------------------------------------------------------------------------------
+
+    async def claim_effects(
+        self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
+    ) -> list[OutboxItem]:
+        """Lease the due, unleased heads of up to `limit` lanes, oldest first.
+
+        A head is the oldest item of its (case, lane) that has not failed, leased or not,
+        so a leased or put-off head holds back its own lane only. Rows another replica
+        holds are skipped; a row that changed meanwhile is checked again as it is now.
+        """
+        rows = await self._rows(
+            "WITH heads AS (SELECT DISTINCT ON (case_id, lane) id FROM outbox"
+            " WHERE NOT failed ORDER BY case_id, lane, id),"
+            " ready AS (SELECT o.id FROM outbox o JOIN heads ON heads.id = o.id"
+            " WHERE NOT o.failed AND o.next_attempt_at <= %(now)s"
+            " AND (o.leased_until IS NULL OR o.leased_until <= %(now)s)"
+            " ORDER BY o.id LIMIT %(limit)s FOR UPDATE OF o SKIP LOCKED)"
+            " UPDATE outbox o SET leased_until = %(until)s, lease_owner = %(owner)s,"
+            " maybe_sent = o.maybe_sent OR o.leased_until IS NOT NULL"
+            " FROM ready WHERE o.id = ready.id"
+            " RETURNING o.id, o.effect, o.attempts, o.next_attempt_at, o.maybe_sent",
+            {"now": now, "limit": limit, "until": now + lease, "owner": self.owner},
+        )
+        return [
+            OutboxItem(item_id, effect_from_dict(effect), attempts, due, maybe_sent)
+            for item_id, effect, attempts, due, maybe_sent in sorted(rows)
+        ]
+
+    async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
+        async with self._tx() as cur:
+            await cur.execute("DELETE FROM outbox WHERE id = %s RETURNING case_id", (item_id,))
+            row = await cur.fetchone()
+            if row is not None and refs:
+                await cur.executemany(
+                    "INSERT INTO refs (case_id, name, value) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (case_id, name) DO UPDATE SET value = EXCLUDED.value",
+                    [(row[0], name, value) for name, value in refs.items()],
+                )
+
+    async def retry_effect(
+        self,
+        item_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        maybe_sent: bool = False,
+        count: bool = True,
+    ) -> None:
+        await self._rows(
+            "UPDATE outbox SET attempts = attempts + %s, next_attempt_at = %s,"
+            " maybe_sent = maybe_sent OR %s, leased_until = NULL, lease_owner = NULL,"
+            " errors = errors || %s WHERE id = %s RETURNING 1",
+            (int(count), next_attempt_at, maybe_sent, Jsonb([error]), item_id),
+        )
+
+    async def fail_effect(self, item_id: int, error: str) -> None:
+        await self._rows(
+            "UPDATE outbox SET failed = true, leased_until = NULL, lease_owner = NULL,"
+            " errors = errors || %s WHERE id = %s RETURNING 1",
+            (Jsonb([error]), item_id),
+        )
+
+    async def effect_counts(self) -> dict[str, int]:
+        (pending, failed), = await self._rows(
+            "SELECT count(*) FILTER (WHERE NOT failed), count(*) FILTER (WHERE failed)"
+            " FROM outbox"
+        )
+        return {"pending": pending, "failed": failed}
+
+    # scheduled work -----------------------------------------------------------------------
+
+    async def claim_job(
+        self, name: str, slot: str, now: datetime, lease: timedelta = DEFAULT_LEASE
+    ) -> bool:
+        rows = await self._rows(
+            "INSERT INTO job_runs (name, slot, leased_until, lease_owner)"
+            " VALUES (%(name)s, %(slot)s, %(until)s, %(owner)s)"
+            " ON CONFLICT (name, slot) DO UPDATE SET leased_until = EXCLUDED.leased_until,"
+            " lease_owner = EXCLUDED.lease_owner WHERE job_runs.done_at IS NULL"
+            " AND (job_runs.leased_until IS NULL OR job_runs.leased_until <= %(now)s)"
+            " RETURNING 1",
+            {"name": name, "slot": slot, "until": now + lease, "owner": self.owner, "now": now},
+        )
+        return bool(rows)
+
+    async def finish_job(self, name: str, slot: str) -> None:
+        await self._rows(
+            "INSERT INTO job_runs (name, slot, done_at) VALUES (%s, %s, now())"
+            " ON CONFLICT (name, slot) DO UPDATE SET done_at = now(), leased_until = NULL,"
+            " lease_owner = NULL RETURNING 1",
+            (name, slot),
+        )
