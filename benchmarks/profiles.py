@@ -92,7 +92,7 @@ SHORT = Profile(
         samples=15,
         seed_cap=12,
         pg_sizes=(1_000, 10_000),
-        pg_samples=100,
+        pg_samples=200,
         pg_seed_cap=60,
     ),  # fmt: skip
 )

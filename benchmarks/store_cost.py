@@ -12,8 +12,9 @@ at each size: `save_case` of one open case (a change as the bot makes it: the ca
 timeline event, a delivery id) and `get_case` of a random seeded case. History is seeded
 through the Store API only (`next_case_number` + `create_case` of a closed case with three
 timeline events and a delivery id), `--pg-concurrency` calls at a time on the store's
-pool; no SQL of the benchmark's own touches the store's tables. The schema is dropped
-after.
+pool; no SQL of the benchmark's own touches the store's tables. After seeding, the timing
+waits (up to 15 s) for autovacuum workers the seeding woke to finish. The schema is
+dropped after.
 
 Run on its own (`python -m benchmarks.store_cost --json`) or from `benchmarks.run`, which
 starts it as a separate process so a failing or hanging store cannot stop the other
@@ -141,6 +142,24 @@ async def _seed(
     await asyncio.gather(*(one_writer() for _ in range(concurrency)))
 
 
+async def _quiet(url: str, cap: float = 15.0) -> None:
+    """Wait (up to `cap` s) until no autovacuum worker runs in the database: seeding wakes
+    them, and a size timed while they run measures them, not the size."""
+    import psycopg
+
+    deadline = perf_counter() + cap
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        while perf_counter() < deadline:
+            cur = await conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                "'autovacuum worker' AND datname = current_database()"
+            )
+            row = await cur.fetchone()
+            if not row or not row[0]:
+                return
+            await asyncio.sleep(0.25)
+
+
 async def _timed(calls: list[Any]) -> list[float]:
     """Each awaitable factory called and awaited one after the other; ms each."""
     times = []
@@ -168,6 +187,7 @@ async def measure_pg(
                 began = perf_counter()
                 await _seed(store, wanted - len(ids), deadline, concurrency, ids)
                 seeded_in = perf_counter() - began
+                await _quiet(url)
                 saves = []
                 for _ in range(samples + 1):
                     n = next(changes)
