@@ -1,4 +1,4 @@
-"""The `complaintbot` command: serve, check, export.
+"""The `complaintbot` command: serve, check, migrate, export.
 
 Start-up errors (settings, directory, store, the port) print one line naming the
 problem and the fix, and exit with status 2 (bad configuration) or 1 (store).
@@ -19,19 +19,26 @@ from bot.server import AdapterFactory, serve, start_runtime
 from bot.settings import (
     DEFAULT_DATABASE,
     DEFAULT_DIRECTORY,
+    DEFAULT_OUTBOX_CONCURRENCY,
+    DEFAULT_POOL_SIZE,
     DEFAULT_SLACK_API,
     Settings,
     load_settings,
 )
 from handlers.directory_file import load_directory
 from handlers.errors import ConfigError, StorageError
-from storage import check_store, open_store
+from storage import check_store, display_url, open_store
 
 STDOUT = "-"
 
 ENVIRONMENT = f"""\
 settings, from the environment:
-  COMPLAINTBOT_DATABASE_URL  the store file (default: {DEFAULT_DATABASE})
+  COMPLAINTBOT_DATABASE_URL  the store: a file (TinyDB, one process) or a postgresql://
+                             URL that replicas share (default: {DEFAULT_DATABASE})
+  COMPLAINTBOT_DATABASE_POOL_SIZE
+                             PostgreSQL connections per process (default: {DEFAULT_POOL_SIZE})
+  COMPLAINTBOT_OUTBOX_CONCURRENCY
+                             effects in flight per process (default: {DEFAULT_OUTBOX_CONCURRENCY})
   COMPLAINTBOT_DIRECTORY     the directory file (default: {DEFAULT_DIRECTORY})
   SLACK_BOT_TOKEN            with SLACK_SIGNING_SECRET: Slack over HTTP (default: unset, off)
   SLACK_APP_TOKEN            Slack over Socket Mode instead of HTTP (default: unset)
@@ -84,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
         "can act as anyone (default: off)",
     )
     command("check", "validate the settings, the directory and the store; say what is on")
+    command(
+        "migrate",
+        "bring the store's schema up to date (serve does it at start; safe beside replicas)",
+    )
     export = command("export", "write every case as CSV or JSON (works while `serve` runs)")
     export.add_argument(
         "--format",
@@ -183,9 +194,19 @@ async def _check(settings: Settings) -> None:
         f"directory: {settings.directory_path}: {len(directory.people)} people, "
         f"{len(directory.clients)} clients, language {directory.language}"
     )
-    print(f"store: {settings.database_url}: {await check_store(settings.database_url)}")
+    where = display_url(settings.database_url)
+    print(f"store: {where}: {await check_store(settings.database_url)}")
     for line in settings.platform_lines():
         print(line)
+
+
+async def _migrate(settings: Settings) -> None:
+    """Open the store for writing, which brings its schema (or its files) up to date."""
+    store = open_store(settings.database_url, pool_size=1)
+    await store.open()
+    await store.close()
+    where = display_url(settings.database_url)
+    print(f"store: {where}: {await check_store(settings.database_url)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -198,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(settings.secrets())
         if args.command == "check":
             asyncio.run(_check(settings))
+        elif args.command == "migrate":
+            asyncio.run(_migrate(settings))
         elif args.command == "export":
             asyncio.run(_export(settings, args))
         else:

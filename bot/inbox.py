@@ -52,8 +52,9 @@ class Inbox(Worker):
             await self.idle(stop)
 
     async def process_due(self) -> int:
-        """One pass over the due items, concurrently; how many were tried."""
-        due = await self.store.due_inbox(self._clock(), BATCH)
+        """One pass over the due items this replica could claim, concurrently; how many were
+        tried."""
+        due = await self.store.claim_inbox(self._clock(), BATCH)
         await asyncio.gather(*(self._finish(item) for item in due))
         return len(due)
 

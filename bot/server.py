@@ -22,6 +22,7 @@ from aiohttp import web
 from bot.inbox import Finish, Inbox
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.outbox import Outbox, Sink
+from bot.scheduler import Scheduler
 from bot.service import CaseService
 from bot.settings import Settings
 from handlers.directory import Directory
@@ -67,8 +68,11 @@ class Runtime:
     adapters: list[Adapter] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.outbox = Outbox(self.store, {}, self.metrics)
+        self.outbox = Outbox(
+            self.store, {}, self.metrics, concurrency=self.settings.outbox_concurrency
+        )
         self.inbox = Inbox(self.store)
+        self.scheduler = Scheduler(self.store)  # the review's reminders and digests join it
         self.service = CaseService(
             self.store, self.directory, self.metrics, on_effects=self.outbox.wake
         )
@@ -79,8 +83,8 @@ class Runtime:
         self.inbox.finishers.update(adapter.finishers)
 
     async def run_workers(self, stop: asyncio.Event) -> None:
-        """The inbox and the outbox, until `stop`; each finishes what it holds."""
-        await asyncio.gather(self.inbox.run(stop), self.outbox.run(stop))
+        """The inbox, the outbox and the scheduler, until `stop`; each finishes what it holds."""
+        await asyncio.gather(self.inbox.run(stop), self.outbox.run(stop), self.scheduler.run(stop))
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -151,7 +155,7 @@ async def start_runtime(
     adapters: list[AdapterFactory],
     store: Store | None = None,
 ) -> Runtime:
-    store = store or open_store(settings.database_url)
+    store = store or open_store(settings.database_url, pool_size=settings.database_pool_size)
     await store.open()
     runtime = Runtime(settings, directory, store)
     for factory in adapters:

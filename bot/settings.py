@@ -16,6 +16,8 @@ from handlers.errors import SettingsError
 DEFAULT_DATABASE = "data/complaintbot.json"
 DEFAULT_DIRECTORY = "complaintbot.toml"
 DEFAULT_SLACK_API = "https://slack.com/api/"
+DEFAULT_POOL_SIZE = 10  # PostgreSQL connections per replica
+DEFAULT_OUTBOX_CONCURRENCY = 32  # effects in flight per replica
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Settings:
     microsoft_app_tenant_id: str | None = None
     database_url: str = DEFAULT_DATABASE
     directory_path: str = DEFAULT_DIRECTORY
+    database_pool_size: int = DEFAULT_POOL_SIZE
+    outbox_concurrency: int = DEFAULT_OUTBOX_CONCURRENCY
 
     @property
     def slack_on(self) -> bool:
@@ -69,6 +73,17 @@ class Settings:
 def _get(env: Mapping[str, str], key: str) -> str | None:
     value = env.get(key, "").strip()
     return value or None
+
+
+def _count(env: Mapping[str, str], key: str, default: int, most: int) -> int:
+    value = _get(env, key)
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= most:
+        raise SettingsError(
+            key, f"is {value!r}, not a whole number from 1 to {most}", f"unset it for {default}"
+        )
+    return int(value)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -124,4 +139,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         microsoft_app_tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
         database_url=_get(env, "COMPLAINTBOT_DATABASE_URL") or DEFAULT_DATABASE,
         directory_path=_get(env, "COMPLAINTBOT_DIRECTORY") or DEFAULT_DIRECTORY,
+        database_pool_size=_count(env, "COMPLAINTBOT_DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 500),
+        outbox_concurrency=_count(
+            env, "COMPLAINTBOT_OUTBOX_CONCURRENCY", DEFAULT_OUTBOX_CONCURRENCY, 1000
+        ),
     )

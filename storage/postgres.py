@@ -206,10 +206,18 @@ class PostgresStore:
 
     async def health(self) -> dict[str, Any]:
         try:
-            (count,), = await self._rows("SELECT count(*) FROM cases")
+            ((count, final),) = await self._rows(
+                "SELECT count(*), count(*) FILTER (WHERE status IN (%s, %s)) FROM cases", FINAL
+            )
         except StorageError as err:
             return {"ok": False, "backend": "postgresql", "error": str(err)}
-        return {"ok": True, "backend": "postgresql", "cases": count, "schema": LATEST}
+        return {
+            "ok": True,
+            "backend": "postgresql",
+            "cases": count,
+            "final": final,
+            "schema": LATEST,
+        }
 
     async def check(self) -> str:
         """What `serve` would find, in a few words, without writing anything."""

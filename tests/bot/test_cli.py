@@ -406,8 +406,11 @@ def test_a_store_where_nothing_may_be_written_stops_start_up(tmp_path: Path, com
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("postgresql://db.internal/complaintbot", "store: PostgreSQL is not supported yet"),
-        ("sqlite:///complaintbot.db", "store: sqlite:///complaintbot.db is not a store"),
+        (
+            "postgresql://cb:pw@127.0.0.1:1/complaintbot",
+            "store: cannot use PostgreSQL at postgresql://cb@127.0.0.1:1/complaintbot",
+        ),
+        ("sqlite:///complaintbot.db", "store: sqlite:// is not a store this complaintbot knows"),
     ],
 )
 def test_check_refuses_a_database_url_serve_could_not_use(
