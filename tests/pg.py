@@ -4,14 +4,16 @@
 server must answer: a test that cannot reach it fails, so CI never passes by skipping.
 When it is unset, every PostgreSQL test is skipped with one line saying how to run them.
 
-Each test gets its own schema (`cbtest_<random>`), named in the URL it is given
-(`options=-csearch_path=...`, which libpq passes to the server), so runs and tests never
-see each other's tables; the schema is dropped afterwards.
+Each test gets its own schema (`cbtest_<unix time>_<random>`), named in the URL it is
+given (`options=-csearch_path=...`, which libpq passes to the server), so runs and tests
+never see each other's tables; the schema is dropped afterwards. Schemas a killed run
+left behind are dropped by the next run once they are a day old.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -39,9 +41,23 @@ def with_schema(url: str, schema: str) -> str:
     return f"{url}{joiner}options={quote(f'-csearch_path={schema}')}"
 
 
+STALE = 24 * 3600  # seconds
+_swept = False
+
+
 def create_schema(url: str) -> str:
-    schema = f"cbtest_{uuid.uuid4().hex[:12]}"
+    global _swept
+    now = int(time.time())
+    schema = f"cbtest_{now}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(url, autocommit=True) as conn:
+        if not _swept:
+            _swept = True
+            rows = conn.execute(
+                r"SELECT nspname FROM pg_namespace WHERE nspname ~ '^cbtest_\d+_'"
+            ).fetchall()
+            for (old,) in rows:
+                if int(old.split("_")[1]) < now - STALE:
+                    conn.execute(f'DROP SCHEMA IF EXISTS "{old}" CASCADE')
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return schema
 
