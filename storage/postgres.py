@@ -132,6 +132,7 @@ class PostgresStore:
             max_size=self.pool_size,
             kwargs={"autocommit": True},
             configure=self._configure,
+            timeout=CONNECT_TIMEOUT,  # waiting longer for a free connection helps no ack
             open=False,
         )
         try:
