@@ -5,16 +5,18 @@ the way, and tests of the layers above can run on it. It passes the same contrac
 (`tests/storage/contract.py`) as every other backend.
 
 All state lives in one `MemoryData`. To "reopen" (as after a crash), `close()` the store
-and build a new `MemoryStore` over the same data: leases do not survive, so an item that
-was leased comes back with `maybe_sent`. The outbox is one dict in id order; an item's
-lane is not stored but read off its effect (`Effect.lane`) when items are claimed. No
-method awaits between reading and writing, so each call is one unit of work on the event
-loop and needs no lock; a refusal is raised before anything is written. Values are
-deep-copied in and out, so no caller can change what is stored.
+and build a new `MemoryStore` over the same data: leases do not survive, so an outbox item
+that was leased comes back with `maybe_sent`, and a leased inbox item or job run is handed
+out again at once; a finished job run stays finished. The outbox is one dict in id order;
+an item's lane is not stored but read off its effect (`Effect.lane`) when items are
+claimed. No method awaits between reading and writing, so each call is one unit of work on
+the event loop and needs no lock; a refusal is raised before anything is written. Values
+are deep-copied in and out, so no caller can change what is stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -35,14 +37,22 @@ class OutboxEntry:
 
 
 @dataclass
+class JobRun:
+    leased_until: datetime | None = None  # set by claim_job until finish_job or close
+    done: bool = False
+
+
+@dataclass
 class MemoryData:
     cases: dict[str, Case] = field(default_factory=dict)
     timelines: dict[str, list[Event]] = field(default_factory=dict)
     outbox: dict[int, OutboxEntry] = field(default_factory=dict)  # by id: the order queued
     inbox: dict[str, InboxItem] = field(default_factory=dict)  # by delivery id
+    inbox_leases: dict[str, datetime] = field(default_factory=dict)  # delivery id -> until
     dropped: dict[str, str] = field(default_factory=dict)  # inbox delivery id -> reason
     refs: dict[tuple[str, str], str] = field(default_factory=dict)  # (case id, name) -> value
     deliveries: set[str] = field(default_factory=set)  # recorded with a change, or dropped
+    jobs: dict[tuple[str, str], JobRun] = field(default_factory=dict)  # (name, slot) -> run
     last_case_number: int = 0
     last_outbox_id: int = 0
     held: bool = False  # a MemoryStore over this data is open
@@ -71,6 +81,9 @@ class MemoryStore:
             if entry.leased_until is not None:  # its worker is gone; it may have sent it
                 entry.leased_until = None
                 entry.item = replace(entry.item, maybe_sent=True)
+        self.data.inbox_leases.clear()
+        for run in self.data.jobs.values():
+            run.leased_until = None
         self.data.held = self._open = False
 
     async def health(self) -> dict[str, Any]:
@@ -143,6 +156,7 @@ class MemoryStore:
         if delivery_id is not None:
             d.deliveries.add(delivery_id)
             d.inbox.pop(delivery_id, None)
+            d.inbox_leases.pop(delivery_id, None)
 
     def _card_update_waits(self, case_id: str) -> bool:
         return any(
@@ -180,13 +194,26 @@ class MemoryStore:
         return True
 
     async def due_inbox(self, now: datetime, limit: int = 50) -> list[InboxItem]:
+        return deepcopy(self._due(now)[:limit])
+
+    async def claim_inbox(
+        self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
+    ) -> list[InboxItem]:
+        leases = self._d.inbox_leases
+        # not leased, or its lease ran out (its worker died)
+        free = [i for i in self._due(now) if leases.get(i.delivery_id, now) <= now][:limit]
+        for item in free:
+            leases[item.delivery_id] = now + lease
+        return deepcopy(free)
+
+    def _due(self, now: datetime) -> list[InboxItem]:
         oldest_first = sorted(self._d.inbox.values(), key=lambda item: item.received_at)
-        due = [i for i in oldest_first if i.next_attempt_at is None or i.next_attempt_at <= now]
-        return deepcopy(due[:limit])
+        return [i for i in oldest_first if i.next_attempt_at is None or i.next_attempt_at <= now]
 
     async def retry_inbox(self, delivery_id: str, error: str, next_attempt_at: datetime) -> None:
         item = self._d.inbox.get(delivery_id)
         if item is not None:
+            self._d.inbox_leases.pop(delivery_id, None)
             self._d.inbox[delivery_id] = replace(
                 item,
                 attempts=item.attempts + 1,
@@ -197,6 +224,7 @@ class MemoryStore:
     async def drop_inbox(self, delivery_id: str, reason: str) -> None:
         d = self._d
         if d.inbox.pop(delivery_id, None) is not None:
+            d.inbox_leases.pop(delivery_id, None)
             d.dropped[delivery_id] = reason
             d.deliveries.add(delivery_id)  # a retry of this delivery is refused, not redone
 
@@ -265,3 +293,37 @@ class MemoryStore:
     async def effect_counts(self) -> dict[str, int]:
         failed = sum(1 for entry in self._d.outbox.values() if entry.failed)
         return {"pending": len(self._d.outbox) - failed, "failed": failed}
+
+    # read side --------------------------------------------------------------------------
+
+    async def cases_opened(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> list[Case]:
+        return self._cases_where(
+            lambda case: since <= case.created_at < until and client_id in (None, case.client_id)
+        )
+
+    async def open_cases(self) -> list[Case]:
+        return self._cases_where(lambda case: not case.status.final)
+
+    async def cases_of_person(self, person_id: str) -> list[Case]:
+        return self._cases_where(lambda case: person_id in case.included)
+
+    def _cases_where(self, keep: Callable[[Case], bool]) -> list[Case]:
+        """The matching cases, oldest first (then by number): the order every query wants."""
+        matching = [case for case in self._d.cases.values() if keep(case)]
+        return deepcopy(sorted(matching, key=lambda case: (case.created_at, case.number)))
+
+    # scheduled work ---------------------------------------------------------------------
+
+    async def claim_job(
+        self, name: str, slot: str, now: datetime, lease: timedelta = DEFAULT_LEASE
+    ) -> bool:
+        run = self._d.jobs.setdefault((name, slot), JobRun())
+        if run.done or (run.leased_until is not None and run.leased_until > now):
+            return False
+        run.leased_until = now + lease
+        return True
+
+    async def finish_job(self, name: str, slot: str) -> None:
+        self._d.jobs[(name, slot)] = JobRun(done=True)

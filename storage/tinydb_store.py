@@ -7,6 +7,7 @@ Layout, for `COMPLAINTBOT_DATABASE_URL=data/complaintbot.json`:
     data/complaintbot.d/cases/C-0001.json   a case: the case, its timeline, its outbox
                                    items, its refs and the delivery ids that changed it
     data/complaintbot.d/inbox.json triggers waiting for their message to be read
+    data/complaintbot.d/jobs.json  the scheduled runs that finished (the last 90 days)
     data/complaintbot.d/journal-000001.log  writes not yet folded into the files above
 
 Why: a unit of work changes one case (and the counters), so the case is the unit of
@@ -22,9 +23,14 @@ All state lives on the event loop; only the journal thread and the folding threa
 I/O. A read is a dict lookup. Cases that are final and have nothing left to send are
 dropped from memory once their file is current; they are read from disk when asked for.
 
-Leases are kept in memory: one process owns the store, and a lease that dies with the
-process is exactly what a crash should do. An unclean stop (no `clean` mark in meta)
-makes every pending item `maybe_sent` at the next open.
+Leases (of outbox items, inbox items and job runs) are kept in memory: one process owns
+the store, and a lease that dies with the process is exactly what a crash should do. An
+unclean stop (no `clean` mark in meta) makes every pending item `maybe_sent` at the next
+open. A finished job run is a unit of its own (one journal line), so it stays finished.
+
+The read side (`cases_opened`, `open_cases`, `cases_of_person`) filters the in-memory
+index (client, created_at, final or not, the people included) and reads only the cases
+that match, from disk for those dropped from memory.
 
 A read-only open (`TinyDBStore(path, read_only=True)`: `complaintbot export` and `check`,
 beside a running `serve`) takes no lock and changes nothing: it reads the journal, then
@@ -36,7 +42,8 @@ The files' layout, atomic writes, the lock and the start-up errors are in
 `storage.lanes`.
 
 Limits: opening reads every case file (about 1 s per 10,000 cases on the development
-machine), and the index of every case (number, source, status) stays in memory.
+machine), and the index of every case (number, source, client, created_at, status, people)
+stays in memory.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -83,9 +90,12 @@ SCHEMA_VERSION = 2
 COMPACT_BYTES = 64 * 1024 * 1024  # a fold per 64 MB of journal: rarely in the middle of a burst
 # Platforms retry a delivery within minutes; a day of ids catches every retry.
 KEEP_DELIVERIES = timedelta(days=1)
+# A scheduler asks for today's slot, or one it missed lately; older finished runs are let go.
+KEEP_JOBS = timedelta(days=90)
 META = "meta"
 INBOX = "inbox:"
 CASE = "case:"
+JOB = "job:"  # + JSON [name, slot]: names and slots may hold any character
 
 
 @dataclass
@@ -95,6 +105,9 @@ class _Entry:
     number: int
     source_key: str
     final: bool
+    client_id: str
+    created_at: datetime
+    people: frozenset[str]  # `Case.included`
 
 
 class TinyDBStore:
@@ -113,6 +126,7 @@ class TinyDBStore:
         self._by_source: dict[str, str] = {}  # source key (or client thread) -> case id
         self._live: dict[str, Record] = {}  # case id -> record, for cases kept in memory
         self._inbox: dict[str, Record] = {}  # delivery id -> item (pending or dropped)
+        self._jobs: dict[tuple[str, str], str] = {}  # finished run (name, slot) -> when
         self._deliveries: dict[str, str] = {}  # delivery id -> when, recent ones only
         self._pending: dict[int, tuple[str, str]] = {}  # outbox item -> (case id, lane)
         self._lanes = Lanes()
@@ -120,6 +134,8 @@ class TinyDBStore:
         # busy case is then a copy, not a decoding of every statement it holds.
         self._decoded: dict[str, tuple[Record, Case]] = {}
         self._leases: dict[int, datetime] = {}
+        self._inbox_leases: dict[str, datetime] = {}  # delivery id -> until
+        self._job_leases: dict[tuple[str, str], datetime] = {}  # run (name, slot) -> until
         self._uncertain: set[int] = set()  # items whose outcome a crash left unknown
         self._dirty: dict[str, Any] = {}  # unit key -> value, since the last rotation
         self._folding: asyncio.Task[None] | None = None
@@ -169,7 +185,7 @@ class TinyDBStore:
         for segment in segments:
             segment.unlink()
         self._write_meta(self._meta | {"clean": False})
-        self._prune_deliveries(datetime.now(UTC))
+        self._prune(datetime.now(UTC))
         return int(segments[-1].stem.split("-")[1]) if segments else 0
 
     def _load_snapshot(self) -> None:
@@ -212,6 +228,10 @@ class TinyDBStore:
         inbox_file = self.folder / "inbox.json"
         if inbox_file.exists():
             self._inbox = dict(read_json(inbox_file).get("inbox", {}))
+        jobs_file = self.folder / "jobs.json"
+        if jobs_file.exists():
+            runs = read_json(jobs_file)["jobs"]
+            self._jobs = {(r["name"], r["slot"]): r["finished_at"] for r in runs}
 
     def _read_meta(self) -> Record:
         if not self.path.exists() and self.read_only:
@@ -359,10 +379,15 @@ class TinyDBStore:
                 self._meta = value
             elif key.startswith(INBOX):
                 delivery = key[len(INBOX) :]
+                self._inbox_leases.pop(delivery, None)  # retried, dropped or settled
                 if value is None:
                     self._inbox.pop(delivery, None)
                 else:
                     self._inbox[delivery] = value
+            elif key.startswith(JOB):
+                name, slot = json.loads(key[len(JOB) :])
+                self._job_leases.pop((name, slot), None)  # a finished run needs none
+                self._jobs[(name, slot)] = value
             else:
                 self._place_case(value, file_current=False)
 
@@ -373,7 +398,14 @@ class TinyDBStore:
         source = case["source"]
         source_key = f"{source['platform']}:{source['channel']}:{source['message_id']}"
         number = int(case_id.split("-", 1)[1])
-        self._index[case_id] = _Entry(number, source_key, case["status"] in _FINAL)
+        self._index[case_id] = _Entry(
+            number,
+            source_key,
+            case["status"] in _FINAL,
+            case["client_id"],
+            datetime.fromisoformat(case["created_at"]),
+            _people(case),
+        )
         self._by_source[source_key] = case_id
         thread = record["refs"].get(CLIENT_THREAD)
         if thread:
@@ -408,7 +440,7 @@ class TinyDBStore:
                 if int(segment.stem.split("-")[1]) <= old:
                     segment.unlink()
             self._forget_settled(dirty)
-            self._prune_deliveries(datetime.now(UTC))
+            self._prune(datetime.now(UTC))
         except (OSError, JournalBroken):
             self._dirty = dirty | self._dirty  # kept for the next try, or replayed at open
         finally:
@@ -416,17 +448,23 @@ class TinyDBStore:
 
     def _fold_now(self, dirty: dict[str, Any]) -> None:
         """Write each changed unit's file; one fsync of each folder at the end."""
-        inbox_changed = False
+        inbox_changed = jobs_changed = False
         for key, value in dirty.items():
             if key == META:
                 self._write_meta(value, sync_folder=False)
             elif key.startswith(INBOX):
                 inbox_changed = True
+            elif key.startswith(JOB):
+                jobs_changed = True
             else:
                 case_id = key[len(CASE) :]
                 write_json(self._cases_dir / f"{case_id}.json", unit_to_file(value))
         if inbox_changed:
             write_json(self.folder / "inbox.json", {"inbox": dict(self._inbox)})
+        if jobs_changed:
+            runs = list(self._jobs.items())  # one step: the event loop may add runs meanwhile
+            rows = [{"name": n, "slot": s, "finished_at": at} for (n, s), at in runs]
+            write_json(self.folder / "jobs.json", {"jobs": rows})
         for folder in (self._cases_dir, self.folder, self.path.parent):
             fsync_folder(folder)
 
@@ -587,6 +625,20 @@ class TinyDBStore:
         return True
 
     async def due_inbox(self, now: datetime, limit: int = 50) -> list[InboxItem]:
+        return self._due(now)[:limit]
+
+    async def claim_inbox(
+        self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
+    ) -> list[InboxItem]:
+        self._ready()
+        leases = self._inbox_leases
+        # not leased, or its lease ran out (its worker died)
+        free = [i for i in self._due(now) if leases.get(i.delivery_id, now) <= now][:limit]
+        for item in free:
+            leases[item.delivery_id] = now + lease
+        return free
+
+    def _due(self, now: datetime) -> list[InboxItem]:
         due = [
             _inbox_item(delivery, row)
             for delivery, row in self._inbox.items()
@@ -596,7 +648,7 @@ class TinyDBStore:
                 or datetime.fromisoformat(row["next_attempt_at"]) <= now
             )
         ]
-        return sorted(due, key=lambda item: item.received_at)[:limit]
+        return sorted(due, key=lambda item: item.received_at)
 
     async def retry_inbox(self, delivery_id: str, error: str, next_attempt_at: datetime) -> None:
         self._writable()
@@ -706,16 +758,73 @@ class TinyDBStore:
         )
         return {"pending": len(self._pending), "failed": failed}
 
-    def _prune_deliveries(self, now: datetime) -> None:
+    # read side ------------------------------------------------------------------------------
+
+    async def cases_opened(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> list[Case]:
+        return await self._cases_where(
+            lambda entry: since <= entry.created_at < until and client_id in (None, entry.client_id)
+        )
+
+    async def open_cases(self) -> list[Case]:
+        return await self._cases_where(lambda entry: not entry.final)
+
+    async def cases_of_person(self, person_id: str) -> list[Case]:
+        return await self._cases_where(lambda entry: person_id in entry.people)
+
+    async def _cases_where(self, keep: Callable[[_Entry], bool]) -> list[Case]:
+        """The cases whose index entry matches, oldest first (then by number); only they
+        are read."""
+        matching = sorted(
+            (entry.created_at, entry.number, case_id)
+            for case_id, entry in self._index.items()
+            if keep(entry)
+        )
+        cases = [await self.get_case(case_id) for _, _, case_id in matching]
+        return [case for case in cases if case is not None]
+
+    # scheduled work -------------------------------------------------------------------------
+
+    async def claim_job(
+        self, name: str, slot: str, now: datetime, lease: timedelta = DEFAULT_LEASE
+    ) -> bool:
+        self._ready()
+        run = (name, slot)
+        until = self._job_leases.get(run)
+        if run in self._jobs or (until is not None and until > now):
+            return False
+        self._job_leases[run] = now + lease
+        return True
+
+    async def finish_job(self, name: str, slot: str) -> None:
+        """One journal line; the run's lease ends with it (`_apply`)."""
+        self._ready()
+        if (name, slot) not in self._jobs:
+            key = JOB + json.dumps([name, slot])
+            await self._commit([(key, datetime.now(UTC).isoformat())])
+
+    def _prune(self, now: datetime) -> None:
+        """Let go of delivery ids past retrying, and of finished runs no one asks for."""
         self._deliveries = _recent(self._deliveries, now)
         stale = [
-            d for d, row in self._inbox.items() if row["dropped"] and _older(row["dropped_at"], now)
+            d
+            for d, row in self._inbox.items()
+            if row["dropped"] and _older(row["dropped_at"], now, KEEP_DELIVERIES)
         ]
         for delivery in stale:
             self._inbox.pop(delivery)
+        self._jobs = {run: at for run, at in self._jobs.items() if not _older(at, now, KEEP_JOBS)}
 
 
 _FINAL = {"closed", "withdrawn"}
+
+
+def _people(case: Record) -> frozenset[str]:
+    """`Case.included` of a stored case, read off its dict: the index is built at open, where
+    decoding every case would cost."""
+    people = (*case["affected"], *case["managers"], case["account_manager"])
+    return frozenset(person for person in people if person)
 
 
 def _pending_ids(record: Record) -> list[int]:
@@ -758,9 +867,9 @@ def _inbox_item(delivery_id: str, row: Record) -> InboxItem:
     )
 
 
-def _older(stamp: str, now: datetime) -> bool:
-    return now - datetime.fromisoformat(stamp) > KEEP_DELIVERIES
+def _older(stamp: str, now: datetime, keep: timedelta) -> bool:
+    return now - datetime.fromisoformat(stamp) > keep
 
 
 def _recent(deliveries: dict[str, str], now: datetime) -> dict[str, str]:
-    return {d: at for d, at in deliveries.items() if not _older(at, now)}
+    return {d: at for d, at in deliveries.items() if not _older(at, now, KEEP_DELIVERIES)}

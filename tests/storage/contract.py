@@ -9,7 +9,8 @@ A backend's test module subclasses `StoreContract` and provides two fixtures:
 
 Only the `Store` protocol is used here. Outbox items are due at their case's `updated_at`
 (T0 and a little after), so `soon()` is a "now" when every one is due; claims pass `now`
-explicitly, so leases are judged on the test's clock, not the wall clock.
+explicitly, so leases are judged on the test's clock, not the wall clock; so do inbox claims
+(at `soon()` and later) and job claims (at T0 and later).
 
 The outbox promise is per lane (`Effect.lane`): a case's effects in one lane leave one at a
 time, in the order they were made; its other lanes, and other cases, go on side by side.
@@ -38,7 +39,7 @@ from handlers.effects import (
 )
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
 from handlers.model import Statement, Status
-from storage.base import CLIENT_THREAD, OutboxItem, Store
+from storage.base import CLIENT_THREAD, DEFAULT_LEASE, OutboxItem, Store
 from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
 
 Reopen = Callable[[], Awaitable[Store]]
@@ -744,6 +745,243 @@ class StoreContract:
         assert await store.effect_counts() == {"pending": 1, "failed": 1}
         [newer] = await store.claim_effects(now)
         assert (newer.effect, newer.id > item.id) == (CardUpdate(case.id), True)
+
+    # read side ------------------------------------------------------------------------------
+
+    async def test_cases_opened_are_those_from_since_to_before_until_oldest_first(
+        self, store: Store
+    ) -> None:
+        since, until = T0, T0 + timedelta(days=7)
+        before = make_case(1, created_at=since - timedelta(seconds=1))
+        last = make_case(2, created_at=until - timedelta(seconds=1))
+        first = make_case(3, created_at=since)
+        after = make_case(4, created_at=until)
+        closed = make_case(5, status=Status.CLOSED, created_at=since + timedelta(days=1))
+        for case in (closed, after, first, last, before):
+            await store.create_case(case, [], [])
+        assert await store.cases_opened(since, until) == [first, closed, last]
+        assert await store.cases_opened(until, until + FAR) == [after]
+        assert await store.cases_opened(since, since) == []
+
+    async def test_cases_opened_of_one_client(self, store: Store) -> None:
+        acme = make_case(1, created_at=T0 + timedelta(hours=2))
+        newer = make_case(2, client_id="globex", created_at=T0 + timedelta(hours=1))
+        older = make_case(3, client_id="globex", created_at=T0)
+        for case in (acme, newer, older):
+            await store.create_case(case, [], [])
+        day = (T0, T0 + timedelta(days=1))
+        assert await store.cases_opened(*day, client_id="globex") == [older, newer]
+        assert await store.cases_opened(*day, client_id="acme") == [acme]
+        assert await store.cases_opened(*day) == [older, newer, acme]
+        assert await store.cases_opened(*day, client_id="initech") == []
+
+    async def test_open_cases_leave_out_final_ones_longest_open_first(self, store: Store) -> None:
+        at = [T0 + timedelta(hours=hours) for hours in range(3)]
+        newest = make_case(1, created_at=at[2])
+        oldest = make_case(2, status=Status.INVESTIGATING, created_at=at[0])
+        closed = make_case(3, status=Status.CLOSED, created_at=at[0])
+        resolved = make_case(4, status=Status.RESOLVED, created_at=at[0])  # final only once closed
+        withdrawn = make_case(5, created_at=at[0])
+        reopened = make_case(6, status=Status.REOPENED, created_at=at[1])
+        for case in (reopened, withdrawn, resolved, closed, oldest, newest):  # not by number
+            await store.create_case(case, [], [])
+        await store.save_case(withdrawn.evolve(T0, status=Status.WITHDRAWN), 0, [], [])
+        assert await store.open_cases() == [oldest, resolved, reopened, newest]
+
+    async def test_cases_of_person_are_the_cases_that_include_them(self, store: Store) -> None:
+        # make_case's reporter is LEAD (person "lee"), and it holds an account by "devi"
+        first = make_case(1, created_at=T0 + timedelta(hours=3))  # devi, lee, ana
+        second = make_case(
+            2, affected=("sam",), account_manager=None, created_at=T0 + timedelta(hours=2)
+        )
+        third = make_case(
+            3,
+            status=Status.CLOSED,
+            affected=("devi", "sam"),
+            managers=("max",),
+            created_at=T0 + timedelta(hours=1),
+        )
+        fourth = make_case(4, affected=("kim",), managers=("max",), created_at=T0)
+        for case in (first, second, third, fourth):
+            await store.create_case(case, [], [])
+        assert await store.cases_of_person("devi") == [third, first], "affected, not an account"
+        assert await store.cases_of_person("lee") == [second, first], "managers, not the reporter"
+        assert await store.cases_of_person("ana") == [fourth, third, first], "account manager"
+        assert await store.cases_of_person("sam") == [third, second]
+        assert await store.cases_of_person("max") == [fourth, third]
+        assert await store.cases_of_person("nobody") == []
+
+    async def test_the_read_side_follows_saved_changes(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [], [])
+        moved = case.evolve(T0, affected=("sam",), status=Status.CLOSED)
+        await store.save_case(moved, 0, [], [])
+        assert await store.open_cases() == []
+        assert await store.cases_of_person("devi") == []
+        assert await store.cases_of_person("sam") == [moved]
+        assert await store.cases_opened(T0, T0 + FAR) == [moved]
+        reopened = moved.evolve(T0, status=Status.REOPENED, managers=("max",))
+        await store.save_case(reopened, moved.version, [], [])
+        assert await store.open_cases() == [reopened]
+        assert await store.cases_of_person("lee") == []
+        assert await store.cases_of_person("max") == [reopened]
+
+    async def test_the_read_side_survives_reopening(self, store: Store, reopen: Reopen) -> None:
+        live = make_case(1, created_at=T0 + timedelta(hours=1))
+        done = make_case(2, client_id="globex", affected=("sam",), created_at=T0)
+        await store.create_case(live, [], [])
+        await store.create_case(done, [], [])
+        closed = done.evolve(T0, status=Status.CLOSED)
+        await store.save_case(closed, 0, [], [])
+
+        store = await reopen()
+        assert await store.cases_opened(T0, T0 + FAR) == [closed, live]
+        assert await store.cases_opened(T0, T0 + FAR, client_id="globex") == [closed]
+        assert await store.open_cases() == [live]
+        assert await store.cases_of_person("sam") == [closed]
+        assert await store.cases_of_person("devi") == [live]
+
+    # inbox claims ---------------------------------------------------------------------------
+
+    async def test_a_claimed_item_is_handed_out_again_only_when_its_lease_runs_out(
+        self, store: Store
+    ) -> None:
+        items = [make_inbox_item(f"evt-{n}", n) for n in (1, 2)]
+        for item in items:
+            await store.accept(item)
+        now = soon()
+        assert await store.claim_inbox(now) == items
+        assert await store.claim_inbox(now) == []
+        assert await store.claim_inbox(now + DEFAULT_LEASE - timedelta(seconds=1)) == []
+        expired = now + DEFAULT_LEASE + timedelta(seconds=1)  # its worker died
+        assert await store.claim_inbox(expired, lease=timedelta(hours=1)) == items
+        assert await store.claim_inbox(expired + timedelta(minutes=59)) == []
+        assert await store.claim_inbox(expired + timedelta(minutes=61)) == items
+
+    async def test_claim_inbox_is_oldest_first_limited_and_only_due(self, store: Store) -> None:
+        for n in (3, 1, 2, 4):  # accepted out of order
+            await store.accept(make_inbox_item(f"evt-{n}", n))
+        later = soon() + timedelta(hours=1)
+        await store.retry_inbox("evt-2", "ratelimited", later)
+        now = soon()
+        first = await store.claim_inbox(now, limit=2, lease=FAR)
+        assert [item.delivery_id for item in first] == ["evt-1", "evt-3"]
+        assert [item.delivery_id for item in await store.claim_inbox(now, lease=FAR)] == ["evt-4"]
+        assert await store.claim_inbox(later - timedelta(seconds=1)) == []
+        [retried] = await store.claim_inbox(later)
+        assert (retried.delivery_id, retried.attempts) == ("evt-2", 1)
+
+    async def test_retry_inbox_releases_the_claim(self, store: Store) -> None:
+        await store.accept(make_inbox_item("evt-1"))
+        now = soon()
+        assert len(await store.claim_inbox(now)) == 1
+        later = now + timedelta(seconds=30)  # before the lease would have run out
+        await store.retry_inbox("evt-1", "timeout", later)
+        assert await store.claim_inbox(later - timedelta(seconds=1)) == []
+        [again] = await store.claim_inbox(later)
+        assert (again.delivery_id, again.attempts, again.errors) == ("evt-1", 1, ("timeout",))
+
+    async def test_a_settled_or_dropped_item_is_never_claimed_again(self, store: Store) -> None:
+        saved = make_case(2)
+        await store.create_case(saved, [], [])
+        for n in (1, 2, 3):
+            await store.accept(make_inbox_item(f"evt-{n}", n))
+        now = soon()
+        assert len(await store.claim_inbox(now)) == 3
+        await store.create_case(make_case(1), [], [], delivery_id="evt-1")
+        await store.save_case(saved.evolve(T0), 0, [], [], delivery_id="evt-2")
+        await store.drop_inbox("evt-3", "the flagged message was deleted")
+        assert await store.claim_inbox(now + FAR) == []
+        assert await store.due_inbox(now + FAR) == []
+
+    async def test_due_inbox_claims_nothing(self, store: Store) -> None:
+        items = [make_inbox_item(f"evt-{n}", n) for n in (1, 2)]
+        for item in items:
+            await store.accept(item)
+        now = soon()
+        assert await store.due_inbox(now) == items
+        assert await store.due_inbox(now) == items
+        assert await store.claim_inbox(now) == items
+
+    async def test_concurrent_inbox_claims_hand_each_item_out_once(self, store: Store) -> None:
+        delivery_ids = [f"evt-{n}" for n in range(1, 7)]
+        for n, delivery_id in enumerate(delivery_ids):
+            await store.accept(make_inbox_item(delivery_id, n))
+        now = soon()
+        batches = await asyncio.gather(*(store.claim_inbox(now, limit=2) for _ in range(5)))
+        handed = [item.delivery_id for batch in batches for item in batch]
+        assert sorted(handed) == delivery_ids
+
+    async def test_inbox_claims_do_not_survive_reopening(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        item = make_inbox_item("evt-1")
+        await store.accept(item)
+        now = soon()
+        assert await store.claim_inbox(now) == [item]
+
+        store = await reopen()
+        assert await store.claim_inbox(now) == [item]  # the old lease would still be live
+
+    # scheduled work -------------------------------------------------------------------------
+
+    async def test_a_run_goes_to_one_caller_until_its_lease_runs_out(self, store: Store) -> None:
+        run = ("digest", "2025-03-03")
+        assert await store.claim_job(*run, T0) is True
+        assert await store.claim_job(*run, T0) is False
+        assert await store.claim_job(*run, T0 + DEFAULT_LEASE - timedelta(seconds=1)) is False
+        expired = T0 + DEFAULT_LEASE + timedelta(seconds=1)  # its runner died
+        assert await store.claim_job(*run, expired, lease=timedelta(hours=1)) is True
+        assert await store.claim_job(*run, expired + timedelta(minutes=59)) is False
+        assert await store.claim_job(*run, expired + timedelta(minutes=61)) is True
+
+    async def test_a_finished_run_is_never_handed_out_again(self, store: Store) -> None:
+        run, unclaimed = ("digest", "2025-03-03"), ("digest", "2025-03-04")
+        assert await store.claim_job(*run, T0) is True
+        await store.finish_job(*run)
+        assert await store.claim_job(*run, T0) is False
+        assert await store.claim_job(*run, T0 + FAR) is False
+        await store.finish_job(*run)  # a second finish changes nothing
+        assert await store.claim_job(*run, T0 + FAR) is False
+        await store.finish_job(*unclaimed)
+        assert await store.claim_job(*unclaimed, T0) is False
+
+    async def test_runs_of_other_slots_and_jobs_are_their_own(self, store: Store) -> None:
+        runs = [
+            ("digest", "2025-03-03"),
+            ("digest", "2025-03-04"),
+            ("reminders", "2025-03-03"),
+            ("a:b", "c"),
+            ("a", "b:c"),  # not the same run, however a backend joins name and slot
+        ]
+        for run in runs:
+            assert await store.claim_job(*run, T0) is True, run
+        await store.finish_job(*runs[0])
+        await store.finish_job(*runs[3])
+        expired = T0 + DEFAULT_LEASE + timedelta(seconds=1)
+        claims = [await store.claim_job(*run, expired) for run in runs]
+        assert claims == [False, True, True, False, True]
+
+    async def test_concurrent_claims_of_a_run_give_it_to_one_caller(self, store: Store) -> None:
+        run = ("digest", "2025-03-03")
+        first = await asyncio.gather(*(store.claim_job(*run, T0) for _ in range(10)))
+        assert first.count(True) == 1
+        expired = T0 + DEFAULT_LEASE + timedelta(seconds=1)
+        again = await asyncio.gather(*(store.claim_job(*run, expired) for _ in range(10)))
+        assert again.count(True) == 1
+
+    async def test_finished_runs_survive_reopening_and_leases_do_not(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        finished, leased = ("digest", "2025-03-03"), ("digest", "2025-03-04")
+        assert await store.claim_job(*finished, T0) is True
+        await store.finish_job(*finished)
+        assert await store.claim_job(*leased, T0) is True
+
+        store = await reopen()
+        assert await store.claim_job(*finished, T0 + FAR) is False
+        assert await store.claim_job(*leased, T0) is True  # the old lease would still be live
+        assert await store.claim_job(*leased, T0) is False
 
     # concurrency ----------------------------------------------------------------------------
 

@@ -31,25 +31,35 @@ DEV = Actor("slack", "U-DEV", "Devi Dev", person_id="devi")
 
 
 def make_case(
-    number: int, source_message_id: str = "", status: Status = Status.OPEN, version: int = 0
+    number: int,
+    source_message_id: str = "",
+    status: Status = Status.OPEN,
+    version: int = 0,
+    *,
+    client_id: str = "acme",
+    affected: tuple[str, ...] = ("devi",),
+    managers: tuple[str, ...] = ("lee",),
+    account_manager: str | None = "ana",
+    created_at: datetime = T0,
 ) -> Case:
-    """A case for source message `source_message_id` (default: unique per number)."""
+    """A case for source message `source_message_id` (default: unique per number), updated
+    `number` minutes after it was created."""
     return Case(
         id=case_id(number),
-        client_id="acme",
+        client_id=client_id,
         source=MessageRef("slack", "C-ACME", source_message_id or f"1700000000.{number:06d}"),
         reporter=LEAD,
         raised_by=CLIENT,
-        affected=("devi",),
-        managers=("lee",),
-        account_manager="ana",
+        affected=affected,
+        managers=managers,
+        account_manager=account_manager,
         category="delay",
         severity=Severity.HIGH,
         summary=f"Delivery {number} was late",
         status=status,
-        created_at=T0,
-        updated_at=T0 + timedelta(minutes=number),
-        due_at=T0 + timedelta(days=2),
+        created_at=created_at,
+        updated_at=created_at + timedelta(minutes=number),
+        due_at=created_at + timedelta(days=2),
         client_statements=(Statement(CLIENT, "It came a week late.", T0),),
         public_replies=(Statement(LEAD, "We are looking into it.", T0 + timedelta(hours=1)),),
         accounts={"devi": Statement(DEV, "The supplier slipped.", T0 + timedelta(hours=2))},

@@ -23,7 +23,7 @@ from handlers.model import Status, case_to_dict, event_to_dict
 from storage import journal, open_store, tinydb_store
 from storage.base import Store
 from storage.tinydb_store import SCHEMA_VERSION, TinyDBStore
-from tests.storage.contract import Reopen, StoreContract, drain, soon
+from tests.storage.contract import FAR, Reopen, StoreContract, drain, soon
 from tests.storage.samples import T0, make_case, make_effects, make_event, make_inbox_item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,6 +167,82 @@ async def test_a_final_case_with_nothing_to_send_leaves_memory_but_stays_readabl
     reopened = closed.evolve(T0, status=Status.REOPENED)
     await store.save_case(reopened, closed.version, [], [])
     assert await store.get_case(case.id) == reopened
+    await store.close()
+
+
+async def test_the_read_side_reads_only_the_matching_cases_from_disk(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tinydb_store, "COMPACT_BYTES", 20_000)
+    store = await opened(path)
+    done = make_case(1, client_id="globex", affected=("sam",), created_at=T0 - timedelta(days=1))
+    await store.create_case(done, [make_event(done)], [])
+    closed = done.evolve(T0, status=Status.CLOSED)
+    await store.save_case(closed, 0, [], [])
+    live = [make_case(number) for number in range(2, 41)]
+    for case in live:  # enough to fill a segment: it is folded, and the closed case let go
+        await store.create_case(case, [make_event(case)], make_effects(case))
+    while store._folding is not None:
+        await store._folding
+    assert closed.id not in store._live
+
+    reads: list[Path] = []
+    read_json = tinydb_store.read_json
+
+    def counted(file: Path) -> Any:
+        reads.append(file)
+        return read_json(file)
+
+    monkeypatch.setattr(tinydb_store, "read_json", counted)
+
+    async def ask(store: TinyDBStore) -> None:
+        reads.clear()
+        assert await store.cases_of_person("sam") == [closed]
+        globex = await store.cases_opened(T0 - FAR, T0 + FAR, client_id="globex")
+        assert globex == [closed]
+        assert await store.open_cases() == live
+        assert reads == [case_file(path, closed.id)] * 2, "only the matching case is read"
+
+    await ask(store)
+    await store.close()
+    store = await opened(path)
+    assert (await store.health())["in_memory"] == len(live)
+    await ask(store)
+    reopened = closed.evolve(T0, status=Status.REOPENED)
+    await store.save_case(reopened, closed.version, [], [])
+    assert await store.open_cases() == [reopened, *live]
+    await store.close()
+
+
+async def test_a_finished_job_run_survives_a_crash(path: Path) -> None:
+    finished, leased = ("digest", "2025-03-03"), ("digest", "2025-03-04")
+    store = await opened(path)
+    assert await store.claim_job(*finished, T0)
+    await store.finish_job(*finished)
+    assert await store.claim_job(*leased, T0)
+    store._release()  # killed: the finished run is only in the journal
+    again = await opened(path)
+    assert not await again.claim_job(*finished, T0 + FAR)
+    assert await again.claim_job(*leased, T0), "a lease dies with its process"
+    await again.close()
+    [row] = load(path.with_name("complaintbot.d") / "jobs.json")["jobs"]
+    assert (row["name"], row["slot"]) == finished
+    assert not segments(path)
+    from_files = await opened(path)
+    assert not await from_files.claim_job(*finished, T0 + FAR)
+    await from_files.close()
+
+
+async def test_finished_job_runs_are_let_go_after_90_days(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert timedelta(days=90) == tinydb_store.KEEP_JOBS
+    store = await opened(path)
+    await store.finish_job("digest", "2025-03-03")
+    await store.close()
+    monkeypatch.setattr(tinydb_store, "KEEP_JOBS", timedelta(0))
+    store = await opened(path)
+    assert await store.claim_job("digest", "2025-03-03", T0)
     await store.close()
 
 
@@ -504,6 +580,9 @@ async def test_read_only_refuses_every_write(path: Path) -> None:
         reader.complete_effect(1),
         reader.retry_effect(1, "busy", T0),
         reader.fail_effect(1, "no"),
+        reader.claim_inbox(soon()),
+        reader.claim_job("digest", "2025-03-03", T0),
+        reader.finish_job("digest", "2025-03-03"),
     ]
     for write in writes:
         with pytest.raises(StorageError, match="read-only"):
