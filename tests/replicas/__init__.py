@@ -1,0 +1,1 @@
+"""Several `complaintbot serve` processes on one PostgreSQL database (issue 9)."""
