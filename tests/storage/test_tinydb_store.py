@@ -22,6 +22,7 @@ from handlers.errors import StorageError
 from handlers.model import Status, case_to_dict, event_to_dict
 from storage import journal, open_store, tinydb_store
 from storage.base import Store
+from storage.postgres import PostgresStore
 from storage.tinydb_store import SCHEMA_VERSION, TinyDBStore
 from tests.storage.contract import FAR, Reopen, StoreContract, drain, soon
 from tests.storage.samples import T0, make_case, make_effects, make_event, make_inbox_item
@@ -452,8 +453,10 @@ async def test_health(path: Path) -> None:
 
 def test_open_store_picks_the_backend(path: Path) -> None:
     assert isinstance(open_store(str(path)), TinyDBStore)
-    with pytest.raises(StorageError, match="PostgreSQL"):
-        open_store("postgresql://localhost/complaintbot")
+    assert isinstance(open_store("postgresql://localhost/complaintbot"), PostgresStore)
+    assert isinstance(open_store("postgres://localhost/complaintbot"), PostgresStore)
+    with pytest.raises(StorageError, match="mysql:// is not a store"):
+        open_store("mysql://localhost/complaintbot")
 
 
 # read-only ------------------------------------------------------------------------------------
