@@ -23,6 +23,13 @@ Every contract promise (storage/base.py) is kept by the database, not by this pr
   rest of the transaction so that no replica can lease it in between.
 - Inbox items and scheduled job runs are leased the same way; `close()` releases this
   store's leases (its items come back `maybe_sent`).
+- A lease also ends when its owner is gone: each store holds one connection named
+  `complaintbot-<owner>` (application_name) for as long as it is open, and a lease
+  whose owner has no session in `pg_stat_activity` is over, so a replica killed with
+  SIGKILL holds nothing back once the server has seen its connections close (at once
+  on one host; after TCP keepalive when its host vanished, and `leased_until` bounds
+  it either way). Behind PgBouncer application names may not reach the server; then
+  only `leased_until` ends a dead replica's leases.
 - Delivery ids are kept for `DELIVERY_DAYS` (platform retries come within minutes; a
   case's unique source outlives them), pruned at open and every hour.
 
@@ -65,6 +72,16 @@ CONNECT_TIMEOUT = 10  # seconds
 DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
 FINAL = tuple(status.value for status in Status if status.final)
+PRESENCE = "complaintbot-"  # + owner: the application_name of a store's presence connection
+
+
+def _lease_over(table: str) -> str:
+    """SQL: the row's lease has run out at %(now)s, or its owner's store is gone."""
+    return (
+        f"({table}.leased_until IS NULL OR {table}.leased_until <= %(now)s"
+        f" OR {table}.lease_owner NOT IN (SELECT substr(application_name, {len(PRESENCE) + 1})"
+        f" FROM pg_stat_activity WHERE application_name LIKE '{PRESENCE}%%'))"
+    )
 
 
 def describe(url: str) -> str:
@@ -93,15 +110,19 @@ class PostgresStore:
         self.url, self.read_only, self.pool_size = url, read_only, pool_size
         self.owner = uuid.uuid4().hex  # whose leases are whose, across replicas
         self._pool: AsyncConnectionPool | None = None
+        self._presence: AsyncConnection | None = None  # this store is alive while it is open
         self._pruner: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
 
     # life ---------------------------------------------------------------------------------
 
-    async def _connect(self) -> AsyncConnection:
+    async def _connect(self, application_name: str = "complaintbot") -> AsyncConnection:
         try:
             conn = await AsyncConnection.connect(
-                self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+                self.url,
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT,
+                application_name=application_name,
             )
         except psycopg.Error as err:
             raise _unavailable(self.url, err) from err
@@ -130,7 +151,7 @@ class PostgresStore:
             self.url,
             min_size=1,
             max_size=self.pool_size,
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, "application_name": "complaintbot"},
             configure=self._configure,
             timeout=CONNECT_TIMEOUT,  # waiting longer for a free connection helps no ack
             open=False,
@@ -140,6 +161,7 @@ class PostgresStore:
         except psycopg.Error as err:
             raise _unavailable(self.url, err) from err
         if not self.read_only:
+            self._presence = await self._connect(PRESENCE + self.owner)
             self._pruner = asyncio.create_task(self._prune_deliveries())
 
     async def close(self) -> None:
@@ -154,6 +176,9 @@ class PostgresStore:
                 async with pool.connection() as conn, conn.transaction():
                     await self._release_leases(conn)
         await pool.close()
+        if self._presence is not None:
+            await self._presence.close()
+            self._presence = None
 
     async def _release_leases(self, conn: AsyncConnection) -> None:
         """This store's leases end with it; its outbox items may have been sent."""
@@ -444,7 +469,7 @@ class PostgresStore:
         rows = await self._rows(
             "WITH ready AS (SELECT delivery_id FROM inbox"
             " WHERE (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)"
-            " AND (leased_until IS NULL OR leased_until <= %(now)s)"
+            f" AND {_lease_over('inbox')}"
             " ORDER BY received_at, seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
             " UPDATE inbox SET leased_until = %(until)s, lease_owner = %(owner)s"
             f" FROM ready WHERE inbox.delivery_id = ready.delivery_id RETURNING inbox.seq,"
@@ -490,7 +515,7 @@ class PostgresStore:
             " WHERE NOT failed ORDER BY case_id, lane, id),"
             " ready AS (SELECT o.id FROM outbox o JOIN heads ON heads.id = o.id"
             " WHERE NOT o.failed AND o.next_attempt_at <= %(now)s"
-            " AND (o.leased_until IS NULL OR o.leased_until <= %(now)s)"
+            f" AND {_lease_over('o')}"
             " ORDER BY o.id LIMIT %(limit)s FOR UPDATE OF o SKIP LOCKED)"
             " UPDATE outbox o SET leased_until = %(until)s, lease_owner = %(owner)s,"
             " maybe_sent = o.maybe_sent OR o.leased_until IS NOT NULL"
@@ -553,7 +578,7 @@ class PostgresStore:
             " VALUES (%(name)s, %(slot)s, %(until)s, %(owner)s)"
             " ON CONFLICT (name, slot) DO UPDATE SET leased_until = EXCLUDED.leased_until,"
             " lease_owner = EXCLUDED.lease_owner WHERE job_runs.done_at IS NULL"
-            " AND (job_runs.leased_until IS NULL OR job_runs.leased_until <= %(now)s)"
+            f" AND {_lease_over('job_runs')}"
             " RETURNING 1",
             {"name": name, "slot": slot, "until": now + lease, "owner": self.owner, "now": now},
         )

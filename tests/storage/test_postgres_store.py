@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import psycopg
 import pytest
 
 from storage.base import Store
-from storage.postgres import PostgresStore
-from tests.storage.contract import Reopen, StoreContract
+from storage.postgres import PRESENCE, PostgresStore
+from tests.storage.contract import Reopen, StoreContract, soon
+from tests.storage.samples import make_case, make_effects, make_inbox_item
 
 
 class TestPostgresStore(StoreContract):
@@ -31,3 +33,44 @@ class TestPostgresStore(StoreContract):
 
         yield reopen
         await current[-1].close()
+
+
+async def kill_presence(url: str, store: PostgresStore) -> None:
+    """What the server sees of a replica killed with SIGKILL: its connection is gone."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+            (PRESENCE + store.owner,),
+        )
+
+
+async def test_the_leases_of_a_store_that_is_gone_are_over_at_once(pg_url: str) -> None:
+    """A replica killed mid-delivery holds back nothing: its outbox, inbox and job leases
+    are handed to a live replica at once, the outbox item as maybe sent."""
+    dying, alive = PostgresStore(pg_url, pool_size=2), PostgresStore(pg_url, pool_size=2)
+    await dying.open()
+    await alive.open()
+    try:
+        case = make_case(1)
+        await dying.create_case(case, [], make_effects(case))
+        await dying.accept(make_inbox_item("ev-1"))
+        now = soon()
+        held = await dying.claim_effects(now)
+        assert len(held) == 3
+        assert [i.delivery_id for i in await dying.claim_inbox(now)] == ["ev-1"]
+        assert await dying.claim_job("digest", "d1", now)
+
+        # While its owner lives, a lease holds.
+        assert await alive.claim_effects(now) == []
+        assert await alive.claim_inbox(now) == []
+        assert not await alive.claim_job("digest", "d1", now)
+
+        await kill_presence(pg_url, dying)
+        taken = await alive.claim_effects(now)
+        assert [(i.id, i.maybe_sent) for i in taken] == [(i.id, True) for i in held]
+        assert [i.delivery_id for i in await alive.claim_inbox(now)] == ["ev-1"]
+        assert await alive.claim_job("digest", "d1", now)
+        assert await dying.claim_effects(now) == []  # the live replica holds them now
+    finally:
+        await dying.close()
+        await alive.close()
