@@ -23,6 +23,7 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   while its other lanes, and other cases, go on. A leased item is not handed out again
   until it is completed, retried or failed, or its lease runs out (a worker that died);
   it then comes back with `maybe_sent`, because the platform may have done it already.
+  A lease is over from the moment `now` reaches its end (`now >= leased_until`).
   An item is completed with its receipt (`refs`, e.g. the card's message ts) in the same
   write.
 - A `CardUpdate` queued while an earlier one of the same case is still waiting (and not
@@ -46,6 +47,7 @@ refuses repeats, and `claim_effects` leases with `FOR UPDATE SKIP LOCKED` and an
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -72,8 +74,9 @@ class OutboxItem:
 
 
 def job_delivery_id(name: str, slot: str, part: str = "") -> str:
-    """The delivery id of one write of a scheduled run: the same on every retry of the run."""
-    return f"job:{name}:{slot}:{part}"
+    """The delivery id of one write of a scheduled run: the same on every retry of the run,
+    and never the same for another (JSON keeps "a:b", "c" apart from "a", "b:c")."""
+    return "job:" + json.dumps([name, slot, part], ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,8 @@ class Store(Protocol):
         """Keep a trigger durably; False (and nothing written) if its delivery id was seen."""
 
     async def due_inbox(self, now: datetime, limit: int = 50) -> list[InboxItem]:
-        """Items due for (another) try, oldest first."""
+        """Items due for (another) try, oldest first, leased or not (a read for operators
+        and tests)."""
 
     async def claim_inbox(
         self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
@@ -190,13 +194,15 @@ class Store(Protocol):
     async def cases_opened(
         self, since: datetime, until: datetime, client_id: str | None = None
     ) -> list[Case]:
-        """Cases created in [since, until), of one client or of all, oldest first."""
+        """Cases created in [since, until), of one client or of all, oldest first (then by
+        number)."""
 
     async def open_cases(self) -> list[Case]:
         """Every case that is not final, the longest open first (then by number)."""
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
-        """Every case that includes the person (`Case.included`), oldest first."""
+        """Every case that includes the person (`Case.included`), oldest first (then by
+        number)."""
 
     # scheduled work ---------------------------------------------------------------------
     async def claim_job(

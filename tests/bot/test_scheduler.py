@@ -141,3 +141,9 @@ async def test_a_finished_run_is_not_run_again_after_a_restart(tmp_path: Path) -
         await Scheduler(store, [Job("digest", DAY, digest)], clock=clock).tick()
         await store.close()
     assert runs == ["2026-12-01T00:00:00+00:00"]
+
+
+def test_job_delivery_ids_of_different_runs_never_meet() -> None:
+    assert job_delivery_id("a:b", "c") != job_delivery_id("a", "b:c")
+    assert job_delivery_id("remind", "s", "C-0001") != job_delivery_id("remind", "s", "C-0002")
+    assert job_delivery_id("digest", "s") != job_delivery_id("digest", "t")
