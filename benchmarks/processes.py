@@ -40,6 +40,11 @@ PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 #: Set by `benchmarks.run --py-spy DIR`: every bot server is sampled by py-spy while it
 #: serves, into DIR/<scenario dir>-<server>.txt (collapsed stacks, one line per stack).
 profile_dir: Path | None = None
+#: Set by `benchmarks.run --bot-env NAME=VALUE`: settings for every bot server (e.g.
+#: COMPLAINTBOT_DATABASE_POOL_SIZE). Otherwise the bot runs on its defaults: these
+#: tuning settings are not inherited from the benchmark's own environment.
+bot_env: dict[str, str] = {}
+TUNING = ("COMPLAINTBOT_DATABASE_POOL_SIZE", "COMPLAINTBOT_OUTBOX_CONCURRENCY")
 
 
 class StartError(RuntimeError):
@@ -306,8 +311,10 @@ async def start_server(
     directory = workdir / "complaintbot.toml"
     directory.write_text(DIRECTORY, encoding="utf-8")
     env = _base_env()
-    for variable in ("SLACK_APP_TOKEN", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD"):
+    for variable in ("SLACK_APP_TOKEN", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", *TUNING):
         env.pop(variable, None)
+    if kind == "bot":
+        env.update(bot_env)
     env.update(
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_SIGNING_SECRET=SECRET,

@@ -231,7 +231,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="sample every bot server with py-spy into DIR (collapsed stacks; slows the bot)",
     )
+    parser.add_argument(
+        "--bot-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every bot server, e.g. COMPLAINTBOT_DATABASE_POOL_SIZE=32 "
+        "(repeatable; default: the bot's own defaults)",
+    )
     args = parser.parse_args(argv)
+    for pair in args.bot_env:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            parser.error(f"--bot-env wants NAME=VALUE, not {pair!r}")
+        processes.bot_env[name] = value
     if args.py_spy:
         processes.profile_dir = args.py_spy.resolve()
     profile = replace(FULL if args.full else SHORT, pg_url=args.pg_url)
