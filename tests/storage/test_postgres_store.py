@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import psycopg
@@ -36,12 +38,20 @@ class TestPostgresStore(StoreContract):
 
 
 async def kill_presence(url: str, store: PostgresStore) -> None:
-    """What the server sees of a replica killed with SIGKILL: its connection is gone."""
+    """What the server sees of a replica killed with SIGKILL: its connection is gone.
+    Waits until the server has let the session go (terminating only signals it)."""
+    name = (PRESENCE + store.owner,)
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-            (PRESENCE + store.owner,),
+            name,
         )
+        deadline = time.monotonic() + 30
+        while await (
+            await conn.execute("SELECT 1 FROM pg_stat_activity WHERE application_name = %s", name)
+        ).fetchone():
+            assert time.monotonic() < deadline, "the server kept the session"
+            await asyncio.sleep(0.01)
 
 
 async def test_the_leases_of_a_store_that_is_gone_are_over_at_once(pg_url: str) -> None:
