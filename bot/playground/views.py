@@ -8,7 +8,7 @@ English and Hebrew need nothing from the JavaScript.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from typing import Any
@@ -21,11 +21,10 @@ from bot.playground.workspace import (
     Workspace,
     contact_client,
 )
-from handlers import forms
-from handlers.directory import Actor, Directory
+from handlers import card, forms
+from handlers.directory import Directory
 from handlers.messages import CATALOG, EN, plain, text
-from handlers.model import Case, Event, Feedback
-from handlers.outcome import describe
+from handlers.model import Case, Event
 from handlers.rules import SUMMARY_LIMIT
 
 Say = Callable[..., str]
@@ -142,23 +141,14 @@ class Mentions:
 # --- the internal case card -----------------------------------------------------------------
 
 
-def card_buttons(case: Case, say: Say) -> tuple[Button, ...]:
-    """The buttons the core offers for the case's status; who may press which is checked
-    by the core when pressed, not here."""
-    return tuple(_button(f, case.id, say) for f in forms.card_buttons(case))
-
-
 def feedback_buttons(case_id: str, say: Say) -> tuple[Button, ...]:
-    return tuple(_button(f, case_id, say) for f in forms.FEEDBACK)
-
-
-def _button(form: forms.Form, case_id: str, say: Say) -> Button:
-    return Button(form.name, case_id, say(form.button), form.style)
+    return tuple(Button(f.name, case_id, say(f.button), f.style) for f in forms.FEEDBACK)
 
 
 class Cards:
-    """The internal card of a case: every fact, the buttons its status allows and the whole
-    timeline. Texts come as mention parts, so a name keeps its "@" in a Hebrew sentence."""
+    """The core's card (`handlers.card`) as the page's JSON: every fact, the buttons the
+    case's status allows and the whole timeline. Texts come as mention parts, so a name
+    keeps its "@" in a Hebrew sentence."""
 
     def __init__(self, directory: Directory, mentions: Mentions) -> None:
         self.directory, self.mentions = directory, mentions
@@ -169,104 +159,51 @@ class Cards:
         person = self.directory.people.get(person_id)
         return person.name if person else person_id
 
-    def who(self, actor: Actor) -> str:
-        return self.name(actor.person_id) if actor.person_id else actor.display
+    def plain(self, markup: str) -> str:
+        return plain(markup, self.name)
 
-    def people(self, person_ids: Iterable[str]) -> str:
-        return ", ".join(map(self.name, person_ids)) or self.say("card.none")
-
-    def item(self, words: str, title: str = "", at: str = "", muted: bool = False) -> JSON:
-        return {"title": title, "at": at, "parts": self.mentions.parts(words), "muted": muted}
+    def item(self, entry: card.Item) -> JSON:
+        return {
+            "title": self.plain(entry.title),
+            "at": entry.at.isoformat() if entry.at else "",
+            "parts": self.mentions.parts(plain(entry.text, lambda p: "@" + self.name(p))),
+            "muted": entry.muted,
+        }
 
     def card(self, case: Case, timeline: list[Event]) -> JSON:
-        say = self.say
-        client = self.directory.clients.get(case.client_id)
-        manager = [case.account_manager] if case.account_manager else []
+        view = card.case_card(case, self.directory, timeline)
         fields = [
-            {"label": say("card.status"), "value": say(f"status.{case.status.value}")},
-            {"label": say("card.severity"), "value": say(f"severity.{case.severity.value}")},
-            {"label": say("card.category"), "value": say(f"category.{case.category}")},
-            {"label": say("card.due"), "at": case.due_at.isoformat()},
-            {"label": say("card.raised_by"), "value": self.who(case.raised_by)},
-            {"label": say("card.reporter"), "value": self.who(case.reporter)},
-            {"label": say("card.affected"), "value": self.people(case.affected)},
-            {"label": say("card.managers"), "value": self.people(case.managers)},
-            {"label": say("card.account_manager"), "value": self.people(manager)},
+            {"label": self.plain(f.label), "at": f.at.isoformat()}
+            if f.at
+            else {"label": self.plain(f.label), "value": self.plain(f.value)}
+            for f in view.fields
         ]
-        lines = [plain(describe(e, self.language), lambda p: "@" + self.name(p)) for e in timeline]
         return {
-            "case_id": case.id,
-            "title": plain(
-                say("card.title", case_id=case.id, client=client.name if client else "-"), str
-            ),
-            "status": case.status.value,
-            "status_label": say(f"status.{case.status.value}"),
+            "case_id": view.case_id,
+            "title": self.plain(view.title),
+            "status": view.status.value,
+            "status_label": self.plain(view.status_label),
             "fields": fields,
-            "abuse": say("card.abuse") if case.abuse_flagged else None,
-            "sections": self.sections(case),
+            "abuse": self.plain(view.abuse) if view.abuse else None,
+            "sections": [
+                {"heading": self.plain(s.heading), "items": [self.item(i) for i in s.items]}
+                for s in view.sections
+            ],
             "source": {
-                "label": say("card.original_message"),
+                "label": self.plain(view.source_label),
                 "channel": case.source.channel,
                 "message": case.source.message_id,
             },
             "timeline": {
-                "heading": say("playground.timeline"),
-                "items": [
-                    self.item(line, at=e.at.isoformat())
-                    for e, line in zip(timeline, lines, strict=True)
-                ],
+                "heading": self.say("playground.timeline"),
+                "items": [self.item(entry) for entry in view.timeline],
             },
-            "actions_label": say("playground.actions", case_id=case.id),
-            "buttons": [asdict(b) for b in card_buttons(case, say)],
+            "actions_label": self.say("playground.actions", case_id=case.id),
+            "buttons": [
+                asdict(Button(a.form, view.case_id, self.plain(a.label), a.style))
+                for a in view.actions
+            ],
         }
-
-    def sections(self, case: Case) -> list[JSON]:
-        say, item = self.say, self.item
-        none = [item(say("card.none"), muted=True)]
-        statements = [
-            item(s.text, s.author.display, s.at.isoformat()) for s in case.client_statements
-        ]
-        sections = [
-            {"heading": say("card.summary"), "items": [item(case.summary)]},
-            {"heading": say("card.client_statements"), "items": statements or none},
-        ]
-        if case.affected:
-            accounts = [self.account(case, p) for p in case.affected]
-            sections.append({"heading": say("card.accounts"), "items": accounts})
-        verdict = none
-        if case.verdict:
-            by = f" · {self.name(case.verdict_by)}" if case.verdict_by else ""
-            verdict = [item(case.verdict_note, say(f"verdict.{case.verdict.value}") + by)]
-        sections.append({"heading": say("card.verdict"), "items": verdict})
-        if case.resolution:
-            sections.append({"heading": say("card.resolution"), "items": [item(case.resolution)]})
-        if case.change_requests:
-            requests = [item(r) for r in case.change_requests]
-            sections.append({"heading": say("card.change_requests"), "items": requests})
-        if case.feedback:
-            answers = [self.feedback(f) for f in case.feedback]
-            sections.append({"heading": say("card.feedback"), "items": answers})
-        return sections
-
-    def feedback(self, feedback: Feedback) -> JSON:
-        answer = self.say("card.feedback_yes" if feedback.resolved else "card.feedback_no")
-        return self.item(
-            feedback.comment, f"{answer} · {self.who(feedback.by)}", feedback.at.isoformat()
-        )
-
-    def account(self, case: Case, person_id: str) -> JSON:
-        """The employee's side: their account, their manager's waiver, or that it is missing."""
-        name = self.name(person_id)
-        if person_id in case.accounts:
-            account = case.accounts[person_id]
-            return self.item(account.text, name, account.at.isoformat())
-        if person_id in case.waivers:
-            waiver = case.waivers[person_id]
-            line = self.say(
-                "event.waiver", actor=self.who(waiver.author), person=name, text=waiver.text
-            )
-            return self.item(line, name, waiver.at.isoformat())
-        return self.item(self.say("card.account_missing"), name, muted=True)
 
 
 # --- forms --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ only draws them, and reads a submitted modal back into the plain values that mod
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -39,10 +39,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack import ids
-from handlers import forms, messages
-from handlers.directory import Actor, Directory
+from handlers import card, forms, messages
 from handlers.forms import Field, FieldKind, Form
-from handlers.model import Case, Feedback
 
 # Slack's limits: https://docs.slack.dev/reference/block-kit/blocks and .../views
 SECTION_LIMIT = 3000
@@ -55,7 +53,7 @@ RADIO_LIMIT = 5  # the most options a choice shows as radio buttons (see `_choic
 
 # With these caps the card stays under 30 blocks whatever the case holds (Slack allows 50).
 RECENT_STATEMENTS = 5
-SHOWN_ACCOUNTS = 10
+SHOWN_ITEMS = 10  # of any other section: accounts, feedback
 
 TICKED = "yes"  # the value of a flag's one checkbox
 ELLIPSIS = "…"
@@ -112,25 +110,8 @@ def _date(at: datetime) -> str:
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M %Z}>"
 
 
-def _actor(actor: Actor) -> str:
-    """An actor as core markup: a person of the directory by marker, anyone else by name."""
-    return (
-        messages.mention(actor.person_id)
-        if actor.person_id
-        else messages.actor_markup(actor.display)
-    )
-
-
-def _who(actor: Actor, mention: Mention) -> str:
-    return mrkdwn(_actor(actor), mention)
-
-
 def _markdown(text: str, link: str | None = None) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT, link)))
-
-
-def _labelled(label: str, body: str) -> SectionBlock:
-    return _markdown(f"*{label}*\n{body}")
 
 
 def _more(count: int) -> list[Block]:
@@ -141,14 +122,14 @@ def _more(count: int) -> list[Block]:
 
 
 def _button(
-    form: Form, case_id: str, say: Say, confirm: ConfirmObject | None = None
+    form_name: str, label: str, case_id: str, style: str, confirm: ConfirmObject | None = None
 ) -> ButtonElement:
-    """The button that opens `form` on a case: its action id is the form's name."""
+    """The button that opens a form on a case: its action id is the form's name."""
     return ButtonElement(
-        action_id=form.name,
-        text=PlainTextObject(text=say(form.button)),
+        action_id=form_name,
+        text=PlainTextObject(text=label),
         value=case_id,
-        style=form.style or None,
+        style=style or None,
         confirm=confirm,
     )
 
@@ -157,144 +138,75 @@ def _button(
 
 
 def case_card(
-    case: Case,
-    directory: Directory,
-    language: str,
-    mention: Mention,
-    source_link: str | None,
+    view: card.CardView, mention: Mention, source_link: str | None
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The internal card: every fact of the case, and the buttons its status still allows.
-
-    Returns the notification fallback text and the blocks. `source_link` is the permalink of
-    the client's original message; cut statements and the statements heading link to it.
-    """
-    say = partial(messages.text, language)
-    client = directory.clients.get(case.client_id)
-    title = say("card.title", case_id=case.id, client=client.name if client else case.client_id)
-    buttons = _card_buttons(case, title, say)
+    """The core's card (`handlers.card`) in Block Kit: the notification fallback text and the
+    blocks. `source_link` is the permalink of the client's original message: the client's
+    statements link to it, and a cut one ends in a "…" that opens it."""
+    buttons = [_card_button(view, action) for action in view.actions]
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=truncate(plain_text(title, str), HEADER_LIMIT))),
-        SectionBlock(fields=_fields(case, say, mention)),
-        *([_markdown(f":warning: *{say('card.abuse')}*")] if case.abuse_flagged else []),
-        _labelled(say("card.summary"), _escape(case.summary)),
-        *_statements(case, say, mention, source_link),
-        *_accounts(case, say, mention),
-        _labelled(say("card.verdict"), _verdict(case, say, mention)),
-        *_outcome(case, say, mention),
+        HeaderBlock(text=PlainTextObject(text=truncate(plain_text(view.title, str), HEADER_LIMIT))),
+        SectionBlock(fields=[_field(field, mention) for field in view.fields]),
+        *([_markdown(f":warning: *{mrkdwn(view.abuse, mention)}*")] if view.abuse else []),
+        *(block for s in view.sections for block in _section(s, view, mention, source_link)),
         *([ActionsBlock(elements=buttons)] if buttons else []),
     ]
-    fallback = f"{title}: {say(f'status.{case.status.value}')}"
-    return fallback, [block.to_dict() for block in blocks]
+    return mrkdwn(view.fallback, mention), [block.to_dict() for block in blocks]
 
 
-def _fields(case: Case, say: Say, mention: Mention) -> list[MarkdownTextObject]:
-    def people(person_ids: Iterable[str]) -> str:
-        return ", ".join(map(mention, person_ids)) or say("card.none")
-
-    rows = [
-        ("card.status", say(f"status.{case.status.value}")),
-        ("card.severity", say(f"severity.{case.severity.value}")),
-        ("card.category", say(f"category.{case.category}")),
-        ("card.due", _date(case.due_at)),
-        ("card.raised_by", _who(case.raised_by, mention)),
-        ("card.reporter", _who(case.reporter, mention)),
-        ("card.affected", people(case.affected)),
-        ("card.managers", people(case.managers)),
-        ("card.account_manager", people([case.account_manager] if case.account_manager else [])),
-    ]
-    return [MarkdownTextObject(text=truncate(f"*{say(k)}*\n{v}", FIELD_LIMIT)) for k, v in rows]
+def _field(field: card.Field, mention: Mention) -> MarkdownTextObject:
+    value = _date(field.at) if field.at else mrkdwn(field.value, mention)
+    return MarkdownTextObject(text=truncate(f"*{field.label}*\n{value}", FIELD_LIMIT))
 
 
-def _statements(case: Case, say: Say, mention: Mention, link: str | None) -> list[Block]:
-    """The latest statements (long ones cut, linking to the original); older ones counted."""
-    heading = f"*{say('card.client_statements')}*"
-    if link:
-        heading += f" · <{link}|{say('card.original_message')}>"
-    recent = case.client_statements[-RECENT_STATEMENTS:]
-    if not recent:
-        return [_markdown(f"{heading}\n{say('card.none')}")]
+def _line(item: card.Item, mention: Mention) -> str:
+    """`*who* · when` over the text; a placeholder in italics."""
+    title = f"*{mrkdwn(item.title, mention)}*" if item.title else ""
+    head = " · ".join(part for part in (title, _date(item.at) if item.at else "") if part)
+    body = f"_{mrkdwn(item.text, mention)}_" if item.muted else mrkdwn(item.text, mention)
+    return f"{head}\n{body}" if head and body else head or body
+
+
+def _section(
+    section: card.Section, view: card.CardView, mention: Mention, link: str | None
+) -> list[Block]:
+    """A heading and its items within Slack's 50 blocks: the latest client statements
+    (RECENT_STATEMENTS), the first other entries (SHOWN_ITEMS), the rest counted. Items
+    with no title and no time (change requests) are one list; a single one joins its
+    heading."""
+    heading = f"*{section.heading}*"
+    items = section.items
+    quoted = any(item.quoted for item in items)
+    if quoted and link:
+        heading += f" · <{link}|{view.source_label}>"
+    if all(not item.title and not item.at for item in items):
+        lines = [_line(item, mention) for item in items]
+        body = lines[0] if len(lines) == 1 else "\n".join(f"• {line}" for line in lines)
+        return [_markdown(f"{heading}\n{body}")]
+    shown = items[-RECENT_STATEMENTS:] if quoted else items[:SHOWN_ITEMS]
+    more = _more(len(items) - len(shown))
     return [
         _markdown(heading),
-        *_more(len(case.client_statements) - len(recent)),
-        *(
-            _markdown(f"*{_who(s.author, mention)}* · {_date(s.at)}\n{_escape(s.text)}", link)
-            for s in recent
-        ),
+        *(more if quoted else []),
+        *(_markdown(_line(item, mention), link if item.quoted else None) for item in shown),
+        *([] if quoted else more),
     ]
 
 
-def _accounts(case: Case, say: Say, mention: Mention) -> list[Block]:
-    """Each named employee's side: their account, their manager's waiver, or that it is missing."""
-    if not case.affected:
-        return []
-    shown = case.affected[:SHOWN_ACCOUNTS]
-    return [
-        _markdown(f"*{say('card.accounts')}*"),
-        *(_labelled(mention(p), _account(case, p, say, mention)) for p in shown),
-        *_more(len(case.affected) - len(shown)),
-    ]
+def _card_button(view: card.CardView, action: card.Action) -> ButtonElement:
+    confirm = _confirm(action.confirm) if action.confirm else None
+    return _button(action.form, plain_text(action.label, str), view.case_id, action.style, confirm)
 
 
-def _account(case: Case, person_id: str, say: Say, mention: Mention) -> str:
-    if person_id in case.accounts:
-        return _escape(case.accounts[person_id].text)
-    if person_id in case.waivers:
-        waiver = case.waivers[person_id]
-        line = say(
-            "event.waiver",
-            actor=_actor(waiver.author),
-            person=messages.mention(person_id),
-            text=waiver.text,
-        )
-        return mrkdwn(line, mention)
-    return f"_{say('card.account_missing')}_"
+def _confirm(confirm: card.Confirm) -> ConfirmObject:
+    def plain(markup: str, limit: int) -> PlainTextObject:
+        return PlainTextObject(text=truncate(plain_text(markup, str), limit))
 
-
-def _verdict(case: Case, say: Say, mention: Mention) -> str:
-    if case.verdict is None:
-        return say("card.none")
-    line = say(f"verdict.{case.verdict.value}")
-    if case.verdict_by:
-        line += f" · {mention(case.verdict_by)}"
-    return f"{line}\n{_escape(case.verdict_note)}" if case.verdict_note else line
-
-
-def _outcome(case: Case, say: Say, mention: Mention) -> list[Block]:
-    """Resolution, change requests and feedback, once there are any."""
-    blocks: list[Block] = []
-    if case.resolution:
-        blocks.append(_labelled(say("card.resolution"), _escape(case.resolution)))
-    if case.change_requests:
-        requests = "\n".join(f"• {_escape(r)}" for r in case.change_requests)
-        blocks.append(_labelled(say("card.change_requests"), requests))
-    if case.feedback:
-        answers = "\n".join(_feedback_line(f, say, mention) for f in case.feedback)
-        blocks.append(_labelled(say("card.feedback"), answers))
-    return blocks
-
-
-def _feedback_line(feedback: Feedback, say: Say, mention: Mention) -> str:
-    answer = say("card.feedback_yes" if feedback.resolved else "card.feedback_no")
-    line = f"• {answer} · {_who(feedback.by, mention)} · {_date(feedback.at)}"
-    return f"{line}: {_escape(feedback.comment)}" if feedback.comment else line
-
-
-def _card_buttons(case: Case, title: str, say: Say) -> list[ButtonElement]:
-    """The buttons the case's status allows (see `forms.card_buttons`); the "danger" one
-    (withdrawing, which cannot be undone) asks for confirmation first."""
-    return [
-        _button(form, case.id, say, _confirm(form, title, say) if form.style == "danger" else None)
-        for form in forms.card_buttons(case)
-    ]
-
-
-def _confirm(form: Form, title: str, say: Say) -> ConfirmObject:
-    """The confirm button repeats the form title: in Hebrew "Withdraw" and "Cancel" are one word."""
     return ConfirmObject(
-        title=PlainTextObject(text=say(form.title)),
-        text=PlainTextObject(text=truncate(title, 300)),
-        confirm=PlainTextObject(text=say(form.title)),
-        deny=PlainTextObject(text=say("form.cancel")),
+        title=plain(confirm.title, TITLE_LIMIT),
+        text=plain(confirm.text, 300),
+        confirm=plain(confirm.yes, TITLE_LIMIT),
+        deny=plain(confirm.no, TITLE_LIMIT),
         style="danger",
     )
 
@@ -305,7 +217,7 @@ def _confirm(form: Form, title: str, say: Say) -> ConfirmObject:
 def feedback_request(text: str, case_id: str, language: str) -> list[dict[str, Any]]:
     """The core's question, with one button per answer; each opens the feedback form."""
     say = partial(messages.text, language)
-    buttons = [_button(form, case_id, say) for form in forms.FEEDBACK]
+    buttons = [_button(f.name, say(f.button), case_id, f.style) for f in forms.FEEDBACK]
     return [_markdown(text).to_dict(), ActionsBlock(elements=buttons).to_dict()]
 
 

@@ -39,6 +39,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.sink import Attempt, PlatformSink, Refs
 from bot.slack.blocks import case_card, feedback_request, mrkdwn, truncate
+from handlers.card import case_card as card_view
 from handlers.directory import Directory
 from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
 from handlers.messages import text as say
@@ -213,9 +214,8 @@ class SlackSink(PlatformSink):
         channel = await self._internal_channel()
         if channel is None:
             return {}
-        fallback, blocks = case_card(
-            case, self.directory, self.language, self.mention, await self._permalink_source(case)
-        )
+        view = card_view(case, self.directory, language=self.language)
+        fallback, blocks = case_card(view, self.mention, await self._permalink_source(case))
         ts = await self.store.get_ref(case.id, CARD_REF)
         if ts:
             try:

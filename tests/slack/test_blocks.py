@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.slack import blocks, ids
 from handlers import forms
+from handlers.card import case_card
 from handlers.directory import Actor, Client, Directory, Person
 from handlers.messages import CATALOG
 from handlers.model import (
@@ -81,9 +82,14 @@ def make_case(**changes: Any) -> Case:
     return replace(case, **changes)
 
 
+def card_of(
+    case: Case, language: str = "en", link: str | None = LINK, directory: Directory = DIRECTORY
+) -> tuple[str, list[dict[str, Any]]]:
+    return blocks.case_card(case_card(case, directory, language=language), mention, link)
+
+
 def card(case: Case, language: str = "en", link: str | None = LINK) -> list[dict[str, Any]]:
-    _, rendered = blocks.case_card(case, DIRECTORY, language, mention, link)
-    return rendered
+    return card_of(case, language, link)[1]
 
 
 def texts(node: Any) -> Iterator[str]:
@@ -158,7 +164,7 @@ def test_truncate_never_splits_slack_markup(markup: str) -> None:
 
 
 def test_fallback_text_names_case_client_and_status() -> None:
-    fallback, _ = blocks.case_card(make_case(), DIRECTORY, "en", mention, LINK)
+    fallback, _ = card_of(make_case())
     assert fallback == "Case C-0042 · Acme Corp: investigating"
 
 
@@ -211,13 +217,14 @@ def test_card_shows_every_side_of_a_full_case() -> None:
         "The quarterly report came two weeks late.",
         f"<{LINK}|Original message>",
         "It was late and wrong.",
-        "*<@U0DANA>*\nThe data arrived late from the client.",
+        "*<@U0DANA>* · <!date^",
+        "The data arrived late from the client.",
         "*<@U0ELI>*\n_not given yet_",
         "a misunderstanding of what was agreed · <@U0MAYA>",
         "The deadline was never agreed in writing.",
         "Abusive treatment of staff flagged",
         "We agreed a fixed monthly date.",
-        "• Weekly status mail",
+        "Weekly status mail",
         "not resolved · Carol Client",
         "Still waiting",
     ):
@@ -256,9 +263,9 @@ def test_the_fullest_possible_card_stays_within_the_block_limit() -> None:
         feedback=tuple(Feedback(False, "f" * 500, CLIENT, NOW) for _ in range(20)),
         status=Status.REOPENED,
     )
-    _, rendered = blocks.case_card(case, directory, "en", str, LINK)
+    _, rendered = blocks.case_card(case_card(case, directory), str, LINK)
     assert_valid_message(rendered)
-    assert f"… +{60 - blocks.SHOWN_ACCOUNTS}" in all_text(rendered)
+    assert f"… +{60 - blocks.SHOWN_ITEMS}" in all_text(rendered)
 
 
 @pytest.mark.parametrize(
@@ -291,7 +298,7 @@ def test_a_final_case_has_no_buttons(status: Status) -> None:
 
 def test_card_speaks_hebrew() -> None:
     he = CATALOG["he"]
-    fallback, rendered = blocks.case_card(make_case(), DIRECTORY, "he", mention, LINK)
+    fallback, rendered = card_of(make_case(), "he")
     assert fallback == f"פנייה C-0042 · Acme Corp: {he['status.investigating']}"
     assert rendered[0]["text"]["text"] == "פנייה C-0042 · Acme Corp"
     labels = {k: b["text"]["text"] for k, b in buttons(rendered).items()}
