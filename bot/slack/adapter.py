@@ -52,12 +52,25 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.inbox import Finish
+from bot.interaction import (
+    Commanded,
+    Flagged,
+    FormErrors,
+    Interactions,
+    Notice,
+    Posted,
+    Pressed,
+    Reacted,
+    ReadFirst,
+    ShowForm,
+    Submitted,
+)
 from bot.server import Runtime
 from bot.sink import Attempt
 from bot.slack import blocks, ids, inbound, payloads
 from bot.slack.sink import SlackSink
 from handlers import forms
-from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile
+from handlers.commands import OpenCase, SharedFile, Trigger
 from handlers.directory import Actor
 from handlers.errors import DeliveryError, Refusal, StorageError, TransientDeliveryError
 from handlers.messages import text, user
@@ -153,6 +166,7 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.finishers: dict[str, Finish] = {FLAG: self.open_flagged, FORM: self.open_from_form}
+        self.interactions = Interactions(runtime.service, PLATFORM)
         self._register()
 
     # --- wiring ---------------------------------------------------------------------------
@@ -248,9 +262,6 @@ class SlackAdapter:
             return Actor(PLATFORM, user_id, user(user_id))
         return self.directory.actor(PLATFORM, user_id, user(user_id))
 
-    def is_client_channel(self, channel: str | None) -> bool:
-        return bool(channel and self.directory.client_for_channel(PLATFORM, channel))
-
     def said(self, raw: str, bot_user_id: str | None) -> str:
         """What a Slack message says, as the plain text its writer saw (bot.slack.inbound),
         without the mention of the bot that triggered it."""
@@ -266,10 +277,6 @@ class SlackAdapter:
     def mentioned(message: str, bot_user_id: str | None) -> list[str]:
         """The Slack users a message mentions, the bot left out."""
         return [u for u in MENTION.findall(message or "") if u != bot_user_id]
-
-    def people_in(self, message: str, bot_user_id: str | None) -> tuple[str, ...]:
-        users = self.mentioned(message, bot_user_id)
-        return tuple(self.directory.mentioned_people(PLATFORM, users))
 
     def t(self, key: str, **params: Any) -> str:
         return self.sink.render(text(self.language, key, **params))
@@ -312,88 +319,93 @@ class SlackAdapter:
         except DeliveryError as err:
             log.warning("could not tell %s: %s", user_id, err)
 
-    async def run(
-        self, command: CaseCommand, channel: str | None, delivery_id: str | None = None
+    def answer(self, answer: Notice | None, channel: str | None, user_id: str) -> None:
+        if answer is not None:
+            self.tell(channel, user_id, answer.text)
+
+    def show_form(
+        self, shown: ShowForm, trigger_id: str, metadata: dict[str, Any], user_id: str
     ) -> None:
-        """Run a case command for a click or a message, answering refusals to that user alone."""
-        try:
-            await self.service.execute(command, delivery_id)
-        except Refusal as refusal:
-            self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
+        """A form the interaction layer asks for, as a modal. Its hidden metadata carries ids
+        only (channel, message, author, case), never text, so it stays small."""
+        channel = metadata.get("channel")
+        if shown.notice:
+            self.tell(channel, user_id, shown.notice)
+        modal = blocks.modal(shown.form, self.language, json.dumps(metadata), shown.initial)
+        self.show(trigger_id, modal, channel, user_id)
 
     # --- triggers -------------------------------------------------------------------------
 
     async def on_mention(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        """Open a case, or reply on one; outside client channels the core says why not."""
-        if is_edit(event):
-            return
+        """The bot mentioned: the interaction layer opens a case, or takes it as a reply."""
+        if not is_edit(event):
+            await self._posted(event, body, context, mentions_bot=True)
+
+    async def _posted(
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        mentions_bot: bool,
+    ) -> None:
         channel, ts = event["channel"], event["ts"]
-        root: str = event.get("thread_ts") or ts
-        in_thread = root != ts  # a root with replies has its own ts as its thread_ts
-        source = MessageRef(PLATFORM, channel, root)
-        existing = await self.runtime.store.case_for_source(source.key)
+        thread = event.get("thread_ts")
         actor = self.actor(event.get("user", ""), outsider(team_of(event), home(context)))
-        words = self.said(event.get("text", ""), context.bot_user_id)
-        if existing and in_thread:
-            command = AddReply(existing.id, actor, words, files_in(event))
-            await self.run(command, channel, delivery(body))
-            return
-        if not words and in_thread and delivery(body):
-            # A bare mention under someone's message means that message: read it first.
-            await self._accept_flag(body, channel, root, actor.user_id, "mention", context)
-            return
-        await self.open(
-            OpenCase(
-                actor=actor,
-                source=source,
-                source_author=actor,
-                source_text=words,
-                trigger="mention",
-                affected=self.people_in(event.get("text", ""), context.bot_user_id),
-            ),
-            channel,
-            delivery(body),
+        raw = event.get("text", "")
+        posted = Posted(
+            actor=actor,
+            channel=channel,
+            message_id=ts,
+            words=self.said(raw, context.bot_user_id),
+            thread_id=thread if thread and thread != ts else None,  # a root has its own ts
+            mentions_bot=mentions_bot,
+            mentioned=tuple(self.mentioned(raw, context.bot_user_id)),
+            files=files_in(event),
         )
+        answer = await self.interactions.posted(posted, delivery(body))
+        if isinstance(answer, ReadFirst):
+            if delivery(body):
+                await self._accept_flag(body, answer, actor.user_id, context)
+        elif isinstance(answer, Notice):
+            self.tell(channel, actor.user_id, answer.text)
 
     async def on_reaction(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """A trigger reaction goes to the inbox: its message is read after the ack."""
         item = event.get("item", {})
-        channel = str(item.get("channel", ""))
-        if event.get("reaction") != self.directory.trigger_emoji or item.get("type") != "message":
+        if item.get("type") != "message" or not (delivery(body) and item.get("ts")):
             return
-        if not (self.is_client_channel(channel) and delivery(body) and item.get("ts")):
-            return
-        user_id, author = str(event.get("user", "")), str(event.get("item_user", ""))
-        await self._accept_flag(
-            body, channel, str(item["ts"]), user_id, "reaction", context, author
+        user_id = str(event.get("user", ""))
+        reacted = Reacted(
+            self.actor(user_id), str(item.get("channel", "")), str(item["ts"]), event["reaction"]
         )
+        flag = self.interactions.reacted(reacted)
+        if flag is not None:
+            await self._accept_flag(body, flag, user_id, context, str(event.get("item_user", "")))
 
     async def _accept_flag(
         self,
         body: dict[str, Any],
-        channel: str,
-        ts: str,
+        flag: ReadFirst,
         user_id: str,
-        trigger: str,
         context: AsyncBoltContext,
         author: str = "",
     ) -> None:
         """Keep a trigger whose message must be read first in the inbox, before the ack."""
         payload = {
-            "channel": channel,
-            "ts": ts,
+            "channel": flag.channel,
+            "ts": flag.message_id,
             "user": user_id,
             "item_user": author,
-            "trigger": trigger,
+            "trigger": flag.trigger,
             "bot_user_id": context.bot_user_id,
             "home": list(home(context)),
         }
-        flag = InboxItem(str(delivery(body)), FLAG, payload, self.service.context().now)
-        if await self.runtime.store.accept(flag):
+        item = InboxItem(str(delivery(body)), FLAG, payload, self.service.context().now)
+        if await self.runtime.store.accept(item):
             self.runtime.inbox.wake()
 
     async def open_flagged(self, item: InboxItem) -> None:
@@ -404,15 +416,18 @@ class SlackAdapter:
         message = await self._message(channel, flag["ts"])
         words = message.get("text", "")
         author = message.get("user") or flag["item_user"]
-        command = OpenCase(
-            actor=await self._reactor(flag["user"], home_teams),
-            source=MessageRef(PLATFORM, channel, message.get("thread_ts") or flag["ts"]),
-            source_author=self.actor(author, outsider(team_of(message), home_teams)),
-            source_text=self.said(words, flag["bot_user_id"]),
-            trigger=flag.get("trigger") or "reaction",
-            affected=self.people_in(words, flag["bot_user_id"]),
+        flagger = await self._reactor(flag["user"], home_teams)
+        read = Flagged(
+            author=self.actor(author, outsider(team_of(message), home_teams)),
+            channel=channel,
+            message_id=flag["ts"],
+            words=self.said(words, flag["bot_user_id"]),
+            thread_id=message.get("thread_ts"),
+            mentioned=tuple(self.mentioned(words, flag["bot_user_id"])),
         )
-        await self.open(command, channel, item.delivery_id)
+        trigger: Trigger = flag.get("trigger") or "reaction"
+        answer = await self.interactions.flagged(flagger, read, trigger, item.delivery_id)
+        self.answer(answer, channel, flagger.user_id)
 
     async def _message(self, channel: str, ts: str) -> dict[str, Any]:
         """The flagged message; empty if Slack says it is not there (deleted, or no access).
@@ -459,93 +474,67 @@ class SlackAdapter:
         team = (found.get("user") or {}).get("team_id")
         return self.actor(user_id, not team or outsider(str(team), home_teams))
 
-    async def open(self, command: OpenCase, channel: str, delivery_id: str | None = None) -> None:
-        try:
-            result = await self.service.open_case(command, delivery_id)
-        except Refusal as refusal:
-            self.tell(channel, command.actor.user_id, self.service.refusal_text(refusal))
-            return
-        if result.notice:
-            self.tell(channel, command.actor.user_id, result.notice)
-
     async def on_message(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        """A reply in a case's client thread goes on the case's record."""
-        channel, thread = event["channel"], event.get("thread_ts")
+        """People talking in threads; edits, joins, other apps and top-level chatter are not
+        case business and are answered from memory. A message that mentions the bot arrives
+        as `app_mention` too, and is taken from there."""
         if event.get("subtype") not in SPOKEN_SUBTYPES or is_edit(event):
             return
-        if not thread or event.get("bot_id"):
+        if not event.get("thread_ts") or event.get("bot_id"):
             return
-        if not self.is_client_channel(channel) or f"<@{context.bot_user_id}>" in event.get(
-            "text", ""
-        ):
-            return  # mentions of the bot arrive as app_mention too
-        case = await self.runtime.store.case_for_source(MessageRef(PLATFORM, channel, thread).key)
-        if case:
-            actor = self.actor(event.get("user", ""), outsider(team_of(event), home(context)))
-            words = self.said(event.get("text", ""), context.bot_user_id)
-            command = AddReply(case.id, actor, words, files_in(event))
-            await self.run(command, channel, delivery(body))
+        if f"<@{context.bot_user_id}>" in event.get("text", ""):
+            return
+        await self._posted(event, body, context, mentions_bot=False)
 
     async def on_command(
         self, ack: Any, command: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        channel = command.get("channel_id", "")
-        if not self.is_client_channel(channel):
-            await ack(text=self.t("refuse.not_client_channel") + "\n" + self.t("usage.complaint"))
-            return
+        channel, user_id = command.get("channel_id", ""), command.get("user_id", "")
         words = command.get("text", "")
-        metadata = {"channel": channel, "ts": None, "author": command.get("user_id", "")}
-        strangers = self.directory.strangers(PLATFORM, self.mentioned(words, context.bot_user_id))
-        if strangers:  # told back, not dropped: the form opens with the people it knows
-            refusal = Refusal("refuse.unknown_person", person=user(strangers[0]))
-            await ack(text=self.sink.render(self.service.refusal_text(refusal)))
-        else:
-            await ack()
-        await self._open_form(
-            command["trigger_id"], metadata, words, context, command["user_id"], "command"
+        typed = Commanded(
+            self.actor(user_id),
+            channel,
+            self.said(words, context.bot_user_id),
+            tuple(self.mentioned(words, context.bot_user_id)),
         )
+        answer = self.interactions.commanded(typed)
+        if isinstance(answer, Notice):
+            await ack(text=self.sink.render(answer.text))
+            return
+        await ack(**({"text": self.sink.render(answer.notice)} if answer.notice else {}))
+        metadata = {"channel": channel, "ts": None, "author": user_id, "trigger": "command"}
+        self.show_form(replace(answer, notice=None), command["trigger_id"], metadata, user_id)
 
     async def on_shortcut(
         self, ack: Any, shortcut: dict[str, Any], context: AsyncBoltContext
     ) -> None:
+        """"Log as complaint" on a message: the open form, prefilled from that message."""
         await ack()
         channel = shortcut.get("channel", {}).get("id", "")
-        user = shortcut.get("user", {}).get("id", "")
-        if not self.is_client_channel(channel):
-            self.tell(channel, user, text(self.language, "refuse.not_client_channel"))
-            return
+        user_id = shortcut.get("user", {}).get("id", "")
         message = shortcut.get("message", {})
+        words = message.get("text", "")
+        logging = Commanded(
+            self.actor(user_id),
+            channel,
+            self.said(words, context.bot_user_id),
+            tuple(self.mentioned(words, context.bot_user_id)),
+            message_id=str(message.get("ts", "")),
+        )
+        answer = self.interactions.commanded(logging)
+        if isinstance(answer, Notice):
+            self.tell(channel, user_id, answer.text)
+            return
         metadata = {
             "channel": channel,
             "ts": message.get("ts"),
             "author": message.get("user", ""),
             "author_team": team_of(message),
+            "trigger": "shortcut",
         }
-        words = message.get("text", "")
-        await self._open_form(shortcut["trigger_id"], metadata, words, context, user, "shortcut")
-
-    async def _open_form(
-        self,
-        trigger_id: str,
-        metadata: dict[str, Any],
-        words: str,
-        context: AsyncBoltContext,
-        user_id: str,
-        trigger: str,
-    ) -> None:
-        """The open form, prefilled from the words. Its hidden metadata carries ids only
-        (channel, message, author, trigger), never text: the message is read again when
-        the form comes back, so metadata stays small whatever the message says."""
-        users = self.mentioned(words, context.bot_user_id)
-        strangers = self.directory.strangers(PLATFORM, users)
-        known = [u for u in users if u not in strangers]
-        summary = self.said(words, context.bot_user_id)[:METADATA_TEXT_LIMIT]
-        initial = {"affected": known, "summary": summary}
-        hidden = json.dumps(metadata | {"trigger": trigger})
-        modal = blocks.modal(forms.OPEN, self.language, hidden, initial)
-        self.show(trigger_id, modal, metadata["channel"], user_id)
+        self.show_form(answer, shortcut["trigger_id"], metadata, user_id)
 
     # --- buttons and forms ----------------------------------------------------------------
 
@@ -555,24 +544,21 @@ class SlackAdapter:
         return self.actor(clicking["id"], outsider(clicking.get("team_id"), home(context)))
 
     async def on_button(self, ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        """A button asks for a form: check its step in the core first, then show it."""
+        """A button asks the interaction layer for its form, which checks the step first."""
         await ack()
         action = body["actions"][0]
-        form = forms.FORMS[action["action_id"]]
         actor = self.clicker(body, context)
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
-        try:
-            case = await self.service.get(action["value"])
-            forms.authorize(form, self.directory, case, actor)
-        except Refusal as refusal:
-            self.tell(channel, actor.user_id, self.service.refusal_text(refusal))
+        answer = await self.interactions.pressed(
+            Pressed(actor, action["action_id"], action["value"])
+        )
+        if isinstance(answer, Notice):
+            self.tell(channel, actor.user_id, answer.text)
             return
-        metadata = json.dumps({"case_id": case.id, "channel": channel})
-        drawn = forms.for_case(form, case, self.directory)
-        modal = blocks.modal(drawn, self.language, metadata)
-        self.show(body["trigger_id"], modal, channel, actor.user_id)
+        metadata = {"case_id": answer.case_id, "channel": channel}
+        self.show_form(answer, body["trigger_id"], metadata, actor.user_id)
 
     async def on_submission(
         self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
@@ -585,24 +571,31 @@ class SlackAdapter:
         actor = self.clicker(body, context)
         # A view is submitted once; a replayed or doubled submission is the same delivery.
         delivery_id = f"{PLATFORM}:view:{view['id']}" if view.get("id") else None
-        try:
-            if form is forms.OPEN:
+        if form is forms.OPEN:
+            try:
                 opening = self._open_command(actor, metadata, values, home(context))
                 await self._accept_form(opening, delivery_id or f"{PLATFORM}:view:{uuid.uuid4()}")
-                await ack()
+            except Refusal as refusal:
+                await self._form_errors(ack, self.interactions.form_errors(form, refusal))
                 return
-            else:
-                command = forms.command(
-                    form, metadata["case_id"], actor, values, metadata.get("channel") or ""
-                )
-                result = await self.service.execute(command, delivery_id)
-        except Refusal as refusal:
-            reason = blocks.plain_text(self.service.refusal_text(refusal), self.sink.name)
-            errors = {form.fields[0].name: reason}
-            await ack(response_action="errors", errors=errors)
+            await ack()
+            return
+        submitted = Submitted(
+            actor, form, values, metadata["case_id"], metadata.get("channel") or ""
+        )
+        answer = await self.interactions.submitted(submitted, delivery_id)
+        if isinstance(answer, FormErrors):
+            await self._form_errors(ack, answer)
             return
         await ack()
-        self.tell(metadata.get("channel"), actor.user_id, result.notice)
+        if isinstance(answer, Notice):
+            self.tell(metadata.get("channel"), actor.user_id, answer.text)
+
+    async def _form_errors(self, ack: Any, answer: FormErrors) -> None:
+        errors = {
+            name: blocks.plain_text(why, self.sink.name) for name, why in answer.errors.items()
+        }
+        await ack(response_action="errors", errors=errors)
 
     async def _accept_form(self, command: OpenCase, delivery_id: str) -> None:
         """A filled open form needs Slack again before its case can open: the flagged
@@ -655,7 +648,7 @@ class SlackAdapter:
             severity=Severity(form["severity"]),
             summary=form["summary"] or words,
         )
-        await self.open(command, channel, item.delivery_id)
+        self.answer(await self.interactions.open(command, item.delivery_id), channel, actor.user_id)
 
     def _open_command(
         self,
@@ -672,22 +665,11 @@ class SlackAdapter:
             if author_id == actor.user_id
             else self.actor(author_id, outsider(metadata.get("author_team"), home_teams))
         )
-        users = values["affected"]
-        strangers = self.directory.strangers(PLATFORM, users)
-        if strangers:
-            raise Refusal("refuse.unknown_person", person=user(strangers[0]))
-        answers = forms.opening(
-            {
-                **values,
-                "affected": self.directory.mentioned_people(PLATFORM, users),
-                "summary": values["summary"],
-            }
-        )
-        return OpenCase(
-            actor=actor,
-            source=MessageRef(PLATFORM, metadata["channel"], metadata.get("ts") or ""),
-            source_author=author,
-            source_text=values["summary"],
-            trigger=metadata.get("trigger", "shortcut"),
-            **answers,
+        return self.interactions.opening(
+            actor,
+            values,
+            metadata["channel"],
+            metadata.get("ts") or "",
+            author,
+            metadata.get("trigger", "shortcut"),
         )

@@ -1,0 +1,301 @@
+"""One interaction layer for every platform: what a person did becomes a core command, and
+what they are told back is one neutral answer that each adapter draws.
+
+An adapter only translates. It turns its platform's payload into one of the events here
+(who acts, where, on which message, the words as the writer saw them, the platform users
+mentioned) and draws the answer its own way (a Slack ephemeral or modal, the
+playground's page, a Teams card). What an event means is decided here, once, for Slack,
+Teams and the playground alike:
+
+- a message in a case's client thread is a statement on that case; a message that
+  mentions the bot opens a case on its thread's first message; a bare mention under a
+  message means that message, which the adapter reads first (`ReadFirst`);
+- only the directory's trigger emoji on a message in a client channel is a flag;
+- `complaint [@people] [what happened]` (typed, or Slack's `/complaint`) opens the form
+  to log one, prefilled, in client channels only, telling back people nobody knows;
+- a button is checked against the rules before its form is shown (`rules.authorize`);
+- a submitted form is its command; a refusal is shown on the form (`FormErrors`).
+
+Answers: `Notice` (to the acting person alone), `ShowForm`, `FormErrors`, `ReadFirst`, or
+None when nothing needs saying (the client thread or the card already answers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.service import CaseService
+from handlers import forms
+from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile, Trigger
+from handlers.directory import Actor
+from handlers.errors import Refusal
+from handlers.messages import Markup, text, user
+from handlers.model import CASE_SUMMARY_LIMIT, MessageRef
+
+COMMAND = "complaint"  # typed as "complaint ..." (or "/complaint ...") where there is no slash
+# The forms a button opens: every one that has a button (not the open form).
+BUTTONS = {name: form for name, form in forms.FORMS.items() if form.button}
+
+
+# --- what a person did --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message in a channel: at the top, or a reply in the thread of `thread_id`."""
+
+    actor: Actor
+    channel: str
+    message_id: str
+    words: str  # as its writer saw it, without the mention of the bot
+    thread_id: str | None = None
+    mentions_bot: bool = False
+    mentioned: tuple[str, ...] = ()  # platform user ids, the bot left out
+    files: tuple[SharedFile, ...] = ()
+
+    @property
+    def root(self) -> str:
+        return self.thread_id or self.message_id
+
+
+@dataclass(frozen=True)
+class Reacted:
+    actor: Actor
+    channel: str
+    message_id: str
+    emoji: str
+
+
+@dataclass(frozen=True)
+class Commanded:
+    """The complaint command with the words after it, or "log as complaint" on a message
+    (`message_id`: its words are the message's)."""
+
+    actor: Actor
+    channel: str
+    words: str
+    mentioned: tuple[str, ...] = ()
+    message_id: str = ""
+
+
+@dataclass(frozen=True)
+class Pressed:
+    actor: Actor
+    action: str  # the button's form name
+    case_id: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    actor: Actor
+    form: forms.Form
+    values: dict[str, Any]  # as the form's fields read them back (`forms`)
+    case_id: str = ""
+    channel: str = ""  # where the form was filled in
+
+
+# --- what they are told -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A text for the acting person alone, in the core's markup."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowForm:
+    form: forms.Form
+    initial: dict[str, Any] = field(default_factory=dict)  # people as platform user ids
+    case_id: str = ""
+    notice: str | None = None  # said beside the form (a mentioned stranger)
+
+
+@dataclass(frozen=True)
+class FormErrors:
+    errors: dict[str, str]  # field name -> why, in the core's markup
+
+
+@dataclass(frozen=True)
+class ReadFirst:
+    """Open a case on this message once the adapter has it (`Interactions.flagged`)."""
+
+    channel: str
+    message_id: str
+    trigger: Trigger
+
+
+Answer = Notice | ShowForm | FormErrors | ReadFirst
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A message read for a flag: who wrote it and what it says."""
+
+    author: Actor
+    channel: str
+    message_id: str
+    words: str
+    thread_id: str | None = None
+    mentioned: tuple[str, ...] = ()
+
+
+def command_words(typed: str) -> str | None:
+    """The words after a typed complaint command, or None if `typed` is not one."""
+    name, _, rest = typed.strip().partition(" ")
+    return rest.strip() if name.lstrip("/").lower() == COMMAND else None
+
+
+class Interactions:
+    def __init__(self, service: CaseService, platform: str) -> None:
+        self.service, self.platform = service, platform
+        self.directory = service.directory
+
+    def say(self, key: str, **params: Any) -> Markup:
+        return text(self.directory.language, key, **params)
+
+    def refused(self, refusal: Refusal) -> Notice:
+        return Notice(self.service.refusal_text(refusal))
+
+    def is_client_channel(self, channel: str) -> bool:
+        return self.directory.client_for_channel(self.platform, channel) is not None
+
+    def people(self, user_ids: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        return tuple(self.directory.mentioned_people(self.platform, list(user_ids)))
+
+    def usage(self, refusal_key: str = "") -> Notice:
+        usage = self.say("usage.complaint")
+        return Notice(Markup(f"{self.say(refusal_key)}\n{usage}") if refusal_key else usage)
+
+    # --- events -----------------------------------------------------------------------------
+
+    async def posted(self, event: Posted, delivery_id: str | None = None) -> Answer | None:
+        source = MessageRef(self.platform, event.channel, event.root)
+        if event.thread_id and self.is_client_channel(event.channel):
+            case = await self.service.store.case_for_source(source.key)
+            if case:
+                reply = AddReply(case.id, event.actor, event.words, event.files)
+                return await self.run(reply, delivery_id, quiet=True)  # the thread shows it
+        if not event.mentions_bot:
+            return None
+        if not event.words and event.thread_id:
+            return ReadFirst(event.channel, event.thread_id, "mention")  # that message, then
+        opening = OpenCase(
+            actor=event.actor,
+            source=source,
+            source_author=event.actor,
+            source_text=event.words,
+            trigger="mention",
+            affected=self.people(event.mentioned),
+        )
+        return await self.open(opening, delivery_id)
+
+    def reacted(self, event: Reacted) -> ReadFirst | None:
+        if event.emoji != self.directory.trigger_emoji or not self.is_client_channel(event.channel):
+            return None
+        return ReadFirst(event.channel, event.message_id, "reaction")
+
+    async def flagged(
+        self, flagger: Actor, message: Flagged, trigger: Trigger, delivery_id: str | None = None
+    ) -> Notice | None:
+        """Open a case on a flagged message, read by the adapter."""
+        opening = OpenCase(
+            actor=flagger,
+            source=MessageRef(
+                self.platform, message.channel, message.thread_id or message.message_id
+            ),
+            source_author=message.author,
+            source_text=message.words,
+            trigger=trigger,
+            affected=self.people(message.mentioned),
+        )
+        return await self.open(opening, delivery_id)
+
+    def commanded(self, event: Commanded) -> Notice | ShowForm:
+        """The open form, prefilled from the command's words; people nobody knows are told
+        back, not dropped, and the form opens with the ones it knows."""
+        if not self.is_client_channel(event.channel):
+            if event.message_id:  # a message action needs no usage
+                return Notice(self.say("refuse.not_client_channel"))
+            return self.usage("refuse.not_client_channel")
+        strangers = self.directory.strangers(self.platform, list(event.mentioned))
+        known = [u for u in event.mentioned if u not in strangers]
+        notice = None
+        if strangers:
+            refusal = Refusal("refuse.unknown_person", person=user(strangers[0]))
+            notice = self.service.refusal_text(refusal)
+        initial = {"affected": known, "summary": event.words[:CASE_SUMMARY_LIMIT]}
+        return ShowForm(forms.OPEN, initial, notice=notice)
+
+    async def pressed(self, event: Pressed) -> Notice | ShowForm:
+        """A button's form, if the rules let this person take that step on this case."""
+        form = BUTTONS[event.action]
+        try:
+            case = await self.service.get(event.case_id)
+            forms.authorize(form, self.directory, case, event.actor)
+        except Refusal as refusal:
+            return self.refused(refusal)
+        return ShowForm(forms.for_case(form, case, self.directory), case_id=case.id)
+
+    async def submitted(self, event: Submitted, delivery_id: str | None = None) -> Answer | None:
+        """A case form's command; a refusal goes back to the form, on its first field."""
+        try:
+            command = forms.command(
+                event.form, event.case_id, event.actor, event.values, event.channel
+            )
+            result = await self.service.execute(command, delivery_id)
+        except Refusal as refusal:
+            return self.form_errors(event.form, refusal)
+        return Notice(result.notice) if result.notice else None
+
+    def opening(
+        self,
+        actor: Actor,
+        values: dict[str, Any],
+        channel: str,
+        message_id: str,
+        author: Actor,
+        trigger: Trigger,
+        words: str = "",
+    ) -> OpenCase:
+        """The case a filled open form asks for, on message `message_id` ("" when the
+        adapter will post a note to anchor it); Refusal for a person nobody knows."""
+        chosen = list(values["affected"])
+        strangers = self.directory.strangers(self.platform, chosen)
+        if strangers:
+            raise Refusal("refuse.unknown_person", person=user(strangers[0]))
+        answers = forms.opening(
+            {**values, "affected": self.people(chosen), "summary": values["summary"] or words}
+        )
+        return OpenCase(
+            actor=actor,
+            source=MessageRef(self.platform, channel, message_id),
+            source_author=author,
+            source_text=words or values["summary"],
+            trigger=trigger,
+            **answers,
+        )
+
+    def form_errors(self, form: forms.Form, refusal: Refusal) -> FormErrors:
+        return FormErrors({form.fields[0].name: self.service.refusal_text(refusal)})
+
+    # --- running ----------------------------------------------------------------------------
+
+    async def open(self, opening: OpenCase, delivery_id: str | None = None) -> Notice | None:
+        try:
+            result = await self.service.open_case(opening, delivery_id)
+        except Refusal as refusal:
+            return self.refused(refusal)
+        return Notice(result.notice) if result.notice else None
+
+    async def run(
+        self, command: CaseCommand, delivery_id: str | None = None, quiet: bool = False
+    ) -> Notice | None:
+        """Run a case command; a refusal is told, and its notice unless `quiet`."""
+        try:
+            result = await self.service.execute(command, delivery_id)
+        except Refusal as refusal:
+            return self.refused(refusal)
+        return Notice(result.notice) if result.notice and not quiet else None
