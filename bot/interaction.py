@@ -16,8 +16,9 @@ Teams and the playground alike:
 - a button is checked against the rules before its form is shown (`rules.authorize`);
 - a submitted form is its command; a refusal is shown on the form (`FormErrors`).
 
-Answers: `Notice` (to the acting person alone), `ShowForm`, `FormErrors`, `ReadFirst`, or
-None when nothing needs saying (the client thread or the card already answers).
+Answers: `Notice` (to the acting person alone; empty when the client thread or the card
+already answers), `ShowForm`, `FormErrors`, `ReadFirst`; None when the event was no case
+business.
 """
 
 from __future__ import annotations
@@ -100,9 +101,13 @@ class Submitted:
 
 @dataclass(frozen=True)
 class Notice:
-    """A text for the acting person alone, in the core's markup."""
+    """A text for the acting person alone, in the core's markup ("": nothing to say);
+    `refused` when it says why something was not done, else `case_id` is the case the
+    command went to."""
 
     text: str
+    refused: bool = False
+    case_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,7 @@ class Interactions:
         return text(self.directory.language, key, **params)
 
     def refused(self, refusal: Refusal) -> Notice:
-        return Notice(self.service.refusal_text(refusal))
+        return Notice(self.service.refusal_text(refusal), refused=True)
 
     def is_client_channel(self, channel: str) -> bool:
         return self.directory.client_for_channel(self.platform, channel) is not None
@@ -166,8 +171,11 @@ class Interactions:
         return tuple(self.directory.mentioned_people(self.platform, list(user_ids)))
 
     def usage(self, refusal_key: str = "") -> Notice:
+        """How to use the command, after why it was refused if it was."""
         usage = self.say("usage.complaint")
-        return Notice(Markup(f"{self.say(refusal_key)}\n{usage}") if refusal_key else usage)
+        if not refusal_key:
+            return Notice(usage, refused=True)
+        return Notice(Markup(f"{self.say(refusal_key)}\n{usage}"), refused=True)
 
     # --- events -----------------------------------------------------------------------------
 
@@ -199,7 +207,7 @@ class Interactions:
 
     async def flagged(
         self, flagger: Actor, message: Flagged, trigger: Trigger, delivery_id: str | None = None
-    ) -> Notice | None:
+    ) -> Notice:
         """Open a case on a flagged message, read by the adapter."""
         opening = OpenCase(
             actor=flagger,
@@ -218,7 +226,7 @@ class Interactions:
         back, not dropped, and the form opens with the ones it knows."""
         if not self.is_client_channel(event.channel):
             if event.message_id:  # a message action needs no usage
-                return Notice(self.say("refuse.not_client_channel"))
+                return Notice(self.say("refuse.not_client_channel"), refused=True)
             return self.usage("refuse.not_client_channel")
         strangers = self.directory.strangers(self.platform, list(event.mentioned))
         known = [u for u in event.mentioned if u not in strangers]
@@ -239,7 +247,9 @@ class Interactions:
             return self.refused(refusal)
         return ShowForm(forms.for_case(form, case, self.directory), case_id=case.id)
 
-    async def submitted(self, event: Submitted, delivery_id: str | None = None) -> Answer | None:
+    async def submitted(
+        self, event: Submitted, delivery_id: str | None = None
+    ) -> Notice | FormErrors:
         """A case form's command; a refusal goes back to the form, on its first field."""
         try:
             command = forms.command(
@@ -248,7 +258,7 @@ class Interactions:
             result = await self.service.execute(command, delivery_id)
         except Refusal as refusal:
             return self.form_errors(event.form, refusal)
-        return Notice(result.notice) if result.notice else None
+        return Notice(result.notice, case_id=result.case.id)
 
     def opening(
         self,
@@ -283,19 +293,19 @@ class Interactions:
 
     # --- running ----------------------------------------------------------------------------
 
-    async def open(self, opening: OpenCase, delivery_id: str | None = None) -> Notice | None:
+    async def open(self, opening: OpenCase, delivery_id: str | None = None) -> Notice:
         try:
             result = await self.service.open_case(opening, delivery_id)
         except Refusal as refusal:
             return self.refused(refusal)
-        return Notice(result.notice) if result.notice else None
+        return Notice(result.notice, case_id=result.case.id)
 
     async def run(
         self, command: CaseCommand, delivery_id: str | None = None, quiet: bool = False
-    ) -> Notice | None:
+    ) -> Notice:
         """Run a case command; a refusal is told, and its notice unless `quiet`."""
         try:
             result = await self.service.execute(command, delivery_id)
         except Refusal as refusal:
             return self.refused(refusal)
-        return Notice(result.notice) if result.notice and not quiet else None
+        return Notice("" if quiet else result.notice, case_id=result.case.id)

@@ -18,13 +18,29 @@ import html
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from bot.inbox import Finish
+from bot.interaction import (
+    BUTTONS,
+    Answer,
+    Commanded,
+    Flagged,
+    FormErrors,
+    Interactions,
+    Notice,
+    Posted,
+    Pressed,
+    Reacted,
+    ReadFirst,
+    ShowForm,
+    Submitted,
+    command_words,
+)
 from bot.playground.sink import PlaygroundSink
 from bot.playground.views import StateView, form, read_values
 from bot.playground.workspace import (
@@ -38,15 +54,10 @@ from bot.playground.workspace import (
 )
 from bot.server import Runtime
 from handlers import forms
-from handlers.commands import (
-    AddReply,
-    CaseCommand,
-    OpenCase,
-)
 from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
 from handlers.messages import text
-from handlers.model import CASE_SUMMARY_LIMIT, MessageRef
+from handlers.model import MessageRef
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +66,6 @@ STATIC = Path(__file__).parent / "static"
 MAX_TEXT = 4000  # characters in a message or a form field
 MAX_PENDING_FORMS = 200  # open forms kept; the oldest are forgotten first
 HEARTBEAT_SECONDS = 15.0  # also how soon a closed page's stream is noticed
-# The forms a button opens: every one that has a button (not the open form).
-BUTTONS = {name: f for name, f in forms.FORMS.items() if f.button}
 
 
 def bad_input(message: str, status: type[web.HTTPError] = web.HTTPBadRequest) -> web.HTTPError:
@@ -104,6 +113,7 @@ class PlaygroundAdapter:
         self.sink = PlaygroundSink(self.view, runtime.store)
         self.finishers: dict[str, Finish] = {}  # every playground trigger is finished at once
         self.forms: dict[str, PendingForm] = {}
+        self.interactions = Interactions(runtime.service, PLATFORM)
         self._page = (STATIC / "index.html").read_text(encoding="utf-8")
 
     # --- wiring ---------------------------------------------------------------------------
@@ -185,24 +195,50 @@ class PlaygroundAdapter:
         self.workspace.notify(persona, channel, notice)
         return {"ok": ok, "notice": notice}
 
-    def _refused(self, persona: str, channel: str, refusal: Refusal) -> dict[str, Any]:
-        return self._tell(persona, channel, self.service.refusal_text(refusal), ok=False)
+    def _answer(self, persona: str, channel: str, answer: Answer | None) -> dict[str, Any]:
+        """What the interaction layer says back, for the page: a notice, or a form to show."""
+        if isinstance(answer, Notice):
+            case = {"case": answer.case_id} if answer.case_id else {}
+            if not answer.text:
+                return {"ok": True, **case}
+            return {**self._tell(persona, channel, answer.text, ok=not answer.refused), **case}
+        if isinstance(answer, ShowForm):
+            words = answer.initial.get("summary", "")  # the open form's: the command's words
+            found = self._form(
+                answer.form,
+                persona,
+                channel,
+                case_id=answer.case_id,
+                words=words,
+                initial=answer.initial,
+            )
+            if answer.notice:
+                return {**self._tell(persona, channel, answer.notice), "form": found}
+            return {"ok": True, "form": found}
+        if isinstance(answer, FormErrors):
+            return {"ok": False, "error": self.view.render(next(iter(answer.errors.values())))}
+        return {"ok": True}
 
-    async def _open(self, persona: str, channel: str, command: OpenCase) -> dict[str, Any]:
-        try:
-            result = await self.service.open_case(command)
-        except Refusal as refusal:
-            return self._refused(persona, channel, refusal)
-        if result.notice:
-            return {**self._tell(persona, channel, result.notice), "case": result.case.id}
-        return {"ok": True, "case": result.case.id}
+    def _flagged(self, message: Message) -> Flagged:
+        _, people = self.view.mentions.people(message.text)
+        return Flagged(
+            author=self.actor(message.author),
+            channel=message.channel,
+            message_id=message.id,
+            words=self.view.mentions.without_bot(message.text),
+            thread_id=message.thread,
+            mentioned=people,
+        )
 
-    async def _run(self, persona: str, channel: str, command: CaseCommand) -> dict[str, Any]:
-        try:
-            result = await self.service.execute(command)
-        except Refusal as refusal:
-            return self._refused(persona, channel, refusal)
-        return {"ok": True, "case": result.case.id}
+    async def _read_first(self, persona: str, flag: ReadFirst) -> dict[str, Any]:
+        """The playground has every message at hand: the flagged one opens its case now."""
+        message = self.workspace.message(flag.message_id)
+        if message is None:
+            return {"ok": True}
+        answer = await self.interactions.flagged(
+            self.actor(persona), self._flagged(message), flag.trigger
+        )
+        return self._answer(persona, flag.channel, answer)
 
     def _form(
         self, drawn: forms.Form, persona: str, channel: str, **details: Any
@@ -277,39 +313,32 @@ class PlaygroundAdapter:
         return web.json_response({"ok": True, "message": message.id, **answer})
 
     async def _on_message(self, persona: str, channel: Channel, message: Message) -> dict[str, Any]:
-        """A reply in a case's thread goes on its record; a mention of the bot opens a case."""
-        actor = self.actor(persona)
-        source = MessageRef(PLATFORM, channel.id, message.thread or message.id)
-        case = await self.runtime.store.case_for_source(source.key) if message.thread else None
-        if case:
-            return await self._run(persona, channel.id, AddReply(case.id, actor, message.text))
         bot, people = self.view.mentions.people(message.text)
-        if not bot:
-            return {}
-        command = OpenCase(
-            actor=actor,
-            source=source,
-            source_author=actor,
-            source_text=self.view.mentions.without_bot(message.text),
-            trigger="mention",
-            affected=people,
+        posted = Posted(
+            actor=self.actor(persona),
+            channel=channel.id,
+            message_id=message.id,
+            words=self.view.mentions.without_bot(message.text),
+            thread_id=message.thread,
+            mentions_bot=bot,
+            mentioned=people,
         )
-        return await self._open(persona, channel.id, command)
+        answer = await self.interactions.posted(posted)
+        if isinstance(answer, ReadFirst):
+            return await self._read_first(persona, answer)
+        return self._answer(persona, channel.id, answer)
 
-    def _command(self, persona: str, channel: Channel, words: str) -> dict[str, Any]:
+    def _command(self, persona: str, channel: Channel, typed: str) -> dict[str, Any]:
         """`/complaint [@person ...] [what happened]` opens the form to log a complaint."""
-        name, _, rest = words.partition(" ")
-        usage = text(self.directory.language, "usage.complaint")
-        if name != "/complaint":
-            return self._tell(persona, channel.id, usage, ok=False)
-        if channel.kind != "client":
-            refusal = text(self.directory.language, "refuse.not_client_channel")
-            return self._tell(persona, channel.id, f"{refusal}\n{usage}", ok=False)
+        rest = command_words(typed)
+        if rest is None:
+            return self._answer(persona, channel.id, self.interactions.usage())
         _, people = self.view.mentions.people(rest)
-        summary = self.view.mentions.strip(rest)[:CASE_SUMMARY_LIMIT]
-        initial = {"affected": list(people), "summary": summary}
-        found = self._form(forms.OPEN, persona, channel.id, words=summary, initial=initial)
-        return {"ok": True, "form": found}
+        words = self.view.mentions.strip(rest)
+        answer = self.interactions.commanded(
+            Commanded(self.actor(persona), channel.id, words, people)
+        )
+        return self._answer(persona, channel.id, answer)
 
     async def react(self, request: web.Request) -> web.Response:
         """A reaction; the directory's trigger emoji on a client's message opens a case."""
@@ -319,18 +348,11 @@ class PlaygroundAdapter:
         message = self._message(channel, body.get("message"))
         emoji = self._text(body, "emoji")
         self.workspace.react(message, emoji, persona)
-        if emoji != self.directory.trigger_emoji or channel.kind != "client":
+        reacted = Reacted(self.actor(persona), channel.id, message.id, emoji)
+        flag = self.interactions.reacted(reacted)
+        if flag is None:
             return web.json_response({"ok": True})
-        _, people = self.view.mentions.people(message.text)
-        command = OpenCase(
-            actor=self.actor(persona),
-            source=MessageRef(PLATFORM, channel.id, message.thread or message.id),
-            source_author=self.actor(message.author),
-            source_text=self.view.mentions.without_bot(message.text),
-            trigger="reaction",
-            affected=people,
-        )
-        return web.json_response(await self._open(persona, channel.id, command))
+        return web.json_response(await self._read_first(persona, flag))
 
     async def press(self, request: web.Request) -> web.Response:
         """A card or feedback button: the core checks the step first, then the form opens."""
@@ -342,14 +364,8 @@ class PlaygroundAdapter:
             raise bad_input(f"unknown action {action!r}: one of {', '.join(BUTTONS)}")
         if not isinstance(case_id, str):
             raise bad_input("'case_id' must be a string")
-        try:
-            case = await self.service.get(case_id)
-            forms.authorize(BUTTONS[action], self.directory, case, self.actor(persona))
-        except Refusal as refusal:
-            return web.json_response(self._refused(persona, channel.id, refusal))
-        drawn = forms.for_case(BUTTONS[action], case, self.directory)
-        found = self._form(drawn, persona, channel.id, case_id=case.id)
-        return web.json_response({"ok": True, "form": found})
+        answer = await self.interactions.pressed(Pressed(self.actor(persona), action, case_id))
+        return web.json_response(self._answer(persona, channel.id, answer))
 
     async def submit(self, request: web.Request) -> web.Response:
         """A filled form becomes its command; a refusal comes back for the form to show."""
@@ -369,34 +385,35 @@ class PlaygroundAdapter:
         if any(isinstance(v, str) and len(v) > MAX_TEXT for v in read.values()):
             raise bad_input(f"a field is longer than {MAX_TEXT} characters")
         actor = self.actor(pending.persona)
-        try:
-            if pending.kind == "open":
-                result = await self.service.open_case(self._open_command(pending, actor, read))
-            else:
-                form = forms.FORMS[pending.kind]
-                command = forms.command(form, pending.case_id, actor, read, pending.channel)
-                result = await self.service.execute(command)
-        except Refusal as refusal:
-            return web.json_response(
-                {"ok": False, "error": self.view.render(self.service.refusal_text(refusal))}
+        form = forms.FORMS[pending.kind]
+        answer: Answer | None
+        if pending.kind == "open":
+            answer = await self._open_from_form(pending, actor, read)
+        else:
+            answer = await self.interactions.submitted(
+                Submitted(actor, form, read, pending.case_id, pending.channel)
             )
+        if isinstance(answer, FormErrors):
+            return web.json_response(self._answer(pending.persona, pending.channel, answer))
         del self.forms[pending.id]
-        answer = self._tell(pending.persona, pending.channel, result.notice)
-        return web.json_response({**answer, "case": result.case.id})
+        return web.json_response(self._answer(pending.persona, pending.channel, answer))
 
-    def _open_command(self, pending: PendingForm, actor: Actor, values: dict[str, Any]) -> OpenCase:
-        details = forms.opening({**values, "summary": values["summary"] or pending.words})
-        # A slash command has no message of its own: the bot's note anchors the client thread.
-        note = self.sink.logged(actor.display, details["summary"])
+    async def _open_from_form(
+        self, pending: PendingForm, actor: Actor, values: dict[str, Any]
+    ) -> Notice | FormErrors:
+        """A slash command has no message of its own: the bot's note anchors the client
+        thread, posted once the form's answers are known to be good."""
+        try:
+            opening = self.interactions.opening(
+                actor, values, pending.channel, "", actor, "command", pending.words
+            )
+        except Refusal as refusal:
+            return self.interactions.form_errors(forms.OPEN, refusal)
+        self.service.check_opening(opening)
+        note = self.sink.logged(actor.display, opening.summary)
         anchor = self.workspace.post(pending.channel, BOT, BOT, note)
-        return OpenCase(
-            actor=actor,
-            source=MessageRef(PLATFORM, pending.channel, anchor.id),
-            source_author=actor,
-            source_text=pending.words,
-            trigger="command",
-            **details,
-        )
+        source = MessageRef(PLATFORM, pending.channel, anchor.id)
+        return await self.interactions.open(replace(opening, source=source))
 
 
 def _event(data: dict[str, Any]) -> bytes:
