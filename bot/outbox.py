@@ -8,15 +8,17 @@ effects of that lane wait behind it, so a client never sees "resolved" before "w
 are looking into it"; other lanes and cases go on. A platform's `Retry-After`
 becomes the item's next attempt time; nothing sleeps inside a call. An effect is
 retried with growing pauses and given up only after `MAX_ATTEMPTS`, loudly (log +
-the failed gauge), never silently. A delivered effect is completed with its receipt
-(the refs its post created) in one write.
+the failed gauge), never silently: a given-up effect is reported to the core
+(`on_failure`), which tells whoever can fix it, the same on every platform. A
+delivered effect is completed with its receipt (the refs its post created) in one
+write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -33,6 +35,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 16  # the pauses add up to about half an hour
 CONCURRENCY = 32  # effects in flight at once, across cases and lanes
+
+
+OnFailure = Callable[[Effect, str, str], Awaitable[None]]  # (effect, error, item key)
 
 
 class Sink(Protocol):
@@ -52,9 +57,11 @@ class Outbox(Worker):
         clock: Callable[[], datetime] = utcnow,
         idle_seconds: float = 1.0,
         concurrency: int = CONCURRENCY,
+        on_failure: OnFailure | None = None,
     ) -> None:
         super().__init__(idle_seconds)
         self.store, self.sinks, self.metrics = store, sinks, metrics
+        self.on_failure = on_failure
         self._clock = clock
         self.concurrency = concurrency
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -119,7 +126,7 @@ class Outbox(Worker):
         except DeliveryError as err:
             self.metrics.attempt_failed(item.effect.kind, gave_up=True)
             log.error("gave up on %s for %s: %s", item.effect.kind, case.id, err)
-            await self.store.fail_effect(item.id, str(err))
+            await self._give_up(item, str(err))
             return
         except Exception as err:  # an adapter bug must not stop other cases
             log.exception("unexpected error delivering %s for %s", item.effect.kind, case.id)
@@ -128,6 +135,13 @@ class Outbox(Worker):
         await self.store.complete_effect(item.id, refs)
         since_due = self._clock() - item.next_attempt_at
         self.metrics.delivered(item.effect.kind, since_due.total_seconds())
+
+    async def _give_up(self, item: OutboxItem, error: str) -> None:
+        """Report it first (the core says who is told), then mark it failed: a crash in
+        between delivers and reports it again, and the report is keyed by the item."""
+        if self.on_failure is not None:
+            await self.on_failure(item.effect, error, item.key)
+        await self.store.fail_effect(item.id, error)
 
     async def _retry(
         self,
@@ -147,7 +161,7 @@ class Outbox(Worker):
                 attempts,
                 error,
             )
-            await self.store.fail_effect(item.id, error)
+            await self._give_up(item, error)
             return
         delay = retry_after if retry_after is not None else backoff(attempts, 0.5)
         log.warning(

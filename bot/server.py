@@ -76,6 +76,7 @@ class Runtime:
         self.service = CaseService(
             self.store, self.directory, self.metrics, on_effects=self.outbox.wake
         )
+        self.outbox.on_failure = self.service.report_failure
 
     def add(self, adapter: Adapter) -> None:
         self.adapters.append(adapter)

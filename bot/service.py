@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.metrics import Metrics
-from handlers import intake
+from handlers import delivery, intake
 from handlers.commands import CaseCommand, OpenCase, Resolve
 from handlers.directory import Directory
 from handlers.dispatch import handle
+from handlers.effects import Effect
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, NotNow, Refusal
 from handlers.messages import localized, text
 from handlers.model import Case
@@ -142,6 +143,16 @@ class CaseService:
                 self._on_effects()
                 return Result(outcome.case, outcome.notice, changed=True)
         raise Conflict(f"{cmd.case_id} kept changing under another writer; try again")
+
+    async def report_failure(self, effect: Effect, error: str, key: str) -> None:
+        """An effect the platform refused for good: the core decides who is told
+        (`handlers.delivery`). Keyed by the outbox item, so it is reported once."""
+        if not delivery.reported(effect):
+            return
+        try:
+            await self.execute(delivery.failure(effect, error), delivery_id=f"failed:{key}")
+        except Refusal as refusal:  # the case is gone or final: nobody to bring in
+            log.warning("not reporting %s on %s: %s", effect.kind, effect.case_id, refusal.key)
 
     async def get(self, case_id: str) -> Case:
         case = await self.store.get_case(case_id)

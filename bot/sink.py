@@ -38,10 +38,6 @@ class Attempt:
     key: str  # unique per effect; what a posted message carries to be found again
     maybe_sent: bool = False  # an earlier attempt's outcome is unknown: look before posting
 
-    def also(self, name: str) -> Attempt:
-        """The attempt of a second post the same effect makes (e.g. telling the AM)."""
-        return Attempt(f"{self.key}/{name}", self.maybe_sent)
-
 
 class PlatformSink(ABC):
     async def deliver(self, effect: Effect, case: Case, attempt: Attempt) -> Refs:

@@ -95,3 +95,12 @@ class Reopen(CaseCommand):
 @dataclass(frozen=True)
 class Withdraw(CaseCommand):
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveryFailed(CaseCommand):
+    """The platform refused an effect for good (`handlers.delivery` says who is told)."""
+
+    effect: str  # the effect's kind: "client_post", "invite", ...
+    error: str
+    person_id: str | None = None  # whom it was for: the person an invite would add

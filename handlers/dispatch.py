@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from handlers import feedback, reopen, resolution, statements, verdict
+from handlers import delivery, feedback, reopen, resolution, statements, verdict
 from handlers.commands import (
     AddReply,
     Assess,
     CaseCommand,
+    DeliveryFailed,
     GiveFeedback,
     RecordAccount,
     Reopen,
@@ -29,6 +30,7 @@ FLOWS: dict[type[CaseCommand], Callable[[Any, Case, Context], Outcome]] = {
     GiveFeedback: feedback.give_feedback,
     Reopen: reopen.reopen,
     Withdraw: reopen.withdraw,
+    DeliveryFailed: delivery.delivery_failed,
 }
 
 

@@ -160,6 +160,8 @@ EN: dict[str, str] = {
     "event.reopened": "{actor} reopened the case. {reason}",
     "event.closed": "The case is closed.",
     "event.withdrawn": "{actor} withdrew the case. {reason}",
+    "event.client_post_failed": "I could not post in the client thread ({error}); {told} told.",
+    "event.invite_failed": "I could not add {person} to the client channel ({error}); {told} told.",
     # answers to the acting user
     "notice.opened": "Case {case_id} is open for {client}.",
     "notice.already_open": "This message already has case {case_id}; nothing new was opened.",
@@ -171,6 +173,7 @@ EN: dict[str, str] = {
     "notice.reopened": "Case {case_id} is reopened.",
     "notice.withdrawn": "Case {case_id} is withdrawn.",
     "notice.reply": "Recorded on case {case_id}.",
+    "notice.delivery_failed": "The failure is recorded on case {case_id}.",
     "notice.form_failed": "Slack could not open the form. If it did not appear, please try again.",
     "refuse.not_client_channel": (
         "Complaints are opened in a client channel. This channel is not listed for any client "
@@ -418,6 +421,8 @@ HE: dict[str, str] = {
     "event.reopened": "{actor} פתח/ה את הפנייה מחדש. {reason}",
     "event.closed": "הפנייה נסגרה.",
     "event.withdrawn": "{actor} ביטל/ה את הפנייה. {reason}",
+    "event.client_post_failed": "לא הצלחתי לפרסם בשרשור הלקוח ({error}); הודעתי ל{told}.",
+    "event.invite_failed": "לא הצלחתי לצרף את {person} לערוץ הלקוח ({error}); הודעתי ל{told}.",
     "notice.opened": "פנייה {case_id} נפתחה עבור {client}.",
     "notice.already_open": "להודעה הזו כבר יש פנייה {case_id}; לא נפתחה פנייה חדשה.",
     "notice.account": "תודה, הגרסה שלך נוספה לפנייה {case_id}.",
@@ -428,6 +433,7 @@ HE: dict[str, str] = {
     "notice.reopened": "פנייה {case_id} נפתחה מחדש.",
     "notice.withdrawn": "פנייה {case_id} בוטלה.",
     "notice.reply": "נרשם בפנייה {case_id}.",
+    "notice.delivery_failed": "התקלה נרשמה בפנייה {case_id}.",
     "notice.form_failed": "סלאק לא הצליח לפתוח את הטופס. אם הוא לא הופיע, נא לנסות שוב.",
     "refuse.not_client_channel": (
         "פניות נפתחות בערוץ של לקוח. הערוץ הזה לא משויך לאף לקוח בספר הכתובות."

@@ -8,8 +8,8 @@ not shared with another organisation.
 
 Slack errors become the outbox's two kinds: worth retrying (rate limits,
 5xx, network) or not (the channel is gone, the bot was removed). When a
-client-thread post fails for good, the account manager is told by DM, so a
-case is never stuck in silence. The client does not sleep out a 429: the
+client-thread post or an invite fails for good, the outbox reports it to the
+core, which tells whoever can fix it (`handlers.delivery`). The client does not sleep out a 429: the
 `Retry-After` goes back to the outbox, which puts off that case alone.
 
 Every post carries Slack message metadata naming its outbox item. When an earlier
@@ -116,22 +116,14 @@ class SlackSink(PlatformSink):
     async def _client_post(
         self, case: Case, attempt: Attempt, message: str, blocks: list[dict] | None = None
     ) -> str:
-        try:
-            return await self.post(
-                attempt,
-                case.source.channel,
-                case.source.message_id,
-                text=message,
-                blocks=blocks,
-                unfurl_links=False,
-            )
-        except DeliveryError as err:
-            if not isinstance(err, TransientDeliveryError) and case.account_manager:
-                notice = say(
-                    self.language, "dm.client_post_failed", case_id=case.id, error=str(err)
-                )
-                await self._dm(case, case.account_manager, notice, attempt.also("am"), False)
-            raise
+        return await self.post(
+            attempt,
+            case.source.channel,
+            case.source.message_id,
+            text=message,
+            blocks=blocks,
+            unfurl_links=False,
+        )
 
     # --- posting once ---------------------------------------------------------------------
 
@@ -248,19 +240,13 @@ class SlackSink(PlatformSink):
     # --- people ---------------------------------------------------------------------------
 
     async def direct_message(self, case: Case, person_id: str, text: str, attempt: Attempt) -> None:
-        await self._dm(case, person_id, text, attempt)
-
-    async def _dm(
-        self, case: Case, person_id: str, message: str, attempt: Attempt, links: bool = True
-    ) -> None:
         person = self.directory.people[person_id]
         if not person.slack:
             log.info("%s has no Slack id; DM for %s not sent on Slack", person_id, case.id)
             return
-        body = await self._fitted(case, message)
-        if links:
-            await self._wait_for_card(case)
-            body += await self._links(case)
+        body = await self._fitted(case, text)
+        await self._wait_for_card(case)
+        body += await self._links(case)
         await self.post(attempt, await self._dm_channel(person.slack), None, text=body)
 
     async def _wait_for_card(self, case: Case) -> None:
@@ -322,17 +308,7 @@ class SlackSink(PlatformSink):
             if any(code in str(err) for code in INVITE_OK):
                 self._members[member] = time.monotonic() + CHANNEL_INFO_TTL
                 return
-            log.warning("could not invite %s to %s: %s", person_id, case.source.channel, err)
-            if case.account_manager and case.account_manager != person_id:
-                notice = say(
-                    self.language,
-                    "dm.invite_refused",
-                    person=person.name,
-                    case_id=case.id,
-                    error=str(err),
-                )
-                await self._dm(case, case.account_manager, notice, attempt.also("am"))
-            return
+            raise  # the core tells whoever can add them (handlers.delivery)
         self._members[member] = time.monotonic() + CHANNEL_INFO_TTL
 
     # --- errors ---------------------------------------------------------------------------

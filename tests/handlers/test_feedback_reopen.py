@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers import dispatch, intake, rules
+from handlers import delivery, dispatch, intake, rules
 from handlers.commands import (
     AddReply,
     Assess,
@@ -27,6 +27,7 @@ from handlers.effects import (
     DirectMessage,
     FeedbackAnswered,
     FeedbackRequest,
+    Invite,
 )
 from handlers.errors import NotAllowed, NotNow, Refusal
 from handlers.messages import CATALOG, localized, text
@@ -318,6 +319,7 @@ def every_command(case_id, people):
         Reopen(case_id, p["ron"]),
         Withdraw(case_id, p["avi"]),
         Withdraw(case_id, p["client"]),
+        delivery.failure(ClientThreadPost(case_id, "Hello"), "channel_not_found"),
     ]
 
 
@@ -341,7 +343,7 @@ def withdrawn(opened, run, avi):
 @pytest.mark.parametrize("final", ["closed", "withdrawn"])
 @pytest.mark.parametrize(
     "index",
-    range(12),
+    range(13),
     ids=[
         "client-reply",
         "internal-reply",
@@ -355,6 +357,7 @@ def withdrawn(opened, run, avi):
         "reopen-by-lead",
         "withdraw-by-am",
         "withdraw-by-client",
+        "delivery-failed",
     ],
 )
 def test_a_final_case_refuses_every_command(run, refused, request, people, final, index):
@@ -415,6 +418,11 @@ CHANGES = [
     ),
     ("resolved", lambda c, p: Reopen(c, p["ron"], "Why not."), ["reopened"]),
     ("opened", lambda c, p: Withdraw(c, p["client"]), ["withdrawn"]),
+    (
+        "opened",
+        lambda c, p: delivery.failure(Invite(c, "dana"), "cant_invite"),
+        ["invite_failed"],
+    ),
 ]
 
 
