@@ -1,0 +1,1 @@
+"""Microsoft Teams: its Adaptive Cards (`cards`); the Bot Framework adapter comes next."""
