@@ -6,8 +6,8 @@ managers (never the person an invite was for: they are not in the channel yet). 
 client who cannot be answered in their thread, or an employee who cannot be brought
 into the client channel, is a person waiting on the firm: silence is not an option.
 
-Only the client thread's posts and invites of cases still open are reported. A card or a DM that fails
-has no one better placed to hear of it (the operators see it as a failed effect).
+Only the client thread's posts and invites of cases still open are reported. A card or a
+DM that fails has no one better placed to hear of it (operators see a failed effect).
 """
 
 from __future__ import annotations

@@ -314,45 +314,6 @@ EN: dict[str, str] = {
         "Usage: /complaint [@person ...] [what happened], in a client channel. "
         "It opens a form to log the complaint."
     ),
-    # the local playground (bot/playground): its page, personas and channels
-    "playground.title": "complaintbot playground",
-    "playground.tagline": "Try every flow as anyone in the directory. Nothing leaves this computer.",
-    "playground.persona": "Acting as",
-    "playground.contacts": "Client contacts",
-    "playground.firm": "The firm",
-    "playground.contact": "Client contact ({client})",
-    "playground.role_client": "client contact",
-    "playground.role_employee": "employee",
-    "playground.role_manager": "manager",
-    "playground.role_account_manager": "account manager",
-    "playground.role_lead": "lead",
-    "playground.channels": "Channels",
-    "playground.direct_messages": "Direct messages",
-    "playground.topic_client": "Shared with {client}: the client sees everything here.",
-    "playground.topic_internal": "The firm only: case cards and their timelines.",
-    "playground.topic_dm": "complaintbot tells you here when a case needs you. Act on it from its card or thread.",
-    "playground.members": "Members: {people}",
-    "playground.message_label": "Message {channel}",
-    "playground.reply_label": "Reply in thread",
-    "playground.send": "Send",
-    "playground.hint": "To raise a complaint, mention @complaintbot and the people involved (@name), or type /complaint.",
-    "playground.thread": "Thread",
-    "playground.close_thread": "Close thread",
-    "playground.open_thread": "Reply",
-    "playground.reply_one": "1 reply",
-    "playground.replies": "{count} replies",
-    "playground.flag": "Flag as a complaint ({emoji})",
-    "playground.reacted": "{emoji} by {people}",
-    "playground.only_you": "Only visible to you",
-    "playground.dismiss": "Dismiss",
-    "playground.empty": "No messages yet.",
-    "playground.timeline": "Timeline",
-    "playground.unread": "{count} new",
-    "playground.live": "Live",
-    "playground.reconnecting": "Reconnecting…",
-    "playground.skip": "Skip to the conversation",
-    "playground.bot_badge": "bot",
-    "playground.actions": "Actions on case {case_id}",
 }
 
 
@@ -561,44 +522,6 @@ HE: dict[str, str] = {
     "usage.complaint": (
         "שימוש: ‎/complaint [@אדם ...] [מה קרה], בערוץ של לקוח. הפקודה פותחת טופס לרישום התלונה."
     ),
-    "playground.title": "סביבת ההדגמה של complaintbot",
-    "playground.tagline": "נסו כל תהליך בתור כל אחד מספר הכתובות. שום דבר לא יוצא מהמחשב הזה.",
-    "playground.persona": "פועלים בתור",
-    "playground.contacts": "נציגי לקוחות",
-    "playground.firm": "החברה",
-    "playground.contact": "נציג/ת הלקוח ({client})",
-    "playground.role_client": "נציג/ת לקוח",
-    "playground.role_employee": "עובד/ת",
-    "playground.role_manager": "מנהל/ת",
-    "playground.role_account_manager": "מנהל/ת לקוח",
-    "playground.role_lead": "ראש צוות",
-    "playground.channels": "ערוצים",
-    "playground.direct_messages": "הודעות ישירות",
-    "playground.topic_client": "משותף עם {client}: הלקוח רואה את כל מה שנכתב כאן.",
-    "playground.topic_internal": "לאנשי החברה בלבד: כרטיסי הפניות וציר הזמן שלהן.",
-    "playground.topic_dm": "כאן complaintbot מעדכן כשפנייה צריכה אותך. הפעולות נעשות מכרטיס הפנייה או מהשרשור שלה.",
-    "playground.members": "חברים בערוץ: {people}",
-    "playground.message_label": "הודעה ב-{channel}",
-    "playground.reply_label": "תגובה בשרשור",
-    "playground.send": "שליחה",
-    "playground.hint": "כדי להגיש תלונה, תייגו את ‎@complaintbot ואת המעורבים (‎@שם), או הקלידו ‎/complaint.",
-    "playground.thread": "שרשור",
-    "playground.close_thread": "סגירת השרשור",
-    "playground.open_thread": "תגובה",
-    "playground.reply_one": "תגובה אחת",
-    "playground.replies": "{count} תגובות",
-    "playground.flag": "סימון כתלונה ({emoji})",
-    "playground.reacted": "{emoji} מאת {people}",
-    "playground.only_you": "גלוי רק לך",
-    "playground.dismiss": "הסתרה",
-    "playground.empty": "אין עדיין הודעות.",
-    "playground.timeline": "ציר הזמן",
-    "playground.unread": "{count} חדשות",
-    "playground.live": "מחובר",
-    "playground.reconnecting": "מתחבר מחדש…",
-    "playground.skip": "דילוג לשיחה",
-    "playground.bot_badge": "בוט",
-    "playground.actions": "פעולות על פנייה {case_id}",
 }
 
 CATALOG: dict[str, dict[str, str]] = {"en": EN, "he": HE}
@@ -607,7 +530,11 @@ CATALOG: dict[str, dict[str, str]] = {"en": EN, "he": HE}
 def text(language: str, key: str, **params: Any) -> Markup:
     """The catalog text for `key`, filled in; every text parameter that is not Markup is
     escaped. Falls back to English for a missing key."""
-    template = CATALOG.get(language, EN).get(key) or EN[key]
+    return fill(CATALOG.get(language, EN).get(key) or EN[key], params)
+
+
+def fill(template: str, params: dict[str, Any]) -> Markup:
+    """`template` filled in; every text parameter that is not Markup is escaped."""
     safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
     return Markup(template.format(**safe).strip())
 

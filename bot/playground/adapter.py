@@ -41,6 +41,7 @@ from bot.interaction import (
     Submitted,
     command_words,
 )
+from bot.playground import catalog
 from bot.playground.sink import PlaygroundSink
 from bot.playground.views import StateView, form, read_values
 from bot.playground.workspace import (
@@ -56,7 +57,6 @@ from bot.server import Runtime
 from handlers import forms
 from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
-from handlers.messages import text
 from handlers.model import MessageRef
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ class PlaygroundAdapter:
         page = (
             self._page.replace("{{lang}}", language)
             .replace("{{dir}}", "rtl" if language == "he" else "ltr")
-            .replace("{{title}}", html.escape(text(language, "playground.title")))
+            .replace("{{title}}", html.escape(catalog.say(language, "title")))
         )
         return web.Response(text=page, content_type="text/html", charset="utf-8")
 

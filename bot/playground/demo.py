@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from bot.playground import catalog
 from bot.playground.views import person_role, persona_name
 from bot.playground.workspace import CONTACT
 from bot.server import Runtime
@@ -29,7 +30,6 @@ from handlers.commands import (
     Withdraw,
 )
 from handlers.directory import Actor, Client, Directory
-from handlers.messages import text
 from handlers.model import Case, MessageRef, Severity, Verdict
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,7 @@ class Demo:
         self.cases = 0
 
     def actor(self, user_id: str) -> Actor:
-        say = partial(text, self.language)
+        say = partial(catalog.say, self.language)
         return self.directory.actor(PLATFORM, user_id, persona_name(self.directory, say, user_id))
 
     def line(self, key: str, cast: Cast) -> str:

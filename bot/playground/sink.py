@@ -49,7 +49,7 @@ class PlaygroundSink(PlatformSink):
         self._client_post(case, text)
 
     async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:
-        self._client_post(case, text, feedback_buttons(case.id, self.view.say))
+        self._client_post(case, text, feedback_buttons(case.id, self.view.language))
         return {}
 
     async def close_question(self, case: Case, text: str) -> None:
@@ -185,5 +185,5 @@ class PlaygroundSink(PlatformSink):
             self._client_post(case, summary, at=resolved_at or case.updated_at)
         if case.status is Status.RESOLVED:
             question = text(self.language, "client.feedback_request")
-            buttons = feedback_buttons(case.id, self.view.say)
+            buttons = feedback_buttons(case.id, self.view.language)
             self._client_post(case, question, buttons, at=resolved_at or case.updated_at)

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from functools import partial
 from typing import Any
 
+from bot.playground import catalog as page
 from bot.playground.workspace import (
     BOT,
     Button,
@@ -23,7 +24,7 @@ from bot.playground.workspace import (
 )
 from handlers import card, forms
 from handlers.directory import Directory
-from handlers.messages import CATALOG, EN, plain, text
+from handlers.messages import plain, text
 from handlers.model import Case, Event
 from handlers.rules import SUMMARY_LIMIT
 
@@ -64,7 +65,7 @@ def person_role(directory: Directory, person_id: str) -> str:
 def persona_name(directory: Directory, say: Say, persona: str) -> str:
     client = contact_client(persona)
     if client is not None:
-        return say("playground.contact", client=directory.clients[client].name)
+        return say("contact", client=directory.clients[client].name)
     person = directory.people.get(persona)
     return person.name if person else persona
 
@@ -74,10 +75,10 @@ def personas(directory: Directory, say: Say) -> list[JSON]:
     contacts = [
         {
             "id": f"contact:{client.id}",
-            "name": say("playground.contact", client=client.name),
-            "label": say("playground.contact", client=client.name),
-            "role": say("playground.role_client"),
-            "group": say("playground.contacts"),
+            "name": say("contact", client=client.name),
+            "label": say("contact", client=client.name),
+            "role": say("role_client"),
+            "group": say("contacts"),
         }
         for client in directory.clients.values()
     ]
@@ -89,9 +90,9 @@ def personas(directory: Directory, say: Say) -> list[JSON]:
         {
             "id": p.id,
             "name": p.name,
-            "label": f"{p.name} · {say(f'playground.role_{role}')}",
-            "role": say(f"playground.role_{role}"),
-            "group": say("playground.firm"),
+            "label": f"{p.name} · {say(f'role_{role}')}",
+            "role": say(f"role_{role}"),
+            "group": say("firm"),
         }
         for p, role in ((p, person_role(directory, p.id)) for p in people)
     ]
@@ -141,8 +142,10 @@ class Mentions:
 # --- the internal case card -----------------------------------------------------------------
 
 
-def feedback_buttons(case_id: str, say: Say) -> tuple[Button, ...]:
-    return tuple(Button(f.name, case_id, say(f.button), f.style) for f in forms.FEEDBACK)
+def feedback_buttons(case_id: str, language: str) -> tuple[Button, ...]:
+    return tuple(
+        Button(f.name, case_id, text(language, f.button), f.style) for f in forms.FEEDBACK
+    )
 
 
 class Cards:
@@ -153,7 +156,7 @@ class Cards:
     def __init__(self, directory: Directory, mentions: Mentions) -> None:
         self.directory, self.mentions = directory, mentions
         self.language = directory.language
-        self.say: Say = partial(text, self.language)
+        self.say: Say = partial(page.say, self.language)
 
     def name(self, person_id: str) -> str:
         person = self.directory.people.get(person_id)
@@ -195,10 +198,10 @@ class Cards:
                 "message": case.source.message_id,
             },
             "timeline": {
-                "heading": self.say("playground.timeline"),
+                "heading": self.say("timeline"),
                 "items": [self.item(entry) for entry in view.timeline],
             },
-            "actions_label": self.say("playground.actions", case_id=case.id),
+            "actions_label": self.say("actions", case_id=case.id),
             "buttons": [
                 asdict(Button(a.form, view.case_id, self.plain(a.label), a.style))
                 for a in view.actions
@@ -289,23 +292,13 @@ def read_values(kind: str, values: JSON) -> JSON:
 # --- the whole page state for one persona ------------------------------------------------
 
 
-def ui_text(language: str) -> dict[str, str]:
-    """The page's own words (the `playground.*` catalog keys, unfilled), keyed without prefix."""
-    catalog = CATALOG.get(language, EN)
-    return {
-        key.removeprefix("playground."): catalog.get(key) or EN[key]
-        for key in EN
-        if key.startswith("playground.")
-    }
-
-
 class StateView:
     """Builds `GET /playground/api/state`: what one persona sees, right now."""
 
     def __init__(self, workspace: Workspace, directory: Directory) -> None:
         self.workspace, self.directory = workspace, directory
         self.language = directory.language
-        self.say: Say = partial(text, self.language)
+        self.say: Say = partial(page.say, self.language)  # the page's own words
         self.mentions = Mentions(directory)
         self.cards = Cards(directory, self.mentions)
         self.personas = personas(directory, self.say)
@@ -326,7 +319,7 @@ class StateView:
             "persona": persona,
             "personas": self.personas,
             "trigger": {"name": emoji, "glyph": glyph(emoji)},
-            "text": ui_text(self.language),
+            "text": page.page_words(self.language),
             "channels": [self.channel(c) for c in self.workspace.visible(persona)],
             "notices": [  # newest first
                 {
@@ -343,11 +336,11 @@ class StateView:
     def channel(self, channel: Channel) -> JSON:
         topics = {
             "client": lambda: self.say(
-                "playground.topic_client",
+                "topic_client",
                 client=self.directory.clients[channel.client_id or ""].name,
             ),
-            "internal": lambda: self.say("playground.topic_internal"),
-            "dm": lambda: self.say("playground.topic_dm"),
+            "internal": lambda: self.say("topic_internal"),
+            "dm": lambda: self.say("topic_dm"),
         }
         members = ", ".join(self.name(p) for p in channel.members)
         return {
@@ -355,7 +348,7 @@ class StateView:
             "kind": channel.kind,
             "name": channel.name,
             "topic": topics[channel.kind](),
-            "members": self.say("playground.members", people=members) if members else "",
+            "members": self.say("members", people=members) if members else "",
             "messages": [self.message(m) for m in channel.messages],
         }
 

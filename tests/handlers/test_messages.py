@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-import string
 import typing
 from pathlib import Path
 
@@ -26,15 +25,11 @@ from handlers.messages import (
     user,
 )
 from handlers.model import CATEGORIES, Severity, Status, Verdict
+from tests.catalogs import assert_both_languages, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = ROOT / "handlers"
 KEY = re.compile(r"^(refuse|notice|client|dm|event|link|usage)\.[a-z_]+$")
-HEBREW = re.compile(r"[\u05d0-\u05ea]")
-
-
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def core_sources() -> dict[str, ast.Module]:
@@ -81,26 +76,8 @@ def test_the_catalog_has_english_and_hebrew():
     assert CATALOG == {"en": EN, "he": HE}
 
 
-def test_english_and_hebrew_have_the_same_keys():
-    assert sorted(set(EN) - set(HE)) == []
-    assert sorted(set(HE) - set(EN)) == []
-
-
-def test_each_key_has_the_same_placeholders_in_both_languages():
-    differ = {
-        key: (placeholders(EN[key]), placeholders(HE[key]))
-        for key in EN
-        if placeholders(EN[key]) != placeholders(HE.get(key, ""))
-    }
-    assert differ == {}
-
-
-def test_hebrew_texts_are_written_in_hebrew():
-    assert [key for key, value in HE.items() if not HEBREW.search(value)] == []
-
-
-def test_english_texts_are_not_hebrew():
-    assert [k for k, v in EN.items() if HEBREW.search(v)] == []
+def test_english_and_hebrew_keep_the_same_keys_placeholders_and_scripts():
+    assert_both_languages(EN, HE)
 
 
 def test_client_texts_take_nothing_internal():

@@ -12,10 +12,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.playground import catalog
 from bot.playground.sink import card_id
 from bot.playground.workspace import BOT
 from handlers.commands import OpenCase
-from handlers.messages import EN, text
+from handlers.messages import text
 from handlers.model import MessageRef, Status
 
 from .conftest import WAIT_SECONDS, Playground, hebrew_directory
@@ -49,7 +50,7 @@ async def test_the_page_and_its_files_are_served_in_the_directory_language(
         page = await response.text()
         assert response.status == 200 and response.content_type == "text/html"
     assert '<html lang="en" dir="ltr">' in page
-    assert f"<title>{EN['playground.title']}</title>" in page
+    assert f"<title>{catalog.EN['title']}</title>" in page
     for name, kind in (("app.js", "javascript"), ("style.css", "text/css")):
         async with playground.http.get(f"{playground.url}/playground/static/{name}") as response:
             assert response.status == 200 and kind in response.content_type
@@ -64,8 +65,8 @@ async def test_a_hebrew_directory_gets_a_right_to_left_page(tmp_path: Path) -> N
     finally:
         await playground.stop()
     assert '<html lang="he" dir="rtl">' in page
-    assert text("he", "playground.title") in page
-    assert state["dir"] == "rtl" and state["text"]["persona"] == text("he", "playground.persona")
+    assert catalog.say("he", "title") in page
+    assert state["dir"] == "rtl" and state["text"]["persona"] == catalog.say("he", "persona")
 
 
 async def test_personas_and_the_channels_each_one_sees(playground: Playground) -> None:

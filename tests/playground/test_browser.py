@@ -13,6 +13,7 @@ import pytest
 from playwright.async_api import Browser, Locator, Page, Route, async_playwright, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from bot.playground import catalog
 from bot.playground.demo import seed_demo
 from handlers.messages import text
 from handlers.outcome import describe
@@ -325,7 +326,7 @@ async def test_a_hebrew_directory_gets_a_right_to_left_workspace(
         sidebar = await page.locator("nav.sidebar").bounding_box()
         main = await page.locator("main").bounding_box()
         assert sidebar and main and sidebar["x"] > main["x"]  # the sidebar is on the right
-        await expect(page.get_by_label(text("he", "playground.persona"))).to_have_value("avi")
+        await expect(page.get_by_label(catalog.say("he", "persona"))).to_have_value("avi")
         await expect(page.locator("section.card")).to_have_count(10)
         await expect(page.locator("section.card .status").first).to_have_text("פתוחה")
         await expect_texts_read_in_their_own_direction(page)
