@@ -29,7 +29,7 @@ from typing import Any
 from bot.service import CaseService
 from handlers import forms
 from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile, Trigger
-from handlers.directory import Actor
+from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
 from handlers.messages import Markup, text, user
 from handlers.model import CASE_SUMMARY_LIMIT, MessageRef
@@ -156,7 +156,10 @@ def command_words(typed: str) -> str | None:
 class Interactions:
     def __init__(self, service: CaseService, platform: str) -> None:
         self.service, self.platform = service, platform
-        self.directory = service.directory
+
+    @property
+    def directory(self) -> Directory:
+        return self.service.directory
 
     def say(self, key: str, **params: Any) -> Markup:
         return text(self.directory.language, key, **params)

@@ -78,6 +78,12 @@ class Runtime:
         )
         self.outbox.on_failure = self.service.report_failure
 
+    def address(self, platform: Callable[[Directory], Directory]) -> Directory:
+        """Give the directory a platform's own addresses (the playground's, by directory
+        id) for everyone who reads it from now on, the core's rules included."""
+        self.directory = self.service.directory = platform(self.directory)
+        return self.directory
+
     def add(self, adapter: Adapter) -> None:
         self.adapters.append(adapter)
         self.outbox.sinks[adapter.platform] = adapter.sink

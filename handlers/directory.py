@@ -3,11 +3,17 @@
 The directory is read once at start-up (see `handlers.directory_file`) and is
 immutable afterwards. Anyone who speaks in a client channel and is not in
 `people` is a client contact of that client.
+
+It knows no platform by name: a person has an address on each platform the file
+gives one for (`addresses`, e.g. {"slack": "U0DANA"}), a client its channels on each,
+and the firm an internal channel on each. A platform that addresses the firm its own
+way (the playground, by directory ids) adds its addresses with `addressed`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 # An ombudsperson judges cases that name everyone else who could (see handlers.rules).
 ROLES = frozenset({"lead", "account_manager", "ombudsperson"})
@@ -20,26 +26,27 @@ class Person:
     name: str
     manager: str | None = None
     roles: frozenset[str] = frozenset()
-    slack: str | None = None
-    teams: str | None = None
+    addresses: Mapping[str, str] = field(default_factory=dict)  # platform -> user id there
 
     def platform_id(self, platform: str) -> str | None:
-        # The playground addresses people by their directory id.
-        return {"slack": self.slack, "teams": self.teams, "playground": self.id}.get(platform)
+        return self.addresses.get(platform)
+
+    def __hash__(self) -> int:  # the addresses are a dict: a person is known by their id
+        return hash(self.id)
 
 
 @dataclass(frozen=True)
 class Client:
     id: str
     name: str
-    slack_channels: tuple[str, ...] = ()
-    teams_channels: tuple[str, ...] = ()
+    channels_on: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # platform -> ids
     account_manager: str | None = None
 
     def channels(self, platform: str) -> tuple[str, ...]:
-        if platform == "playground":
-            return (f"client-{self.id}",)
-        return self.slack_channels if platform == "slack" else self.teams_channels
+        return self.channels_on.get(platform, ())
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,35 @@ class Directory:
         return None
 
     def internal_channel_on(self, platform: str) -> str | None:
-        if platform == "playground":
-            return "internal"
         return self.internal_channel.get(platform)
+
+    def addressed(
+        self,
+        platform: str,
+        people: Mapping[str, str],
+        channels: Mapping[str, tuple[str, ...]],
+        internal: str | None = None,
+    ) -> Directory:
+        """This directory with `platform`'s addresses too: people by user id (directory id
+        -> id there), clients by channels, and the internal channel."""
+        return replace(
+            self,
+            people={
+                p.id: replace(p, addresses={**p.addresses, platform: people[p.id]})
+                if p.id in people
+                else p
+                for p in self.people.values()
+            },
+            clients={
+                c.id: replace(c, channels_on={**c.channels_on, platform: channels[c.id]})
+                if c.id in channels
+                else c
+                for c in self.clients.values()
+            },
+            internal_channel=(
+                {**self.internal_channel, platform: internal} if internal else self.internal_channel
+            ),
+        )
 
     def manager_of(self, person_id: str) -> str | None:
         return self.people[person_id].manager

@@ -31,7 +31,10 @@ DEFAULT_LANGUAGE = "en"
 TOP_KEYS = ("internal_channel", "trigger_emoji", "language", "people", "clients")
 PERSON_KEYS = ("name", "slack", "teams", "manager", "roles")
 CLIENT_KEYS = ("name", "slack_channels", "teams_channels", "account_manager")
+# The platforms the file names (its keys); the directory itself knows none of them.
 PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams"}
+ADDRESS_EXAMPLES = {"slack": "U0DANA", "teams": "29:1dana"}
+CHANNEL_EXAMPLES = {"slack": "C0ACME", "teams": "19:acme@thread.tacv2"}
 
 _ID = re.compile(r"[a-z0-9_-]+")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -164,8 +167,11 @@ def _person(person_id: str, raw: object) -> Person:
         name=_required_string(table, "name", key, "Dana Levi"),
         manager=_optional_string(table, "manager", key, "maya"),
         roles=_roles(table, key),
-        slack=_optional_string(table, "slack", key, "U0DANA"),
-        teams=_optional_string(table, "teams", key, "29:1dana"),
+        addresses={
+            platform: address
+            for platform, example in ADDRESS_EXAMPLES.items()
+            if (address := _optional_string(table, platform, key, example)) is not None
+        },
     )
 
 
@@ -254,8 +260,10 @@ def _client(client_id: str, raw: object, people: Mapping[str, Person]) -> Client
     return Client(
         id=client_id,
         name=name,
-        slack_channels=_string_list(table, "slack_channels", key, ["C0ACME"]),
-        teams_channels=_string_list(table, "teams_channels", key, ["19:acme@thread.tacv2"]),
+        channels_on={
+            platform: _string_list(table, f"{platform}_channels", key, [example])
+            for platform, example in CHANNEL_EXAMPLES.items()
+        },
         account_manager=account_manager,
     )
 

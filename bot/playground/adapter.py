@@ -47,9 +47,11 @@ from bot.playground.views import StateView, form, read_values
 from bot.playground.workspace import (
     BOT,
     INTERNAL,
+    PLATFORM,
     Channel,
     Message,
     Workspace,
+    addressed,
     contact_client,
     dm_channel,
 )
@@ -61,7 +63,6 @@ from handlers.model import MessageRef
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "playground"
 STATIC = Path(__file__).parent / "static"
 MAX_TEXT = 4000  # characters in a message or a form field
 MAX_PENDING_FORMS = 200  # open forms kept; the oldest are forgotten first
@@ -106,10 +107,10 @@ class PlaygroundAdapter:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.directory = runtime.directory
+        self.directory = runtime.address(addressed)
         self.service = runtime.service
-        self.workspace = Workspace(channels_of(runtime.directory))
-        self.view = StateView(self.workspace, runtime.directory)
+        self.workspace = Workspace(channels_of(self.directory))
+        self.view = StateView(self.workspace, self.directory)
         self.sink = PlaygroundSink(self.view, runtime.store)
         self.finishers: dict[str, Finish] = {}  # every playground trigger is finished at once
         self.forms: dict[str, PendingForm] = {}

@@ -15,7 +15,7 @@ from functools import partial
 
 from bot.playground import catalog
 from bot.playground.views import person_role, persona_name
-from bot.playground.workspace import CONTACT
+from bot.playground.workspace import CONTACT, PLATFORM
 from bot.server import Runtime
 from bot.service import CaseService
 from handlers.commands import (
@@ -34,7 +34,6 @@ from handlers.model import Case, MessageRef, Severity, Verdict
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "playground"
 
 # What the demo's people say, in English and Hebrew; {employee} is a name from the directory.
 LINES: dict[str, tuple[str, str]] = {
@@ -368,7 +367,7 @@ async def seed_demo(runtime: Runtime) -> int:
     if await runtime.store.list_cases():
         log.info("demo: the store already has cases; nothing seeded")
         return 0
-    demo = Demo(runtime.service, runtime.directory)
+    demo = Demo(runtime.service, runtime.directory)  # addressed by the playground adapter
     casts = demo.casts()
     if not casts:
         log.warning("demo: needs a client and a person with a manager in the directory")

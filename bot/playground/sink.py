@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.playground.views import StateView, feedback_buttons
-from bot.playground.workspace import BOT, INTERNAL, Button, Link, Message, dm_channel
+from bot.playground.workspace import BOT, INTERNAL, PLATFORM, Button, Link, Message, dm_channel
 from bot.sink import Attempt, PlatformSink, Refs
 from handlers.errors import DeliveryError
 from handlers.messages import text
@@ -150,7 +150,7 @@ class PlaygroundSink(PlatformSink):
     async def restore(self) -> int:
         """Rebuild every playground case's client thread, members and card from the store
         (cases from Slack or Teams live on their own platforms)."""
-        cases = [c for c in await self.store.list_cases() if c.source.platform == "playground"]
+        cases = [c for c in await self.store.list_cases() if c.source.platform == PLATFORM]
         for case in cases:
             timeline = await self.store.timeline(case.id)
             self._restore_client_thread(case, timeline)

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from handlers.directory import Directory
+
+PLATFORM = "playground"  # how the store and the directory name this platform
 BOT = "complaintbot"  # the bot's user id and display name in the playground
 CONTACT = "contact:"  # a client contact persona is "contact:<client id>"
 INTERNAL = "internal"
@@ -30,6 +33,21 @@ ChannelKind = Literal["client", "internal", "dm"]
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def client_channel(client_id: str) -> str:
+    return f"client-{client_id}"
+
+
+def addressed(directory: Directory) -> Directory:
+    """The directory as the playground addresses it: a person by their directory id, a
+    client by its one channel here, the firm by the internal channel."""
+    return directory.addressed(
+        PLATFORM,
+        people={person_id: person_id for person_id in directory.people},
+        channels={client_id: (client_channel(client_id),) for client_id in directory.clients},
+        internal=INTERNAL,
+    )
 
 
 def contact_client(persona: str) -> str | None:

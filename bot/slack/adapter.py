@@ -79,7 +79,7 @@ from storage.base import InboxItem
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
+PLATFORM = ids.PLATFORM
 WEB_TIMEOUT = 10  # seconds for one Web API call
 FLAG = "slack.flag"  # the inbox kind of a trigger reaction
 FORM = "slack.form"  # ... and of a filled open form: its message is read (or, for

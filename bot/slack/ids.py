@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from handlers import forms
 
+PLATFORM = "slack"  # how the directory, the store and the outbox name Slack
 COMMAND = "/complaint"
 SHORTCUT_LOG = "log_complaint"  # message shortcut "Log as complaint"
 

@@ -38,6 +38,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.sink import Attempt, PlatformSink, Refs
+from bot.slack import ids
 from bot.slack.blocks import case_card, feedback_request, mrkdwn, truncate
 from handlers.card import case_card as card_view
 from handlers.directory import Directory
@@ -82,7 +83,8 @@ class SlackSink(PlatformSink):
         person = self.directory.people.get(person_id)
         if person is None:
             return person_id
-        return f"<@{person.slack}>" if person.slack else person.name
+        user = person.platform_id(ids.PLATFORM)
+        return f"<@{user}>" if user else person.name
 
     def name(self, person_id: str) -> str:
         person = self.directory.people.get(person_id)
@@ -240,14 +242,14 @@ class SlackSink(PlatformSink):
     # --- people ---------------------------------------------------------------------------
 
     async def direct_message(self, case: Case, person_id: str, text: str, attempt: Attempt) -> None:
-        person = self.directory.people[person_id]
-        if not person.slack:
+        user = self.directory.people[person_id].platform_id(ids.PLATFORM)
+        if not user:
             log.info("%s has no Slack id; DM for %s not sent on Slack", person_id, case.id)
             return
         body = await self._fitted(case, text)
         await self._wait_for_card(case)
         body += await self._links(case)
-        await self.post(attempt, await self._dm_channel(person.slack), None, text=body)
+        await self.post(attempt, await self._dm_channel(user), None, text=body)
 
     async def _wait_for_card(self, case: Case) -> None:
         """A DM links to the card, which its own lane posts at the same time: wait for it a
@@ -296,12 +298,12 @@ class SlackSink(PlatformSink):
         return link
 
     async def invite(self, case: Case, person_id: str, attempt: Attempt) -> None:
-        person = self.directory.people[person_id]
-        member = (case.source.channel, str(person.slack))
-        if not person.slack or self._members.get(member, 0.0) > time.monotonic():
+        user = self.directory.people[person_id].platform_id(ids.PLATFORM)
+        member = (case.source.channel, str(user))
+        if not user or self._members.get(member, 0.0) > time.monotonic():
             return  # a member of that channel a moment ago is one still
         try:
-            await self.call("conversations_invite", channel=case.source.channel, users=person.slack)
+            await self.call("conversations_invite", channel=case.source.channel, users=user)
         except TransientDeliveryError:
             raise
         except DeliveryError as err:

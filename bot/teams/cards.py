@@ -29,6 +29,7 @@ from handlers.directory import Directory
 from handlers.forms import Field, FieldKind, Form
 
 JSON = dict[str, Any]
+PLATFORM = "teams"  # how the directory names Teams
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"  # Action.Execute and refresh need 1.5
@@ -106,7 +107,9 @@ class People:
     def choices(self) -> list[JSON]:
         """The directory's people on Teams, as choices whose values are their Teams ids."""
         return [
-            {"title": p.name, "value": p.teams} for p in self.directory.people.values() if p.teams
+            {"title": p.name, "value": p.platform_id(PLATFORM)}
+            for p in self.directory.people.values()
+            if p.platform_id(PLATFORM)
         ]
 
 
@@ -149,12 +152,12 @@ class _Writer:
     def _person(self, person_id: str) -> tuple[str, str]:
         directory = self.people.directory
         person = directory.people.get(person_id)
-        if person is None or not person.teams:
+        if person is None or not person.platform_id(PLATFORM):
             name = self.people.name(person_id)
             return name, escape_markdown(name)
         name = person.name.replace("<", "").replace(">", "")
         tag = f"<at>{name}</at>"
-        mentioned = {"id": person.teams, "name": name}
+        mentioned = {"id": person.platform_id(PLATFORM), "name": name}
         entity = self.entities.setdefault(
             tag, {"type": "mention", "text": tag, "mentioned": mentioned}
         )

@@ -55,7 +55,7 @@ class RecordingSink:
 async def open_two_cases(store: TinyDBStore, directory: Directory, clock: Clock) -> list[str]:
     service = CaseService(store, directory, clock=clock)
     contact = directory.actor("slack", "U0CLIENT", "Carol")
-    channel = directory.clients["acme"].slack_channels[0]
+    channel = directory.clients["acme"].channels("slack")[0]
     ids = []
     for ts in ("1.0", "2.0"):
         command = OpenCase(contact, MessageRef("slack", channel, ts), contact, "late", "mention")

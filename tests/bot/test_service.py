@@ -17,7 +17,7 @@ from tests.storage.contract import drain
 
 def trigger(directory: Directory, message_id: str = "1700000000.000100") -> OpenCase:
     client = directory.actor("slack", "U0CLIENT", "Carol")
-    channel = directory.clients["acme"].slack_channels[0]
+    channel = directory.clients["acme"].channels("slack")[0]
     return OpenCase(
         actor=client,
         source=MessageRef("slack", channel, message_id),
@@ -60,8 +60,8 @@ async def test_concurrent_changes_to_one_case_are_both_kept(
 ) -> None:
     service = CaseService(store, directory)
     opened = (await service.open_case(trigger(directory))).case
-    dana = directory.actor("slack", directory.people["dana"].slack or "")
-    maya = directory.actor("slack", directory.people["maya"].slack or "")
+    dana = directory.actor("slack", directory.people["dana"].platform_id("slack") or "")
+    maya = directory.actor("slack", directory.people["maya"].platform_id("slack") or "")
     await asyncio.gather(
         service.execute(RecordAccount(opened.id, dana, "I sent it on Tuesday as agreed.")),
         service.execute(Assess(opened.id, maya, Verdict.MISUNDERSTANDING, "dates unclear")),
@@ -97,7 +97,7 @@ async def test_a_refused_trigger_spends_no_case_number(
 
 async def test_an_unknown_case_is_a_clear_refusal(store: TinyDBStore, directory: Directory) -> None:
     service = CaseService(store, directory)
-    dana = directory.actor("slack", directory.people["dana"].slack or "")
+    dana = directory.actor("slack", directory.people["dana"].platform_id("slack") or "")
     with pytest.raises(NotNow) as refused:
         await service.execute(RecordAccount("C-0999", dana, "text"))
     assert service.refusal_text(refused.value) == "There is no case C-0999."

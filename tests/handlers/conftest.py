@@ -44,29 +44,34 @@ OTHER_CLIENT_USER = "U0BOB"
 
 def make_directory(language: str = "en") -> Directory:
     people = [
-        Person("dana", "Dana Levi", manager="maya", slack="U0DANA", teams="29:1dana"),
-        Person("maya", "Maya Cohen", manager="ron", slack="U0MAYA"),
-        Person("ron", "Ron Bar", roles=frozenset({"lead"}), slack="U0RON"),
         Person(
-            "avi", "Avi Katz", manager="ron", roles=frozenset({"account_manager"}), slack="U0AVI"
+            "dana", "Dana Levi", manager="maya", addresses={"slack": "U0DANA", "teams": "29:1dana"}
         ),
-        Person("eli", "Eli Shani", manager="maya", slack="U0ELI"),
-        Person("noa", "Noa Golan", roles=frozenset({"lead"}), slack="U0NOA"),
+        Person("maya", "Maya Cohen", manager="ron", addresses={"slack": "U0MAYA"}),
+        Person("ron", "Ron Bar", roles=frozenset({"lead"}), addresses={"slack": "U0RON"}),
+        Person(
+            "avi",
+            "Avi Katz",
+            manager="ron",
+            roles=frozenset({"account_manager"}),
+            addresses={"slack": "U0AVI"},
+        ),
+        Person("eli", "Eli Shani", manager="maya", addresses={"slack": "U0ELI"}),
+        Person("noa", "Noa Golan", roles=frozenset({"lead"}), addresses={"slack": "U0NOA"}),
         # A second chain that ends at a manager who is not a lead.
-        Person("gil", "Gil Peretz", slack="U0GIL"),
-        Person("tal", "Tal Mizrahi", manager="gil", slack="U0TAL"),
+        Person("gil", "Gil Peretz", addresses={"slack": "U0GIL"}),
+        Person("tal", "Tal Mizrahi", manager="gil", addresses={"slack": "U0TAL"}),
     ]
     clients = [
         Client(
             "acme",
             "Acme Corp",
-            slack_channels=("C0ACME",),
-            teams_channels=("19:acme@thread.tacv2",),
+            channels_on={"slack": ("C0ACME",), "teams": ("19:acme@thread.tacv2",)},
             account_manager="avi",
         ),
-        Client("globex", "Globex", slack_channels=("C0GLOBEX",)),
+        Client("globex", "Globex", channels_on={"slack": ("C0GLOBEX",)}),
         # Its account manager's chain ends at gil, who is not a lead.
-        Client("initech", "Initech", slack_channels=("C0INITECH",), account_manager="tal"),
+        Client("initech", "Initech", channels_on={"slack": ("C0INITECH",)}, account_manager="tal"),
     ]
     return Directory(
         people={p.id: p for p in people},
@@ -113,7 +118,7 @@ def other_client() -> Actor:
 
 def _person(person_id: str) -> Callable[[Directory], Actor]:
     def fixture(directory: Directory) -> Actor:
-        actor = directory.actor("slack", directory.person(person_id).slack or "")
+        actor = directory.actor("slack", directory.person(person_id).platform_id("slack") or "")
         assert actor.person_id == person_id
         return actor
 

@@ -51,9 +51,21 @@ def test_example_finds_people_by_platform_id(example: Directory) -> None:
     dana = example.person("dana")
     assert example.person_on("slack", "U0DANA") == dana
     assert example.person_on("teams", "29:1dana") == dana
-    assert example.person_on("playground", "dana") == dana
     assert example.person_on("slack", "U0CLIENTCONTACT") is None
     assert example.actor("slack", "U0DANA").person_id == "dana"
+
+
+def test_a_platform_adds_its_own_addresses_without_changing_the_directory(
+    example: Directory,
+) -> None:
+    web = example.addressed("web", {"dana": "d-1"}, {"acme": ("room-acme",)}, "room-firm")
+    assert web.person_on("web", "d-1") == web.person("dana")
+    assert web.person("dana").platform_id("slack") == "U0DANA"  # the file's addresses stay
+    assert web.client_for_channel("web", "room-acme") == web.clients["acme"]
+    assert web.internal_channel_on("web") == "room-firm"
+    assert web.internal_channel_on("slack") == "C0INTERNAL"
+    assert example.person_on("web", "d-1") is None  # the original is unchanged
+    assert example.client_for_channel("web", "room-acme") is None
 
 
 def test_example_finds_clients_by_channel(example: Directory) -> None:
@@ -82,8 +94,8 @@ def test_loaded_entries_are_immutable(example: Directory) -> None:
     acme = example.clients["acme"]
     assert example.person("avi").roles == frozenset({"account_manager"})
     assert isinstance(example.person("avi").roles, frozenset)
-    assert acme.slack_channels == ("C0ACME",)
-    assert acme.teams_channels == ("19:acme@thread.tacv2",)
+    assert acme.channels("slack") == ("C0ACME",)
+    assert acme.channels("teams") == ("19:acme@thread.tacv2",)
     with pytest.raises(dataclasses.FrozenInstanceError):
         example.person("dana").manager = "ron"  # type: ignore[misc]
 
@@ -98,7 +110,7 @@ def test_defaults_for_a_minimal_file(tmp_path: Path) -> None:
     assert directory.internal_channel == {}
     assert directory.internal_channel_on("teams") is None
     assert (ron.roles, ron.manager) == (frozenset(), None)
-    assert (acme.slack_channels, acme.teams_channels, acme.account_manager) == ((), (), None)
+    assert (acme.channels("slack"), acme.channels("teams"), acme.account_manager) == ((), (), None)
 
 
 def test_accepts_a_string_path(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -103,12 +104,21 @@ def test_every_known_category_is_accepted(open_case, category):
 
 @pytest.mark.parametrize(
     ("platform", "channel"),
-    [("slack", "C0ACME"), ("teams", "19:acme@thread.tacv2"), ("playground", "client-acme")],
+    [("slack", "C0ACME"), ("teams", "19:acme@thread.tacv2"), ("web", "room-acme")],
 )
-def test_a_client_channel_on_any_platform_opens_a_case_for_its_client(open_case, platform, channel):
+def test_a_client_channel_on_any_platform_opens_a_case_for_its_client(
+    open_case, ctx, platform, channel
+):
+    """Any platform the directory has addresses for, also one that adds its own (web)."""
+    web = ctx.directory.addressed("web", {}, {"acme": ("room-acme",)})
     carol = Actor(platform, "carol-1", "Carol (Acme)")
     case = open_case(
-        platform=platform, channel=channel, actor=carol, source_author=carol, trigger="mention"
+        platform=platform,
+        channel=channel,
+        actor=carol,
+        source_author=carol,
+        trigger="mention",
+        context=replace(ctx, directory=web),
     ).case
     assert case.client_id == "acme"
     assert case.source.key == f"{platform}:{channel}:1700000000.000100"

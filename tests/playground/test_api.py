@@ -496,9 +496,9 @@ async def test_a_store_that_also_holds_slack_cases_starts_and_shows_only_its_own
         service = first.runtime.service
         contact = first.runtime.directory.actor("slack", "U0SOMEONE", "Someone")
         channel = next(
-            c.slack_channels[0]
+            c.channels("slack")[0]
             for c in first.runtime.directory.clients.values()
-            if c.slack_channels
+            if c.channels("slack")
         )
         source = MessageRef("slack", channel, "1700000000.000100")
         await service.open_case(OpenCase(contact, source, contact, "late again", "mention"))

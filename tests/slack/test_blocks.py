@@ -44,16 +44,16 @@ AVI = Actor("slack", "U0AVI", "Avi Katz", "avi")
 
 DIRECTORY = Directory(
     people={
-        "dana": Person("dana", "Dana Levi", manager="maya", slack="U0DANA"),
-        "eli": Person("eli", "Eli Shani", manager="maya", slack="U0ELI"),
-        "maya": Person("maya", "Maya Cohen", manager="ron", slack="U0MAYA"),
-        "ron": Person("ron", "Ron Bar", roles=frozenset({"lead"}), slack="U0RON"),
-        "avi": Person("avi", "Avi Katz", manager="ron", slack="U0AVI"),
+        "dana": Person("dana", "Dana Levi", manager="maya", addresses={"slack": "U0DANA"}),
+        "eli": Person("eli", "Eli Shani", manager="maya", addresses={"slack": "U0ELI"}),
+        "maya": Person("maya", "Maya Cohen", manager="ron", addresses={"slack": "U0MAYA"}),
+        "ron": Person("ron", "Ron Bar", roles=frozenset({"lead"}), addresses={"slack": "U0RON"}),
+        "avi": Person("avi", "Avi Katz", manager="ron", addresses={"slack": "U0AVI"}),
     },
-    clients={"acme": Client("acme", "Acme Corp", ("C0ACME",), account_manager="avi")},
+    clients={"acme": Client("acme", "Acme Corp", {"slack": ("C0ACME",)}, account_manager="avi")},
     internal_channel={"slack": "C0INTERNAL"},
 )
-SLACK_IDS = {p.id: p.slack for p in DIRECTORY.people.values()}
+SLACK_IDS = {p.id: p.platform_id("slack") for p in DIRECTORY.people.values()}
 
 
 def mention(person_id: str) -> str:

@@ -39,15 +39,13 @@ AVI = Actor("teams", "29:avi", "Avi Katz", "avi")
 
 DIRECTORY = Directory(
     people={
-        "dana": Person("dana", "Dana Levi", manager="maya", teams="29:dana"),
+        "dana": Person("dana", "Dana Levi", manager="maya", addresses={"teams": "29:dana"}),
         "eli": Person("eli", "Eli Shani", manager="maya"),  # not on Teams
-        "maya": Person("maya", "Maya Cohen", manager="ron", teams="29:maya"),
-        "ron": Person("ron", "Ron Bar", roles=frozenset({"lead"}), teams="29:ron"),
-        "avi": Person("avi", "Avi Katz", manager="ron", teams="29:avi"),
+        "maya": Person("maya", "Maya Cohen", manager="ron", addresses={"teams": "29:maya"}),
+        "ron": Person("ron", "Ron Bar", roles=frozenset({"lead"}), addresses={"teams": "29:ron"}),
+        "avi": Person("avi", "Avi Katz", manager="ron", addresses={"teams": "29:avi"}),
     },
-    clients={
-        "acme": Client("acme", "Acme Corp", teams_channels=("19:acme",), account_manager="avi")
-    },
+    clients={"acme": Client("acme", "Acme Corp", {"teams": ("19:acme",)}, account_manager="avi")},
     internal_channel={"teams": "19:internal"},
 )
 PEOPLE = People(DIRECTORY)
@@ -252,7 +250,7 @@ def test_client_and_people_without_teams_are_names_not_mentions() -> None:
 
 
 def test_a_namesake_is_named_not_mentioned() -> None:
-    twin = Person("dana2", "Dana Levi", manager="maya", teams="29:dana2")
+    twin = Person("dana2", "Dana Levi", manager="maya", addresses={"teams": "29:dana2"})
     directory = replace(DIRECTORY, people={**DIRECTORY.people, "dana2": twin})
     content = card_of(make_case(affected=("dana", "dana2")), People(directory))
     assert_valid_card(content)
@@ -332,7 +330,10 @@ def test_statements_link_to_the_original_message() -> None:
 
 
 def test_a_huge_hebrew_case_stays_well_under_the_teams_limit() -> None:
-    people = {f"p{n}": Person(f"p{n}", f"עובד {n}", "maya", teams=f"29:p{n}") for n in range(20)}
+    people = {
+        f"p{n}": Person(f"p{n}", f"עובד {n}", "maya", addresses={"teams": f"29:p{n}"})
+        for n in range(20)
+    }
     directory = replace(DIRECTORY, language="he", people={**DIRECTORY.people, **people})
     long = "הלקוח כתב *** [קישור](http://evil) " * 300
     statements = tuple(Statement(CLIENT, f"הודעה {n}: {long}", NOW) for n in range(200))
