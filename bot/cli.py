@@ -1,4 +1,4 @@
-"""The `complaintbot` command: serve, check, migrate, export.
+"""The `complaintbot` command: serve, check, migrate, export, teams-package.
 
 Start-up errors (settings, directory, store, the port) print one line naming the
 problem and the fix, and exit with status 2 (bad configuration) or 1 (store).
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from bot.export import export_cases
 from bot.logs import setup_logging
@@ -26,7 +28,7 @@ from bot.settings import (
     load_settings,
 )
 from handlers.directory_file import load_directory
-from handlers.errors import ConfigError, StorageError
+from handlers.errors import ConfigError, SettingsError, StorageError
 from storage import check_store, display_url, open_store
 
 STDOUT = "-"
@@ -115,7 +117,40 @@ def _parser() -> argparse.ArgumentParser:
         help="start the CSV with a UTF-8 byte order mark, so Excel shows Hebrew right "
         "(default: off)",
     )
+    teams = command(
+        "teams-package", "write the Teams app package (manifest.json and icons) to upload to Teams"
+    )
+    teams.add_argument(
+        "--output",
+        "-o",
+        default="complaintbot-teams.zip",
+        metavar="FILE",
+        help="the zip to write (default: %(default)s)",
+    )
+    teams.add_argument(
+        "--host", default=None, help="the bot's public host, for validDomains (default: none)"
+    )
     return parser
+
+
+def _teams_package(args: argparse.Namespace) -> None:
+    """Needs only MICROSOFT_APP_ID: a package is made where the password may not be."""
+    from bot.teams.package import build_package
+
+    app_id = os.environ.get("MICROSOFT_APP_ID", "").strip()
+    if not app_id:
+        raise SettingsError(
+            "MICROSOFT_APP_ID",
+            "is not set, and a Teams app package is made for one app id",
+            "set it to your Azure Bot's Microsoft App ID (a GUID, on its Configuration page)",
+        )
+    try:
+        path = build_package(app_id, Path(args.output), host=args.host)
+    except OSError as err:
+        raise ConfigError(
+            "--output", f"cannot write {args.output} ({err.strerror or err})", "choose another file"
+        ) from err
+    print(f"teams package: {path} (upload it to Teams as a custom app)")
 
 
 def adapter_factories(settings: Settings, playground: bool = False) -> list[AdapterFactory]:
@@ -215,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export" and args.bom and args.format != "csv":
         parser.error("--bom is for CSV only (JSON has no byte order mark)")
     try:
+        if args.command == "teams-package":  # before the settings: no password needed here
+            _teams_package(args)
+            return 0
         settings = load_settings()
         setup_logging(settings.secrets())
         if args.command == "check":

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -437,3 +438,21 @@ def test_a_port_in_use_stops_serve_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     line = assert_one_error_line(result, f"--host 127.0.0.1 --port {port}: cannot listen there")
     assert "--port" in line.split("Fix: ")[1]
+
+
+def test_teams_package_writes_the_zip_to_upload(tmp_path: Path) -> None:
+    app_id = "0f9c6c6e-1b2a-4c7d-9e8f-123456789abc"
+    output = tmp_path / "teams.zip"
+    result = run(tmp_path, "teams-package", "-o", str(output), MICROSOFT_APP_ID=app_id)
+    assert result.returncode == 0, result.stderr
+    assert str(output) in result.stdout
+    with zipfile.ZipFile(output) as package:
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert json.loads(package.read("manifest.json"))["id"] == app_id
+
+
+def test_teams_package_without_an_app_id_names_the_variable(tmp_path: Path) -> None:
+    result = run(tmp_path, "teams-package", "-o", str(tmp_path / "teams.zip"))
+    assert result.returncode == 2
+    assert "MICROSOFT_APP_ID" in assert_one_error_line(result, "MICROSOFT_APP_ID")
+    assert not (tmp_path / "teams.zip").exists()
