@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,37 +20,32 @@ from slack_sdk.models.views import View
 from bot.slack import blocks, ids
 from handlers import forms
 from handlers.card import case_card
-from handlers.directory import Actor, Client, Directory, Person
+from handlers.directory import Actor, Directory, Person
 from handlers.messages import CATALOG
 from handlers.model import (
     CATEGORIES,
     Case,
     Feedback,
     MessageRef,
-    Severity,
     Statement,
     Status,
     Verdict,
 )
 from handlers.rules import SUMMARY_LIMIT
+from tests import card_samples
+from tests.card_samples import FIRM, NOW
 
-NOW = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 LINK = "https://acme-corp.slack.com/archives/C0ACME/p1709542800000100"
 CLIENT = Actor("slack", "U0CAROL", "Carol Client")
 DANA = Actor("slack", "U0DANA", "Dana Levi", "dana")
 MAYA = Actor("slack", "U0MAYA", "Maya Cohen", "maya")
 AVI = Actor("slack", "U0AVI", "Avi Katz", "avi")
 
-DIRECTORY = Directory(
-    people={
-        "dana": Person("dana", "Dana Levi", manager="maya", addresses={"slack": "U0DANA"}),
-        "eli": Person("eli", "Eli Shani", manager="maya", addresses={"slack": "U0ELI"}),
-        "maya": Person("maya", "Maya Cohen", manager="ron", addresses={"slack": "U0MAYA"}),
-        "ron": Person("ron", "Ron Bar", roles=frozenset({"lead"}), addresses={"slack": "U0RON"}),
-        "avi": Person("avi", "Avi Katz", manager="ron", addresses={"slack": "U0AVI"}),
-    },
-    clients={"acme": Client("acme", "Acme Corp", {"slack": ("C0ACME",)}, account_manager="avi")},
-    internal_channel={"slack": "C0INTERNAL"},
+DIRECTORY = FIRM.addressed(
+    "slack",
+    {p: f"U0{p.upper()}" for p in FIRM.people},
+    {"acme": ("C0ACME",)},
+    "C0INTERNAL",
 )
 SLACK_IDS = {p.id: p.platform_id("slack") for p in DIRECTORY.people.values()}
 
@@ -61,25 +55,8 @@ def mention(person_id: str) -> str:
 
 
 def make_case(**changes: Any) -> Case:
-    case = Case(
-        id="C-0042",
-        client_id="acme",
-        source=MessageRef("slack", "C0ACME", "1709542800.000100"),
-        reporter=AVI,
-        raised_by=CLIENT,
-        affected=("dana",),
-        managers=("maya",),
-        account_manager="avi",
-        category="delay",
-        severity=Severity.HIGH,
-        summary="The quarterly report came two weeks late.",
-        status=Status.INVESTIGATING,
-        created_at=NOW,
-        updated_at=NOW,
-        due_at=NOW + timedelta(days=2),
-        client_statements=(Statement(CLIENT, "It was late and wrong.", NOW),),
-    )
-    return replace(case, **changes)
+    source = MessageRef("slack", "C0ACME", "1709542800.000100")
+    return card_samples.make_case(source, AVI, CLIENT, **changes)
 
 
 def card_of(

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +25,24 @@ from bot.teams.cards import People
 from handlers import forms
 from handlers.card import case_card
 from handlers.commands import Assess
-from handlers.directory import Actor, Client, Directory, Person
+from handlers.directory import Actor, Person
 from handlers.messages import EN, HE
 from handlers.model import Case, Feedback, MessageRef, Severity, Statement, Status, Verdict
+from tests import card_samples
+from tests.card_samples import FIRM, NOW
 
 JSON = dict[str, Any]
 
-NOW = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 LINK = "https://teams.microsoft.com/l/message/19:acme@thread.tacv2/1709542800000"
 CLIENT = Actor("teams", "29:carol", "Carol Client")
 DANA = Actor("teams", "29:dana", "Dana Levi", "dana")
 AVI = Actor("teams", "29:avi", "Avi Katz", "avi")
 
-DIRECTORY = Directory(
-    people={
-        "dana": Person("dana", "Dana Levi", manager="maya", addresses={"teams": "29:dana"}),
-        "eli": Person("eli", "Eli Shani", manager="maya"),  # not on Teams
-        "maya": Person("maya", "Maya Cohen", manager="ron", addresses={"teams": "29:maya"}),
-        "ron": Person("ron", "Ron Bar", roles=frozenset({"lead"}), addresses={"teams": "29:ron"}),
-        "avi": Person("avi", "Avi Katz", manager="ron", addresses={"teams": "29:avi"}),
-    },
-    clients={"acme": Client("acme", "Acme Corp", {"teams": ("19:acme",)}, account_manager="avi")},
-    internal_channel={"teams": "19:internal"},
+DIRECTORY = FIRM.addressed(
+    "teams",
+    {p: f"29:{p}" for p in FIRM.people if p != "eli"},  # Eli is not on Teams
+    {"acme": ("19:acme",)},
+    "19:internal",
 )
 PEOPLE = People(DIRECTORY)
 HEBREW = People(replace(DIRECTORY, language="he"))
@@ -60,25 +56,8 @@ TEAMS_MESSAGE_BYTES = 28 * 1024
 
 
 def make_case(**changes: Any) -> Case:
-    case = Case(
-        id="C-0042",
-        client_id="acme",
-        source=MessageRef("teams", "19:acme", "1709542800000"),
-        reporter=AVI,
-        raised_by=CLIENT,
-        affected=("dana",),
-        managers=("maya",),
-        account_manager="avi",
-        category="delay",
-        severity=Severity.HIGH,
-        summary="The quarterly report came two weeks late.",
-        status=Status.INVESTIGATING,
-        created_at=NOW,
-        updated_at=NOW,
-        due_at=NOW + timedelta(days=2),
-        client_statements=(Statement(CLIENT, "It was late and wrong.", NOW),),
-    )
-    return replace(case, **changes)
+    source = MessageRef("teams", "19:acme", "1709542800000")
+    return card_samples.make_case(source, AVI, CLIENT, **changes)
 
 
 def card_of(case: Case, people: People = PEOPLE, **options: Any) -> JSON:
