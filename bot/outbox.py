@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 16  # the pauses add up to about half an hour
 CONCURRENCY = 32  # effects in flight at once, across cases and lanes
+CLAIM_BATCH = 8  # free slots worth a claim while effects are in flight
 
 
 OnFailure = Callable[[Effect, str, str], Awaitable[None]]  # (effect, error, item key)
@@ -89,9 +90,11 @@ class Outbox(Worker):
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _start_due(self) -> int:
-        """Lease what is due, up to the free slots, and start delivering it."""
+        """Lease what is due, up to the free slots, and start delivering it. While busy, a
+        claim waits for `CLAIM_BATCH` free slots: one claim per settled effect would cost
+        the store a query per effect (several replicas claim from one outbox)."""
         free = self.concurrency - len(self._in_flight)
-        if free <= 0:
+        if free <= 0 or (self._in_flight and free < min(CLAIM_BATCH, self.concurrency)):
             return 0
         claimed = await self.store.claim_effects(self._clock(), free, DEFAULT_LEASE)
         for item in claimed:

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from handlers.errors import SettingsError
+from storage.postgres import DEFAULT_POOL_SIZE
 
 DEFAULT_DATABASE = "data/complaintbot.json"
 DEFAULT_DIRECTORY = "complaintbot.toml"
 DEFAULT_SLACK_API = "https://slack.com/api/"
-DEFAULT_POOL_SIZE = 10  # PostgreSQL connections per replica
 DEFAULT_OUTBOX_CONCURRENCY = 32  # effects in flight per replica
 
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,7 +67,7 @@ from handlers.model import (
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
 from storage.pg_schema import LATEST, migrate, refuse_newer, schema_version
 
-DEFAULT_POOL_SIZE = 10
+DEFAULT_POOL_SIZE = 20  # per process; a statement holds a connection only while it runs
 CONNECT_TIMEOUT = 10  # seconds
 DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
@@ -207,22 +207,33 @@ class PostgresStore:
                 await asyncio.wait_for(self._closing.wait(), PRUNE_EVERY)
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[AsyncCursor[Any]]:
-        """One transaction on a pooled connection; server trouble becomes StorageError."""
+    async def _cursor(self, transaction: bool) -> AsyncIterator[AsyncCursor[Any]]:
+        """A cursor on a pooled connection, in a transaction or not; server trouble
+        becomes StorageError."""
         if self._pool is None:
             raise StorageError("the PostgreSQL store is not open")
         try:
-            async with self._pool.connection() as conn, conn.transaction():
-                yield conn.cursor()
+            async with self._pool.connection() as conn:
+                if transaction:
+                    async with conn.transaction():
+                        yield conn.cursor()
+                else:
+                    yield conn.cursor()
         except psycopg.Error as err:
             if isinstance(err, psycopg.errors.ReadOnlySqlTransaction):
                 raise StorageError("this store was opened read-only") from err
             raise StorageError(f"PostgreSQL: {err}") from err
 
+    def _tx(self) -> AbstractAsyncContextManager[AsyncCursor[Any]]:
+        """A unit of several statements: one transaction."""
+        return self._cursor(transaction=True)
+
     async def _rows(
         self, query: str, params: Sequence[Any] | Mapping[str, Any] = ()
     ) -> list[tuple[Any, ...]]:
-        async with self._tx() as cur:
+        """One statement, atomic by itself: no BEGIN and COMMIT around it (a third of the
+        round trips under load)."""
+        async with self._cursor(transaction=False) as cur:
             await cur.execute(query, params)  # type: ignore[arg-type]
             return await cur.fetchall()
 
@@ -507,15 +518,18 @@ class PostgresStore:
         """Lease the due, unleased heads of up to `limit` lanes, oldest first.
 
         A head is the oldest item of its (case, lane) that has not failed, leased or not,
-        so a leased or put-off head holds back its own lane only. Rows another replica
-        holds are skipped; a row that changed meanwhile is checked again as it is now.
+        so a leased or put-off head holds back its own lane only. Rows are read in id
+        order and the scan stops at `limit` heads (an index probe each for an older item
+        of the lane), so a claim costs what it hands out, not the whole outbox. Rows
+        another replica holds are skipped; a row that changed meanwhile is checked again
+        as it is now.
         """
         rows = await self._rows(
-            "WITH heads AS (SELECT DISTINCT ON (case_id, lane) id FROM outbox"
-            " WHERE NOT failed ORDER BY case_id, lane, id),"
-            " ready AS (SELECT o.id FROM outbox o JOIN heads ON heads.id = o.id"
+            "WITH ready AS (SELECT o.id FROM outbox o"
             " WHERE NOT o.failed AND o.next_attempt_at <= %(now)s"
             f" AND {_lease_over('o')}"
+            " AND NOT EXISTS (SELECT 1 FROM outbox older WHERE older.case_id = o.case_id"
+            " AND older.lane = o.lane AND NOT older.failed AND older.id < o.id)"
             " ORDER BY o.id LIMIT %(limit)s FOR UPDATE OF o SKIP LOCKED)"
             " UPDATE outbox o SET leased_until = %(until)s, lease_owner = %(owner)s,"
             " maybe_sent = o.maybe_sent OR o.leased_until IS NOT NULL"

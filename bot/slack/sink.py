@@ -61,6 +61,7 @@ TRANSIENT_ERRORS = {
 INVITE_OK = {"already_in_channel"}
 CHANNEL_INFO_TTL = 300.0
 CARD_WAIT = timedelta(seconds=60)
+CARD_POLL = 0.25  # seconds between looks for the card (each look is a claim and two reads)
 METADATA_TYPE = "complaintbot_effect"
 LOOKBACK = 200  # messages per look-up page
 MESSAGE_LIMIT = 3000  # characters of one message's text; Slack refuses 40,000
@@ -261,7 +262,7 @@ class SlackSink(PlatformSink):
             return
         young = datetime.now(UTC) - case.updated_at < CARD_WAIT
         if young and not await self.store.get_ref(case.id, CARD_REF):
-            raise NotReady(f"the card of {case.id} is not posted yet", retry_after=0.1)
+            raise NotReady(f"the card of {case.id} is not posted yet", retry_after=CARD_POLL)
 
     async def _dm_channel(self, user: str) -> str:
         if user not in self._dm_channels:
