@@ -109,7 +109,7 @@ class Outbox(Worker):
 
     async def _deliver(self, item: OutboxItem) -> None:
         now = self._clock()
-        case = await self.store.get_case(item.effect.case_id)
+        case = item.case or await self.store.get_case(item.effect.case_id)
         if case is None:
             await self.store.fail_effect(item.id, "the case no longer exists")
             return

@@ -66,6 +66,9 @@ class OutboxItem:
     attempts: int
     next_attempt_at: datetime
     maybe_sent: bool = False  # an earlier attempt may have reached the platform
+    # The case as the claim read it, where the backend reads it in the same query (a
+    # round trip less per effect); None: the outbox reads it itself.
+    case: Case | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:

@@ -533,13 +533,15 @@ class PostgresStore:
             " ORDER BY o.id LIMIT %(limit)s FOR UPDATE OF o SKIP LOCKED)"
             " UPDATE outbox o SET leased_until = %(until)s, lease_owner = %(owner)s,"
             " maybe_sent = o.maybe_sent OR o.leased_until IS NOT NULL"
-            " FROM ready WHERE o.id = ready.id"
-            " RETURNING o.id, o.effect, o.attempts, o.next_attempt_at, o.maybe_sent",
+            " FROM ready, cases c WHERE o.id = ready.id AND c.id = o.case_id"
+            " RETURNING o.id, o.effect, o.attempts, o.next_attempt_at, o.maybe_sent, c.body",
             {"now": now, "limit": limit, "until": now + lease, "owner": self.owner},
         )
         return [
-            OutboxItem(item_id, effect_from_dict(effect), attempts, due, maybe_sent)
-            for item_id, effect, attempts, due, maybe_sent in sorted(rows)
+            OutboxItem(
+                item_id, effect_from_dict(effect), attempts, due, maybe_sent, case_from_dict(body)
+            )
+            for item_id, effect, attempts, due, maybe_sent, body in sorted(rows)
         ]
 
     async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
