@@ -109,7 +109,8 @@ class PostgresStore:
     ) -> None:
         self.url, self.read_only, self.pool_size = url, read_only, pool_size
         self.owner = uuid.uuid4().hex  # whose leases are whose, across replicas
-        self._pool: AsyncConnectionPool | None = None
+        self._pool: AsyncConnectionPool | None = None  # reads and units of work
+        self._work: AsyncConnectionPool | None = None  # the outbox's, inbox's and jobs' own
         self._presence: AsyncConnection | None = None  # this store is alive while it is open
         self._pruner: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
@@ -147,25 +148,33 @@ class PostgresStore:
                     )
             else:
                 await migrate(conn)
-        self._pool = AsyncConnectionPool(
-            self.url,
-            min_size=1,
-            max_size=self.pool_size,
-            kwargs={"autocommit": True, "application_name": "complaintbot"},
-            configure=self._configure,
-            timeout=CONNECT_TIMEOUT,  # waiting longer for a free connection helps no ack
-            open=False,
-        )
+        # Acks never wait behind the outbox's claims and completions: each has its own
+        # connections, together `pool_size`.
+        work = max(1, self.pool_size // 2)
+        self._pool = self._new_pool(max(1, self.pool_size - work))
+        self._work = self._new_pool(work)
         try:
             await self._pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            await self._work.open(wait=True, timeout=CONNECT_TIMEOUT)
         except psycopg.Error as err:
             raise _unavailable(self.url, err) from err
         if not self.read_only:
             self._presence = await self._connect(PRESENCE + self.owner)
             self._pruner = asyncio.create_task(self._prune_deliveries())
 
+    def _new_pool(self, size: int) -> AsyncConnectionPool:
+        return AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=size,
+            kwargs={"autocommit": True, "application_name": "complaintbot"},
+            configure=self._configure,
+            timeout=CONNECT_TIMEOUT,  # waiting longer for a free connection helps no ack
+            open=False,
+        )
+
     async def close(self) -> None:
-        pool, self._pool = self._pool, None
+        pool, work, self._pool, self._work = self._pool, self._work, None, None
         if pool is None:
             return
         if self._pruner is not None:  # let it finish its query: a cancelled one can hang
@@ -176,6 +185,8 @@ class PostgresStore:
                 async with pool.connection() as conn, conn.transaction():
                     await self._release_leases(conn)
         await pool.close()
+        if work is not None:
+            await work.close()
         if self._presence is not None:
             await self._presence.close()
             self._presence = None
@@ -198,7 +209,7 @@ class PostgresStore:
     async def _prune_deliveries(self) -> None:
         while not self._closing.is_set():
             with suppress(StorageError):
-                async with self._tx() as cur:
+                async with self._tx(work=True) as cur:
                     await cur.execute(
                         "DELETE FROM deliveries WHERE settled AND recorded_at < now() - %s",
                         (timedelta(days=DELIVERY_DAYS),),
@@ -207,13 +218,14 @@ class PostgresStore:
                 await asyncio.wait_for(self._closing.wait(), PRUNE_EVERY)
 
     @asynccontextmanager
-    async def _cursor(self, transaction: bool) -> AsyncIterator[AsyncCursor[Any]]:
-        """A cursor on a pooled connection, in a transaction or not; server trouble
-        becomes StorageError."""
-        if self._pool is None:
+    async def _cursor(self, transaction: bool, work: bool) -> AsyncIterator[AsyncCursor[Any]]:
+        """A cursor on a pooled connection (the workers' pool if `work`), in a transaction
+        or not; server trouble becomes StorageError."""
+        pool = self._work if work else self._pool
+        if pool is None:
             raise StorageError("the PostgreSQL store is not open")
         try:
-            async with self._pool.connection() as conn:
+            async with pool.connection() as conn:
                 if transaction:
                     async with conn.transaction():
                         yield conn.cursor()
@@ -224,18 +236,23 @@ class PostgresStore:
                 raise StorageError("this store was opened read-only") from err
             raise StorageError(f"PostgreSQL: {err}") from err
 
-    def _tx(self) -> AbstractAsyncContextManager[AsyncCursor[Any]]:
+    def _tx(self, work: bool = False) -> AbstractAsyncContextManager[AsyncCursor[Any]]:
         """A unit of several statements: one transaction."""
-        return self._cursor(transaction=True)
+        return self._cursor(transaction=True, work=work)
 
     async def _rows(
-        self, query: str, params: Sequence[Any] | Mapping[str, Any] = ()
+        self, query: str, params: Sequence[Any] | Mapping[str, Any] = (), work: bool = False
     ) -> list[tuple[Any, ...]]:
         """One statement, atomic by itself: no BEGIN and COMMIT around it (a third of the
         round trips under load)."""
-        async with self._cursor(transaction=False) as cur:
+        async with self._cursor(transaction=False, work=work) as cur:
             await cur.execute(query, params)  # type: ignore[arg-type]
             return await cur.fetchall()
+
+    async def _work_rows(
+        self, query: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        return await self._rows(query, params, work=True)
 
     async def _cases(self, where: str, params: Sequence[Any] = ()) -> list[Case]:
         rows = await self._rows(f"SELECT body FROM cases {where}", params)
@@ -305,7 +322,7 @@ class PostgresStore:
                 if existing is not None:
                     raise DuplicateSource(existing[0])
                 raise StorageError(f"case {case.id} already exists")
-            await self._add(cur, case, events, effects)
+            await self._add(cur, case, events, effects, new=True)
 
     async def save_case(
         self,
@@ -348,16 +365,24 @@ class PostgresStore:
         await cur.execute(
             "INSERT INTO deliveries (id, recorded_at, settled) VALUES (%s, now(), true)"
             " ON CONFLICT (id) DO UPDATE SET settled = true, recorded_at = now()"
-            " WHERE NOT deliveries.settled RETURNING id",
+            " WHERE NOT deliveries.settled RETURNING xmax <> 0",
             (delivery_id,),
         )
-        if await cur.fetchone() is None:
+        recorded = await cur.fetchone()
+        if recorded is None:
             raise DuplicateDelivery(delivery_id)
-        await cur.execute("DELETE FROM inbox WHERE delivery_id = %s", (delivery_id,))
+        if recorded[0]:  # it was there unsettled: its trigger waits in the inbox
+            await cur.execute("DELETE FROM inbox WHERE delivery_id = %s", (delivery_id,))
 
     async def _add(
-        self, cur: AsyncCursor[Any], case: Case, events: list[Event], effects: list[Effect]
+        self,
+        cur: AsyncCursor[Any],
+        case: Case,
+        events: list[Event],
+        effects: list[Effect],
+        new: bool = False,
     ) -> None:
+        """The events and effects of a write; a new case has no card update waiting."""
         if events:
             await cur.executemany(
                 "INSERT INTO events (case_id, body) VALUES (%s, %s)",
@@ -365,7 +390,8 @@ class PostgresStore:
             )
         rows = []
         for effect in effects:
-            if isinstance(effect, CardUpdate) and await self._card_update_waits(cur, case.id):
+            waits = not new and isinstance(effect, CardUpdate)
+            if waits and await self._card_update_waits(cur, case.id):
                 continue  # the waiting one draws the card as it is when it is sent
             rows.append(
                 (case.id, effect.lane, effect.kind, Jsonb(effect_to_dict(effect)), case.updated_at)
@@ -477,7 +503,7 @@ class PostgresStore:
     async def claim_inbox(
         self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
     ) -> list[InboxItem]:
-        rows = await self._rows(
+        rows = await self._work_rows(
             "WITH ready AS (SELECT delivery_id FROM inbox"
             " WHERE (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)"
             f" AND {_lease_over('inbox')}"
@@ -491,7 +517,7 @@ class PostgresStore:
         return [self._inbox_item(row[1:]) for row in ordered]
 
     async def retry_inbox(self, delivery_id: str, error: str, next_attempt_at: datetime) -> None:
-        await self._rows(
+        await self._work_rows(
             "UPDATE inbox SET attempts = attempts + 1, next_attempt_at = %s,"
             " errors = errors || %s, leased_until = NULL, lease_owner = NULL"
             " WHERE delivery_id = %s RETURNING 1",
@@ -499,7 +525,7 @@ class PostgresStore:
         )
 
     async def drop_inbox(self, delivery_id: str, reason: str) -> None:
-        async with self._tx() as cur:
+        async with self._tx(work=True) as cur:
             await cur.execute(
                 "DELETE FROM inbox WHERE delivery_id = %s RETURNING 1", (delivery_id,)
             )
@@ -524,7 +550,7 @@ class PostgresStore:
         another replica holds are skipped; a row that changed meanwhile is checked again
         as it is now.
         """
-        rows = await self._rows(
+        rows = await self._work_rows(
             "WITH ready AS (SELECT o.id FROM outbox o"
             " WHERE NOT o.failed AND o.next_attempt_at <= %(now)s"
             f" AND {_lease_over('o')}"
@@ -545,7 +571,7 @@ class PostgresStore:
         ]
 
     async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
-        async with self._tx() as cur:
+        async with self._tx(work=True) as cur:
             await cur.execute("DELETE FROM outbox WHERE id = %s RETURNING case_id", (item_id,))
             row = await cur.fetchone()
             if row is not None and refs:
@@ -563,7 +589,7 @@ class PostgresStore:
         maybe_sent: bool = False,
         count: bool = True,
     ) -> None:
-        await self._rows(
+        await self._work_rows(
             "UPDATE outbox SET attempts = attempts + %s, next_attempt_at = %s,"
             " maybe_sent = maybe_sent OR %s, leased_until = NULL, lease_owner = NULL,"
             " errors = errors || %s WHERE id = %s RETURNING 1",
@@ -571,7 +597,7 @@ class PostgresStore:
         )
 
     async def fail_effect(self, item_id: int, error: str) -> None:
-        await self._rows(
+        await self._work_rows(
             "UPDATE outbox SET failed = true, leased_until = NULL, lease_owner = NULL,"
             " errors = errors || %s WHERE id = %s RETURNING 1",
             (Jsonb([error]), item_id),
@@ -589,7 +615,7 @@ class PostgresStore:
     async def claim_job(
         self, name: str, slot: str, now: datetime, lease: timedelta = DEFAULT_LEASE
     ) -> bool:
-        rows = await self._rows(
+        rows = await self._work_rows(
             "INSERT INTO job_runs (name, slot, leased_until, lease_owner)"
             " VALUES (%(name)s, %(slot)s, %(until)s, %(owner)s)"
             " ON CONFLICT (name, slot) DO UPDATE SET leased_until = EXCLUDED.leased_until,"
@@ -601,7 +627,7 @@ class PostgresStore:
         return bool(rows)
 
     async def finish_job(self, name: str, slot: str) -> None:
-        await self._rows(
+        await self._work_rows(
             "INSERT INTO job_runs (name, slot, done_at) VALUES (%s, %s, now())"
             " ON CONFLICT (name, slot) DO UPDATE SET done_at = now(), leased_until = NULL,"
             " lease_owner = NULL RETURNING 1",
