@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from bot.teams.cards import CONTENT_TYPE
-from tests.fakes.bot_connector import FakeBotConnector
+from handlers.errors import StorageError
+from tests.fakes.bot_connector import ConnectorError, FakeBotConnector, RateLimited
 from tests.teams.harness import ACME, DANA, INTERNAL, MAYA, NAMES, TeamsBot, populate
 
 COMPLAINT = "the report was late again, @Dana Levi never answered"
@@ -161,3 +162,37 @@ async def test_without_a_valid_token_nothing_happens(
     assert await bot.cases() == []
     assert bot.runtime and not await bot.runtime.store.seen(f"teams:{message['id']}")
     assert fake.calls == []
+
+
+async def test_a_store_that_cannot_write_answers_503_and_the_retry_does_the_work(
+    bot: TeamsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert bot.runtime
+    store = bot.runtime.store
+    create = store.create_case
+
+    async def refuse(*args: Any, **kwargs: Any) -> None:
+        raise StorageError("disk full")
+
+    message = bot.channel_message("29:carol", COMPLAINT, [(DANA, NAMES[DANA])])
+    monkeypatch.setattr(store, "create_case", refuse)
+    status, _ = await bot.send(message)
+    assert status == 503
+    monkeypatch.setattr(store, "create_case", create)
+    status, _ = await bot.send(message)
+    assert status == 200
+    assert len(await bot.cases()) == 1
+
+
+async def test_a_rate_limited_post_waits_and_a_refused_dm_holds_nothing_up(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    fake.fail_when(
+        lambda call: call.route == "send" and (call.conversation_id or "").startswith(ACME),
+        RateLimited(1),
+    )
+    fake.fail_when("create_conversation", ConnectorError(403, "Forbidden"))
+    root = await open_case(bot)
+    assert len(fake.posted(ACME, reply_to=root)) == 2  # sent after the Retry-After
+    failed = [c for c in fake.calls if c.failed]
+    assert [c.route for c in failed] == ["send", "create_conversation"]
