@@ -44,6 +44,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity, ActivityTypes
+from msrest.exceptions import DeserializationError
 
 from bot.inbox import Finish
 from bot.interaction import (
@@ -192,7 +193,10 @@ class TeamsAdapter:
             return web.json_response({"error": "the body is not JSON"}, status=400)
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             return web.json_response({"error": "an activity with a type is required"}, status=400)
-        activity = Activity().deserialize(body)
+        try:
+            activity = Activity().deserialize(body)
+        except DeserializationError as err:
+            return web.json_response({"error": f"not an activity: {err}"}, status=400)
         try:
             authenticated = await self.auth.authenticate_request(
                 activity, request.headers.get("Authorization", "")

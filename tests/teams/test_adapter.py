@@ -196,3 +196,10 @@ async def test_a_rate_limited_post_waits_and_a_refused_dm_holds_nothing_up(
     assert len(fake.posted(ACME, reply_to=root)) == 2  # sent after the Retry-After
     failed = [c for c in fake.calls if c.failed]
     assert [c.route for c in failed] == ["send", "create_conversation"]
+
+
+@pytest.mark.parametrize("body", [[1], {"text": "no type"}, {"type": "message", "entities": 5}])
+async def test_a_body_teams_would_never_send_is_a_400(bot: TeamsBot, body: Any) -> None:
+    status, _ = await bot.send(body)
+    assert status == 400
+    assert await bot.cases() == []
