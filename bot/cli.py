@@ -46,6 +46,9 @@ settings, from the environment:
   SLACK_APP_TOKEN            Slack over Socket Mode instead of HTTP (default: unset)
   SLACK_API_URL              Slack's Web API (default: {DEFAULT_SLACK_API})
   MICROSOFT_APP_ID           with MICROSOFT_APP_PASSWORD: Teams (default: unset, off)
+  MICROSOFT_APP_TENANT_ID    a single-tenant app's tenant (default: unset, multi-tenant)
+  TEAMS_LOCAL                1: Teams with no app id, UNAUTHENTICATED, for local emulators
+                             (default: unset)
 """
 SEE_ENVIRONMENT = "settings come from the environment: see `complaintbot --help`"
 
@@ -159,6 +162,10 @@ def adapter_factories(settings: Settings, playground: bool = False) -> list[Adap
         from bot.slack.adapter import SlackAdapter
 
         factories.append(SlackAdapter)
+    if settings.teams_on:
+        from bot.teams.adapter import TeamsAdapter
+
+        factories.append(TeamsAdapter)
     if playground:
         from bot.playground.adapter import PlaygroundAdapter
 
@@ -170,6 +177,10 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     directory = load_directory(settings.directory_path)
     for line in settings.platform_lines():
         print(line, flush=True)
+    if settings.teams_unauthenticated:
+        from bot.teams.adapter import UNAUTHENTICATED
+
+        print(UNAUTHENTICATED, file=sys.stderr, flush=True)
     playground = decide(
         settings, args.host, args.port, off=args.no_playground, expose=args.expose_playground
     )

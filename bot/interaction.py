@@ -32,7 +32,7 @@ from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile, Trigg
 from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
 from handlers.messages import Markup, text, user
-from handlers.model import CASE_SUMMARY_LIMIT, MessageRef
+from handlers.model import CASE_SUMMARY_LIMIT, Case, MessageRef
 
 COMMAND = "complaint"  # typed as "complaint ..." (or "/complaint ...") where there is no slash
 # The forms a button opens: every one that has a button (not the open form).
@@ -249,6 +249,18 @@ class Interactions:
         except Refusal as refusal:
             return self.refused(refusal)
         return ShowForm(forms.for_case(form, case, self.directory), case_id=case.id)
+
+    def allowed(self, case: Case, actor: Actor) -> frozenset[str]:
+        """The names of the card's buttons this person may use on this case now: what a
+        platform that draws the card per viewer (Teams' refresh) offers them."""
+        names = set()
+        for form in forms.card_buttons(case):
+            try:
+                forms.authorize(form, self.directory, case, actor)
+            except Refusal:
+                continue
+            names.add(form.name)
+        return frozenset(names)
 
     async def submitted(
         self, event: Submitted, delivery_id: str | None = None

@@ -29,6 +29,7 @@ class Settings:
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = None
     microsoft_app_tenant_id: str | None = None
+    teams_local: bool = False  # TEAMS_LOCAL=1: Teams without an app id, unauthenticated
     database_url: str = DEFAULT_DATABASE
     directory_path: str = DEFAULT_DIRECTORY
     database_pool_size: int = DEFAULT_POOL_SIZE
@@ -44,7 +45,12 @@ class Settings:
 
     @property
     def teams_on(self) -> bool:
-        return self.microsoft_app_id is not None
+        return self.microsoft_app_id is not None or self.teams_local
+
+    @property
+    def teams_unauthenticated(self) -> bool:
+        """Teams for a local emulator: no app id, so no request is checked."""
+        return self.teams_on and self.microsoft_app_id is None
 
     def secrets(self) -> list[str]:
         """Every credential value, so logging can redact them."""
@@ -63,8 +69,14 @@ class Settings:
             slack = f"slack: on ({mode})"
         else:
             slack = "slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)"
-        if self.teams_on:
-            teams = "teams: on (POST /api/messages)"
+        if self.teams_unauthenticated:
+            teams = (
+                "teams: on, UNAUTHENTICATED (TEAMS_LOCAL=1, no MICROSOFT_APP_ID): anyone who "
+                "can reach POST /api/messages can act as anyone; for local emulators only"
+            )
+        elif self.teams_on:
+            tenancy = "single-tenant" if self.microsoft_app_tenant_id else "multi-tenant"
+            teams = f"teams: on (POST /api/messages, {tenancy})"
         else:
             teams = "teams: off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD to turn it on)"
         return [slack, teams]
@@ -126,6 +138,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "set both MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD from your Azure Bot "
             "registration, or neither to turn Teams off",
         )
+    local = _get(env, "TEAMS_LOCAL")
+    if local not in (None, "0", "1"):
+        raise SettingsError("TEAMS_LOCAL", f"is {local!r}, not 1 or 0", "set it to 1, or unset it")
+    if local == "1" and app_id:
+        raise SettingsError(
+            "TEAMS_LOCAL",
+            "is set while MICROSOFT_APP_ID is, and an app id means every request is checked",
+            "unset TEAMS_LOCAL, or unset the Microsoft settings for a local emulator",
+        )
     api_url = _get(env, "SLACK_API_URL") or DEFAULT_SLACK_API
     if not api_url.startswith(("http://", "https://")):
         raise SettingsError("SLACK_API_URL", "is not an http(s) URL", "unset it to use Slack's")
@@ -137,6 +158,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         microsoft_app_id=app_id,
         microsoft_app_password=password,
         microsoft_app_tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
+        teams_local=local == "1",
         database_url=_get(env, "COMPLAINTBOT_DATABASE_URL") or DEFAULT_DATABASE,
         directory_path=_get(env, "COMPLAINTBOT_DIRECTORY") or DEFAULT_DIRECTORY,
         database_pool_size=_count(env, "COMPLAINTBOT_DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 500),

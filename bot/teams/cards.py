@@ -16,6 +16,7 @@ Every button is an `Action.Execute`: its `verb` says what it does, its `data` wh
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -70,6 +71,12 @@ def escape_markdown(text: str) -> str:
     return escaped.replace("\n", "\n\n")
 
 
+def escape_html(text: str) -> str:
+    """Plain text as a message's HTML that shows exactly it, each line break kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
 def date(at: datetime) -> str:
     """A time Teams shows in each reader's own time zone and locale."""
     stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -114,10 +121,12 @@ class People:
 
 
 class _Writer:
-    """Turns core texts into TextBlock Markdown, collecting the mentions they make."""
+    """Turns core texts into TextBlock Markdown (or, with `escape=escape_html`, a message's
+    HTML), collecting the mentions they make."""
 
-    def __init__(self, people: People) -> None:
+    def __init__(self, people: People, escape: Callable[[str], str] = escape_markdown) -> None:
         self.people = people
+        self.escape = escape
         self.entities: dict[str, JSON] = {}  # by the mention's text
 
     def text(self, markup: str, limit: int | None = None) -> str:
@@ -142,9 +151,9 @@ class _Writer:
             shown, rendered = pieces[int(part)] if marker else (messages.plain(part, str), "")
             if budget is not None and len(shown) > budget:
                 cut = "" if marker else shown[:budget].rstrip()  # a mention is never split
-                out.append(escape_markdown(cut) + ELLIPSIS)
+                out.append(self.escape(cut) + ELLIPSIS)
                 break
-            out.append(rendered if marker else escape_markdown(shown))
+            out.append(rendered if marker else self.escape(shown))
             if budget is not None:
                 budget -= len(shown)
         return "".join(out)
@@ -154,7 +163,7 @@ class _Writer:
         person = directory.people.get(person_id)
         if person is None or not person.platform_id(PLATFORM):
             name = self.people.name(person_id)
-            return name, escape_markdown(name)
+            return name, self.escape(name)
         name = person.name.replace("<", "").replace(">", "")
         tag = f"<at>{name}</at>"
         mentioned = {"id": person.platform_id(PLATFORM), "name": name}
@@ -162,12 +171,12 @@ class _Writer:
             tag, {"type": "mention", "text": tag, "mentioned": mentioned}
         )
         if entity["mentioned"] != mentioned:  # a namesake has the tag: never ping the wrong one
-            return name, escape_markdown(name)
+            return name, self.escape(name)
         return name, tag
 
     def _user(self, user_id: str) -> tuple[str, str]:
         name = self.people.user_name(user_id)
-        return name, escape_markdown(name)
+        return name, self.escape(name)
 
 
 def _adaptive_card(
@@ -201,6 +210,13 @@ def _execute(title: str, verb: str, data: Mapping[str, Any], style: str = "", **
     if style in styles:
         action["style"] = styles[style]
     return {**action, **more}
+
+
+def message_text(markup: str, people: People) -> tuple[str, list[JSON]]:
+    """A core text as a message's HTML and its mention entities: what the bot posts as a
+    plain message (the client thread, card notes, DMs), its people mentioned as on cards."""
+    writer = _Writer(people, escape_html)
+    return writer.text(markup), list(writer.entities.values())
 
 
 def attachment(content: JSON) -> JSON:

@@ -21,7 +21,9 @@ What it answers, as the Connector's REST API (v3) does:
   password, answering ``{"token_type": "Bearer", "expires_in": 3600, "access_token": ...}``.
 
 Every Connector call needs ``Authorization: Bearer <token>`` with a token this fake issued
-(401 otherwise). Failures answer the Connector's ``ErrorResponse``,
+(401 otherwise). ``anonymous=True`` plays the Connector as a local emulator's is: a call with
+no ``Authorization`` header at all is taken (a bot with no app id sends none); a header with a
+token this fake did not issue is still refused. Failures answer the Connector's ``ErrorResponse``,
 ``{"error": {"code": ..., "message": ...}}``: 400 ``BadArgument`` for a malformed activity, 404
 ``ConversationNotFound`` / ``ActivityNotFound``, 403 ``BotNotInConversationRoster`` for a
 conversation the bot is not in, 413 ``MessageSizeTooBig`` past Teams' 28 KB.
@@ -233,8 +235,10 @@ class FakeBotConnector:
         app_password: str = APP_PASSWORD,
         tenant_id: str = TENANT_ID,
         latency: float = 0.0,
+        anonymous: bool = False,
     ) -> None:
         self.app_id, self.app_password, self.tenant_id = app_id, app_password, tenant_id
+        self.anonymous = anonymous
         self.bot = {"id": f"28:{app_id}", "name": BOT_NAME}
         self.latency = latency
         self.calls: list[Call] = []
@@ -313,6 +317,13 @@ class FakeBotConnector:
             accounts.append(dict(self.bot))
         self._conversations[conversation_id] = _Conversation(conversation_id, accounts)
 
+    def add_message(self, conversation_id: str, activity: JSON) -> None:
+        """Hold a message someone (not the bot) sent, as Teams does: the bot can then reply
+        in its thread (``{channel};messageid={its id}``) or to it."""
+        channel = _channel_of(conversation_id)
+        self._conversation(channel)
+        self._activities[(channel, str(activity["id"]))] = dict(activity)
+
     def chat_id(self, user_id: str) -> str:
         """The id ``POST /v3/conversations`` gives the bot's 1:1 chat with this user."""
         return "a:" + hashlib.sha256(user_id.encode()).hexdigest()[:24]
@@ -387,7 +398,9 @@ class FakeBotConnector:
         found = [
             dict(activity)
             for (channel, _), activity in self._activities.items()
-            if channel == where and activity.get("replyToId") == reply_to
+            if channel == where
+            and activity.get("replyToId") == reply_to
+            and (activity.get("from") or {}).get("id") == self.bot["id"]
         ]
         return sorted(found, key=lambda a: int(a["id"]))
 
@@ -491,6 +504,8 @@ class FakeBotConnector:
                 await asyncio.wait_for(self._closing.wait(), seconds)
 
     def _authorize(self, call: Call) -> None:
+        if self.anonymous and "authorization" not in call.headers:
+            return
         token = call.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if token not in self._tokens:
             raise _Unauthorized()

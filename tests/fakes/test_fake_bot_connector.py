@@ -325,3 +325,17 @@ async def test_a_delayed_answer_has_already_taken_effect(
 async def test_wait_for_names_what_it_saw(fake: FakeBotConnector) -> None:
     with pytest.raises(TimeoutError, match="saw"):
         await fake.wait_for("send", timeout=0.1)
+
+
+async def test_an_anonymous_connector_takes_calls_without_a_token(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with FakeBotConnector(anonymous=True) as anonymous:
+        anonymous.add_conversation(INTERNAL)
+        url = f"{anonymous.service_url}v3/conversations/{INTERNAL}/activities"
+        async with http.post(url, json={"type": "message", "text": "hi"}) as response:
+            assert response.status == 201
+        forged = {"Authorization": "Bearer forged"}
+        async with http.post(url, json={"type": "message"}, headers=forged) as response:
+            assert response.status == 401
+        assert [a["text"] for a in anonymous.posted(INTERNAL)] == ["hi"]

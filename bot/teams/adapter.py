@@ -1,0 +1,402 @@
+"""Teams: `POST /api/messages`, through botbuilder's CloudAdapter, into the interaction layer.
+
+The adapter only translates (`bot.interaction` decides). What Teams sends:
+
+- a message in a team channel or group chat that @mentions the bot: `Posted` with the words
+  as their writer saw them (HTML read as plain text, the bot's `<at>` mention left out, other
+  mentions as `@Name`), the mentioned Teams users as `mentioned`;
+- a reply in a channel thread (conversation `19:...;messageid=<root>`): `Posted` in that
+  thread, which the layer takes as a statement when the thread is a case's;
+- `complaint ...` in the 1:1 chat with the bot: `Commanded`;
+- `adaptiveCard/action` invokes (Universal Actions): a form's verb is `Pressed`,
+  `submit:<form>` is `Submitted`, `refresh` and `cancel` get the card for that viewer.
+
+The event path, as on Slack:
+- authentication comes first: with an app id, a request without a valid Bot Framework token
+  (a malformed one too) is answered 401 before anything is read into the core; without one
+  (TEAMS_LOCAL=1, for emulators), nothing is checked, and `serve` says so loudly;
+- an activity that can change a case carries the delivery id `teams:<activity id>`, written
+  with its change, so a repeated activity changes nothing; a store that cannot take the
+  write answers 503, and Teams tries again;
+- invokes are answered with an `InvokeResponse` of our own, never through botbuilder's
+  handlers (under CloudAdapter 4.17 they answer 500); a refusal is a message to the person
+  who pressed, alone, and leaves the card as it is;
+- a notice to one person outside an invoke (Teams has no ephemeral messages) goes to their
+  1:1 chat with the bot, after the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import jwt
+from aiohttp import web
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ActivityTypes
+from msrest.exceptions import DeserializationError
+
+from bot.inbox import Finish
+from bot.interaction import (
+    BUTTONS,
+    Commanded,
+    FormErrors,
+    Interactions,
+    Notice,
+    Posted,
+    Pressed,
+    ReadFirst,
+    ShowForm,
+    Submitted,
+    command_words,
+)
+from bot.server import Runtime
+from bot.teams import cards
+from bot.teams.cards import CANCEL, PLATFORM, REFRESH
+from bot.teams.connector import JSON, Connector, Reach, split_thread
+from bot.teams.sink import TeamsSink
+from handlers import forms
+from handlers.directory import Actor, Directory
+from handlers.errors import DeliveryError, Refusal, StorageError
+from handlers.messages import user
+
+log = logging.getLogger(__name__)
+
+ACTION = "adaptiveCard/action"
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+UNAUTHENTICATED = (
+    "warning: Teams is on WITHOUT authentication (TEAMS_LOCAL=1, no MICROSOFT_APP_ID): "
+    "anyone who can reach POST /api/messages can act as anyone in the directory"
+)
+_TAG = re.compile(r"<[^>]*>")
+_BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Config:
+    """What ConfigurationBotFrameworkAuthentication reads: an app with a tenant id is
+    single-tenant; one without, multi-tenant; no app id at all, unauthenticated."""
+
+    APP_ID: str | None
+    APP_PASSWORD: str | None
+    APP_TENANTID: str | None
+    APP_TYPE: str
+
+
+def delivery(activity: JSON) -> str | None:
+    """What Teams repeats when it sends an activity again."""
+    activity_id = activity.get("id")
+    return f"{PLATFORM}:{activity_id}" if activity_id else None
+
+
+def said(raw: str, mentions: list[tuple[str, str]], left_out: set[str]) -> str:
+    """A message's HTML as the plain text its writer saw: each mention's `<at>` text as
+    `@Name`, those of `left_out` (the bot) left out, tags dropped, entities undone."""
+    for user_id, tag in mentions:
+        if tag:
+            raw = raw.replace(tag, "" if user_id in left_out else f"@{_TAG.sub('', tag)}")
+    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", raw)))
+    return "\n".join(" ".join(line.split()) for line in text.splitlines()).strip()
+
+
+def mentions_of(activity: JSON) -> list[tuple[str, str]]:
+    """(Teams user id, the mention's text) of every mention entity."""
+    found = []
+    for entity in activity.get("entities") or ():
+        if isinstance(entity, dict) and entity.get("type") == "mention":
+            mentioned = entity.get("mentioned") or {}
+            if mentioned.get("id"):
+                found.append((str(mentioned["id"]), str(entity.get("text") or "")))
+    return found
+
+
+def invoke_answer(kind: str, value: Any) -> InvokeResponse:
+    """An adaptiveCard/action answer: a card shown to the invoker, or a message to them;
+    `value` a dict or str (botbuilder cannot serialize its own models here)."""
+    return InvokeResponse(
+        status=HTTPStatus.OK, body={"statusCode": 200, "type": kind, "value": value}
+    )
+
+
+class TeamsAdapter:
+    platform = PLATFORM
+
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        self.runtime, self.service = runtime, runtime.service
+        self.unauthenticated = settings.microsoft_app_id is None
+        tenant = settings.microsoft_app_tenant_id
+        config = _Config(
+            settings.microsoft_app_id,
+            settings.microsoft_app_password,
+            tenant,
+            "SingleTenant" if tenant else "MultiTenant",
+        )
+        self.auth = ConfigurationBotFrameworkAuthentication(config)
+        self.cloud = CloudAdapter(self.auth)
+        self.reach = Reach(tenant_id=tenant)
+        if settings.microsoft_app_id:
+            self.reach.bot_id = f"28:{settings.microsoft_app_id}"
+        self.names: dict[str, str] = {}  # Teams user id -> name, of everyone seen
+        self.connector = Connector(settings)
+        self.sink = TeamsSink(
+            self.connector, runtime.directory, runtime.store, self.reach, self.names
+        )
+        self.finishers: dict[str, Finish] = {}
+        self.interactions = Interactions(runtime.service, PLATFORM)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def directory(self) -> Directory:
+        return self.runtime.directory
+
+    # --- lifetime -------------------------------------------------------------------------
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post("/api/messages", self.handle)
+
+    async def start(self) -> None:
+        if self.unauthenticated:
+            log.warning(UNAUTHENTICATED)
+
+    async def stop(self) -> None:
+        await self.drain()
+        await self.connector.close()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Connector work after the answer; `drain` (and so `stop`) waits for it."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # --- the endpoint ---------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "the body is not JSON"}, status=400)
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+            return web.json_response({"error": "an activity with a type is required"}, status=400)
+        try:
+            activity = Activity().deserialize(body)
+        except DeserializationError as err:
+            return web.json_response({"error": f"not an activity: {err}"}, status=400)
+        try:
+            authenticated = await self.auth.authenticate_request(
+                activity, request.headers.get("Authorization", "")
+            )
+        except (PermissionError, jwt.PyJWTError, ValueError, KeyError) as err:
+            # botbuilder lets a malformed token's decode error escape: it is still a 401.
+            log.info("refusing a Teams request: %s", err or type(err).__name__)
+            return web.json_response(
+                {"error": "invalid or missing Bot Framework token"}, status=401
+            )
+        self._learn(body)
+        answer: list[InvokeResponse] = []
+
+        async def on_turn(turn: TurnContext) -> None:
+            found = await self._dispatch(body)
+            if found is not None:
+                answer.append(found)
+                await turn.send_activity(Activity(type=ActivityTypes.invoke_response, value=found))
+
+        try:
+            await self.cloud.process_activity(authenticated, activity, on_turn)
+        except StorageError as err:
+            log.warning("answering 503 so Teams retries: %s", err)
+            return web.json_response(
+                {"error": "the store cannot take writes right now"}, status=503
+            )
+        if answer:
+            return web.json_response(answer[0].body, status=answer[0].status)
+        return web.Response(status=200)
+
+    def _learn(self, activity: JSON) -> None:
+        """Where Teams is and who is who, from an authenticated activity."""
+        if isinstance(activity.get("serviceUrl"), str):
+            self.reach.service_url = activity["serviceUrl"]
+        tenant = (activity.get("conversation") or {}).get("tenantId") or (
+            (activity.get("channelData") or {}).get("tenant") or {}
+        ).get("id")
+        if tenant and not self.runtime.settings.microsoft_app_tenant_id:
+            self.reach.tenant_id = str(tenant)
+        bot = (activity.get("recipient") or {}).get("id")
+        if bot and not self.reach.bot_id:
+            self.reach.bot_id = str(bot)
+        sender = activity.get("from") or {}
+        if sender.get("id") and sender.get("name"):
+            self.names[str(sender["id"])] = str(sender["name"])
+
+    async def _dispatch(self, activity: JSON) -> InvokeResponse | None:
+        kind = activity.get("type")
+        if kind == ActivityTypes.message:
+            await self.on_message(activity)
+        elif kind == ActivityTypes.invoke:
+            if activity.get("name") == ACTION:
+                return await self.on_action(activity)
+            return InvokeResponse(status=HTTPStatus.NOT_IMPLEMENTED)
+        return None
+
+    # --- small helpers --------------------------------------------------------------------
+
+    def actor(self, account: JSON) -> Actor:
+        """Someone outside the directory is shown by the name Teams gave (`user` marker)."""
+        user_id = str(account.get("id") or "")
+        return self.directory.actor(PLATFORM, user_id, user(user_id))
+
+    def tell(self, user_id: str, text: str) -> None:
+        """A notice to one person: in their 1:1 chat with the bot, after the answer."""
+        if text:
+            self.spawn(self._tell(user_id, self.sink.message(text)))
+
+    async def _tell(self, user_id: str, activity: JSON) -> None:
+        try:
+            await self.sink.tell(self.reach, user_id, activity)
+        except DeliveryError as err:
+            log.warning("could not tell %s on Teams: %s", user_id, err)
+
+    def reply(self, activity: JSON, message: JSON) -> None:
+        """An answer in the conversation the activity came from, after the ack."""
+        conversation = str((activity.get("conversation") or {}).get("id") or "")
+        self.spawn(self._reply(conversation, message))
+
+    async def _reply(self, conversation: str, message: JSON) -> None:
+        try:
+            await self.sink.send(self.reach, conversation, message)
+        except DeliveryError as err:
+            log.warning("could not answer in %s: %s", conversation, err)
+
+    # --- messages -------------------------------------------------------------------------
+
+    async def on_message(self, activity: JSON) -> None:
+        conversation = activity.get("conversation") or {}
+        sender = activity.get("from") or {}
+        if not sender.get("id") or not activity.get("id"):
+            return
+        delivery_id = delivery(activity)
+        if delivery_id and await self.runtime.store.seen(delivery_id):
+            return  # Teams sent it again: it has done its work
+        bot_id = str((activity.get("recipient") or {}).get("id") or "")
+        mentions = mentions_of(activity)
+        raw = str(activity.get("text") or "")
+        mentioned = tuple(dict.fromkeys(u for u, _ in mentions if u != bot_id))
+        actor = self.actor(sender)
+        if conversation.get("conversationType") == "personal":
+            typed = said(raw, mentions, {u for u, _ in mentions})  # the people are `mentioned`
+            await self._command(activity, actor, typed, mentioned)
+            return
+        words = said(raw, mentions, {bot_id})
+        channel, root = split_thread(str(conversation.get("id") or ""))
+        thread = root if root and root != activity["id"] else None
+        posted = Posted(
+            actor=actor,
+            channel=channel,
+            message_id=str(activity["id"]),
+            words=words,
+            thread_id=thread,
+            mentions_bot=any(u == bot_id for u, _ in mentions),
+            mentioned=mentioned,
+        )
+        answer = await self.interactions.posted(posted, delivery_id)
+        if isinstance(answer, ReadFirst):
+            # The Connector cannot read another message: say how to write a complaint.
+            self.tell(actor.user_id, self.interactions.usage().text)
+        elif isinstance(answer, Notice):
+            self.tell(actor.user_id, answer.text)
+
+    async def _command(
+        self, activity: JSON, actor: Actor, words: str, mentioned: tuple[str, ...]
+    ) -> None:
+        """`complaint ...` in the 1:1 chat; anything else there gets the usage."""
+        rest = command_words(words)
+        channel = str((activity.get("conversation") or {}).get("id") or "")
+        if rest is None:
+            answer: Notice | ShowForm = self.interactions.usage()
+        else:
+            answer = self.interactions.commanded(Commanded(actor, channel, rest, mentioned))
+        if isinstance(answer, Notice):
+            self.reply(activity, self.sink.message(answer.text))
+            return
+        if answer.notice:
+            self.reply(activity, self.sink.message(answer.notice))
+        card = cards.form_card(answer.form, self.sink.people, "", initial=answer.initial)
+        self.reply(activity, self.sink.card(card))
+
+    # --- card actions ---------------------------------------------------------------------
+
+    def _said(self, text: str) -> InvokeResponse:
+        return invoke_answer(MESSAGE_RESPONSE, self.sink.people.plain(text))
+
+    async def on_action(self, activity: JSON) -> InvokeResponse:
+        value = activity.get("value") or {}
+        action: JSON = (value.get("action") if isinstance(value, dict) else None) or {}
+        verb = str(action.get("verb") or "")
+        data: JSON = action["data"] if isinstance(action.get("data"), dict) else {}
+        case_id = str(data.get("case_id") or "")
+        actor = self.actor(activity.get("from") or {})
+        channel, _ = split_thread(str((activity.get("conversation") or {}).get("id") or ""))
+        if verb in (REFRESH, CANCEL):
+            return await self._card_for(actor, case_id, channel)
+        if verb in BUTTONS:
+            shown = await self.interactions.pressed(Pressed(actor, verb, case_id))
+            if isinstance(shown, Notice):
+                return self._said(shown.text)
+            drawn = cards.form_card(shown.form, self.sink.people, case_id, initial=shown.initial)
+            return invoke_answer(CARD_RESPONSE, drawn)
+        form = cards.submitted_form(verb)
+        if form is None or form is forms.OPEN or not case_id:
+            return self._said(self.interactions.usage().text)
+        values = cards.read_values(form, data)
+        submitted = Submitted(actor, form, values, case_id, channel)
+        answer = await self.interactions.submitted(submitted, delivery(activity))
+        if isinstance(answer, FormErrors):
+            return await self._errors(actor, form, case_id, values, answer)
+        return await self._card_for(actor, case_id, channel, answer.text)
+
+    async def _errors(
+        self,
+        actor: Actor,
+        form: forms.Form,
+        case_id: str,
+        values: dict[str, Any],
+        answer: FormErrors,
+    ) -> InvokeResponse:
+        """The form again, as the interaction layer draws it for this case, with the
+        answers given and why they were refused."""
+        shown = await self.interactions.pressed(Pressed(actor, form.name, case_id))
+        drawn = shown.form if isinstance(shown, ShowForm) else form
+        card = cards.form_card(
+            drawn, self.sink.people, case_id, initial=values, errors=answer.errors
+        )
+        return invoke_answer(CARD_RESPONSE, card)
+
+    async def _card_for(
+        self, actor: Actor, case_id: str, channel: str, notice: str = ""
+    ) -> InvokeResponse:
+        """The case card with this viewer's actions, in the internal channel only; anywhere
+        else (the client thread) the internal card is never shown: a message instead."""
+        internal = self.directory.internal_channel_on(PLATFORM)
+        try:
+            case = await self.service.get(case_id)
+        except Refusal as refusal:
+            return self._said(self.interactions.refused(refusal).text)
+        if channel != internal:
+            return self._said(notice) if notice else invoke_answer(MESSAGE_RESPONSE, "")
+        allowed = self.interactions.allowed(case, actor)
+        return invoke_answer(CARD_RESPONSE, self.sink.case_card(case, allowed))

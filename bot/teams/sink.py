@@ -1,0 +1,234 @@
+"""Carries the core's effects out on Teams, through the Bot Connector, for the outbox.
+
+- The client thread: a reply in the source message's reply chain (a chat has none: a
+  message in the chat). Only client effects reach it (see `bot.sink`).
+- The internal card: a new thread in the directory's internal Teams channel, updated in
+  place (PUT) at every change; its activity id is the card's ref, and its notes are replies
+  to it. Its `refresh` names the directory's people on Teams, so each viewer gets the card
+  with the actions their role allows (the adapter answers the `refresh` invoke).
+- DMs: the 1:1 chat with the person's Teams id (`POST /v3/conversations`, the same chat
+  each time), then a message there. Someone with no Teams id is logged and skipped.
+- Invites: Teams lets no bot add someone to a channel, so an invite is a logged no-op.
+
+The Connector keeps no history a bot can read, so a post whose earlier attempt may have
+arrived (a timeout or a 5xx after Teams took it, a crash mid-call) cannot be looked for by
+its outbox key as on Slack: it is posted again (at least once, never lost).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import urllib.parse
+from collections.abc import Mapping
+
+from bot.sink import Attempt, PlatformSink, Refs
+from bot.teams import cards
+from bot.teams.cards import PLATFORM, People
+from bot.teams.connector import JSON, Connector, Reach, quoted, thread_of
+from handlers.card import case_card as card_view
+from handlers.directory import Directory
+from handlers.errors import DeliveryError, TransientDeliveryError
+from handlers.messages import text as say
+from handlers.model import Case
+from storage.base import Store
+
+log = logging.getLogger(__name__)
+
+CARD_REF = "teams_card"  # the card's activity id in the internal channel
+QUESTION_REF = "teams_question"  # the open feedback question's activity id
+SERVICE_REF = "teams_service_url"  # the Connector the case's conversations are at
+TENANT_REF = "teams_tenant"
+BOT_REF = "teams_bot"
+DEEP_LINK = "https://teams.microsoft.com/l/message/{channel}/{message}"
+
+
+class TeamsSink(PlatformSink):
+    def __init__(
+        self,
+        connector: Connector,
+        directory: Directory,
+        store: Store,
+        reach: Reach,
+        names: Mapping[str, str],
+    ) -> None:
+        self.connector, self.directory, self.store = connector, directory, store
+        self.reach, self.names = reach, names
+        self._chats: dict[str, str] = {}  # Teams user id -> the 1:1 chat's conversation id
+
+    @property
+    def people(self) -> People:
+        return People(self.directory, self.names)
+
+    # --- where the case is ----------------------------------------------------------------
+
+    async def _where(self, case: Case) -> Reach:
+        """The case's Connector, tenant and bot id: as stored with its card, else as the
+        latest activity said; none yet (nothing came in since a restart) waits."""
+        stored = [await self.store.get_ref(case.id, ref) for ref in (SERVICE_REF, TENANT_REF)]
+        bot = await self.store.get_ref(case.id, BOT_REF)
+        reach = Reach(
+            stored[0] or self.reach.service_url,
+            stored[1] or self.reach.tenant_id,
+            bot or self.reach.bot_id,
+        )
+        if not reach.service_url:
+            raise TransientDeliveryError("no Teams serviceUrl known yet: waiting for an activity")
+        return reach
+
+    @staticmethod
+    def _kept(reach: Reach) -> Refs:
+        found = {SERVICE_REF: reach.service_url, TENANT_REF: reach.tenant_id, BOT_REF: reach.bot_id}
+        return {name: value for name, value in found.items() if value}
+
+    # --- posting --------------------------------------------------------------------------
+
+    def message(self, text: str) -> JSON:
+        """A core text as a message, its people as real mentions."""
+        html, entities = cards.message_text(text, self.people)
+        activity: JSON = {"type": "message", "text": html, "textFormat": "xml"}
+        if entities:
+            activity["entities"] = entities
+        return activity
+
+    @staticmethod
+    def card(content: JSON) -> JSON:
+        return {"type": "message", "attachments": [cards.attachment(content)]}
+
+    async def send(self, reach: Reach, conversation: str, activity: JSON) -> str:
+        """Post `activity` in `conversation` (a thread's id replies in it); its id."""
+        assert reach.service_url
+        path = f"v3/conversations/{quoted(conversation)}/activities"
+        posted = await self.connector.call("POST", reach.service_url, path, activity)
+        return str(posted.get("id", ""))
+
+    async def update(
+        self, reach: Reach, conversation: str, activity_id: str, activity: JSON
+    ) -> None:
+        assert reach.service_url
+        path = f"v3/conversations/{quoted(conversation)}/activities/{quoted(activity_id)}"
+        await self.connector.call("PUT", reach.service_url, path, activity)
+
+    # --- the client thread ----------------------------------------------------------------
+
+    def _client_thread(self, case: Case) -> str:
+        return thread_of(case.source.channel, case.source.message_id)
+
+    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
+        reach = await self._where(case)
+        await self.send(reach, self._client_thread(case), self.message(text))
+
+    async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:
+        reach = await self._where(case)
+        content = cards.feedback_card(text, case.id, self.people)
+        posted = await self.send(reach, self._client_thread(case), self.card(content))
+        return {QUESTION_REF: posted}
+
+    async def close_question(self, case: Case, text: str) -> None:
+        question = await self.store.get_ref(case.id, QUESTION_REF)
+        if question:
+            content = cards.answered_card(text, self.people)
+            reach = await self._where(case)
+            await self.update(reach, self._client_thread(case), question, self.card(content))
+
+    # --- the internal card ----------------------------------------------------------------
+
+    def case_card(self, case: Case, allowed: frozenset[str] | None = None) -> JSON:
+        """The case card for everyone (every action), or for a viewer who may use `allowed`;
+        either way with the refresh that gets each viewer their own."""
+        view = card_view(case, self.directory)
+        if allowed is not None:
+            view = cards.for_viewer(view, allowed)
+        viewers = [
+            user for p in self.directory.people.values() if (user := p.platform_id(PLATFORM))
+        ]
+        link = self._link(case.source.channel, case.source.message_id)
+        return cards.case_card(view, self.people, source_link=link, refresh_users=viewers)
+
+    async def update_card(self, case: Case, attempt: Attempt) -> Refs:
+        channel = self.directory.internal_channel_on(PLATFORM)
+        if channel is None:
+            return {}
+        reach = await self._where(case)
+        card_id = await self.store.get_ref(case.id, CARD_REF)
+        activity = self.card(self.case_card(case))
+        if card_id:
+            try:
+                await self.update(reach, thread_of(channel, card_id), card_id, activity)
+                return self._kept(reach)
+            except TransientDeliveryError:
+                raise
+            except DeliveryError as err:
+                if "ActivityNotFound" not in str(err):
+                    raise
+                log.warning("the card of %s is gone; posting it again", case.id)
+        posted = await self.send(reach, channel, activity)
+        return {**self._kept(reach), CARD_REF: posted}
+
+    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> None:
+        channel = self.directory.internal_channel_on(PLATFORM)
+        if channel is None:
+            return
+        card_id = await self.store.get_ref(case.id, CARD_REF)
+        if card_id is None:
+            raise TransientDeliveryError(f"the card of {case.id} is not posted yet")
+        reach = await self._where(case)
+        await self.send(reach, thread_of(channel, card_id), self.message(text))
+
+    # --- people ---------------------------------------------------------------------------
+
+    async def direct_message(self, case: Case, person_id: str, text: str, attempt: Attempt) -> None:
+        user = self.directory.people[person_id].platform_id(PLATFORM)
+        if not user:
+            log.info("%s has no Teams id; DM for %s not sent on Teams", person_id, case.id)
+            return
+        activity = self.message(text)
+        activity["text"] += await self._links(case)
+        await self.tell(await self._where(case), user, activity)
+
+    async def _links(self, case: Case) -> str:
+        """Links to both threads: the client's message, and the card once it is posted."""
+        links = [(self._link(case.source.channel, case.source.message_id), "link.client_thread")]
+        channel = self.directory.internal_channel_on(PLATFORM)
+        card_id = await self.store.get_ref(case.id, CARD_REF)
+        if channel and card_id:
+            links.append((self._link(channel, card_id), "link.case_card"))
+        lines = [
+            f'• <a href="{html.escape(url)}">{html.escape(say(self.directory.language, key))}</a>'
+            for url, key in links
+        ]
+        return "<br>" + "<br>".join(lines)
+
+    @staticmethod
+    def _link(channel: str, message_id: str) -> str:
+        return DEEP_LINK.format(
+            channel=urllib.parse.quote(channel, safe=""),
+            message=urllib.parse.quote(message_id, safe=""),
+        )
+
+    async def tell(self, reach: Reach, user: str, activity: JSON) -> None:
+        """A message in the bot's 1:1 chat with a Teams user, opened first if need be."""
+        await self.send(reach, await self._chat(reach, user), activity)
+
+    async def _chat(self, reach: Reach, user: str) -> str:
+        if user not in self._chats:
+            assert reach.service_url
+            parameters: JSON = {
+                "isGroup": False,
+                "bot": {"id": reach.bot_id or ""},
+                "members": [{"id": user}],
+                "tenantId": reach.tenant_id,
+                "channelData": {"tenant": {"id": reach.tenant_id}},
+            }
+            created = await self.connector.call(
+                "POST", reach.service_url, "v3/conversations", parameters
+            )
+            self._chats[user] = str(created["id"])
+        return self._chats[user]
+
+    async def invite(self, case: Case, person_id: str, attempt: Attempt) -> None:
+        log.info(
+            "Teams has no channel invite for bots: %s is not added to %s's channel",
+            person_id,
+            case.id,
+        )

@@ -1,0 +1,220 @@
+"""The real bot, serving HTTP on loopback, wired to the fake Bot Connector.
+
+Tests talk to it only as Teams would: activities posted to /api/messages with
+`serviceUrl` = the fake's. What the bot says back is whatever reached the fake, or the
+invoke's own answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.server import Runtime, build_app, start_runtime, stop_runtime
+from bot.settings import load_settings
+from bot.teams.adapter import TeamsAdapter
+from handlers.directory_file import load_directory
+from handlers.model import Case
+from tests.fakes.bot_connector import BOT_ID, BOT_NAME, TENANT_ID, FakeBotConnector
+
+ACME = "19:acme@thread.tacv2"
+INTERNAL = "19:internal@thread.tacv2"
+CLIENT = "29:carol"  # Acme's contact, not in the directory
+DANA, MAYA, RON, AVI = "29:dana", "29:maya", "29:ron", "29:avi"
+
+DIRECTORY = f"""
+internal_channel = {{ teams = "{INTERNAL}" }}
+
+[people.dana]
+name = "Dana Levi"
+teams = "{DANA}"
+manager = "maya"
+
+[people.maya]
+name = "Maya Cohen"
+teams = "{MAYA}"
+manager = "ron"
+
+[people.ron]
+name = "Ron Bar"
+teams = "{RON}"
+roles = ["lead"]
+
+[people.avi]
+name = "Avi Katz"
+teams = "{AVI}"
+manager = "ron"
+roles = ["account_manager"]
+
+[clients.acme]
+name = "Acme Corp"
+teams_channels = ["{ACME}"]
+account_manager = "avi"
+"""
+
+JSON = dict[str, Any]
+NAMES = {DANA: "Dana Levi", MAYA: "Maya Cohen", RON: "Ron Bar", AVI: "Avi Katz"}
+
+
+def populate(fake: FakeBotConnector) -> None:
+    fake.add_conversation(ACME, [(CLIENT, "Carol Client"), (AVI, NAMES[AVI])])
+    fake.add_conversation(INTERNAL, list(NAMES.items()))
+
+
+def mention(user_id: str, name: str) -> tuple[str, dict[str, Any]]:
+    tag = f"<at>{name}</at>"
+    return tag, {"type": "mention", "text": tag, "mentioned": {"id": user_id, "name": name}}
+
+
+class TeamsBot:
+    def __init__(self, root: Path, fake: FakeBotConnector, app_id: bool = False) -> None:
+        self.root, self.fake, self.app_id = root, fake, app_id
+        self.runtime: Runtime | None = None
+        self.url = ""
+        self._ids = itertools.count(1_800_000_000_000)
+
+    async def start(self) -> None:
+        directory_file = self.root / "complaintbot.toml"
+        directory_file.write_text(DIRECTORY, encoding="utf-8")
+        env = {
+            "COMPLAINTBOT_DATABASE_URL": str(self.root / "data" / "complaintbot.json"),
+            "COMPLAINTBOT_DIRECTORY": str(directory_file),
+        }
+        if self.app_id:
+            env |= {
+                "MICROSOFT_APP_ID": self.fake.app_id,
+                "MICROSOFT_APP_PASSWORD": self.fake.app_password,
+                "MICROSOFT_APP_TENANT_ID": self.fake.tenant_id,
+            }
+        else:
+            env["TEAMS_LOCAL"] = "1"
+        settings = load_settings(env)
+        self.runtime = await start_runtime(settings, load_directory(directory_file), [TeamsAdapter])
+        self.runtime.outbox.idle_seconds = 0.2
+        self._runner = web.AppRunner(build_app(self.runtime))
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/api/messages"
+        self._stop = asyncio.Event()
+        self._worker = asyncio.create_task(self.runtime.run_workers(self._stop))
+        self.session = aiohttp.ClientSession()
+
+    async def stop(self) -> None:
+        await self.session.close()
+        self._stop.set()
+        await self._worker
+        await self._runner.cleanup()
+        assert self.runtime
+        await stop_runtime(self.runtime)
+
+    @property
+    def adapter(self) -> TeamsAdapter:
+        assert self.runtime
+        adapter = self.runtime.adapters[0]
+        assert isinstance(adapter, TeamsAdapter)
+        return adapter
+
+    # --- what Teams sends -----------------------------------------------------------------
+
+    def next_id(self) -> str:
+        return str(next(self._ids))
+
+    def activity(self, sender: str, conversation: JSON, **fields: Any) -> JSON:
+        return {
+            "channelId": "msteams",
+            "serviceUrl": self.fake.service_url,
+            "from": {"id": sender, "name": NAMES.get(sender, "Carol Client")},
+            "recipient": {"id": BOT_ID, "name": BOT_NAME},
+            "conversation": {"tenantId": TENANT_ID, **conversation},
+            "channelData": {"tenant": {"id": TENANT_ID}},
+            **fields,
+        }
+
+    def channel_message(
+        self,
+        sender: str,
+        text: str,
+        mentions: Sequence[tuple[str, str]] = (),
+        *,
+        channel: str = ACME,
+        thread: str | None = None,
+        activity_id: str | None = None,
+        bot: bool = True,
+    ) -> JSON:
+        """A message in a channel: at the top (its conversation names itself as the root),
+        or a reply in `thread`. `text` is HTML; `bot` mentions the bot before it."""
+        activity_id = activity_id or self.next_id()
+        entities = []
+        body = text
+        for user_id, name in reversed(mentions):
+            tag, entity = mention(user_id, name)
+            entities.insert(0, entity)
+            body = body.replace(f"@{name}", tag)
+        if bot:
+            tag, entity = mention(BOT_ID, BOT_NAME)
+            entities.insert(0, entity)
+            body = f"{tag} {body}"
+        root = thread or activity_id
+        conversation = {"id": f"{channel};messageid={root}", "conversationType": "channel"}
+        message = self.activity(
+            sender,
+            conversation,
+            type="message",
+            id=activity_id,
+            text=f"<p>{body}</p>",
+            textFormat="xml",
+            entities=entities,
+            **({"replyToId": thread} if thread else {}),
+        )
+        self.fake.add_message(channel, message)  # Teams holds it before the bot hears of it
+        return message
+
+    def invoke(self, sender: str, verb: str, data: JSON, channel: str = INTERNAL) -> JSON:
+        conversation = {"id": f"{channel};messageid=1", "conversationType": "channel"}
+        action = {"type": "Action.Execute", "verb": verb, "data": data}
+        return self.activity(
+            sender,
+            conversation,
+            type="invoke",
+            name="adaptiveCard/action",
+            id=f"f:{self.next_id()}",
+            value={"action": action, "trigger": "manual"},
+        )
+
+    async def send(self, activity: JSON, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        async with self.session.post(self.url, json=activity, headers=headers or {}) as response:
+            raw = await response.text()
+            status = response.status
+        await self.adapter.drain()
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, raw
+
+    # --- what the bot did -----------------------------------------------------------------
+
+    async def settle(self, timeout: float = 15) -> None:
+        """Wait until the outbox has sent everything it can."""
+        await self.adapter.drain()
+        assert self.runtime
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (await self.runtime.store.effect_counts())["pending"] or (
+            await self.runtime.store.due_inbox(datetime.now(UTC) + timedelta(days=1))
+        ):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the outbox still has pending effects")
+            self.runtime.outbox.wake()
+            await asyncio.sleep(0.05)
+        await self.adapter.drain()
+
+    async def cases(self) -> list[Case]:
+        assert self.runtime
+        return await self.runtime.store.list_cases()

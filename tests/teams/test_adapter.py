@@ -1,0 +1,205 @@
+"""Teams end to end: activities posted over loopback to the real server, answered through the
+fake Bot Connector; the bot runs unauthenticated (TEAMS_LOCAL=1), as for a local emulator,
+and a bot with an app id refuses what carries no valid token."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.teams.cards import CONTENT_TYPE
+from handlers.errors import StorageError
+from tests.fakes.bot_connector import ConnectorError, FakeBotConnector, RateLimited
+from tests.teams.harness import ACME, DANA, INTERNAL, MAYA, NAMES, TeamsBot, populate
+
+COMPLAINT = "the report was late again, @Dana Levi never answered"
+
+
+def texts(activities: list[dict[str, Any]]) -> list[str]:
+    return [a.get("text", "") for a in activities]
+
+
+def cards_in(activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        attachment["content"]
+        for a in activities
+        for attachment in a.get("attachments") or ()
+        if attachment["contentType"] == CONTENT_TYPE
+    ]
+
+
+async def open_case(bot: TeamsBot) -> str:
+    """Carol mentions the bot in Acme's channel, naming Dana; the root message's id."""
+    message = bot.channel_message("29:carol", COMPLAINT, [(DANA, NAMES[DANA])])
+    status, _ = await bot.send(message)
+    assert status == 200
+    await bot.settle()
+    return str(message["id"])
+
+
+async def test_a_mention_opens_a_case_and_every_message_goes_out(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    root = await open_case(bot)
+
+    (case,) = await bot.cases()
+    assert case.source.platform == "teams"
+    assert (case.source.channel, case.source.message_id) == (ACME, root)
+    assert case.affected == ("dana",)
+    assert [s.text for s in case.client_statements] == [COMPLAINT]
+    thanks, included = fake.posted(ACME, reply_to=root)
+    assert case.id in thanks["text"]
+    mentioned = {e["mentioned"]["id"] for e in included.get("entities") or ()}
+    assert {DANA, MAYA} <= mentioned and "<at>Dana Levi</at>" in included["text"]
+    (card,) = cards_in(fake.posted(INTERNAL))
+    assert case.id in str(card["body"][0]["text"])
+    assert {a["verb"] for a in card["actions"]} >= {"assess", "resolve"}
+    assert fake.posted(DANA) and fake.posted(MAYA)
+    assert all(not call.headers.get("authorization") for call in fake.calls)
+
+
+async def test_the_same_activity_twice_opens_one_case(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    message = bot.channel_message("29:carol", COMPLAINT, [(DANA, NAMES[DANA])])
+    for _ in range(2):
+        status, _ = await bot.send(message)
+        assert status == 200
+    await bot.settle()
+    assert len(await bot.cases()) == 1
+    assert len(fake.posted(ACME, reply_to=str(message["id"]))) == 2  # thanks, who is in
+
+
+async def test_a_reply_in_the_thread_is_a_client_statement(bot: TeamsBot) -> None:
+    root = await open_case(bot)
+    reply = bot.channel_message(
+        "29:carol", "And nobody called us &amp; <b>nobody</b> wrote.", thread=root, bot=False
+    )
+    status, _ = await bot.send(reply)
+    assert status == 200
+    (case,) = await bot.cases()
+    assert [s.text for s in case.client_statements][-1] == "And nobody called us & nobody wrote."
+
+
+async def test_maya_gets_the_assess_form_and_dana_is_refused_alone(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    await open_case(bot)
+    (case,) = await bot.cases()
+    fake.clear()
+
+    status, answer = await bot.send(bot.invoke(MAYA, "assess", {"case_id": case.id}))
+    assert status == 200
+    assert answer["type"] == CONTENT_TYPE
+    verbs = [a["verb"] for a in answer["value"]["actions"]]
+    assert verbs == ["submit:assess", "cancel"]
+
+    status, answer = await bot.send(bot.invoke(DANA, "assess", {"case_id": case.id}))
+    assert status == 200
+    assert answer["type"] == "application/vnd.microsoft.activity.message"
+    assert answer["value"]
+    await bot.settle()
+    assert fake.calls == []  # the refusal is the invoke's answer: nobody else sees it
+
+
+async def test_a_refresh_shows_each_viewer_their_own_actions(bot: TeamsBot) -> None:
+    await open_case(bot)
+    (case,) = await bot.cases()
+    _, for_maya = await bot.send(bot.invoke(MAYA, "refresh", {"case_id": case.id}))
+    _, for_dana = await bot.send(bot.invoke(DANA, "refresh", {"case_id": case.id}))
+    maya = {a["verb"] for a in for_maya["value"].get("actions", ())}
+    dana = {a["verb"] for a in for_dana["value"].get("actions", ())}
+    assert "assess" in maya and "assess" not in dana
+    assert "account" in dana
+
+
+async def test_a_submitted_form_changes_the_case_once(bot: TeamsBot) -> None:
+    await open_case(bot)
+    (case,) = await bot.cases()
+    submit = bot.invoke(DANA, "submit:account", {"case_id": case.id, "account": "I was ill."})
+    for _ in range(2):
+        status, answer = await bot.send(submit)
+        assert status == 200
+        assert answer["type"] == CONTENT_TYPE  # the case card again, for Dana
+    (case,) = await bot.cases()
+    assert [a.text for a in case.accounts.values()] == ["I was ill."]
+
+
+# --- with an app id: every request needs a Bot Framework token ---------------------------
+
+
+@pytest.fixture
+async def guarded(tmp_path: Path) -> AsyncIterator[tuple[TeamsBot, FakeBotConnector]]:
+    async with FakeBotConnector() as connector:
+        populate(connector)
+        harness = TeamsBot(tmp_path, connector, app_id=True)
+        await harness.start()
+        try:
+            yield harness, connector
+        finally:
+            await harness.stop()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not.a.jwt"},
+        {"Authorization": "Bearer !!"},
+        {"Authorization": "x"},
+    ],
+)
+async def test_without_a_valid_token_nothing_happens(
+    guarded: tuple[TeamsBot, FakeBotConnector], headers: dict[str, str]
+) -> None:
+    bot, fake = guarded
+    message = bot.channel_message("29:carol", COMPLAINT, [(DANA, NAMES[DANA])])
+    status, _ = await bot.send(message, headers)
+    assert status == 401
+    assert await bot.cases() == []
+    assert bot.runtime and not await bot.runtime.store.seen(f"teams:{message['id']}")
+    assert fake.calls == []
+
+
+async def test_a_store_that_cannot_write_answers_503_and_the_retry_does_the_work(
+    bot: TeamsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert bot.runtime
+    store = bot.runtime.store
+    create = store.create_case
+
+    async def refuse(*args: Any, **kwargs: Any) -> None:
+        raise StorageError("disk full")
+
+    message = bot.channel_message("29:carol", COMPLAINT, [(DANA, NAMES[DANA])])
+    monkeypatch.setattr(store, "create_case", refuse)
+    status, _ = await bot.send(message)
+    assert status == 503
+    monkeypatch.setattr(store, "create_case", create)
+    status, _ = await bot.send(message)
+    assert status == 200
+    assert len(await bot.cases()) == 1
+
+
+async def test_a_rate_limited_post_waits_and_a_refused_dm_holds_nothing_up(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    fake.fail_when(
+        lambda call: call.route == "send" and (call.conversation_id or "").startswith(ACME),
+        RateLimited(1),
+    )
+    fake.fail_when("create_conversation", ConnectorError(403, "Forbidden"))
+    root = await open_case(bot)
+    assert len(fake.posted(ACME, reply_to=root)) == 2  # sent after the Retry-After
+    failed = [c for c in fake.calls if c.failed]
+    assert [c.route for c in failed] == ["send", "create_conversation"]
+
+
+@pytest.mark.parametrize("body", [[1], {"text": "no type"}, {"type": "message", "entities": 5}])
+async def test_a_body_teams_would_never_send_is_a_400(bot: TeamsBot, body: Any) -> None:
+    status, _ = await bot.send(body)
+    assert status == 400
+    assert await bot.cases() == []
