@@ -1,8 +1,11 @@
-"""What the inbox and outbox workers share: a wake-up call, and the wait between passes."""
+"""What the workers share: a wake-up call and the wait between passes (the inbox and the
+outbox), and work started after an answer that a stop waits for (the adapters)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 
 def backoff(tries: int, first: float) -> float:
@@ -32,3 +35,20 @@ class Worker:
             for wait in waits:
                 wait.cancel()
         self._wake.clear()
+
+
+class Background:
+    """Platform calls an adapter makes after its answer (an ephemeral, a form to open), so
+    a slow platform never delays the answer; `drain` (and so a clean stop) waits for them."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -32,12 +32,11 @@ of a Slack Connect channel) is a client contact, whatever their user id.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -69,6 +68,7 @@ from bot.server import Runtime
 from bot.sink import Attempt
 from bot.slack import blocks, ids, inbound, payloads
 from bot.slack.sink import SlackSink
+from bot.worker import Background
 from handlers import forms
 from handlers.commands import OpenCase, SharedFile, Trigger
 from handlers.directory import Actor
@@ -164,7 +164,7 @@ class SlackAdapter:
             process_before_response=True,
         )
         self._socket: AsyncSocketModeHandler | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background = Background()
         self.finishers: dict[str, Finish] = {FLAG: self.open_flagged, FORM: self.open_from_form}
         self.interactions = Interactions(runtime.service, PLATFORM)
         self._register()
@@ -201,15 +201,8 @@ class SlackAdapter:
         await self.drain()
         await self._http.close()
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run Web API work after the ack; `drain` (and so `stop`) waits for it."""
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.background.drain()
 
     async def handle(self, request: web.Request) -> web.Response:
         """Verify Slack's signature, let Bolt dispatch, and never answer a genuine request 404."""
@@ -284,13 +277,13 @@ class SlackAdapter:
     def tell(self, channel: str | None, user_id: str, message: str) -> None:
         """An answer to one person, sent after the ack (see `_tell`)."""
         if message:
-            self.spawn(self._tell(channel, user_id, self.sink.render(message)))
+            self.background.spawn(self._tell(channel, user_id, self.sink.render(message)))
 
     def show(
         self, trigger_id: str, view: dict[str, Any], channel: str | None, user_id: str
     ) -> None:
         """Open a modal, after the ack (the trigger id is good for three seconds)."""
-        self.spawn(self._show(trigger_id, view, channel, user_id))
+        self.background.spawn(self._show(trigger_id, view, channel, user_id))
 
     async def _show(
         self, trigger_id: str, view: dict[str, Any], channel: str | None, user_id: str

@@ -27,11 +27,9 @@ The event path, as on Slack:
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import re
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -65,6 +63,7 @@ from bot.teams import cards
 from bot.teams.cards import CANCEL, PLATFORM, REFRESH
 from bot.teams.connector import JSON, Connector, Reach, split_thread
 from bot.teams.sink import TeamsSink
+from bot.worker import Background
 from handlers import forms
 from handlers.directory import Actor, Directory
 from handlers.errors import DeliveryError, Refusal, StorageError
@@ -155,7 +154,7 @@ class TeamsAdapter:
         )
         self.finishers: dict[str, Finish] = {}
         self.interactions = Interactions(runtime.service, PLATFORM)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background = Background()
 
     @property
     def directory(self) -> Directory:
@@ -174,15 +173,8 @@ class TeamsAdapter:
         await self.drain()
         await self.connector.close()
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Connector work after the answer; `drain` (and so `stop`) waits for it."""
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.background.drain()
 
     # --- the endpoint ---------------------------------------------------------------------
 
@@ -263,7 +255,7 @@ class TeamsAdapter:
     def tell(self, user_id: str, text: str) -> None:
         """A notice to one person: in their 1:1 chat with the bot, after the answer."""
         if text:
-            self.spawn(self._tell(user_id, self.sink.message(text)))
+            self.background.spawn(self._tell(user_id, self.sink.message(text)))
 
     async def _tell(self, user_id: str, activity: JSON) -> None:
         try:
@@ -274,7 +266,7 @@ class TeamsAdapter:
     def reply(self, activity: JSON, message: JSON) -> None:
         """An answer in the conversation the activity came from, after the ack."""
         conversation = str((activity.get("conversation") or {}).get("id") or "")
-        self.spawn(self._reply(conversation, message))
+        self.background.spawn(self._reply(conversation, message))
 
     async def _reply(self, conversation: str, message: JSON) -> None:
         try:
