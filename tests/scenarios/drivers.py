@@ -10,6 +10,11 @@ retries nothing and hides no difference between the platforms.
   what the bot did through the fake Web API's record of calls and messages.
 - `PlaygroundDriver`: the playground's HTTP API (tests/playground/conftest.py) and its
   workspace state.
+- `TeamsDriver`: the real server on loopback (tests/teams/harness.py), sent Bot Framework
+  activities (channel messages, `adaptiveCard/action` invokes), and looking at what the fake
+  Bot Connector holds and at each invoke's answer. Teams has no ephemerals: what a person
+  is told alone is an invoke's message answer (seen by the presser only), or a message in
+  their 1:1 chat with the bot.
 
 What each side sees, on either platform:
 - `client_thread`: every text in the case's client channel that the client can see, in
@@ -22,7 +27,9 @@ What each side sees, on either platform:
 
 from __future__ import annotations
 
+import html
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -30,15 +37,20 @@ from typing import Any, Protocol
 from bot.playground.sink import card_id
 from bot.playground.workspace import BOT, INTERNAL, client_channel, dm_channel
 from bot.slack import ids
+from bot.teams.cards import CONTENT_TYPE, SUBMIT
+from bot.teams.sink import CARD_REF
 from handlers import forms
 from handlers.directory import Directory
 from handlers.model import Case
+from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlackAPI
 from tests.playground.conftest import Playground
 from tests.slack.checks import blocks_text
 from tests.slack.harness import CLIENT, GLOBEX_CLIENT, SlackBot, state_for
 from tests.slackkit import events
 from tests.slackkit.signing import block_action_payload
+from tests.teams import harness as teams
+from tests.teams.harness import TeamsBot
 
 CONTACT = "contact:"
 
@@ -590,3 +602,266 @@ class PlaygroundDriver:
 
     async def settle(self) -> None:
         await self.playground.settle()
+
+
+# --- Teams ------------------------------------------------------------------------------
+
+# The contact of each client of the example directory on Teams and the name Teams gives
+# them (tests/scenarios/conftest.py puts them in their channels); Acme's is the Teams
+# harness's.
+TEAMS_CONTACTS = {"acme": teams.CLIENT, "globex": "29:gary", "initech": "29:ian"}
+TEAMS_CONTACT_NAMES = {teams.CLIENT: "Carol Client", "29:gary": "Gary Globex", "29:ian": "Ian"}
+MESSAGE_ANSWER = "application/vnd.microsoft.activity.message"
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """An invoke's message answer: shown to the person who pressed, alone, where they did."""
+
+    at: float
+    person: str
+    channel: str
+    text: str
+
+
+class TeamsDriver:
+    name = "teams"
+
+    def __init__(self, bot: TeamsBot, fake: FakeBotConnector) -> None:
+        self.bot, self.fake = bot, fake
+        assert bot.runtime
+        self.runtime = bot.runtime
+        self.directory: Directory = bot.runtime.directory
+        self.people: list[tuple[float, str, str]] = []  # (when, channel, id) of people's
+        self.answered: list[_Answered] = []
+        self.told: list[tuple[str, str]] = []  # (person, 1:1 message id) told after a message
+        self.forms: dict[tuple[str, str], dict[str, Any]] = {}  # (person, case) -> last form
+
+    # --- translating ------------------------------------------------------------------------
+
+    def user(self, person_id: str) -> str:
+        client = client_of(person_id)
+        if client is not None:
+            return TEAMS_CONTACTS[client]
+        found = self.directory.person(person_id).platform_id("teams")
+        assert found, f"{person_id} has no Teams id in the directory"
+        return found
+
+    def person(self, user_id: str) -> str:
+        person = self.directory.person_on("teams", user_id)
+        if person:
+            return person.id
+        clients = [c for c, u in TEAMS_CONTACTS.items() if u == user_id]
+        return contact(clients[0]) if clients else user_id
+
+    def name_of(self, person_id: str) -> str:
+        client = client_of(person_id)
+        if client is not None:
+            return TEAMS_CONTACT_NAMES[TEAMS_CONTACTS[client]]
+        return self.directory.person(person_id).name
+
+    def words(self, text: str, naming: Sequence[str]) -> tuple[str, list[tuple[str, str]]]:
+        """What a person typed as Teams sends it: HTML, each named person `@Name` (which
+        `TeamsBot.channel_message` makes a mention), and who those are."""
+        typed = worded(html.escape(text, quote=False), naming, lambda p: f"@{self.name_of(p)}")
+        return typed, [(self.user(p), self.name_of(p)) for p in naming]
+
+    def channel_of(self, client_id: str) -> str:
+        return self.directory.clients[client_id].channels("teams")[0]
+
+    @property
+    def internal(self) -> str:
+        found = self.directory.internal_channel_on("teams")
+        assert found
+        return found
+
+    def _posted_at(self) -> dict[str, float]:
+        """When each of the bot's activities was first posted, by its id."""
+        at: dict[str, float] = {}
+        for call in self.fake.calls:
+            if call.ok and isinstance(call.answer, dict):
+                posted = call.answer.get("activityId") or call.answer.get("id")
+                if call.route in ("send", "reply", "create_conversation") and posted:
+                    at.setdefault(str(posted), call.at)
+        return at
+
+    # --- acting -----------------------------------------------------------------------------
+
+    async def _say(
+        self,
+        person_id: str,
+        channel: str,
+        text: str,
+        naming: Sequence[str] = (),
+        thread: str | None = None,
+        mentions_bot: bool = False,
+    ) -> str:
+        """A person's message in a channel, held by the fake as Teams holds it, then sent
+        to the bot; what the bot tells them alone after it is kept as their notices."""
+        user = self.user(person_id)
+        typed, mentions = self.words(text, naming)
+        before = {a["id"] for a in self.fake.posted(user)}
+        activity = self.bot.channel_message(
+            user, typed, mentions, channel=channel, thread=thread, bot=mentions_bot
+        )
+        self.people.append((time.time(), channel, str(activity["id"])))
+        status, _ = await self.bot.send(activity)
+        assert status == 200, status
+        told = [a["id"] for a in self.fake.posted(user) if a["id"] not in before]
+        self.told += [(person_id, str(told_id)) for told_id in told]
+        return str(activity["id"])
+
+    async def _case_on(self, message_id: str) -> str | None:
+        found = [c for c in await self.bot.cases() if c.source.message_id == message_id]
+        return found[0].id if found else None
+
+    async def complain(self, as_client_of: str, text: str, naming: Sequence[str] = ()) -> str:
+        channel = self.channel_of(as_client_of)
+        message_id = await self._say(
+            contact(as_client_of), channel, text, naming, mentions_bot=True
+        )
+        await self.settle()
+        case_id = await self._case_on(message_id)
+        assert case_id, f"no case opened; told: {await self.notices(contact(as_client_of))}"
+        return case_id
+
+    async def post(self, as_: str, client: str, text: str, naming: Sequence[str] = ()) -> Message:
+        channel = self.channel_of(client)
+        return Message(await self._say(as_, channel, text, naming), channel)
+
+    async def mention_bot_under(self, message: Message, as_: str) -> str | None:
+        before = await self._case_on(message.id)
+        await self._say(as_, message.channel, "", thread=message.id, mentions_bot=True)
+        await self.settle()
+        opened = await self._case_on(message.id)
+        return opened if opened != before else None
+
+    async def reply_in_thread(self, case_id: str, text: str, as_: str) -> None:
+        source = (await self.case(case_id)).source
+        await self._say(as_, source.channel, text, thread=source.message_id)
+
+    def _where(self, person_id: str, case: Case) -> str:
+        """Where a person presses: contacts in their client thread, the firm on the card."""
+        return case.source.channel if client_of(person_id) else self.internal
+
+    async def _invoke(
+        self, person_id: str, verb: str, data: dict[str, Any], channel: str
+    ) -> tuple[str, Any, frozenset[str]]:
+        """An Action.Execute invoke; the answer's type and value, and who was told alone."""
+        activity = self.bot.invoke(self.user(person_id), verb, data, channel=channel)
+        status, answer = await self.bot.send(activity)
+        assert status == 200 and isinstance(answer, dict), (status, answer)
+        kind, value = answer["type"], answer["value"]
+        if kind == MESSAGE_ANSWER and value:
+            self.answered.append(_Answered(time.time(), person_id, channel, str(value)))
+            return kind, value, frozenset({person_id})
+        return kind, value, frozenset()
+
+    async def press(self, person_id: str, action: str, case_id: str) -> Shown:
+        case = await self.case(case_id)
+        channel = self._where(person_id, case)
+        kind, value, told_to = await self._invoke(person_id, action, {"case_id": case_id}, channel)
+        if kind == CONTENT_TYPE:
+            verbs = [a["verb"] for a in value.get("actions") or ()]
+            forms_shown = [v.removeprefix(SUBMIT) for v in verbs if v.startswith(SUBMIT)]
+            assert forms_shown, f"{action} answered a card that is no form: {verbs}"
+            self.forms[(person_id, case_id)] = value
+            return Shown(forms_shown[0], tuple(teams.card_texts(value)), told_to=told_to)
+        return Shown(refusal=str(value) or None, told_to=told_to)
+
+    async def submit(
+        self, person_id: str, form_name: str, case_id: str, values: dict[str, Any]
+    ) -> Told:
+        drawn = self.forms.pop((person_id, case_id))
+        (save,) = [a for a in drawn["actions"] if a["verb"].startswith(SUBMIT)]
+        assert save["verb"] == SUBMIT + form_name, save["verb"]
+        fields = {f.name: f for f in forms.FORMS[form_name].fields}
+        data = dict(save["data"])
+        for name, value in values.items():  # as Teams sends each input: a string
+            kind = fields[name].kind
+            if kind == "people":
+                data[name] = ",".join(self.user(p) for p in value)
+            elif kind == "flag":
+                data[name] = "true" if value else "false"
+            else:
+                data[name] = value
+        case = await self.case(case_id)
+        kind, value, told_to = await self._invoke(
+            person_id, save["verb"], data, self._where(person_id, case)
+        )
+        if kind == CONTENT_TYPE and any(
+            a["verb"] == save["verb"] for a in value.get("actions") or ()
+        ):  # the form again, with why its answers were refused
+            errors = [
+                teams.shown_markdown(e["text"])
+                for e in teams.card_elements(value["body"])
+                if e["type"] == "TextBlock" and e.get("color") == "Attention"
+            ]
+            return Told(error="\n".join(errors), told_to=told_to)
+        return Told(str(value) if kind == MESSAGE_ANSWER else "", told_to=told_to)
+
+    async def feedback(self, case_id: str, resolved: bool, comment: str = "") -> Told:
+        client = contact((await self.case(case_id)).client_id)
+        action = "feedback_yes" if resolved else "feedback_no"
+        shown = await self.press(client, action, case_id)
+        assert shown.form == action, shown
+        return await self.submit(client, action, case_id, {"comment": comment})
+
+    # --- looking ----------------------------------------------------------------------------
+
+    def _person_text(self, channel: str, message_id: str) -> tuple[str, str] | None:
+        """A person's message as Teams shows it, and the thread it is in (its own id at the
+        top of a channel)."""
+        held = self.fake.activity(channel, message_id)
+        if held is None:
+            return None
+        return teams.activity_text(held), str(held.get("replyToId") or message_id)
+
+    async def client_thread(self, case_id: str, notices: bool = True) -> list[str]:
+        case = await self.case(case_id)
+        channel = case.source.channel
+        posted_at = self._posted_at()
+        seen: list[tuple[float, str]] = []
+        roots = [str(a["id"]) for a in self.fake.posted(channel)]
+        for at, where, message_id in self.people:
+            shown = self._person_text(where, message_id) if where == channel else None
+            if shown:
+                seen.append((at, shown[0]))
+                roots += [message_id] if shown[1] == message_id else []
+        bots = [*self.fake.posted(channel)]
+        bots += [a for r in roots for a in self.fake.posted(channel, reply_to=r)]
+        seen += [(posted_at[str(a["id"])], teams.activity_text(a)) for a in bots]
+        if notices:
+            contacts = {contact(case.client_id)}
+            seen += [
+                (a.at, a.text)
+                for a in self.answered
+                if a.person in contacts and a.channel == channel
+            ]
+        return [text for _, text in sorted(seen, key=lambda m: m[0])]
+
+    async def internal_texts(self, case_id: str) -> list[str]:
+        card_id = await self.runtime.store.get_ref(case_id, CARD_REF)
+        if not card_id:
+            return []
+        card = self.fake.activity(self.internal, str(card_id))
+        notes = self.fake.posted(self.internal, reply_to=str(card_id))
+        return [teams.activity_text(m) for m in ([card] if card else []) + notes]
+
+    async def dms(self, person_id: str) -> list[str]:
+        user = self.directory.person(person_id).platform_id("teams")
+        return [teams.activity_text(m) for m in self.fake.posted(user)] if user else []
+
+    async def notices(self, person_id: str) -> list[str]:
+        """Invoke answers to this person, then what they were told in their 1:1 chat after
+        a message of theirs (in the order of each)."""
+        answered = [a.text for a in self.answered if a.person == person_id]
+        chat = self.fake.chat_id(self.user(person_id))
+        told = [self.fake.activity(chat, m) for p, m in self.told if p == person_id]
+        return answered + [teams.activity_text(t) for t in told if t]
+
+    async def case(self, case_id: str) -> Case:
+        return await self.runtime.service.get(case_id)
+
+    async def settle(self) -> None:
+        await self.bot.settle()

@@ -8,9 +8,11 @@ invoke's own answer.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from aiohttp import web
 from bot.server import Runtime, build_app, start_runtime, stop_runtime
 from bot.settings import load_settings
 from bot.teams.adapter import TeamsAdapter
+from bot.teams.cards import CONTENT_TYPE
 from handlers.directory_file import load_directory
 from handlers.model import Case
 from tests.fakes.bot_connector import BOT_ID, BOT_NAME, TENANT_ID, FakeBotConnector
@@ -74,16 +77,89 @@ def mention(user_id: str, name: str) -> tuple[str, dict[str, Any]]:
     return tag, {"type": "mention", "text": tag, "mentioned": {"id": user_id, "name": name}}
 
 
+# --- what Teams shows -----------------------------------------------------------------------
+
+_AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
+_LINE = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]*>")
+# TextBlock Markdown: an escaped character, a mention, bold, a link.
+_MARKDOWN = re.compile(r"\\(.)|<at>(.*?)</at>|\*\*|\[((?:\\.|[^\]\\])*)\]\([^)]*\)", re.DOTALL)
+
+
+def shown_html(text: str) -> str:
+    """A message's HTML as Teams shows it: mentions as `@Name`, links as their labels,
+    line breaks kept, tags dropped, entities undone."""
+    text = _AT.sub(lambda m: f"@{m.group(1)}", text)
+    return html.unescape(_TAGS.sub("", _LINE.sub("\n", text))).strip()
+
+
+def shown_markdown(text: str) -> str:
+    """A TextBlock's Markdown as Teams shows it: escapes undone, mentions as `@Name`, bold
+    dropped, links as their labels; a paragraph break as one line break."""
+
+    def one(found: re.Match[str]) -> str:
+        escaped, mentioned, label = found.group(1), found.group(2), found.group(3)
+        if escaped is not None:
+            return escaped
+        if mentioned is not None:
+            return f"@{mentioned}"
+        return shown_markdown(label) if label is not None else ""
+
+    return _MARKDOWN.sub(one, text.replace("\n\n", "\n"))
+
+
+def card_elements(node: Sequence[JSON]) -> Iterator[JSON]:
+    """Every element of a card's body, nested ones too."""
+    for element in node:
+        yield element
+        for inside in ("columns", "items"):
+            if isinstance(element.get(inside), list):
+                yield from card_elements(element[inside])
+
+
+def card_texts(content: JSON) -> list[str]:
+    """Every text a card shows, in order: its TextBlocks, its inputs' labels and choices,
+    then its buttons' titles."""
+    found: list[str] = []
+    for element in card_elements(content.get("body") or ()):
+        if element["type"] == "TextBlock":
+            found.append(shown_markdown(str(element["text"])))
+        elif element["type"].startswith("Input."):
+            found += [str(element[k]) for k in ("label", "title", "value") if element.get(k)]
+            found += [str(choice["title"]) for choice in element.get("choices") or ()]
+    found += [str(action["title"]) for action in content.get("actions") or ()]
+    return [text for text in found if text]
+
+
+def activity_text(activity: JSON) -> str:
+    """A message as Teams shows it: its text, then its cards' texts."""
+    parts = [shown_html(str(activity.get("text") or ""))]
+    for attachment in activity.get("attachments") or ():
+        if attachment.get("contentType") == CONTENT_TYPE:
+            parts += card_texts(attachment["content"])
+    return "\n".join(part for part in parts if part)
+
+
 class TeamsBot:
-    def __init__(self, root: Path, fake: FakeBotConnector, app_id: bool = False) -> None:
+    def __init__(
+        self,
+        root: Path,
+        fake: FakeBotConnector,
+        app_id: bool = False,
+        directory: str | None = None,
+        names: Mapping[str, str] = NAMES,
+    ) -> None:
+        """`directory` is the TOML the bot runs on (the harness's own by default); `names`
+        what Teams calls each sender."""
         self.root, self.fake, self.app_id = root, fake, app_id
+        self.directory, self.names = directory or DIRECTORY, names
         self.runtime: Runtime | None = None
         self.url = ""
         self._ids = itertools.count(1_800_000_000_000)
 
     async def start(self) -> None:
         directory_file = self.root / "complaintbot.toml"
-        directory_file.write_text(DIRECTORY, encoding="utf-8")
+        directory_file.write_text(self.directory, encoding="utf-8")
         env = {
             "COMPLAINTBOT_DATABASE_URL": str(self.root / "data" / "complaintbot.json"),
             "COMPLAINTBOT_DIRECTORY": str(directory_file),
@@ -131,7 +207,7 @@ class TeamsBot:
         return {
             "channelId": "msteams",
             "serviceUrl": self.fake.service_url,
-            "from": {"id": sender, "name": NAMES.get(sender, "Carol Client")},
+            "from": {"id": sender, "name": self.names.get(sender, "Carol Client")},
             "recipient": {"id": BOT_ID, "name": BOT_NAME},
             "conversation": {"tenantId": TENANT_ID, **conversation},
             "channelData": {"tenant": {"id": TENANT_ID}},
