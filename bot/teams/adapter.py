@@ -381,8 +381,9 @@ class TeamsAdapter:
     async def _card_for(
         self, actor: Actor, case_id: str, channel: str, notice: str = ""
     ) -> InvokeResponse:
-        """The case card with this viewer's actions, in the internal channel only; anywhere
-        else (the client thread) the internal card is never shown: a message instead."""
+        """The case card with this viewer's actions, in the internal channel only (what the
+        step did is told in their 1:1 chat); anywhere else (the client thread) the internal
+        card is never shown: a message instead."""
         internal = self.directory.internal_channel_on(PLATFORM)
         try:
             case = await self.service.get(case_id)
@@ -390,5 +391,6 @@ class TeamsAdapter:
             return self._said(self.interactions.refused(refusal).text)
         if channel != internal:
             return self._said(notice) if notice else invoke_answer(MESSAGE_RESPONSE, "")
+        self.tell(actor.user_id, notice)  # the card takes the answer's place: say it 1:1
         allowed = self.interactions.allowed(case, actor)
         return invoke_answer(CARD_RESPONSE, self.sink.case_card(case, allowed))

@@ -130,12 +130,6 @@ async def teams_driver(tmp_path: Path) -> AsyncIterator[Driver]:
 
 # The scenarios that cannot pass on Teams, each with what the product lacks there.
 TEAMS_LACKS = {
-    "test_the_whole_flow_from_complaint_to_closed": (
-        "Teams tells nobody what a form saved on the internal card did: the adapter answers "
-        "the submit:<form> invoke in the internal channel with the refreshed case card "
-        "(TeamsAdapter._card_for) and drops the service's notice (notice.account 'Thank you, "
-        "your account is on case ...'): it is neither the invoke's answer nor a 1:1 message"
-    ),
     "test_a_bare_mention_under_a_clients_message_opens_a_case_on_it": (
         "Teams cannot open a case on the message a bare @mention replies under: the Bot "
         "Connector cannot read another message, so the adapter takes the interaction layer's "

@@ -786,9 +786,13 @@ class TeamsDriver:
             else:
                 data[name] = value
         case = await self.case(case_id)
+        user = self.user(person_id)
+        before = {a["id"] for a in self.fake.posted(user)}
         kind, value, told_to = await self._invoke(
             person_id, save["verb"], data, self._where(person_id, case)
         )
+        told = [a for a in self.fake.posted(user) if a["id"] not in before]
+        self.told += [(person_id, str(a["id"])) for a in told]
         if kind == CONTENT_TYPE and any(
             a["verb"] == save["verb"] for a in value.get("actions") or ()
         ):  # the form again, with why its answers were refused
@@ -798,7 +802,11 @@ class TeamsDriver:
                 if e["type"] == "TextBlock" and e.get("color") == "Attention"
             ]
             return Told(error="\n".join(errors), told_to=told_to)
-        return Told(str(value) if kind == MESSAGE_ANSWER else "", told_to=told_to)
+        if kind == MESSAGE_ANSWER:
+            return Told(str(value), told_to=told_to)
+        # The card took the answer's place: what the step did is told in the 1:1 chat.
+        said = "\n".join(teams.activity_text(a) for a in told)
+        return Told(said, told_to=frozenset({person_id}) if said else told_to)
 
     async def feedback(self, case_id: str, resolved: bool, comment: str = "") -> Told:
         client = contact((await self.case(case_id)).client_id)
