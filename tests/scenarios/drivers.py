@@ -64,6 +64,30 @@ def client_of(person_id: str) -> str | None:
     return person_id.removeprefix(CONTACT) if person_id.startswith(CONTACT) else None
 
 
+class Addressed:
+    """A platform driver's translation between directory ids (and `contact:<client>`) and
+    the platform's user ids: people by the directory's addresses, contacts by `contacts`."""
+
+    platform: str
+    contacts: dict[str, str]  # client id -> that client's contact's user id
+    directory: Directory
+
+    def user(self, person_id: str) -> str:
+        client = client_of(person_id)
+        if client is not None:
+            return self.contacts[client]
+        found = self.directory.person(person_id).platform_id(self.platform)
+        assert found, f"{person_id} has no {self.platform} id in the directory"
+        return found
+
+    def person(self, user_id: str) -> str:
+        person = self.directory.person_on(self.platform, user_id)
+        if person:
+            return person.id
+        clients = [c for c, u in self.contacts.items() if u == user_id]
+        return contact(clients[0]) if clients else user_id
+
+
 @dataclass(frozen=True)
 class Message:
     """A message a driver posted: the platform's ids, to compare with a case's source."""
@@ -171,8 +195,9 @@ SPECIAL = re.compile(r"<!(\w+)(?:\|([^>]*))?>")
 ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 
 
-class SlackDriver:
-    name = "slack"
+class SlackDriver(Addressed):
+    name = platform = "slack"
+    contacts = SLACK_CONTACTS
 
     def __init__(self, bot: SlackBot, fake: FakeSlackAPI) -> None:
         self.bot, self.fake = bot, fake
@@ -183,21 +208,6 @@ class SlackDriver:
         self.views: dict[tuple[str, str], dict[str, Any]] = {}  # (person, case) -> last modal
 
     # --- translating ------------------------------------------------------------------------
-
-    def user(self, person_id: str) -> str:
-        client = client_of(person_id)
-        if client is not None:
-            return SLACK_CONTACTS[client]
-        found = self.directory.person(person_id).platform_id("slack")
-        assert found, f"{person_id} has no Slack id in the directory"
-        return found
-
-    def person(self, user_id: str) -> str:
-        person = self.directory.person_on("slack", user_id)
-        if person:
-            return person.id
-        clients = [c for c, u in SLACK_CONTACTS.items() if u == user_id]
-        return contact(clients[0]) if clients else user_id
 
     def mention(self, person_id: str) -> str:
         return f"<@{self.user(person_id)}>"
@@ -624,8 +634,9 @@ class _Answered:
     text: str
 
 
-class TeamsDriver:
-    name = "teams"
+class TeamsDriver(Addressed):
+    name = platform = "teams"
+    contacts = TEAMS_CONTACTS
 
     def __init__(self, bot: TeamsBot, fake: FakeBotConnector) -> None:
         self.bot, self.fake = bot, fake
@@ -638,21 +649,6 @@ class TeamsDriver:
         self.forms: dict[tuple[str, str], dict[str, Any]] = {}  # (person, case) -> last form
 
     # --- translating ------------------------------------------------------------------------
-
-    def user(self, person_id: str) -> str:
-        client = client_of(person_id)
-        if client is not None:
-            return TEAMS_CONTACTS[client]
-        found = self.directory.person(person_id).platform_id("teams")
-        assert found, f"{person_id} has no Teams id in the directory"
-        return found
-
-    def person(self, user_id: str) -> str:
-        person = self.directory.person_on("teams", user_id)
-        if person:
-            return person.id
-        clients = [c for c, u in TEAMS_CONTACTS.items() if u == user_id]
-        return contact(clients[0]) if clients else user_id
 
     def name_of(self, person_id: str) -> str:
         client = client_of(person_id)
