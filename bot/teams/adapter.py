@@ -10,6 +10,9 @@ The adapter only translates (`bot.interaction` decides). What Teams sends:
 - `complaint ...` in the 1:1 chat with the bot: `Commanded`;
 - `adaptiveCard/action` invokes (Universal Actions): a form's verb is `Pressed`,
   `submit:<form>` is `Submitted`, `refresh` and `cancel` get the card for that viewer.
+- the *Log as complaint* message action: `composeExtension/fetchTask` is `Commanded` on
+  the message (`messagePayload`), answered with the open form in a dialog; its
+  `composeExtension/submitAction` is the filled form, opened on the message's thread root.
 
 The event path, as on Slack:
 - authentication comes first: with an app id, a request without a valid Bot Framework token
@@ -62,9 +65,10 @@ from bot.server import Runtime
 from bot.teams import cards
 from bot.teams.cards import CANCEL, PLATFORM, REFRESH
 from bot.teams.connector import JSON, Connector, Reach, split_thread
+from bot.teams.package import MESSAGE_ACTION_ID
 from bot.teams.sink import TeamsSink
 from bot.worker import Background
-from handlers import forms
+from handlers import forms, messages
 from handlers.directory import Actor, Directory
 from handlers.errors import DeliveryError, Refusal, StorageError
 from handlers.messages import user
@@ -72,6 +76,8 @@ from handlers.messages import user
 log = logging.getLogger(__name__)
 
 ACTION = "adaptiveCard/action"
+FETCH_TASK = "composeExtension/fetchTask"  # the message action's dialog, asked for
+SUBMIT_ACTION = "composeExtension/submitAction"  # ... and its form, sent
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 UNAUTHENTICATED = (
@@ -80,6 +86,8 @@ UNAUTHENTICATED = (
 )
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
+_AT_TAG = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+_AT_ID = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,32 @@ def mentions_of(activity: JSON) -> list[tuple[str, str]]:
             if mentioned.get("id"):
                 found.append((str(mentioned["id"]), str(entity.get("text") or "")))
     return found
+
+
+def payload_mentions(payload: JSON) -> list[tuple[str, str]]:
+    """(Teams user id, the mention's `<at>` tag in the body) of a message action's
+    `messagePayload`: its `mentions` name each `<at id="N">` of `body.content` by `id`."""
+    by_index: dict[str, str] = {}
+    for entry in payload.get("mentions") or ():
+        if not isinstance(entry, dict):
+            continue
+        mentioned = entry.get("mentioned") or {}
+        account = mentioned.get("user") if isinstance(mentioned.get("user"), dict) else mentioned
+        if isinstance(account, dict) and account.get("id"):
+            by_index[str(entry.get("id"))] = str(account["id"])
+    raw = str((payload.get("body") or {}).get("content") or "")
+    found = []
+    for tag in _AT_TAG.findall(raw):
+        index = _AT_ID.search(tag.split(">", 1)[0])
+        user_id = by_index.get(index.group(1)) if index else None
+        if user_id:
+            found.append((user_id, tag))
+    return found
+
+
+def task_answer(kind: str, value: Any) -> InvokeResponse:
+    """A message action's answer: a dialog (`continue`) or a message in one (`message`)."""
+    return InvokeResponse(status=HTTPStatus.OK, body={"task": {"type": kind, "value": value}})
 
 
 def invoke_answer(kind: str, value: Any) -> InvokeResponse:
@@ -215,6 +249,8 @@ class TeamsAdapter:
             return web.json_response(
                 {"error": "the store cannot take writes right now"}, status=503
             )
+        if answer and answer[0].body is None:
+            return web.Response(status=answer[0].status)
         if answer:
             return web.json_response(answer[0].body, status=answer[0].status)
         return web.Response(status=200)
@@ -242,6 +278,10 @@ class TeamsAdapter:
         elif kind == ActivityTypes.invoke:
             if activity.get("name") == ACTION:
                 return await self.on_action(activity)
+            if activity.get("name") == FETCH_TASK:
+                return self.on_fetch_task(activity)
+            if activity.get("name") == SUBMIT_ACTION:
+                return await self.on_submit_action(activity)
             return InvokeResponse(status=HTTPStatus.NOT_IMPLEMENTED)
         return None
 
@@ -394,3 +434,84 @@ class TeamsAdapter:
         self.tell(actor.user_id, notice)  # the card takes the answer's place: say it 1:1
         allowed = self.interactions.allowed(case, actor)
         return invoke_answer(CARD_RESPONSE, self.sink.case_card(case, allowed))
+
+    # --- the message action: "Log as complaint" on a message ------------------------------
+
+    def _message_action(
+        self, activity: JSON
+    ) -> tuple[Actor, str, JSON, str, tuple[str, ...]] | None:
+        """(who acts, the channel, the message, its words, the people it mentions) of a
+        message action's invoke, or None when it is not ours."""
+        value = activity.get("value")
+        if not isinstance(value, dict) or value.get("commandId") != MESSAGE_ACTION_ID:
+            return None
+        payload: JSON = (
+            value["messagePayload"] if isinstance(value.get("messagePayload"), dict) else {}
+        )
+        bot_id = str((activity.get("recipient") or {}).get("id") or "")
+        mentions = payload_mentions(payload)
+        words = said(str((payload.get("body") or {}).get("content") or ""), mentions, {bot_id})
+        mentioned = tuple(dict.fromkeys(u for u, _ in mentions if u != bot_id))
+        conversation = str((activity.get("conversation") or {}).get("id") or "")
+        channel, _ = split_thread(conversation)
+        if not channel:
+            channel = str(
+                ((activity.get("channelData") or {}).get("channel") or {}).get("id") or ""
+            )
+        return self.actor(activity.get("from") or {}), channel, payload, words, mentioned
+
+    def _dialog(
+        self,
+        initial: dict[str, Any],
+        errors: dict[str, str] | None = None,
+    ) -> InvokeResponse:
+        people = self.sink.people
+        card = cards.form_card(forms.OPEN, people, "", initial=initial, errors=errors, dialog=True)
+        title = people.plain(messages.text(people.language, forms.OPEN.title))
+        return task_answer("continue", {"title": title, "card": cards.attachment(card)})
+
+    def on_fetch_task(self, activity: JSON) -> InvokeResponse:
+        """The open form, prefilled from the message, in a dialog; outside a client
+        channel, why not."""
+        found = self._message_action(activity)
+        if found is None:
+            return InvokeResponse(status=HTTPStatus.NOT_IMPLEMENTED)
+        actor, channel, payload, words, mentioned = found
+        logging = Commanded(
+            actor, channel, words, mentioned, message_id=str(payload.get("id") or "")
+        )
+        answer = self.interactions.commanded(logging)
+        if isinstance(answer, Notice):
+            return task_answer("message", self.sink.people.plain(answer.text))
+        errors = {"affected": answer.notice} if answer.notice else None
+        return self._dialog(answer.initial, errors)
+
+    async def on_submit_action(self, activity: JSON) -> InvokeResponse:
+        """The filled open form opens a case on the message (its thread's root); a refusal
+        is the form again, with why."""
+        found = self._message_action(activity)
+        if found is None:
+            return InvokeResponse(status=HTTPStatus.NOT_IMPLEMENTED)
+        actor, channel, payload, words, _ = found
+        delivery_id = delivery(activity)
+        if delivery_id and await self.runtime.store.seen(delivery_id):
+            return InvokeResponse(status=HTTPStatus.OK)  # Teams sent it again: done
+        data = (activity.get("value") or {}).get("data")
+        values = cards.read_values(forms.OPEN, data if isinstance(data, dict) else {})
+        message_id = str(payload.get("replyToId") or payload.get("id") or "")
+        author_account = (payload.get("from") or {}).get("user") or {}
+        if author_account.get("id") and author_account.get("displayName"):
+            self.names[str(author_account["id"])] = str(author_account["displayName"])
+        author = self.actor(author_account)
+        try:
+            opening = self.interactions.opening(
+                actor, values, channel, message_id, author, "shortcut", words
+            )
+        except Refusal as refusal:
+            return self._dialog(values, self.interactions.form_errors(forms.OPEN, refusal).errors)
+        answer = await self.interactions.open(opening, delivery_id)
+        if answer.refused:
+            return self._dialog(values, {forms.OPEN.fields[0].name: answer.text})
+        if not answer.text:
+            return InvokeResponse(status=HTTPStatus.OK)
+        return task_answer("message", self.sink.people.plain(answer.text))

@@ -381,6 +381,7 @@ def form_card(
     initial: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
     context: Mapping[str, str] | None = None,
+    dialog: bool = False,
 ) -> JSON:
     """`form` as a card: its title and intro, one input per field (its id the field's name),
     a save button (verb `submit:<form name>`) and a cancel one (verb `cancel`).
@@ -390,6 +391,10 @@ def form_card(
     markup, the core's refusal) shows under its field, so a refused answer can be changed.
     `context` is carried in the buttons' data beside the case id (where an open form was
     filled in); Teams adds the inputs' values to it by their ids.
+
+    `dialog` draws it for a task module (the message action's dialog), where Universal
+    Actions do not run: one `Action.Submit` save button (Teams sends its data with the
+    inputs' values in `composeExtension/submitAction`), no cancel (the dialog closes itself).
     """
     say = partial(messages.text, people.language)
     given, wrong = initial or {}, errors or {}
@@ -405,6 +410,13 @@ def form_card(
         body.append(_INPUTS[f.kind](f, say, people, given.get(f.name)))
         if f.name in wrong:
             body.append(_block(writer.text(wrong[f.name]), color="Attention", spacing="None"))
+    if dialog:
+        submit: JSON = {"type": "Action.Submit", "title": people.plain(say("form.submit"))}
+        submit["data"] = {**data, "form": form.name}
+        styles = {"primary": "positive", "danger": "destructive"}
+        if form.style in styles:
+            submit["style"] = styles[form.style]
+        return _adaptive_card(body, [submit], writer, people.language)
     actions = [
         _execute(
             people.plain(say("form.submit")),

@@ -265,6 +265,56 @@ class TeamsBot:
             value={"action": action, "trigger": "manual"},
         )
 
+    def message_action(
+        self,
+        sender: str,
+        message: JSON,
+        name: str = "composeExtension/fetchTask",
+        data: JSON | None = None,
+        *,
+        activity_id: str | None = None,
+    ) -> JSON:
+        """ "Log as complaint" on `message` (a `channel_message`), as Teams invokes it: the
+        message comes as `messagePayload`, its mentions as `<at id="N">` in its HTML;
+        `composeExtension/submitAction` with the dialog's `data`."""
+        channel = str(message["conversation"]["id"]).partition(";")[0]
+        content = str(message["text"])
+        mentions = []
+        for index, entity in enumerate(message.get("entities") or ()):
+            account = entity["mentioned"]
+            content = content.replace(entity["text"], f'<at id="{index}">{account["name"]}</at>', 1)
+            user = {"id": account["id"], "displayName": account["name"]}
+            mentions.append(
+                {"id": index, "mentionText": account["name"], "mentioned": {"user": user}}
+            )
+        author = message["from"]
+        payload = {
+            "id": message["id"],
+            "replyToId": message.get("replyToId"),
+            "messageType": "message",
+            "from": {"user": {"id": author["id"], "displayName": author["name"]}},
+            "body": {"contentType": "html", "content": content},
+            "mentions": mentions,
+        }
+        value: JSON = {
+            "commandId": "logComplaint",
+            "commandContext": "message",
+            "messagePayload": payload,
+            "context": {"theme": "default"},
+        }
+        if data is not None:
+            value["data"] = data
+        conversation = {"id": channel, "conversationType": "channel"}
+        return self.activity(
+            sender,
+            conversation,
+            type="invoke",
+            name=name,
+            id=activity_id or f"f:{self.next_id()}",
+            value=value,
+            channelData={"tenant": {"id": TENANT_ID}, "channel": {"id": channel}},
+        )
+
     async def send(self, activity: JSON, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         async with self.session.post(self.url, json=activity, headers=headers or {}) as response:
             raw = await response.text()

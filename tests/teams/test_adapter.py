@@ -13,7 +13,7 @@ import pytest
 from bot.teams.cards import CONTENT_TYPE
 from handlers.errors import StorageError
 from tests.fakes.bot_connector import ConnectorError, FakeBotConnector, RateLimited
-from tests.teams.harness import ACME, DANA, INTERNAL, MAYA, NAMES, TeamsBot, populate
+from tests.teams.harness import ACME, AVI, CLIENT, DANA, INTERNAL, MAYA, NAMES, TeamsBot, populate
 
 COMPLAINT = "the report was late again, @Dana Levi never answered"
 
@@ -203,3 +203,107 @@ async def test_a_body_teams_would_never_send_is_a_400(bot: TeamsBot, body: Any) 
     status, _ = await bot.send(body)
     assert status == 400
     assert await bot.cases() == []
+
+
+# --- "Log as complaint" on a message ------------------------------------------------------
+
+
+def dialog_card(answer: Any) -> dict[str, Any]:
+    assert answer["task"]["type"] == "continue"
+    attachment = answer["task"]["value"]["card"]
+    assert attachment["contentType"] == CONTENT_TYPE
+    assert answer["task"]["value"]["title"]
+    card: dict[str, Any] = attachment["content"]
+    return card
+
+
+def inputs(card: dict[str, Any]) -> dict[str, Any]:
+    return {e["id"]: e.get("value") for e in card["body"] if e["type"].startswith("Input.")}
+
+
+async def test_log_as_complaint_shows_the_open_form_prefilled_from_the_message(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    message = bot.channel_message("29:carol", COMPLAINT, [(DANA, NAMES[DANA])], bot=False)
+    status, answer = await bot.send(bot.message_action(AVI, message))
+    assert status == 200
+    card = dialog_card(answer)
+    assert inputs(card)["summary"] == COMPLAINT
+    assert inputs(card)["affected"] == DANA
+    (submit,) = card["actions"]
+    assert submit["type"] == "Action.Submit"
+    await bot.settle()
+    assert fake.calls == [] and await bot.cases() == []
+
+
+async def test_the_submitted_form_opens_one_case_on_that_message(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    message = bot.channel_message("29:carol", COMPLAINT, [(DANA, NAMES[DANA])], bot=False)
+    data = {
+        "case_id": "",
+        "form": "open",
+        "affected": DANA,
+        "category": "other",
+        "severity": "high",
+        "summary": "Late report",
+    }
+    submit = bot.message_action(AVI, message, "composeExtension/submitAction", data)
+    for _ in range(2):  # Teams sends it again: nothing more
+        status, answer = await bot.send(submit)
+        assert status == 200
+        assert answer is None or answer["task"]["type"] == "message"
+    await bot.settle()
+
+    (case,) = await bot.cases()
+    assert (case.source.channel, case.source.message_id) == (ACME, message["id"])
+    assert case.raised_by.user_id == CLIENT and not case.raised_by.internal
+    assert case.reporter.person_id == "avi"
+    assert case.affected == ("dana",)
+    assert case.summary == "Late report" and case.severity.value == "high"
+    assert [s.text for s in case.client_statements] == [COMPLAINT]
+    thanks, _ = fake.posted(ACME, reply_to=str(message["id"]))
+    assert case.id in thanks["text"]
+    (card,) = cards_in(fake.posted(INTERNAL))
+    assert case.id in str(card["body"][0]["text"])
+    assert fake.posted(DANA) and fake.posted(MAYA)
+
+
+async def test_log_as_complaint_on_a_reply_means_its_thread(bot: TeamsBot) -> None:
+    root = bot.channel_message("29:carol", COMPLAINT, bot=False)
+    reply = bot.channel_message("29:carol", "still nothing", thread=str(root["id"]), bot=False)
+    data = {"affected": "", "category": "other", "severity": "medium", "summary": ""}
+    submit = bot.message_action(AVI, reply, "composeExtension/submitAction", data)
+    status, _ = await bot.send(submit)
+    assert status == 200
+    (case,) = await bot.cases()
+    assert case.source.message_id == root["id"]
+    assert case.summary == "still nothing"
+
+
+async def test_an_unknown_person_comes_back_as_the_form_with_why(bot: TeamsBot) -> None:
+    message = bot.channel_message("29:carol", COMPLAINT, bot=False)
+    data = {
+        "affected": "29:stranger",
+        "category": "other",
+        "severity": "medium",
+        "summary": "Late report",
+    }
+    submit = bot.message_action(AVI, message, "composeExtension/submitAction", data)
+    status, answer = await bot.send(submit)
+    assert status == 200
+    card = dialog_card(answer)
+    assert inputs(card)["summary"] == "Late report"
+    assert any(e.get("color") == "Attention" for e in card["body"])
+    assert await bot.cases() == []
+
+
+async def test_log_as_complaint_outside_a_client_channel_is_refused(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    message = bot.channel_message(MAYA, "a note", channel=INTERNAL, bot=False)
+    status, answer = await bot.send(bot.message_action(MAYA, message))
+    assert status == 200
+    assert answer["task"]["type"] == "message" and answer["task"]["value"]
+    await bot.settle()
+    assert fake.calls == [] and await bot.cases() == []
