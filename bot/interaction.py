@@ -186,6 +186,9 @@ class Interactions:
         source = MessageRef(self.platform, event.channel, event.root)
         if event.thread_id and self.is_client_channel(event.channel):
             case = await self.service.store.case_for_source(source.key)
+            if case and event.mentions_bot and not event.words and not event.files:
+                # A bare mention in a case's own thread asks for what is there already.
+                return Notice(self.say("notice.already_open", case_id=case.id), case_id=case.id)
             if case:
                 reply = AddReply(case.id, event.actor, event.words, event.files)
                 return await self.run(reply, delivery_id, quiet=True)  # the thread shows it

@@ -173,3 +173,22 @@ async def test_a_refused_form_comes_back_with_the_reason_on_its_first_field(
     given = await layer.submitted(Submitted(dana, forms.ACCOUNT, {"account": "I was ill"}, case.id))
     assert isinstance(given, Notice) and not given.refused and given.text
     assert (await store.get_case(case.id)).accounts["dana"].text == "I was ill"  # type: ignore[union-attr]
+
+
+async def test_a_bare_mention_in_a_cases_own_thread_says_it_is_open(
+    layer: Interactions, store: MemoryStore, directory: Directory
+) -> None:
+    opening = client(directory)
+    await layer.posted(opening)
+    [case] = await store.list_cases()
+    bare = Posted(
+        opening.actor,
+        ACME,
+        "1700000000.000900",
+        "",
+        thread_id=opening.message_id,
+        mentions_bot=True,
+    )
+    answer = await layer.posted(bare)
+    assert isinstance(answer, Notice) and not answer.refused and case.id in answer.text
+    assert (await store.get_case(case.id)) == case  # nothing recorded
