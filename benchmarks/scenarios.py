@@ -7,10 +7,11 @@ work directory, so no scenario inherits another's history.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
+from typing import Any
 
 from benchmarks.effects import FakeRecord, Judgement, judge, settle
 from benchmarks.events import Event, EventFactory
@@ -247,17 +248,34 @@ def _mixed_rows(
 
 async def mixed_load(p: Profile, work: Path) -> list[Row]:
     label = f"b. mixed {p.b_rate:.0f}/s × {p.b_seconds:.0f} s"
-    floor = await _mixed("floor", work / "b-floor", p)
-    bot = await _mixed("bot", work / "b-bot", p)
-    rows = _mixed_rows(label, floor, bot, tag(SINGLE), "floor")
+    return await on_each_backend(label, B_TARGET, _mixed, _mixed_rows, p, work / "b")
+
+
+async def on_each_backend(
+    label: str,
+    target: str,
+    run: Callable[..., Awaitable[Any]],
+    rows_of: Callable[..., list[Row]],
+    p: Profile,
+    work: Path,
+) -> list[Row]:
+    """A scenario against its floor on the embedded store, then on PostgreSQL with the
+    replicas behind the proxy (against a floor behind the same proxy), or why not."""
+    rows = rows_of(
+        label,
+        await run("floor", work / "floor", p),
+        await run("bot", work / "bot", p),
+        tag(SINGLE),
+        "floor",
+    )
     backend = postgres(p)
     reason = await unavailable(p.pg_url)
     if reason:
-        return rows + [skipped(f"{label}, {tag(backend)}", B_TARGET, reason)]
-    floor = await _mixed("floor", work / "b-pg-floor", p, backend)
-    bot = await _mixed("bot", work / "b-pg-bot", p, backend)
+        return rows + [skipped(f"{label}, {tag(backend)}", target, reason)]
+    floor = await run("floor", work / "pg-floor", p, backend)
+    bot = await run("bot", work / "pg-bot", p, backend)
     floor_what = f"floor, {backend.replicas} replicas via proxy"
-    return rows + _mixed_rows(label, floor, bot, tag(backend), floor_what)
+    return rows + rows_of(label, floor, bot, tag(backend), floor_what)
 
 
 def skipped(label: str, target: str, reason: str) -> Row:
@@ -324,17 +342,7 @@ def _burst_rows(
 
 async def complaint_burst(p: Profile, work: Path) -> list[Row]:
     label = f"c. burst {p.c_rate:.0f} complaints/s × {p.c_seconds:.0f} s"
-    floor = await _burst("floor", work / "c-floor", p)
-    bot = await _burst("bot", work / "c-bot", p)
-    rows = _burst_rows(label, floor, bot, tag(SINGLE), "floor")
-    backend = postgres(p)
-    reason = await unavailable(p.pg_url)
-    if reason:
-        return rows + [skipped(f"{label}, {tag(backend)}", C_TARGET, reason)]
-    floor = await _burst("floor", work / "c-pg-floor", p, backend)
-    bot = await _burst("bot", work / "c-pg-bot", p, backend)
-    floor_what = f"floor, {backend.replicas} replicas via proxy"
-    return rows + _burst_rows(label, floor, bot, tag(backend), floor_what)
+    return await on_each_backend(label, C_TARGET, _burst, _burst_rows, p, work / "c")
 
 
 # ------------------------------------------------------------------ d. slow Web API
