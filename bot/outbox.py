@@ -27,7 +27,7 @@ from bot.service import utcnow
 from bot.sink import Attempt, Refs
 from bot.worker import Worker, backoff
 from handlers.effects import Effect
-from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
+from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.model import Case
 from storage.base import DEFAULT_LEASE, OutboxItem, Store
 
@@ -114,15 +114,11 @@ class Outbox(Worker):
             await self.store.fail_effect(item.id, "the case no longer exists")
             return
         sink = self.sinks.get(case.source.platform)
-        attempt = Attempt(item.key, item.maybe_sent)
+        attempt = Attempt(item.key, item.maybe_sent, item.refs)
         try:
             if sink is None:
                 raise TransientDeliveryError(f"{case.source.platform} is off")
             refs = await sink.deliver(item.effect, case, attempt)
-        except NotReady as err:
-            later = now + timedelta(seconds=err.retry_after or 0)
-            await self.store.retry_effect(item.id, str(err), later, count=False)
-            return
         except TransientDeliveryError as err:
             await self._retry(item, now, str(err), err.retry_after, err.maybe_done)
             return

@@ -15,7 +15,8 @@ which the store keeps in the same write that completes the effect.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from handlers.effects import (
     CardNote,
@@ -37,6 +38,9 @@ Refs = dict[str, str]
 class Attempt:
     key: str  # unique per effect; what a posted message carries to be found again
     maybe_sent: bool = False  # an earlier attempt's outcome is unknown: look before posting
+    # The case's refs (its card's id, ...) as the claim read them: an effect's lane, and
+    # its `after` lane, were done by then, so what they posted is here.
+    refs: Mapping[str, str] = field(default_factory=dict)
 
 
 class PlatformSink(ABC):
@@ -46,7 +50,7 @@ class PlatformSink(ABC):
         elif isinstance(effect, FeedbackRequest):
             return await self.ask_for_feedback(case, effect.text, attempt)
         elif isinstance(effect, FeedbackAnswered):
-            await self.close_question(case, effect.text)
+            await self.close_question(case, effect.text, attempt)
         elif isinstance(effect, CardUpdate):
             return await self.update_card(case, attempt)
         elif isinstance(effect, CardNote):
@@ -68,7 +72,7 @@ class PlatformSink(ABC):
         refs to find it again."""
 
     @abstractmethod
-    async def close_question(self, case: Case, text: str) -> None:
+    async def close_question(self, case: Case, text: str, attempt: Attempt) -> None:
         """Replace the open feedback question's buttons with `text`, the answer."""
 
     @abstractmethod

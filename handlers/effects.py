@@ -13,7 +13,9 @@ card is rendered by the adapter, from the case as it is when it is sent.
 time, in the order they were made (the client never reads "resolved" before
 "we are looking into it"; the card exists before the lines in its thread),
 while its lanes, and other cases, go on side by side, so one rate-limited DM
-holds up nothing but the DMs to that person.
+holds up nothing but the DMs to that person. `after` names one more lane of its
+case to wait for: a DM links to the internal card, so it leaves once the card's earlier
+items are done (sent, or given up: then it goes without the link).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Effect:
     case_id: str
     kind: ClassVar[str]
     audience: ClassVar[Audience]
+    after: ClassVar[str | None] = None  # a lane of the case whose earlier items go first
 
     @property
     def lane(self) -> str:
@@ -89,6 +92,7 @@ class DirectMessage(Effect):
     text: str
     kind: ClassVar[str] = "dm"
     audience: ClassVar[Audience] = "internal"
+    after: ClassVar[str | None] = "card"  # it links to the card
 
     @property
     def lane(self) -> str:

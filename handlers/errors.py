@@ -15,7 +15,6 @@
     │   └── DuplicateDelivery  this platform delivery was already recorded with its change
     └── DeliveryError          a platform API call failed
         └── TransientDeliveryError   ...and is worth retrying later
-            └── NotReady     ...because it waits for another effect; not a failure
 
 Adapters catch `Refusal` in one place and turn it into an ephemeral reply; they
 never decide the rules themselves.
@@ -107,10 +106,3 @@ class TransientDeliveryError(DeliveryError):
         self.retry_after, self.maybe_done = retry_after, maybe_done
         super().__init__(message)
 
-
-class NotReady(TransientDeliveryError):
-    """The effect waits for another one of its case (a DM for the card it links to).
-    Nothing failed, so the try is not counted against the outbox's limit."""
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message, retry_after)

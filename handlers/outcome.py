@@ -77,6 +77,7 @@ class Change:
         notes = [CardNote(self.case_id, describe(e, self.ctx.language)) for e in self.events]
         client = [e for e in self.effects if e.audience == "client"]
         rest = [e for e in self.effects if e.audience != "client"]
-        effects: list[Effect] = [*client, CardUpdate(self.case_id), *notes, *rest]
+        # DMs link to the card and wait for it (`Effect.after`), not for its timeline lines.
+        effects: list[Effect] = [*client, CardUpdate(self.case_id), *rest, *notes]
         notice = self.ctx.t(notice_key, case_id=case.id, **params)
         return Outcome(case, self.events, effects, notice)

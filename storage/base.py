@@ -69,6 +69,8 @@ class OutboxItem:
     # The case as the claim read it, where the backend reads it in the same query (a
     # round trip less per effect); None: the outbox reads it itself.
     case: Case | None = field(default=None, compare=False, repr=False)
+    # The case's refs (name -> value) as the claim read them.
+    refs: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -171,7 +173,11 @@ class Store(Protocol):
     async def claim_effects(
         self, now: datetime, limit: int = 50, lease: timedelta = DEFAULT_LEASE
     ) -> list[OutboxItem]:
-        """Lease the head item of up to `limit` lanes (oldest first) whose head is due."""
+        """Lease the head item of up to `limit` lanes (oldest first) whose head is due.
+
+        A head whose effect names an `after` lane also waits while its case has an older
+        live (not failed) item in that lane. Each item carries its case's refs as they
+        are at the claim."""
 
     async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
         """The effect is done: remove the item and keep its receipt in one write."""
@@ -182,10 +188,9 @@ class Store(Protocol):
         error: str,
         next_attempt_at: datetime,
         maybe_sent: bool = False,
-        count: bool = True,
     ) -> None:
-        """Release the lease and put the item off; `maybe_sent` if the outcome is unknown.
-        `count=False` for an item that only waits (nothing failed): attempts stay."""
+        """Release the lease and put the item off, one attempt more; `maybe_sent` if the
+        outcome is unknown."""
 
     async def fail_effect(self, item_id: int, error: str) -> None:
         """Give up on an item; it stays visible (counted as failed) for operators."""

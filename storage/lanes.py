@@ -43,6 +43,12 @@ class Lanes:
         if keys:
             self._of_case[case_id] = keys
 
+    def waits(self, item_id: int, key: Key, after: str | None) -> bool:
+        """Whether the item waits for an older item of its case's `after` lane; it is
+        offered again with the case's next change (`set_case`), which that item's end is."""
+        queue = self._queues.get((key[0], after)) if after else None
+        return bool(queue) and queue[0] < item_id  # type: ignore[index]
+
     def later(self, when: datetime, item_id: int, key: Key) -> None:
         """Look at this head again at `when` (its next attempt, or its lease's end)."""
         heapq.heappush(self._later, (when, item_id, key))

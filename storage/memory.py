@@ -252,10 +252,16 @@ class MemoryStore:
             leased = entry.leased_until is not None and entry.leased_until > now
             if leased or entry.item.next_attempt_at > now:
                 continue
+            effect = entry.item.effect
+            first = heads.get((effect.case_id, effect.after)) if effect.after else None
+            if first is not None and first.item.id < entry.item.id:
+                continue  # its `after` lane goes first
             if entry.leased_until is not None:  # the lease ran out: its worker may have sent it
                 entry.item = replace(entry.item, maybe_sent=True)
             entry.leased_until = now + lease
-            claimed.append(entry.item)
+            case_id = effect.case_id
+            refs = {name: value for (of, name), value in self._d.refs.items() if of == case_id}
+            claimed.append(replace(entry.item, refs=refs))
         return claimed
 
     async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
@@ -271,13 +277,12 @@ class MemoryStore:
         error: str,
         next_attempt_at: datetime,
         maybe_sent: bool = False,
-        count: bool = True,
     ) -> None:
         entry = self._d.outbox.get(item_id)
         if entry is not None:
             entry.item = replace(
                 entry.item,
-                attempts=entry.item.attempts + count,
+                attempts=entry.item.attempts + 1,
                 next_attempt_at=next_attempt_at,
                 maybe_sent=entry.item.maybe_sent or maybe_sent,
             )

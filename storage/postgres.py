@@ -394,12 +394,19 @@ class PostgresStore:
             if waits and await self._card_update_waits(cur, case.id):
                 continue  # the waiting one draws the card as it is when it is sent
             rows.append(
-                (case.id, effect.lane, effect.kind, Jsonb(effect_to_dict(effect)), case.updated_at)
+                (
+                    case.id,
+                    effect.lane,
+                    effect.after,
+                    effect.kind,
+                    Jsonb(effect_to_dict(effect)),
+                    case.updated_at,
+                )
             )
         if rows:
             await cur.executemany(
-                "INSERT INTO outbox (case_id, lane, kind, effect, next_attempt_at)"
-                " VALUES (%s, %s, %s, %s, %s)",
+                "INSERT INTO outbox (case_id, lane, after_lane, kind, effect, next_attempt_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
                 rows,
             )
 
@@ -555,19 +562,27 @@ class PostgresStore:
             " WHERE NOT o.failed AND o.next_attempt_at <= %(now)s"
             f" AND {_lease_over('o')}"
             " AND NOT EXISTS (SELECT 1 FROM outbox older WHERE older.case_id = o.case_id"
-            " AND older.lane = o.lane AND NOT older.failed AND older.id < o.id)"
+            " AND older.lane IN (o.lane, o.after_lane) AND NOT older.failed AND older.id < o.id)"
             " ORDER BY o.id LIMIT %(limit)s FOR UPDATE OF o SKIP LOCKED)"
             " UPDATE outbox o SET leased_until = %(until)s, lease_owner = %(owner)s,"
             " maybe_sent = o.maybe_sent OR o.leased_until IS NOT NULL"
             " FROM ready, cases c WHERE o.id = ready.id AND c.id = o.case_id"
-            " RETURNING o.id, o.effect, o.attempts, o.next_attempt_at, o.maybe_sent, c.body",
+            " RETURNING o.id, o.effect, o.attempts, o.next_attempt_at, o.maybe_sent, c.body,"
+            " (SELECT coalesce(jsonb_object_agg(r.name, r.value), '{}') FROM refs r"
+            " WHERE r.case_id = o.case_id)",
             {"now": now, "limit": limit, "until": now + lease, "owner": self.owner},
         )
         return [
             OutboxItem(
-                item_id, effect_from_dict(effect), attempts, due, maybe_sent, case_from_dict(body)
+                item_id,
+                effect_from_dict(effect),
+                attempts,
+                due,
+                maybe_sent,
+                case_from_dict(body),
+                refs,
             )
-            for item_id, effect, attempts, due, maybe_sent, body in sorted(rows)
+            for item_id, effect, attempts, due, maybe_sent, body, refs in sorted(rows)
         ]
 
     async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
@@ -587,13 +602,12 @@ class PostgresStore:
         error: str,
         next_attempt_at: datetime,
         maybe_sent: bool = False,
-        count: bool = True,
     ) -> None:
         await self._work_rows(
-            "UPDATE outbox SET attempts = attempts + %s, next_attempt_at = %s,"
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = %s,"
             " maybe_sent = maybe_sent OR %s, leased_until = NULL, lease_owner = NULL,"
             " errors = errors || %s WHERE id = %s RETURNING 1",
-            (int(count), next_attempt_at, maybe_sent, Jsonb([error]), item_id),
+            (next_attempt_at, maybe_sent, Jsonb([error]), item_id),
         )
 
     async def fail_effect(self, item_id: int, error: str) -> None:

@@ -684,10 +684,14 @@ class TinyDBStore:
             until = self._leases.get(item_id)
             if until is not None and until > now:
                 continue  # offered again when its lease runs out
-            row = self._live[key[0]]["outbox"][str(item_id)]
+            record = self._live[key[0]]
+            row = record["outbox"][str(item_id)]
             due = datetime.fromisoformat(row["next_attempt_at"])
             if due > now:
                 self._lanes.later(due, item_id, key)
+                continue
+            effect = effect_from_dict(row["effect"])
+            if self._lanes.waits(item_id, key, effect.after):
                 continue
             if until is not None:  # the lease ran out: its worker may have sent it
                 self._uncertain.add(item_id)
@@ -696,10 +700,11 @@ class TinyDBStore:
             claimed.append(
                 OutboxItem(
                     item_id,
-                    effect_from_dict(row["effect"]),
+                    effect,
                     row["attempts"],
-                    datetime.fromisoformat(row["next_attempt_at"]),
+                    due,
                     maybe_sent=row["maybe_sent"] or item_id in self._uncertain,
+                    refs=dict(record["refs"]),
                 )
             )
             if len(claimed) >= limit:
@@ -715,11 +720,10 @@ class TinyDBStore:
         error: str,
         next_attempt_at: datetime,
         maybe_sent: bool = False,
-        count: bool = True,
     ) -> None:
         def retried(row: Record) -> Record:
             return row | {
-                "attempts": row["attempts"] + count,
+                "attempts": row["attempts"] + 1,
                 "error": error,
                 "next_attempt_at": next_attempt_at.isoformat(),
                 "maybe_sent": row["maybe_sent"] or maybe_sent or item_id in self._uncertain,

@@ -52,7 +52,7 @@ class PlaygroundSink(PlatformSink):
         self._client_post(case, text, feedback_buttons(case.id, self.view.language))
         return {}
 
-    async def close_question(self, case: Case, text: str) -> None:
+    async def close_question(self, case: Case, text: str, attempt: Attempt) -> None:
         """The client thread's open question (the bot's last message with buttons)."""
         replies = self.workspace.replies(self._root(case).id)
         asked = [m for m in replies if m.author == BOT and m.buttons]

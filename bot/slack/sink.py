@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -42,7 +41,7 @@ from bot.slack import ids
 from bot.slack.blocks import case_card, feedback_request, mrkdwn, truncate
 from handlers.card import case_card as card_view
 from handlers.directory import Directory
-from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
+from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.messages import text as say
 from handlers.model import Case
 from storage.base import Store
@@ -60,8 +59,6 @@ TRANSIENT_ERRORS = {
 }
 INVITE_OK = {"already_in_channel"}
 CHANNEL_INFO_TTL = 300.0
-CARD_WAIT = timedelta(seconds=60)
-CARD_POLL = 0.25  # seconds between looks for the card (each look is a claim and two reads)
 METADATA_TYPE = "complaintbot_effect"
 LOOKBACK = 200  # messages per look-up page
 MESSAGE_LIMIT = 3000  # characters of one message's text; Slack refuses 40,000
@@ -107,9 +104,9 @@ class SlackSink(PlatformSink):
         blocks = feedback_request(message, case.id, self.language)
         return {QUESTION_REF: await self._client_post(case, attempt, message, blocks)}
 
-    async def close_question(self, case: Case, text: str) -> None:
+    async def close_question(self, case: Case, text: str, attempt: Attempt) -> None:
         """chat.update is the same whatever its tries: it needs no look-up."""
-        ts = await self.store.get_ref(case.id, QUESTION_REF)
+        ts = attempt.refs.get(QUESTION_REF)
         if ts:
             message = self.render(text)
             await self.call(
@@ -211,7 +208,7 @@ class SlackSink(PlatformSink):
             return {}
         view = card_view(case, self.directory, language=self.language)
         fallback, blocks = case_card(view, self.mention, await self._permalink_source(case))
-        ts = await self.store.get_ref(case.id, CARD_REF)
+        ts = attempt.refs.get(CARD_REF)
         if ts:
             try:
                 await self.call("chat_update", channel=channel, ts=ts, text=fallback, blocks=blocks)
@@ -226,7 +223,7 @@ class SlackSink(PlatformSink):
         channel = await self._internal_channel()
         if channel is None:
             return
-        ts = await self.store.get_ref(case.id, CARD_REF)
+        ts = attempt.refs.get(CARD_REF)
         if ts is None:
             raise TransientDeliveryError(f"the card of {case.id} is not posted yet")
         await self.post(attempt, channel, ts, text=await self._fitted(case, text))
@@ -247,22 +244,8 @@ class SlackSink(PlatformSink):
         if not user:
             log.info("%s has no Slack id; DM for %s not sent on Slack", person_id, case.id)
             return
-        body = await self._fitted(case, text)
-        await self._wait_for_card(case)
-        body += await self._links(case)
+        body = await self._fitted(case, text) + await self._links(case, attempt)
         await self.post(attempt, await self._dm_channel(user), None, text=body)
-
-    async def _wait_for_card(self, case: Case) -> None:
-        """A DM links to the card, which its own lane posts at the same time: wait for it a
-        little (CARD_WAIT), then go without the link rather than hold the DM up."""
-        try:
-            if await self._internal_channel() is None:
-                return
-        except DeliveryError:  # no card will be posted there
-            return
-        young = datetime.now(UTC) - case.updated_at < CARD_WAIT
-        if young and not await self.store.get_ref(case.id, CARD_REF):
-            raise NotReady(f"the card of {case.id} is not posted yet", retry_after=CARD_POLL)
 
     async def _dm_channel(self, user: str) -> str:
         if user not in self._dm_channels:
@@ -270,14 +253,14 @@ class SlackSink(PlatformSink):
             self._dm_channels[user] = str(opened["channel"]["id"])
         return self._dm_channels[user]
 
-    async def _links(self, case: Case) -> str:
+    async def _links(self, case: Case, attempt: Attempt) -> str:
         """Links to both threads; a link that cannot be had is left out, not fatal."""
         lines = []
         client_link = await self._permalink_source(case)
         if client_link:
             lines.append(f"• <{client_link}|{say(self.language, 'link.client_thread')}>")
         channel = self.directory.internal_channel_on("slack")
-        card_ts = await self.store.get_ref(case.id, CARD_REF)
+        card_ts = attempt.refs.get(CARD_REF)
         if channel and card_ts:
             card_link = await self._permalink(channel, card_ts)
             if card_link:

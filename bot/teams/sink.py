@@ -62,15 +62,14 @@ class TeamsSink(PlatformSink):
 
     # --- where the case is ----------------------------------------------------------------
 
-    async def _where(self, case: Case) -> Reach:
+    def _where(self, attempt: Attempt) -> Reach:
         """The case's Connector, tenant and bot id: as stored with its card, else as the
         latest activity said; none yet (nothing came in since a restart) waits."""
-        stored = [await self.store.get_ref(case.id, ref) for ref in (SERVICE_REF, TENANT_REF)]
-        bot = await self.store.get_ref(case.id, BOT_REF)
+        refs = attempt.refs
         reach = Reach(
-            stored[0] or self.reach.service_url,
-            stored[1] or self.reach.tenant_id,
-            bot or self.reach.bot_id,
+            refs.get(SERVICE_REF) or self.reach.service_url,
+            refs.get(TENANT_REF) or self.reach.tenant_id,
+            refs.get(BOT_REF) or self.reach.bot_id,
         )
         if not reach.service_url:
             raise TransientDeliveryError("no Teams serviceUrl known yet: waiting for an activity")
@@ -115,20 +114,20 @@ class TeamsSink(PlatformSink):
         return thread_of(case.source.channel, case.source.message_id)
 
     async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
-        reach = await self._where(case)
+        reach = self._where(attempt)
         await self.send(reach, self._client_thread(case), self.message(text))
 
     async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:
-        reach = await self._where(case)
+        reach = self._where(attempt)
         content = cards.feedback_card(text, case.id, self.people)
         posted = await self.send(reach, self._client_thread(case), self.card(content))
         return {QUESTION_REF: posted}
 
-    async def close_question(self, case: Case, text: str) -> None:
-        question = await self.store.get_ref(case.id, QUESTION_REF)
+    async def close_question(self, case: Case, text: str, attempt: Attempt) -> None:
+        question = attempt.refs.get(QUESTION_REF)
         if question:
             content = cards.answered_card(text, self.people)
-            reach = await self._where(case)
+            reach = self._where(attempt)
             await self.update(reach, self._client_thread(case), question, self.card(content))
 
     # --- the internal card ----------------------------------------------------------------
@@ -149,8 +148,8 @@ class TeamsSink(PlatformSink):
         channel = self.directory.internal_channel_on(PLATFORM)
         if channel is None:
             return {}
-        reach = await self._where(case)
-        card_id = await self.store.get_ref(case.id, CARD_REF)
+        reach = self._where(attempt)
+        card_id = attempt.refs.get(CARD_REF)
         activity = self.card(self.case_card(case))
         if card_id:
             try:
@@ -169,10 +168,10 @@ class TeamsSink(PlatformSink):
         channel = self.directory.internal_channel_on(PLATFORM)
         if channel is None:
             return
-        card_id = await self.store.get_ref(case.id, CARD_REF)
+        card_id = attempt.refs.get(CARD_REF)
         if card_id is None:
             raise TransientDeliveryError(f"the card of {case.id} is not posted yet")
-        reach = await self._where(case)
+        reach = self._where(attempt)
         await self.send(reach, thread_of(channel, card_id), self.message(text))
 
     # --- people ---------------------------------------------------------------------------
@@ -183,14 +182,14 @@ class TeamsSink(PlatformSink):
             log.info("%s has no Teams id; DM for %s not sent on Teams", person_id, case.id)
             return
         activity = self.message(text)
-        activity["text"] += await self._links(case)
-        await self.tell(await self._where(case), user, activity)
+        activity["text"] += self._links(case, attempt)
+        await self.tell(self._where(attempt), user, activity)
 
-    async def _links(self, case: Case) -> str:
+    def _links(self, case: Case, attempt: Attempt) -> str:
         """Links to both threads: the client's message, and the card once it is posted."""
         links = [(self._link(case.source.channel, case.source.message_id), "link.client_thread")]
         channel = self.directory.internal_channel_on(PLATFORM)
-        card_id = await self.store.get_ref(case.id, CARD_REF)
+        card_id = attempt.refs.get(CARD_REF)
         if channel and card_id:
             links.append((self._link(channel, card_id), "link.case_card"))
         lines = [

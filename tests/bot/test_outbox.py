@@ -13,7 +13,7 @@ from bot.sink import Attempt, Refs
 from handlers.commands import OpenCase
 from handlers.directory import Directory
 from handlers.effects import Effect
-from handlers.errors import DeliveryError, NotReady, TransientDeliveryError
+from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.model import Case, MessageRef
 from storage.tinydb_store import TinyDBStore
 
@@ -127,26 +127,6 @@ async def test_retries_give_up_loudly_after_the_limit(
     failed = "complaintbot_effect_attempts_failed_total"
     assert box.metrics.value(failed, kind="client_post", outcome="retried") == MAX_ATTEMPTS - 1
     assert box.metrics.value(failed, kind="client_post", outcome="gave_up") == 1
-
-
-async def test_waiting_for_another_effect_is_not_counted_as_a_failure(
-    store: TinyDBStore, directory: Directory
-) -> None:
-    clock, sink = Clock(), RecordingSink()
-    first, _ = await open_two_cases(store, directory, clock)
-    sink.failures[(first, "client")] = [NotReady("the card is not posted yet", 1)] * (
-        MAX_ATTEMPTS + 5
-    )
-    box = outbox(store, sink, clock)
-    for _ in range(MAX_ATTEMPTS + 5):
-        await box.deliver_due()
-        clock.now += timedelta(seconds=1)
-    await box.deliver_due()
-    assert (await store.effect_counts()) == {"pending": 0, "failed": 0}
-    assert sink.kinds(first, "client") == ["client_post", "client_post"]
-    failed = "complaintbot_effect_attempts_failed_total"
-    assert box.metrics.value(failed, kind="client_post", outcome="retried") == 0
-    assert box.metrics.value("complaintbot_effects_delivered_total", kind="client_post") == 4
 
 
 async def test_an_effect_for_a_platform_that_is_off_waits_rather_than_vanishing(

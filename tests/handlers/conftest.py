@@ -139,7 +139,8 @@ tal = _person("tal")
 
 
 def assert_effect_order(effects: list[Effect]) -> None:
-    """Client thread first, then the card, then its timeline lines, then DMs and invites."""
+    """Client thread first, then the card, then DMs and invites, then the card's timeline
+    lines (a DM waits for every earlier item of the card's lane, and needs only the card)."""
 
     def rank(effect: Effect) -> int:
         if effect.audience == "client":
@@ -147,8 +148,8 @@ def assert_effect_order(effects: list[Effect]) -> None:
         if isinstance(effect, CardUpdate):
             return 1
         if isinstance(effect, CardNote):
-            return 2
-        return 3
+            return 3
+        return 2
 
     ranks = [rank(e) for e in effects]
     assert ranks == sorted(ranks), [type(e).__name__ for e in effects]

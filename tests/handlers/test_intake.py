@@ -202,20 +202,20 @@ def test_without_anyone_named_or_an_account_manager_the_client_gets_the_ack_only
     assert invites(outcome) == [] and dms(outcome) == {}
 
 
-def test_effects_leave_client_thread_first_then_card_then_timeline_then_the_rest(open_case, maya):
+def test_effects_leave_client_thread_first_then_card_then_the_rest_then_timeline(open_case, maya):
     effects = open_case(("dana",), actor=maya).effects
     kinds = [type(e) for e in effects]
     assert kinds == [
         ClientThreadPost,
         ClientThreadPost,
         CardUpdate,
-        CardNote,
         Invite,
         Invite,
         Invite,
         DirectMessage,
         DirectMessage,
         DirectMessage,
+        CardNote,  # after the DMs, which wait for the card's lane up to themselves
     ]
 
 

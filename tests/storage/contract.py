@@ -14,7 +14,7 @@ explicitly, so leases are judged on the test's clock, not the wall clock; so do 
 
 The outbox promise is per lane (`Effect.lane`): a case's effects in one lane leave one at a
 time, in the order they were made; its other lanes, and other cases, go on side by side.
-`make_effects` gives one effect in each of three lanes (card, client, dm:devi), so a case's
+`make_effects` gives one effect in each of three lanes (card, client, invite:devi), so a case's
 first claim hands out all three; a test of order within a lane queues two effects of one
 lane (two client posts, a card update and its notes, two DMs to one person).
 """
@@ -420,12 +420,40 @@ class StoreContract:
         claimed = await store.claim_effects(soon())
         assert [i.effect for i in claimed] == [
             CardUpdate(first.id),
-            *make_effects(second, "two"),  # three lanes: card, client, dm:devi
+            *make_effects(second, "two"),  # three lanes: card, client, invite:devi
             ClientThreadPost(first.id, "one"),  # the newest head, though its case is the oldest
         ]
         assert [i.id for i in claimed] == sorted(i.id for i in claimed)
         assert [(i.attempts, i.maybe_sent) for i in claimed] == [(0, False)] * 5
         assert claimed[0].key == f"{first.id}/{claimed[0].id}"
+
+    async def test_a_dm_waits_for_its_cases_card_and_gets_its_refs(self, store: Store) -> None:
+        case, other = make_case(1), make_case(2)
+        dm = DirectMessage(case.id, "devi", "see the card")
+        await store.create_case(case, [], [CardUpdate(case.id), dm])
+        await store.create_case(other, [], [DirectMessage(other.id, "devi", "no card here")])
+        now = soon()
+        claimed = await store.claim_effects(now)
+        assert [i.effect for i in claimed] == [
+            CardUpdate(case.id),
+            DirectMessage(other.id, "devi", "no card here"),  # its case has no card to wait for
+        ]
+        assert all(i.refs == {} for i in claimed)
+        await store.complete_effect(claimed[0].id, {"card": "111.1"})
+        [waited] = await store.claim_effects(now)
+        assert (waited.effect, waited.refs) == (dm, {"card": "111.1"})
+
+    async def test_a_dm_goes_without_the_card_once_the_card_failed(self, store: Store) -> None:
+        case = make_case(1)
+        dm = DirectMessage(case.id, "devi", "see the card")
+        await store.create_case(case, [], [CardUpdate(case.id), dm])
+        now = soon()
+        [card] = await store.claim_effects(now)
+        await store.retry_effect(card.id, "rate limited", now + timedelta(minutes=1))
+        assert await store.claim_effects(now) == [], "a put-off card still holds the DM"
+        await store.fail_effect(card.id, "channel_not_found")
+        [alone] = await store.claim_effects(now)
+        assert (alone.effect, alone.refs) == (dm, {})
 
     async def test_new_items_are_due_at_their_cases_updated_at(self, store: Store) -> None:
         case = make_case(1)
@@ -464,22 +492,24 @@ class StoreContract:
         assert (second.effect, second.id > head.id) == (posts[1], True)
 
     async def test_every_lane_of_a_case_is_handed_out_together(self, store: Store) -> None:
+        """In the order a change makes them (handlers.outcome): the DMs after the card."""
         case = make_case(1)
         effects: list[Effect] = [
-            CardUpdate(case.id),
-            CardNote(case.id, "noted"),
             ClientThreadPost(case.id, "hello"),
             FeedbackRequest(case.id, "resolved?"),
+            CardUpdate(case.id),
             DirectMessage(case.id, "dana", "one, Dana"),
             DirectMessage(case.id, "dana", "two, Dana"),
             DirectMessage(case.id, "maya", "one, Maya"),
             Invite(case.id, "dana"),
             Invite(case.id, "maya"),
+            CardNote(case.id, "noted"),
         ]
         await store.create_case(case, [], effects)
         assert await rounds(store, soon()) == [
-            [effects[0], effects[2], effects[4], effects[6], effects[7], effects[8]],
-            [effects[1], effects[3], effects[5]],
+            [effects[0], effects[2], effects[6], effects[7]],
+            [effects[1], effects[3], effects[5], effects[8]],  # the card is up: its DMs go
+            [effects[4]],
         ]
 
     async def test_a_cases_lanes_and_other_cases_leave_side_by_side(self, store: Store) -> None:
@@ -579,18 +609,6 @@ class StoreContract:
         assert retried.maybe_sent is False
         assert await store.effect_counts() == {"pending": 2, "failed": 0}
 
-    async def test_a_retry_that_only_waits_is_not_counted(self, store: Store) -> None:
-        case = make_case(1)
-        await store.create_case(case, [], [CardUpdate(case.id)])
-        now = soon()
-        [item] = await store.claim_effects(now)
-        await store.retry_effect(item.id, "waiting for the card", now, count=False)
-        [again] = await store.claim_effects(now)
-        assert (again.id, again.attempts) == (item.id, 0)
-        await store.retry_effect(item.id, "rate limited", now)
-        [third] = await store.claim_effects(now)
-        assert third.attempts == 1
-
     async def test_maybe_sent_from_a_retry_sticks(self, store: Store) -> None:
         case = make_case(1)
         effects = [ClientThreadPost(case.id, "hello"), FeedbackRequest(case.id, "ok?")]
@@ -612,16 +630,19 @@ class StoreContract:
         ]
         posts = [ClientThreadPost(case.id, "a"), ClientThreadPost(case.id, "b")]
         to_maya, noted = DirectMessage(case.id, "maya", "one, Maya"), CardNote(case.id, "noted")
-        effects = [to_dana[0], CardUpdate(case.id), to_dana[1], posts[0], to_maya, posts[1], noted]
-        await store.create_case(case, [], effects)
-        await store.create_case(other, [], [DirectMessage(other.id, "dana", "other, Dana")])
         now = soon()
+        await store.create_case(case, [], [CardUpdate(case.id)])  # the card is up already
+        [card] = await store.claim_effects(now)
+        await store.complete_effect(card.id, {"card": "111.1"})
+        effects = [to_dana[0], to_dana[1], posts[0], to_maya, posts[1], noted]
+        await store.save_case(case.evolve(T0), 0, [], effects)
+        await store.create_case(other, [], [DirectMessage(other.id, "dana", "other, Dana")])
         claimed = await store.claim_effects(now)
         assert [i.effect for i in claimed] == [
             to_dana[0],
-            CardUpdate(case.id),
             posts[0],
             to_maya,
+            noted,
             DirectMessage(other.id, "dana", "other, Dana"),
         ]
         later = now + timedelta(minutes=5)
@@ -629,7 +650,7 @@ class StoreContract:
         for item in claimed[1:]:
             await store.complete_effect(item.id)
 
-        assert await rounds(store, now) == [[posts[1], noted]], "the second DM to Dana waits"
+        assert await rounds(store, now) == [[posts[1]]], "the second DM to Dana waits"
         assert await rounds(store, later) == [[to_dana[0]], [to_dana[1]]]
 
     async def test_complete_removes_the_item_and_keeps_its_refs(self, store: Store) -> None:

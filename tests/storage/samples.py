@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from handlers.directory import Actor
-from handlers.effects import CardUpdate, ClientThreadPost, DirectMessage, Effect
+from handlers.effects import CardUpdate, ClientThreadPost, Effect, Invite
 from handlers.model import (
     Case,
     Event,
@@ -77,11 +77,11 @@ def make_event(case: Case, kind: str = "opened", minutes: int = 0) -> Event:
 
 
 def make_effects(case: Case, text: str = "hello") -> list[Effect]:
-    """One effect in each of three lanes (card, client, dm:devi): all three leave together."""
+    """One effect in each of three lanes (card, client, invite:devi): all three leave together."""
     return [
         CardUpdate(case.id),
         ClientThreadPost(case.id, text),
-        DirectMessage(case.id, "devi", f"{text}, Devi"),
+        Invite(case.id, "devi"),
     ]
 
 
