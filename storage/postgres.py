@@ -586,15 +586,15 @@ class PostgresStore:
         ]
 
     async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
-        async with self._tx(work=True) as cur:
-            await cur.execute("DELETE FROM outbox WHERE id = %s RETURNING case_id", (item_id,))
-            row = await cur.fetchone()
-            if row is not None and refs:
-                await cur.executemany(
-                    "INSERT INTO refs (case_id, name, value) VALUES (%s, %s, %s)"
-                    " ON CONFLICT (case_id, name) DO UPDATE SET value = EXCLUDED.value",
-                    [(row[0], name, value) for name, value in refs.items()],
-                )
+        """One statement (atomic by itself): the item goes, and its refs are kept only if
+        it was there (an item settled twice keeps nothing twice)."""
+        await self._work_rows(
+            "WITH gone AS (DELETE FROM outbox WHERE id = %s RETURNING case_id)"
+            " INSERT INTO refs (case_id, name, value)"
+            " SELECT gone.case_id, kept.key, kept.value FROM gone, jsonb_each_text(%s) kept"
+            " ON CONFLICT (case_id, name) DO UPDATE SET value = EXCLUDED.value RETURNING 1",
+            (item_id, Jsonb(refs or {})),
+        )
 
     async def retry_effect(
         self,
