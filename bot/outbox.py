@@ -25,7 +25,7 @@ from typing import Protocol
 from bot.metrics import Metrics
 from bot.service import utcnow
 from bot.sink import Attempt, Refs
-from bot.worker import Worker, backoff
+from bot.worker import Answering, Worker, backoff
 from handlers.effects import Effect
 from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.model import Case
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 16  # the pauses add up to about half an hour
 CONCURRENCY = 32  # effects in flight at once, across cases and lanes
 CLAIM_BATCH = 8  # free slots worth a claim while effects are in flight
+PATIENCE = 0.5  # seconds a claim waits for a gap between requests being answered
 
 
 OnFailure = Callable[[Effect, str, str], Awaitable[None]]  # (effect, error, item key)
@@ -59,10 +60,12 @@ class Outbox(Worker):
         idle_seconds: float = 1.0,
         concurrency: int = CONCURRENCY,
         on_failure: OnFailure | None = None,
+        answering: Answering | None = None,
     ) -> None:
         super().__init__(idle_seconds)
         self.store, self.sinks, self.metrics = store, sinks, metrics
         self.on_failure = on_failure
+        self.answering = answering  # whose answers come first (see bot.worker.Answering)
         self._clock = clock
         self.concurrency = concurrency
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -96,6 +99,8 @@ class Outbox(Worker):
         free = self.concurrency - len(self._in_flight)
         if free <= 0 or (self._in_flight and free < min(CLAIM_BATCH, self.concurrency)):
             return 0
+        if self.answering is not None:
+            await self.answering.quiet(PATIENCE)
         claimed = await self.store.claim_effects(self._clock(), free, DEFAULT_LEASE)
         for item in claimed:
             task = asyncio.create_task(self._deliver(item))

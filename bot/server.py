@@ -25,6 +25,7 @@ from bot.outbox import Outbox, Sink
 from bot.scheduler import Scheduler
 from bot.service import CaseService
 from bot.settings import Settings
+from bot.worker import Answering
 from handlers.directory import Directory
 from storage import open_store
 from storage.base import Store
@@ -68,8 +69,13 @@ class Runtime:
     adapters: list[Adapter] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.answering = Answering()
         self.outbox = Outbox(
-            self.store, {}, self.metrics, concurrency=self.settings.outbox_concurrency
+            self.store,
+            {},
+            self.metrics,
+            concurrency=self.settings.outbox_concurrency,
+            answering=self.answering,
         )
         self.inbox = Inbox(self.store)
         self.scheduler = Scheduler(self.store)  # the review's reminders and digests join it
@@ -101,14 +107,17 @@ RUNTIME = web.AppKey("runtime", Runtime)
 async def count_requests(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Count every request by route and status, and time its answer."""
-    metrics = request.app[RUNTIME].metrics
+    """Count every request by route and status, and time its answer; background work
+    gives way while it is answered (`Answering`)."""
+    runtime = request.app[RUNTIME]
+    metrics = runtime.metrics
     route = request.match_info.route.resource
     name = route.canonical if route else "unmatched"
     started = time.perf_counter()
     status: int | None = None  # stays None if the client went away (cancelled)
     try:
-        response = await handler(request)
+        with runtime.answering.answer():
+            response = await handler(request)
         status = response.status
         return response
     except web.HTTPException as exc:

@@ -1,10 +1,12 @@
 """What the workers share: a wake-up call and the wait between passes (the inbox and the
-outbox), and work started after an answer that a stop waits for (the adapters)."""
+outbox), the requests being answered (background work gives way to them), and work
+started after an answer that a stop waits for (the adapters)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 
@@ -35,6 +37,35 @@ class Worker:
             for wait in waits:
                 wait.cancel()
         self._wake.clear()
+
+
+class Answering:
+    """The requests this process is answering now. An ack has a deadline (Slack retries
+    after three seconds, and a retry is a duplicate to refuse); an effect has none. So
+    the outbox starts new deliveries only between answers (`quiet`), waiting at most
+    `patience`: in a burst, the acks come first and the effects follow; at a steady
+    trickle there are gaps enough that nothing waits."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    @contextmanager
+    def answer(self) -> Iterator[None]:
+        self._count += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if not self._count:
+                self._quiet.set()
+
+    async def quiet(self, patience: float) -> None:
+        """Until no request is being answered, or `patience` seconds."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._quiet.wait(), patience)
 
 
 class Background:

@@ -10,7 +10,9 @@ Every contract promise (storage/base.py) is kept by the database, not by this pr
   repeat, from a platform retry or from the same event reaching another replica, finds
   it and is refused), then the case row is locked (`SELECT ... FOR UPDATE`) and checked
   against the expected version, then the case, its events and its effects are written.
-  Any refusal raises inside the transaction, so nothing of it stays.
+  Any refusal raises inside the transaction, so nothing of it stays. The steps run server
+  side, in functions (migration 0004) that one statement calls: one round trip per
+  write, so an ack holds a pooled connection for one exchange, not seven.
 - One case per source message: a unique index; concurrent creates wait on it.
 - Case numbers come from a sequence (gaps allowed, repeats impossible).
 - The outbox is claimed with `FOR UPDATE SKIP LOCKED`: the heads of the lanes (the
@@ -21,6 +23,8 @@ Every contract promise (storage/base.py) is kept by the database, not by this pr
   their ids are in the order their case's writes committed.
 - A `CardUpdate` is collapsed into a waiting one of its case, which is locked for the
   rest of the transaction so that no replica can lease it in between.
+- A `DirectMessage` also waits for the older items of its case's card lane
+  (`Effect.after`, column `after_lane`): it links to the card.
 - Inbox items and scheduled job runs are leased the same way; `close()` releases this
   store's leases (its items come back `maybe_sent`).
 - A lease also ends when its owner is gone: each store holds one connection named
@@ -53,7 +57,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from handlers.effects import CardUpdate, Effect, effect_from_dict, effect_to_dict
+from handlers.effects import Effect, effect_from_dict, effect_to_dict
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError
 from handlers.model import (
     Case,
@@ -101,6 +105,20 @@ def _unavailable(url: str, err: Exception) -> StorageError:
         f"cannot use PostgreSQL at {describe(url)} ({reason}). Fix: start the server, or "
         "correct COMPLAINTBOT_DATABASE_URL (postgresql://user:password@host:5432/dbname)"
     )
+
+
+def _refusal(err: psycopg.Error, case_id: str) -> Exception | None:
+    """The core's exception for a refusal of the write functions (migration 0004)."""
+    match err.sqlstate:
+        case "CB001":
+            return DuplicateDelivery(err.diag.message_primary or "")
+        case "CB002":
+            return DuplicateSource(err.diag.message_detail or "")
+        case "CB003":
+            return StorageError(f"case {case_id} already exists")
+        case "CB004":
+            return Conflict(f"case {case_id} is no longer at the version read")
+    return None
 
 
 class PostgresStore:
@@ -308,21 +326,13 @@ class PostgresStore:
         effects: list[Effect],
         delivery_id: str | None = None,
     ) -> None:
-        async with self._tx() as cur:
-            await self._record_delivery(cur, delivery_id)
-            await cur.execute(
-                "INSERT INTO cases (id, number, source_key, status, version, body, client_id,"
-                " created_at, people) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING RETURNING id",
-                (case.id, case.number, case.source.key, *self._columns(case)),
-            )
-            if await cur.fetchone() is None:
-                await cur.execute("SELECT id FROM cases WHERE source_key = %s", (case.source.key,))
-                existing = await cur.fetchone()
-                if existing is not None:
-                    raise DuplicateSource(existing[0])
-                raise StorageError(f"case {case.id} already exists")
-            await self._add(cur, case, events, effects, new=True)
+        await self._write(
+            "SELECT complaintbot_create_case(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (delivery_id, case.id, case.number, case.source.key, *self._columns(case)),
+            case,
+            events,
+            effects,
+        )
 
     async def save_case(
         self,
@@ -332,18 +342,37 @@ class PostgresStore:
         effects: list[Effect],
         delivery_id: str | None = None,
     ) -> None:
-        async with self._tx() as cur:
-            await self._record_delivery(cur, delivery_id)
-            await cur.execute("SELECT version FROM cases WHERE id = %s FOR UPDATE", (case.id,))
-            stored = await cur.fetchone()
-            if stored is None or stored[0] != expected_version:
-                raise Conflict(f"case {case.id} is no longer at version {expected_version}")
-            await cur.execute(
-                "UPDATE cases SET status = %s, version = %s, body = %s, client_id = %s,"
-                " created_at = %s, people = %s WHERE id = %s",
-                (*self._columns(case), case.id),
-            )
-            await self._add(cur, case, events, effects)
+        await self._write(
+            "SELECT complaintbot_save_case(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (delivery_id, case.id, expected_version, *self._columns(case)),
+            case,
+            events,
+            effects,
+        )
+
+    async def _write(
+        self,
+        call: str,
+        params: tuple[Any, ...],
+        case: Case,
+        events: list[Event],
+        effects: list[Effect],
+    ) -> None:
+        """A unit of work in one round trip: the function (migration 0004) records the
+        delivery id, writes the case, its events and its outbox items, or refuses."""
+        rows = [
+            {"lane": e.lane, "after": e.after, "kind": e.kind, "effect": effect_to_dict(e)}
+            for e in effects
+        ]
+        timeline = [event_to_dict(event) for event in events]
+        async with self._cursor(transaction=False, work=False) as cur:
+            try:
+                await cur.execute(call, (*params, Jsonb(timeline), Jsonb(rows), case.updated_at))
+            except psycopg.Error as err:
+                refused = _refusal(err, case.id)
+                if refused is None:
+                    raise
+                raise refused from err
 
     @staticmethod
     def _columns(case: Case) -> tuple[Any, ...]:
@@ -356,69 +385,6 @@ class PostgresStore:
             case.created_at,
             list(case.included),
         )
-
-    async def _record_delivery(self, cur: AsyncCursor[Any], delivery_id: str | None) -> None:
-        """Record the delivery id first, so a repeat is refused before anything else; an
-        inbox item waiting under it is settled by this write."""
-        if delivery_id is None:
-            return
-        await cur.execute(
-            "INSERT INTO deliveries (id, recorded_at, settled) VALUES (%s, now(), true)"
-            " ON CONFLICT (id) DO UPDATE SET settled = true, recorded_at = now()"
-            " WHERE NOT deliveries.settled RETURNING xmax <> 0",
-            (delivery_id,),
-        )
-        recorded = await cur.fetchone()
-        if recorded is None:
-            raise DuplicateDelivery(delivery_id)
-        if recorded[0]:  # it was there unsettled: its trigger waits in the inbox
-            await cur.execute("DELETE FROM inbox WHERE delivery_id = %s", (delivery_id,))
-
-    async def _add(
-        self,
-        cur: AsyncCursor[Any],
-        case: Case,
-        events: list[Event],
-        effects: list[Effect],
-        new: bool = False,
-    ) -> None:
-        """The events and effects of a write; a new case has no card update waiting."""
-        if events:
-            await cur.executemany(
-                "INSERT INTO events (case_id, body) VALUES (%s, %s)",
-                [(case.id, Jsonb(event_to_dict(event))) for event in events],
-            )
-        rows = []
-        for effect in effects:
-            waits = not new and isinstance(effect, CardUpdate)
-            if waits and await self._card_update_waits(cur, case.id):
-                continue  # the waiting one draws the card as it is when it is sent
-            rows.append(
-                (
-                    case.id,
-                    effect.lane,
-                    effect.after,
-                    effect.kind,
-                    Jsonb(effect_to_dict(effect)),
-                    case.updated_at,
-                )
-            )
-        if rows:
-            await cur.executemany(
-                "INSERT INTO outbox (case_id, lane, after_lane, kind, effect, next_attempt_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                rows,
-            )
-
-    @staticmethod
-    async def _card_update_waits(cur: AsyncCursor[Any], case_id: str) -> bool:
-        # Locked until commit: a claim skips it meanwhile, and then draws the new state.
-        await cur.execute(
-            "SELECT id FROM outbox WHERE case_id = %s AND kind = %s AND NOT failed"
-            " AND leased_until IS NULL LIMIT 1 FOR UPDATE",
-            (case_id, CardUpdate.kind),
-        )
-        return await cur.fetchone() is not None
 
     async def seen(self, delivery_id: str) -> bool:
         return bool(await self._rows("SELECT 1 FROM deliveries WHERE id = %s", (delivery_id,)))
