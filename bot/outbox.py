@@ -61,11 +61,13 @@ class Outbox(Worker):
         concurrency: int = CONCURRENCY,
         on_failure: OnFailure | None = None,
         answering: Answering | None = None,
+        patience: float = PATIENCE,
     ) -> None:
         super().__init__(idle_seconds)
         self.store, self.sinks, self.metrics = store, sinks, metrics
         self.on_failure = on_failure
         self.answering = answering  # whose answers come first (see bot.worker.Answering)
+        self.patience = patience
         self._clock = clock
         self.concurrency = concurrency
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -100,7 +102,7 @@ class Outbox(Worker):
         if free <= 0 or (self._in_flight and free < min(CLAIM_BATCH, self.concurrency)):
             return 0
         if self.answering is not None:
-            await self.answering.quiet(PATIENCE)
+            await self.answering.quiet(self.patience)
         claimed = await self.store.claim_effects(self._clock(), free, DEFAULT_LEASE)
         for item in claimed:
             task = asyncio.create_task(self._deliver(item))

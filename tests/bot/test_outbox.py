@@ -10,6 +10,7 @@ from bot.metrics import Metrics
 from bot.outbox import MAX_ATTEMPTS, Outbox
 from bot.service import CaseService
 from bot.sink import Attempt, Refs
+from bot.worker import Answering
 from handlers.commands import OpenCase
 from handlers.directory import Directory
 from handlers.effects import Effect
@@ -153,3 +154,19 @@ async def test_delivery_latency_runs_from_when_an_effect_was_due(
     assert box.metrics.value(f"{seconds}_sum", kind="client_post") == 4 * 7
     assert box.metrics.value(f"{seconds}_bucket", kind="client_post", le="5.0") == 0
     assert box.metrics.value(f"{seconds}_bucket", kind="client_post", le="10.0") == 4
+
+
+async def test_new_deliveries_wait_for_a_gap_between_answers(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    clock, sink = Clock(), RecordingSink()
+    await open_two_cases(store, directory, clock)
+    answering = Answering()
+    box = Outbox(store, {"slack": sink}, Metrics(), clock=clock, answering=answering, patience=60)
+    with answering.answer():
+        delivering = asyncio.create_task(box.deliver_due())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not delivering.done() and sink.sent == [], "nothing starts while one is answered"
+    assert await delivering > 0
+    assert sink.kinds(sink.sent[0][0])
