@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
+from storage.pg_schema import LATEST
 from storage.postgres import PostgresStore
 from tests.storage.samples import make_case
 
@@ -22,7 +23,7 @@ def test_migrate_then_check_report_the_schema_version(tmp_path: Path, pg_url: st
     assert "schema version 0: empty" in before.stdout
     migrated = run(tmp_path, "migrate", COMPLAINTBOT_DATABASE_URL=pg_url)
     assert migrated.returncode == 0, migrated.stderr
-    assert "schema version 2 (current), 0 cases" in migrated.stdout
+    assert f"schema version {LATEST} (current), 0 cases" in migrated.stdout
     assert "store: postgresql://" in migrated.stdout
     again = run(tmp_path, "migrate", COMPLAINTBOT_DATABASE_URL=pg_url)
     assert again.returncode == 0 and again.stdout == migrated.stdout
