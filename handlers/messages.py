@@ -142,6 +142,11 @@ EN: dict[str, str] = {
         "I could not add {person} to the client channel for case {case_id} ({error}). "
         "Please add them by hand."
     ),
+    "dm.dm_unreachable": (
+        "I could not write to {person} about case {case_id} ({error}). Please install the app "
+        "for {person} (or ask them to add it), so that I can reach them; meanwhile, tell them "
+        "about the case yourself."
+    ),
     # timeline
     "event.opened": "{actor} opened case {case_id} ({trigger}).",
     "event.statement": "{actor} (client) wrote: {text}",
@@ -162,6 +167,7 @@ EN: dict[str, str] = {
     "event.withdrawn": "{actor} withdrew the case. {reason}",
     "event.client_post_failed": "I could not post in the client thread ({error}); {told} told.",
     "event.invite_failed": "I could not add {person} to the client channel ({error}); {told} told.",
+    "event.dm_failed": "I could not write to {person} ({error}); {told} told.",
     # answers to the acting user
     "notice.opened": "Case {case_id} is open for {client}.",
     "notice.already_open": "This message already has case {case_id}; nothing new was opened.",
@@ -365,6 +371,11 @@ HE: dict[str, str] = {
     "dm.invite_refused": (
         "לא הצלחתי לצרף את {person} לערוץ הלקוח של פנייה {case_id} ({error}). נא לצרף ידנית."
     ),
+    "dm.dm_unreachable": (
+        "לא הצלחתי לכתוב ל{person} על פנייה {case_id} ({error}). נא להתקין את האפליקציה "
+        "עבור {person} (או לבקש ממנו/ה להוסיף אותה), כדי שאוכל להגיע אליו/ה; בינתיים, "
+        "כדאי לספר לו/ה על הפנייה בעצמך."
+    ),
     "event.opened": "{actor} פתח/ה את פנייה {case_id} ({trigger}).",
     "event.statement": "{actor} (לקוח) כתב/ה: {text}",
     "event.reply": "{actor} ענה/תה בשרשור הלקוח: {text}",
@@ -384,6 +395,7 @@ HE: dict[str, str] = {
     "event.withdrawn": "{actor} ביטל/ה את הפנייה. {reason}",
     "event.client_post_failed": "לא הצלחתי לפרסם בשרשור הלקוח ({error}); הודעתי ל{told}.",
     "event.invite_failed": "לא הצלחתי לצרף את {person} לערוץ הלקוח ({error}); הודעתי ל{told}.",
+    "event.dm_failed": "לא הצלחתי לכתוב ל{person} ({error}); הודעתי ל{told}.",
     "notice.opened": "פנייה {case_id} נפתחה עבור {client}.",
     "notice.already_open": "להודעה הזו כבר יש פנייה {case_id}; לא נפתחה פנייה חדשה.",
     "notice.account": "תודה, הגרסה שלך נוספה לפנייה {case_id}.",

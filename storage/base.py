@@ -40,6 +40,10 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   writes through units of work with delivery ids derived from its name and slot (see
   `job_delivery_id`) has each of its writes done exactly once, also after a crash.
 
+- **Addresses**: where a platform says a person can be written to (Teams' conversation
+  reference from the app's installation for them), one per (platform, user id), the
+  latest kept. Durable on return, like every write.
+
 Several replicas (PostgreSQL) keep the same promises across processes: a unique source
 key and a version column settle races, a sequence numbers cases, a unique delivery id
 refuses repeats, and `claim_effects` leases with `FOR UPDATE SKIP LOCKED` and an expiry.
@@ -147,6 +151,13 @@ class Store(Protocol):
 
     async def get_ref(self, case_id: str, name: str) -> str | None:
         """A platform reference kept for a case (e.g. the card's message ts on Slack)."""
+
+    # addresses --------------------------------------------------------------------------
+    async def save_address(self, platform: str, user_id: str, reference: dict[str, Any]) -> None:
+        """Keep where `user_id` can be written to on `platform` (replacing the last one)."""
+
+    async def address(self, platform: str, user_id: str) -> dict[str, Any] | None:
+        """The reference last saved for `user_id` on `platform`, or None."""
 
     # inbox ------------------------------------------------------------------------------
     async def accept(self, item: InboxItem) -> bool:

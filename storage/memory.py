@@ -53,6 +53,7 @@ class MemoryData:
     refs: dict[tuple[str, str], str] = field(default_factory=dict)  # (case id, name) -> value
     deliveries: set[str] = field(default_factory=set)  # recorded with a change, or dropped
     jobs: dict[tuple[str, str], JobRun] = field(default_factory=dict)  # (name, slot) -> run
+    addresses: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     last_case_number: int = 0
     last_outbox_id: int = 0
     held: bool = False  # a MemoryStore over this data is open
@@ -184,6 +185,14 @@ class MemoryStore:
 
     async def get_ref(self, case_id: str, name: str) -> str | None:
         return self._d.refs.get((case_id, name))
+
+    # addresses --------------------------------------------------------------------------
+
+    async def save_address(self, platform: str, user_id: str, reference: dict[str, Any]) -> None:
+        self._d.addresses[(platform, user_id)] = deepcopy(reference)
+
+    async def address(self, platform: str, user_id: str) -> dict[str, Any] | None:
+        return deepcopy(self._d.addresses.get((platform, user_id)))
 
     # inbox ------------------------------------------------------------------------------
 

@@ -408,6 +408,23 @@ class PostgresStore:
         )
         return str(rows[0][0]) if rows else None
 
+    # addresses ----------------------------------------------------------------------------
+
+    async def save_address(self, platform: str, user_id: str, reference: dict[str, Any]) -> None:
+        await self._work_rows(
+            "INSERT INTO addresses (platform, user_id, reference) VALUES (%s, %s, %s)"
+            " ON CONFLICT (platform, user_id) DO UPDATE SET reference = EXCLUDED.reference,"
+            " saved_at = now() RETURNING 1",
+            (platform, user_id, Jsonb(reference)),
+        )
+
+    async def address(self, platform: str, user_id: str) -> dict[str, Any] | None:
+        rows = await self._rows(
+            "SELECT reference FROM addresses WHERE platform = %s AND user_id = %s",
+            (platform, user_id),
+        )
+        return dict(rows[0][0]) if rows else None
+
     # read side ----------------------------------------------------------------------------
 
     async def cases_opened(

@@ -8,6 +8,7 @@ Layout, for `COMPLAINTBOT_DATABASE_URL=data/complaintbot.json`:
                                    items, its refs and the delivery ids that changed it
     data/complaintbot.d/inbox.json triggers waiting for their message to be read
     data/complaintbot.d/jobs.json  the scheduled runs that finished (the last 90 days)
+    data/complaintbot.d/addresses.json  where each platform user can be written to
     data/complaintbot.d/journal-000001.log  writes not yet folded into the files above
 
 Why: a unit of work changes one case (and the counters), so the case is the unit of
@@ -96,6 +97,7 @@ META = "meta"
 INBOX = "inbox:"
 CASE = "case:"
 JOB = "job:"  # + JSON [name, slot]: names and slots may hold any character
+ADDRESS = "address:"  # + JSON [platform, user id]
 
 
 @dataclass
@@ -127,6 +129,7 @@ class TinyDBStore:
         self._live: dict[str, Record] = {}  # case id -> record, for cases kept in memory
         self._inbox: dict[str, Record] = {}  # delivery id -> item (pending or dropped)
         self._jobs: dict[tuple[str, str], str] = {}  # finished run (name, slot) -> when
+        self._addresses: dict[tuple[str, str], Record] = {}  # (platform, user id) -> reference
         self._deliveries: dict[str, str] = {}  # delivery id -> when, recent ones only
         self._pending: dict[int, tuple[str, str]] = {}  # outbox item -> (case id, lane)
         self._lanes = Lanes()
@@ -232,6 +235,10 @@ class TinyDBStore:
         if jobs_file.exists():
             runs = read_json(jobs_file)["jobs"]
             self._jobs = {(r["name"], r["slot"]): r["finished_at"] for r in runs}
+        addresses_file = self.folder / "addresses.json"
+        if addresses_file.exists():
+            rows = read_json(addresses_file)["addresses"]
+            self._addresses = {(r["platform"], r["user_id"]): r["reference"] for r in rows}
 
     def _read_meta(self) -> Record:
         if not self.path.exists() and self.read_only:
@@ -388,6 +395,9 @@ class TinyDBStore:
                 name, slot = json.loads(key[len(JOB) :])
                 self._job_leases.pop((name, slot), None)  # a finished run needs none
                 self._jobs[(name, slot)] = value
+            elif key.startswith(ADDRESS):
+                platform, user_id = json.loads(key[len(ADDRESS) :])
+                self._addresses[(platform, user_id)] = value
             else:
                 self._place_case(value, file_current=False)
 
@@ -448,7 +458,7 @@ class TinyDBStore:
 
     def _fold_now(self, dirty: dict[str, Any]) -> None:
         """Write each changed unit's file; one fsync of each folder at the end."""
-        inbox_changed = jobs_changed = False
+        inbox_changed = jobs_changed = addresses_changed = False
         for key, value in dirty.items():
             if key == META:
                 self._write_meta(value, sync_folder=False)
@@ -456,6 +466,8 @@ class TinyDBStore:
                 inbox_changed = True
             elif key.startswith(JOB):
                 jobs_changed = True
+            elif key.startswith(ADDRESS):
+                addresses_changed = True
             else:
                 case_id = key[len(CASE) :]
                 write_json(self._cases_dir / f"{case_id}.json", unit_to_file(value))
@@ -465,6 +477,10 @@ class TinyDBStore:
             runs = list(self._jobs.items())  # one step: the event loop may add runs meanwhile
             rows = [{"name": n, "slot": s, "finished_at": at} for (n, s), at in runs]
             write_json(self.folder / "jobs.json", {"jobs": rows})
+        if addresses_changed:
+            known = list(self._addresses.items())  # one step, as for the runs
+            found = [{"platform": p, "user_id": u, "reference": r} for (p, u), r in known]
+            write_json(self.folder / "addresses.json", {"addresses": found})
         for folder in (self._cases_dir, self.folder, self.path.parent):
             fsync_folder(folder)
 
@@ -605,6 +621,16 @@ class TinyDBStore:
             and int(item_id) not in self._leases
             for item_id, row in outbox.items()
         )
+
+    # addresses ------------------------------------------------------------------------------
+
+    async def save_address(self, platform: str, user_id: str, reference: dict[str, Any]) -> None:
+        self._ready()
+        key = ADDRESS + json.dumps([platform, user_id])
+        await self._commit([(key, copy.deepcopy(reference))])
+
+    async def address(self, platform: str, user_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self._addresses.get((platform, user_id)))
 
     # inbox ----------------------------------------------------------------------------------
 

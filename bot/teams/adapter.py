@@ -8,6 +8,9 @@ The adapter only translates (`bot.interaction` decides). What Teams sends:
 - a reply in a channel thread (conversation `19:...;messageid=<root>`): `Posted` in that
   thread, which the layer takes as a statement when the thread is a case's;
 - `complaint ...` in the 1:1 chat with the bot: `Commanded`;
+- the app installed for a person (`installationUpdate`, or the bot added to a 1:1 chat,
+  `conversationUpdate`), or a message from them in that chat: where to write to them,
+  kept as their address (`Store.save_address`) for the DMs (see `bot.teams.sink`);
 - `adaptiveCard/action` invokes (Universal Actions): a form's verb is `Pressed`,
   `submit:<form>` is `Submitted`, `refresh` and `cancel` get the card for that viewer.
 - the *Log as complaint* message action: `composeExtension/fetchTask` is `Commanded` on
@@ -66,7 +69,7 @@ from bot.teams import cards
 from bot.teams.cards import CANCEL, PLATFORM, REFRESH
 from bot.teams.connector import JSON, Connector, Reach, split_thread
 from bot.teams.package import MESSAGE_ACTION_ID
-from bot.teams.sink import TeamsSink
+from bot.teams.sink import TeamsSink, reference
 from bot.worker import Background
 from handlers import forms, messages
 from handlers.directory import Actor, Directory
@@ -273,7 +276,9 @@ class TeamsAdapter:
 
     async def _dispatch(self, activity: JSON) -> InvokeResponse | None:
         kind = activity.get("type")
-        if kind == ActivityTypes.message:
+        if kind in (ActivityTypes.installation_update, ActivityTypes.conversation_update):
+            await self.on_installed(activity)
+        elif kind == ActivityTypes.message:
             await self.on_message(activity)
         elif kind == ActivityTypes.invoke:
             if activity.get("name") == ACTION:
@@ -314,6 +319,41 @@ class TeamsAdapter:
         except DeliveryError as err:
             log.warning("could not answer in %s: %s", conversation, err)
 
+    # --- where people are ----------------------------------------------------------------
+
+    async def on_installed(self, activity: JSON) -> None:
+        """The app installed for a person, or the bot added to their 1:1 chat."""
+        if activity.get("type") == ActivityTypes.installation_update:
+            if not str(activity.get("action") or "").startswith("add"):  # add, add-upgrade
+                return
+        else:
+            bot_id = (activity.get("recipient") or {}).get("id")
+            added = activity.get("membersAdded") or ()
+            if not any(isinstance(m, dict) and m.get("id") == bot_id for m in added):
+                return
+        await self._keep_address(activity)
+
+    async def _keep_address(self, activity: JSON) -> None:
+        """Keep a 1:1 chat's reference as its person's address (a StorageError is a 503,
+        and Teams sends the activity again)."""
+        conversation = activity.get("conversation") or {}
+        user = str((activity.get("from") or {}).get("id") or "")
+        chat = str(conversation.get("id") or "")
+        if conversation.get("conversationType") != "personal" or not user or not chat:
+            return
+        tenant = conversation.get("tenantId") or (
+            (activity.get("channelData") or {}).get("tenant") or {}
+        ).get("id")
+        reach = Reach(
+            str(activity.get("serviceUrl") or self.reach.service_url or ""),
+            str(tenant or self.reach.tenant_id or "") or None,
+            str((activity.get("recipient") or {}).get("id") or self.reach.bot_id or "") or None,
+        )
+        address = reference(reach, user, chat)
+        store = self.runtime.store
+        if await store.address(PLATFORM, user) != address:
+            await store.save_address(PLATFORM, user, address)
+
     # --- messages -------------------------------------------------------------------------
 
     async def on_message(self, activity: JSON) -> None:
@@ -330,6 +370,7 @@ class TeamsAdapter:
         mentioned = tuple(dict.fromkeys(u for u, _ in mentions if u != bot_id))
         actor = self.actor(sender)
         if conversation.get("conversationType") == "personal":
+            await self._keep_address(activity)  # installed before addresses were kept
             typed = said(raw, mentions, {u for u, _ in mentions})  # the people are `mentioned`
             await self._command(activity, actor, typed, mentioned)
             return

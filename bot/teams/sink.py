@@ -6,8 +6,13 @@
   place (PUT) at every change; its activity id is the card's ref, and its notes are replies
   to it. Its `refresh` names the directory's people on Teams, so each viewer gets the card
   with the actions their role allows (the adapter answers the `refresh` invoke).
-- DMs: the 1:1 chat with the person's Teams id (`POST /v3/conversations`, the same chat
-  each time), then a message there. Someone with no Teams id is logged and skipped.
+- DMs: the 1:1 chat with the person's Teams id, then a message there. The chat is the
+  conversation reference Teams gave when the app was installed for them (stored by the
+  adapter, `Store.address`); without one, the bot asks Teams for the chat
+  (`POST /v3/conversations`), which it gives when the app reaches the person some other way
+  (a team it is installed in), and keeps it as their address. When Teams refuses, the
+  DM fails for good with why, and the core tells the account manager to install the app
+  for that person (`handlers.delivery`). Someone with no Teams id is logged and skipped.
 - Invites: Teams lets no bot add someone to a channel, so an invite is a logged no-op.
 
 The Connector keeps no history a bot can read, so a post whose earlier attempt may have
@@ -54,7 +59,6 @@ class TeamsSink(PlatformSink):
     ) -> None:
         self.connector, self.directory, self.store = connector, directory, store
         self.reach, self.names = reach, names
-        self._chats: dict[str, str] = {}  # Teams user id -> the 1:1 chat's conversation id
 
     @property
     def people(self) -> People:
@@ -207,23 +211,40 @@ class TeamsSink(PlatformSink):
 
     async def tell(self, reach: Reach, user: str, activity: JSON) -> None:
         """A message in the bot's 1:1 chat with a Teams user, opened first if need be."""
-        await self.send(reach, await self._chat(reach, user), activity)
+        chat, conversation = await self._chat(reach, user)
+        await self.send(chat, conversation, activity)
 
-    async def _chat(self, reach: Reach, user: str) -> str:
-        if user not in self._chats:
-            assert reach.service_url
-            parameters: JSON = {
-                "isGroup": False,
-                "bot": {"id": reach.bot_id or ""},
-                "members": [{"id": user}],
-                "tenantId": reach.tenant_id,
-                "channelData": {"tenant": {"id": reach.tenant_id}},
-            }
+    async def _chat(self, reach: Reach, user: str) -> tuple[Reach, str]:
+        """Where the 1:1 chat with `user` is: their stored address, else the chat Teams
+        opens on asking, kept as their address; DeliveryError when Teams will not."""
+        known = await self.store.address(PLATFORM, user) or {}
+        conversation = str((known.get("conversation") or {}).get("id") or "")
+        if conversation:
+            service_url = str(known.get("serviceUrl") or reach.service_url)
+            return Reach(service_url, reach.tenant_id, reach.bot_id), conversation
+        assert reach.service_url
+        parameters: JSON = {
+            "isGroup": False,
+            "bot": {"id": reach.bot_id or ""},
+            "members": [{"id": user}],
+            "tenantId": reach.tenant_id,
+            "channelData": {"tenant": {"id": reach.tenant_id}},
+        }
+        try:
             created = await self.connector.call(
                 "POST", reach.service_url, "v3/conversations", parameters
             )
-            self._chats[user] = str(created["id"])
-        return self._chats[user]
+        except TransientDeliveryError:
+            raise
+        except DeliveryError as err:
+            raise DeliveryError(
+                f"Teams would not open a chat with them, so the app is not installed for them "
+                f"({err})"
+            ) from err
+        conversation = str(created["id"])
+        address = reference(reach, user, conversation)
+        await self.store.save_address(PLATFORM, user, address)
+        return reach, conversation
 
     async def invite(self, case: Case, person_id: str, attempt: Attempt) -> None:
         log.info(
@@ -231,3 +252,18 @@ class TeamsSink(PlatformSink):
             person_id,
             case.id,
         )
+
+
+def reference(reach: Reach, user: str, conversation: str) -> JSON:
+    """A conversation reference (Bot Framework's shape) of the 1:1 chat with `user`."""
+    return {
+        "channelId": "msteams",
+        "serviceUrl": reach.service_url,
+        "bot": {"id": reach.bot_id or ""},
+        "user": {"id": user},
+        "conversation": {
+            "id": conversation,
+            "conversationType": "personal",
+            "tenantId": reach.tenant_id,
+        },
+    }

@@ -22,12 +22,12 @@ def dms(outcome: Outcome) -> list[tuple[str, str]]:
     return [(e.person_id, e.text) for e in outcome.effects if isinstance(e, DirectMessage)]
 
 
-def test_only_client_posts_and_invites_are_reported(opened: Case) -> None:
+def test_client_posts_invites_and_dms_are_reported_not_the_card(opened: Case) -> None:
     assert delivery.reported(ClientThreadPost(opened.id, "x"))
     assert delivery.reported(FeedbackRequest(opened.id, "x"))
     assert delivery.reported(Invite(opened.id, "dana"))
+    assert delivery.reported(DirectMessage(opened.id, "dana", "x"))
     assert not delivery.reported(CardUpdate(opened.id))
-    assert not delivery.reported(DirectMessage(opened.id, "dana", "x"))
 
 
 def test_a_client_post_that_failed_is_told_to_the_account_manager(
@@ -69,3 +69,35 @@ def test_the_report_speaks_the_directorys_language(
     outcome = run(delivery.failure(Invite(opened.id, "dana"), "cant_invite"), opened)
     line = describe(outcome.events[0], "he")
     assert line.startswith(CATALOG["he"]["event.invite_failed"].split("{")[0])
+
+
+def test_a_person_who_cannot_be_written_to_is_told_to_the_account_manager_with_the_fix(
+    opened: Case, run: Callable[..., Outcome]
+) -> None:
+    failed = delivery.failure(DirectMessage(opened.id, "dana", "x"), "the app is not installed")
+    outcome = run(failed, opened)
+    expected = text(
+        "en",
+        "dm.dm_unreachable",
+        person="Dana Levi",
+        case_id=opened.id,
+        error="the app is not installed",
+    )
+    assert dms(outcome) == [("avi", expected)]
+    assert "install the app for Dana Levi" in expected
+    assert [e.kind for e in outcome.events] == ["dm_failed"]
+    line = describe(outcome.events[0], "en")
+    assert "Dana Levi" in line and "Avi" in line
+
+
+def test_a_dm_nobody_can_fix_by_dm_is_on_the_timeline_only(
+    opened: Case, run: Callable[..., Outcome]
+) -> None:
+    """The report is a DM too: without an account manager (or when it is theirs that
+    failed) nobody is written to, so two unreachable people never report each other."""
+    to_the_am = run(delivery.failure(DirectMessage(opened.id, "avi", "x"), "no chat"), opened)
+    orphan = replace(opened, account_manager=None)
+    no_am = run(delivery.failure(DirectMessage(opened.id, "dana", "x"), "no chat"), orphan)
+    for outcome in (to_the_am, no_am):
+        assert dms(outcome) == []
+        assert [e.kind for e in outcome.events] == ["dm_failed"]

@@ -1004,6 +1004,33 @@ class StoreContract:
         assert await store.claim_job(*leased, T0) is True  # the old lease would still be live
         assert await store.claim_job(*leased, T0) is False
 
+    # addresses ----------------------------------------------------------------------------
+
+    async def test_an_address_is_the_latest_saved_for_its_platform_and_user(
+        self, store: Store
+    ) -> None:
+        reference = {"conversation": {"id": "a:1chat"}, "serviceUrl": "https://smba.example/"}
+        assert await store.address("teams", "29:dana") is None
+        await store.save_address("teams", "29:dana", reference)
+        assert await store.address("teams", "29:dana") == reference
+        assert await store.address("teams", "29:maya") is None  # another user
+        assert await store.address("slack", "29:dana") is None  # another platform
+        moved = {**reference, "serviceUrl": "https://smba.example/emea/"}
+        await store.save_address("teams", "29:dana", moved)
+        assert await store.address("teams", "29:dana") == moved
+        found = await store.address("teams", "29:dana")
+        assert found is not None
+        found["serviceUrl"] = "changed by the caller"
+        assert await store.address("teams", "29:dana") == moved  # a copy, not the stored one
+
+    async def test_addresses_survive_reopening(self, store: Store, reopen: Reopen) -> None:
+        await store.save_address("teams", "29:dana", {"conversation": {"id": "a:1"}})
+        await store.save_address("teams", "29:dana", {"conversation": {"id": "a:2"}})
+        await store.save_address("teams", "29:maya", {"conversation": {"id": "a:3"}})
+        store = await reopen()
+        assert await store.address("teams", "29:dana") == {"conversation": {"id": "a:2"}}
+        assert await store.address("teams", "29:maya") == {"conversation": {"id": "a:3"}}
+
     # concurrency ----------------------------------------------------------------------------
 
     async def test_concurrent_creates_for_one_source_make_one_case(self, store: Store) -> None:
