@@ -1,4 +1,4 @@
--- 0003: where each platform user can be written to (Teams' conversation reference from the
+-- 0005: where each platform user can be written to (Teams' conversation reference from the
 -- app's installation for them), the latest one kept.
 
 CREATE TABLE addresses (
