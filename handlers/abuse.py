@@ -24,8 +24,9 @@ Limits, which is why a match flags a case for a person to read and decides nothi
 does not see sarcasm, quotation ("he called me an idiot") or context; it misses new slang,
 misspellings beyond the ones above, censored spellings ("f*ck"), words split by spaces and
 any language but these two; Hebrew inflections it is not given are missed (the list gives
-each gender and number form), and a short Hebrew word can still meet an innocent word that
-is a prefix plus a listed one, until the list marks that word innocent.
+each gender and number form), so is Hebrew pointed in defective spelling (מְטֻמְטָם, without
+the ו of מטומטם), and a Hebrew word can still meet an innocent word that is a prefix plus a
+listed one, until the list marks that word innocent. Words in a link's address count too.
 """
 
 from __future__ import annotations

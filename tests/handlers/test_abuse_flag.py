@@ -48,9 +48,7 @@ def test_an_abusive_reply_flags_the_case_and_tells_managers_leads_and_the_employ
     assert outcome.notice == "Recorded on case C-0042."
 
 
-def test_each_later_abusive_reply_is_on_the_timeline_but_nobody_is_told_twice(
-    opened, run, client
-):
+def test_each_later_abusive_reply_is_on_the_timeline_but_nobody_is_told_twice(opened, run, client):
     flagged = run(AddReply(opened.id, client, ABUSIVE), opened).case
     again = run(AddReply(opened.id, client, "Still idiots, all of you."), flagged)
     assert kinds(again) == ["statement", "abusive_language"]
