@@ -7,9 +7,11 @@ named in the client thread.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import get_args
 
+from handlers import abuse_flag
 from handlers.commands import OpenCase, Trigger
 from handlers.directory import Client
 from handlers.effects import ClientThreadPost, DirectMessage, Invite
@@ -120,4 +122,6 @@ def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
                 ctx.t("dm.account_manager", client=client.name, case_id=case.id),
             )
         )
+    if statements and abuse_flag.screen(case, statements[0].text, change, ctx):
+        case = replace(case, abuse_flagged=True)
     return change.outcome(case, "notice.opened", client=client.name)

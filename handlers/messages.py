@@ -129,6 +129,16 @@ EN: dict[str, str] = {
         "Case {case_id}: {manager} flagged abusive treatment of {employees} by {client}. "
         "Please review the case."
     ),
+    "dm.abuse_detected": (
+        "Case {case_id}: a message from {client} in the client thread is abusive toward "
+        "{employees} ({terms}). The case is flagged; the client has not been told. Please "
+        "review it, and back your people."
+    ),
+    "dm.abuse_support": (
+        "Case {case_id}: how {client} treated you in this case is flagged as abusive. That is "
+        "not acceptable, and it is not on you: your manager and the leads know and will follow "
+        "up. You do not have to answer abuse."
+    ),
     "dm.reopened": (
         "{client} says case {case_id} is not resolved. The case is reopened. Comment: {comment}"
     ),
@@ -158,6 +168,7 @@ EN: dict[str, str] = {
     "event.waiver": "{actor} waived the account of {person}: {text}",
     "event.verdict": "{actor} assessed: {verdict}. {note}",
     "event.abuse": "{actor} flagged abusive treatment of staff.",
+    "event.abusive_language": "The client's message is abusive toward staff: {terms}.",
     "event.resolved": "{actor} resolved the case: {summary}",
     "event.change_request": "Change request recorded for leads: {text}",
     "event.feedback_yes": "{actor} (client) confirmed it is resolved. {comment}",
@@ -361,6 +372,14 @@ HE: dict[str, str] = {
         "פנייה {case_id}: {manager} סימן/ה יחס פוגעני של {client} כלפי {employees}. "
         "כדאי לעבור על הפנייה."
     ),
+    "dm.abuse_detected": (
+        "פנייה {case_id}: הודעה של {client} בשרשור הלקוח פוגענית כלפי {employees} ({terms}). "
+        "הפנייה סומנה; הלקוח לא קיבל על כך הודעה. כדאי לעבור על הפנייה ולגבות את העובדים."
+    ),
+    "dm.abuse_support": (
+        "פנייה {case_id}: היחס של {client} כלפיך בפנייה הזו סומן כפוגעני. זה לא מקובל, וזה לא "
+        "באשמתך: המנהל/ת שלך וראשי הצוות יודעים על כך וימשיכו לטפל. אין חובה להשיב לדברים פוגעניים."
+    ),
     "dm.reopened": "{client} מסר שפנייה {case_id} לא טופלה עד הסוף, והיא נפתחה מחדש. הערה: {comment}",
     "dm.client_post_failed": (
         "לא הצלחתי לפרסם בשרשור הלקוח של פנייה {case_id} ({error}). הפנייה שמורה; "
@@ -386,6 +405,7 @@ HE: dict[str, str] = {
     "event.waiver": "{actor} ויתר/ה על הגרסה של {person}: {text}",
     "event.verdict": "{actor} קבע/ה: {verdict}. {note}",
     "event.abuse": "{actor} סימן/ה יחס פוגעני כלפי העובדים.",
+    "event.abusive_language": "הודעת הלקוח פוגענית כלפי העובדים: {terms}.",
     "event.resolved": "{actor} סיכם/ה את הטיפול: {summary}",
     "event.change_request": "בקשת שינוי נרשמה לבחינת ההנהלה: {text}",
     "event.feedback_yes": "{actor} (לקוח) אישר/ה שהפנייה טופלה. {comment}",

@@ -8,6 +8,7 @@ give one.
 
 from __future__ import annotations
 
+from handlers import abuse_flag
 from handlers.commands import AddReply, RecordAccount, WaiveAccount
 from handlers.effects import ClientThreadPost
 from handlers.model import Case, Statement, Status
@@ -20,7 +21,8 @@ def add_reply(cmd: AddReply, case: Case, ctx: Context) -> Outcome:
 
     Its words are a statement (or a public reply); each file shared with it is a line of
     the timeline, with its link, and files alone are a message too: nobody is asked to
-    write something first."""
+    write something first. A client's statement is recorded whatever it says, and one
+    abusive toward staff also flags the case, internally (`handlers.abuse_flag`)."""
     require_open(case)
     body = cmd.text.strip() if cmd.files else require_text(cmd.text)
     change = Change.by(ctx, case.id, cmd.actor)
@@ -31,7 +33,8 @@ def add_reply(cmd: AddReply, case: Case, ctx: Context) -> Outcome:
         change.event("file", name=shared.name, link=shared.link)
     if not cmd.actor.internal:
         said = (*case.client_statements, statement) if body else case.client_statements
-        case = case.evolve(ctx.now, client_statements=said)
+        flagged = abuse_flag.screen(case, body, change, ctx)
+        case = case.evolve(ctx.now, client_statements=said, abuse_flagged=flagged)
         return change.outcome(case, "notice.reply")
     replies = (*case.public_replies, statement) if body else case.public_replies
     status = case.status

@@ -2,11 +2,13 @@
 
 Asked by a manager or lead after hearing both sides. When the answer is
 "not right", the employee is told, by name, that their manager backs them;
-abusive treatment of staff goes straight to the leads.
+abusive treatment of staff goes straight to the leads, and the employee is supported
+(`handlers.abuse_flag`).
 """
 
 from __future__ import annotations
 
+from handlers import abuse_flag
 from handlers.commands import Assess
 from handlers.effects import DirectMessage
 from handlers.model import Case, Verdict
@@ -27,22 +29,14 @@ def assess(cmd: Assess, case: Case, ctx: Context) -> Outcome:
             change.effect(DirectMessage(case.id, person_id, backed))
     if cmd.abusive and not case.abuse_flagged:
         change.event("abuse")
-        client = directory.clients[case.client_id].name
-        employees = ", ".join(directory.person(p).name for p in case.affected) or "-"
-        for lead in directory.leads():
-            change.effect(
-                DirectMessage(
-                    case.id,
-                    lead,
-                    ctx.t(
-                        "dm.abuse",
-                        case_id=case.id,
-                        manager=cmd.actor.display,
-                        employees=employees,
-                        client=client,
-                    ),
-                )
-            )
+        alert = ctx.t(
+            "dm.abuse",
+            case_id=case.id,
+            manager=cmd.actor.display,
+            employees=abuse_flag.names(case, directory),
+            client=directory.clients[case.client_id].name,
+        )
+        abuse_flag.tell(case, change, ctx, alert, directory.leads())
     case = case.evolve(
         ctx.now,
         verdict=cmd.verdict,
