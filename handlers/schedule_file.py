@@ -165,8 +165,8 @@ def _allowances(data: Mapping[str, Any]) -> dict[str, Allowance]:
             if given[step] > given["resolve"]:
                 raise DirectoryError(
                     f"{key}.resolve",
-                    f"the resolution ({given['resolve']:g} h) is due before the {step} "
-                    f"({given[step]:g} h) it needs",
+                    f"the resolution ({given['resolve']:g} h) would be due before the {step} "
+                    f"({given[step]:g} h)",
                     f"give resolve at least {given[step]:g} hours, or {step} fewer",
                 )
         allowances[severity] = Allowance(**given)

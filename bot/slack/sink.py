@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -37,6 +38,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.service import utcnow
 from bot.sink import Attempt, PlatformSink, Refs
 from bot.slack import ids
 from bot.slack.blocks import case_card, feedback_request, mrkdwn, truncate
@@ -69,8 +71,15 @@ THREAD_PAGES = 5
 
 
 class SlackSink(PlatformSink):
-    def __init__(self, client: AsyncWebClient, directory: Directory, store: Store) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        directory: Directory,
+        store: Store,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.client, self.directory, self.store = client, directory, store
+        self._clock = clock  # the runtime's, which stamped the case's times
         self.language = directory.language
         self._shared: dict[str, tuple[float, bool]] = {}
         self._permalinks: dict[tuple[str, str], str] = {}
@@ -260,7 +269,7 @@ class SlackSink(PlatformSink):
                 return
         except DeliveryError:  # no card will be posted there
             return
-        young = datetime.now(UTC) - case.updated_at < CARD_WAIT
+        young = self._clock() - case.updated_at < CARD_WAIT
         if young and not await self.store.get_ref(case.id, CARD_REF):
             raise NotReady(f"the card of {case.id} is not posted yet", retry_after=CARD_POLL)
 
