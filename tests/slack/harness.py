@@ -110,7 +110,7 @@ class SlackBot:
         fake: FakeSlackAPI,
         socket_mode: bool = False,
         clock: Callable[[], datetime] | None = None,
-        directory: str = DIRECTORY,
+        directory: str | None = None,  # default: DIRECTORY (read at start)
     ) -> None:
         self.root, self.fake, self.socket_mode = root, fake, socket_mode
         self.clock, self.directory = clock, directory
@@ -119,7 +119,7 @@ class SlackBot:
 
     async def start(self) -> None:
         directory_file = self.root / "complaintbot.toml"
-        directory_file.write_text(self.directory, encoding="utf-8")
+        directory_file.write_text(self.directory or DIRECTORY, encoding="utf-8")
         env = {
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_API_URL": self.fake.base_url,
