@@ -117,6 +117,3 @@ class Schedule:
 
     calendar: Calendar = field(default_factory=Calendar)
     allowances: Mapping[str, Allowance] = field(default_factory=lambda: dict(DEFAULT_ALLOWANCES))
-
-    def due(self, severity: str, step: str, opened: datetime) -> datetime:
-        return self.calendar.add_business_hours(opened, self.allowances[severity].hours(step))

@@ -13,8 +13,8 @@ When a step is done:
   so. The bot's own automatic receipt at opening does not count: it promises that
   someone will answer, it is not the answer. So: done once the status is not OPEN.
 - an **account** when the employee gave it, or their manager waived it;
-- the **resolution** when the case is resolved, closed or withdrawn (a reopened case has
-  missed its resolution deadline already, and is not chased again for it).
+- the **resolution** when the case is resolved, closed or withdrawn (a reopened case is
+  due again by the same deadline; what was sent for it before is not sent again).
 
 Who holds a step is reminded when three quarters of its time are gone (`REMIND_AT`):
 the account manager for the acknowledgement and the resolution, the employee for their
@@ -44,8 +44,7 @@ from handlers.model import Case, Deadline, Status
 from handlers.outcome import Change, Context, Outcome
 from handlers.rules import require_open
 
-Kind = AlertKind
-KINDS: tuple[Kind, ...] = get_args(AlertKind)
+KINDS: tuple[AlertKind, ...] = get_args(AlertKind)
 REMIND_AT = 0.75  # the share of a step's time after which its holder is reminded
 RESOLVED = (Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN)
 
@@ -85,23 +84,25 @@ def overdue(case: Case, now: datetime) -> list[Deadline]:
     return [d for d in case.deadlines if now >= d.due_at and not done(case, d)]
 
 
-def alert_key(deadline: Deadline, kind: Kind) -> str:
+def alert_key(deadline: Deadline, kind: AlertKind) -> str:
     return f"{deadline.key}/{kind}"
 
 
-def alert_delivery_id(case_id: str, deadline: Deadline, kind: Kind) -> str:
+def alert_delivery_id(case_id: str, deadline: Deadline, kind: AlertKind) -> str:
     """The same for every run that finds this alert due, and for nothing else."""
     return f"deadline:{case_id}:{alert_key(deadline, kind)}"
 
 
-def is_due(case: Case, deadline: Deadline, kind: Kind, now: datetime, calendar: Calendar) -> bool:
+def is_due(
+    case: Case, deadline: Deadline, kind: AlertKind, now: datetime, calendar: Calendar
+) -> bool:
     if case.status.final or done(case, deadline) or alert_key(deadline, kind) in case.alerts:
         return False
     when = deadline.remind_at if kind == "reminder" else deadline.due_at
     return now >= when and calendar.is_working_time(now)
 
 
-def due_alerts(case: Case, now: datetime, calendar: Calendar) -> list[tuple[Deadline, Kind]]:
+def due_alerts(case: Case, now: datetime, calendar: Calendar) -> list[tuple[Deadline, AlertKind]]:
     """The reminders and escalations of `case` to send now, not sent before."""
     return [
         (deadline, kind)

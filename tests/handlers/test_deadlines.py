@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from handlers import deadlines, dispatch
-from handlers.commands import AddReply, Alert, RecordAccount, WaiveAccount, Withdraw
+from handlers.commands import AddReply, Alert, RecordAccount, Reopen, WaiveAccount, Withdraw
 from handlers.delivery import BOT_ACTOR
 from handlers.directory import Actor, Directory
 from handlers.effects import CardNote, DirectMessage
@@ -210,3 +210,13 @@ def test_the_digest_speaks_the_firms_language(opened: Case) -> None:
     [(_, message)] = dms(outcome)
     assert message.startswith("הסיכום היומי שלך: 1 פניות פתוחות, מתוכן 1 באיחור.")
     assert text("he", "step.acknowledge") in message
+
+
+def test_a_reopened_case_is_due_again_but_nothing_is_sent_twice(
+    resolved: Case, run, ron: Actor, alert
+) -> None:
+    reopened = run(Reopen(resolved.id, ron, "Not fixed."), resolved).case
+    assert reopened.status is Status.REOPENED
+    assert "resolve/escalation" in due_now(reopened, at(11, 9))
+    escalated = alert(reopened, "resolve", "escalation", at(11, 9)).case
+    assert "resolve/escalation" not in due_now(escalated, at(12, 9))
