@@ -177,6 +177,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     directory = load_directory(settings.directory_path)
     for line in settings.platform_lines():
         print(line, flush=True)
+    if settings.clock_line():
+        print(settings.clock_line(), flush=True)
     if settings.teams_unauthenticated:
         from bot.teams.adapter import UNAUTHENTICATED
 

@@ -1,7 +1,9 @@
 """Scheduled work (reminders, digests, retention): each run once, across restarts and replicas.
 
 A `Job` runs once per slot of its period: the slot is the period's start in UTC (a
-daily job's slot on 1 December 2026 is "2026-12-01T00:00:00+00:00"). Every replica
+daily job's slot on 1 December 2026 is "2026-12-01T00:00:00+00:00"), or what its own
+`starts` says (the leads' digest: the opening of the firm's working day, and no slot
+outside working hours). Every replica
 ticks; the store hands each slot's run to one of them (`Store.claim_job`, a lease),
 and the run is marked finished when it returns (`finish_job`), so no replica or
 restart does it again.
@@ -41,11 +43,16 @@ class Job:
     period: timedelta
     run: Callable[[str, datetime], Awaitable[None]]  # (slot, now)
     lease: timedelta = DEFAULT_LEASE
+    # When the run `now` belongs to began, or None when no run is due now; default: the
+    # start of the period `now` falls in.
+    starts: Callable[[datetime], datetime | None] | None = None
 
-    def slot(self, now: datetime) -> str:
-        """The start of the period `now` falls in, as the run's name."""
-        start = EPOCH + self.period * ((now - EPOCH) // self.period)
-        return start.isoformat()
+    def slot(self, now: datetime) -> str | None:
+        """The start of the run `now` falls in, as the run's name; None: nothing to run."""
+        if self.starts is not None:
+            start = self.starts(now)
+            return start.isoformat() if start else None
+        return (EPOCH + self.period * ((now - EPOCH) // self.period)).isoformat()
 
 
 class Scheduler(Worker):
@@ -71,6 +78,8 @@ class Scheduler(Worker):
         for job in self.jobs:
             now = self._clock()
             slot = job.slot(now)
+            if slot is None:
+                continue
             try:
                 if not await self.store.claim_job(job.name, slot, now, job.lease):
                     continue

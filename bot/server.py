@@ -19,11 +19,13 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.clock import Clock, clock_for
 from bot.inbox import Finish, Inbox
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.outbox import Outbox, Sink
+from bot.reminders import deadline_jobs
 from bot.scheduler import Scheduler
-from bot.service import CaseService
+from bot.service import CaseService, utcnow
 from bot.settings import Settings
 from bot.worker import Answering
 from handlers.directory import Directory
@@ -67,6 +69,7 @@ class Runtime:
     store: Store
     metrics: Metrics = field(default_factory=Metrics)
     adapters: list[Adapter] = field(default_factory=list)
+    clock: Clock = utcnow  # what every worker and the core read as now (`bot.clock`)
 
     def __post_init__(self) -> None:
         self.answering = Answering()
@@ -74,14 +77,15 @@ class Runtime:
             self.store,
             {},
             self.metrics,
+            clock=self.clock,
             concurrency=self.settings.outbox_concurrency,
             answering=self.answering,
         )
-        self.inbox = Inbox(self.store)
-        self.scheduler = Scheduler(self.store)  # the review's reminders and digests join it
+        self.inbox = Inbox(self.store, clock=self.clock)
         self.service = CaseService(
-            self.store, self.directory, self.metrics, on_effects=self.outbox.wake
+            self.store, self.directory, self.metrics, self.clock, on_effects=self.outbox.wake
         )
+        self.scheduler = Scheduler(self.store, deadline_jobs(self.service), clock=self.clock)
         self.outbox.on_failure = self.service.report_failure
 
     def address(self, platform: Callable[[Directory], Directory]) -> Directory:
@@ -170,10 +174,12 @@ async def start_runtime(
     directory: Directory,
     adapters: list[AdapterFactory],
     store: Store | None = None,
+    clock: Clock | None = None,
 ) -> Runtime:
+    """The runtime, started; `clock` for tests (default: the settings' clock)."""
     store = store or open_store(settings.database_url, pool_size=settings.database_pool_size)
     await store.open()
-    runtime = Runtime(settings, directory, store)
+    runtime = Runtime(settings, directory, store, clock=clock or clock_for(settings.clock_start))
     for factory in adapters:
         runtime.add(factory(runtime))
     for adapter in runtime.adapters:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from handlers.errors import SettingsError
 from storage.postgres import DEFAULT_POOL_SIZE
@@ -34,6 +35,7 @@ class Settings:
     directory_path: str = DEFAULT_DIRECTORY
     database_pool_size: int = DEFAULT_POOL_SIZE
     outbox_concurrency: int = DEFAULT_OUTBOX_CONCURRENCY
+    clock_start: datetime | None = None  # COMPLAINTBOT_CLOCK_START: tests only (`bot.clock`)
 
     @property
     def slack_on(self) -> bool:
@@ -81,6 +83,15 @@ class Settings:
             teams = "teams: off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD to turn it on)"
         return [slack, teams]
 
+    def clock_line(self) -> str | None:
+        """The start-up line of a clock that is not the wall clock's."""
+        if self.clock_start is None:
+            return None
+        return (
+            f"clock: started at {self.clock_start.isoformat()} (COMPLAINTBOT_CLOCK_START), "
+            "not the wall clock: for tests against fake platforms only"
+        )
+
 
 def _get(env: Mapping[str, str], key: str) -> str | None:
     value = env.get(key, "").strip()
@@ -96,6 +107,32 @@ def _count(env: Mapping[str, str], key: str, default: int, most: int) -> int:
             key, f"is {value!r}, not a whole number from 1 to {most}", f"unset it for {default}"
         )
     return int(value)
+
+
+def _clock_start(env: Mapping[str, str], real_platform: bool) -> datetime | None:
+    """A clock set elsewhere in time moves every deadline: a test's tool, refused while a
+    real platform (Slack's own Web API, an authenticated Teams) is on."""
+    key = "COMPLAINTBOT_CLOCK_START"
+    value = _get(env, key)
+    if value is None:
+        return None
+    if real_platform:
+        raise SettingsError(
+            key,
+            "is set while a real platform is on, and it would move every deadline",
+            "unset it: it is for tests against fake platforms (SLACK_API_URL, TEAMS_LOCAL=1)",
+        )
+    try:
+        start = datetime.fromisoformat(value)
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        raise SettingsError(
+            key,
+            f"is {value!r}, not a date and time with its UTC offset",
+            "write it as e.g. 2026-12-03T09:00:00+02:00, or unset it for the wall clock",
+        )
+    return start
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -150,6 +187,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     api_url = _get(env, "SLACK_API_URL") or DEFAULT_SLACK_API
     if not api_url.startswith(("http://", "https://")):
         raise SettingsError("SLACK_API_URL", "is not an http(s) URL", "unset it to use Slack's")
+    real_slack = bool(bot_token) and api_url.rstrip("/") + "/" == DEFAULT_SLACK_API
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=secret,
@@ -165,4 +203,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         outbox_concurrency=_count(
             env, "COMPLAINTBOT_OUTBOX_CONCURRENCY", DEFAULT_OUTBOX_CONCURRENCY, 1000
         ),
+        clock_start=_clock_start(env, real_slack or bool(app_id)),
     )

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from handlers.directory import Actor
-from handlers.model import MessageRef, Severity, Verdict
+from handlers.model import Case, MessageRef, Severity, Verdict
 
 Trigger = Literal["mention", "reaction", "shortcut", "command", "playground"]
+AlertKind = Literal["reminder", "escalation"]
 
 
 @dataclass(frozen=True)
@@ -104,3 +105,19 @@ class DeliveryFailed(CaseCommand):
     effect: str  # the effect's kind: "client_post", "invite", ...
     error: str
     person_id: str | None = None  # whom it was for: the person an invite would add
+
+
+@dataclass(frozen=True)
+class Alert(CaseCommand):
+    """A deadline's reminder or escalation (`handlers.deadlines`), sent by the scheduler."""
+
+    deadline: str  # the deadline's key on the case: "acknowledge", "account:dana", "resolve"
+    kind: AlertKind
+
+
+@dataclass(frozen=True)
+class Digest(CaseCommand):
+    """A lead's daily digest of `cases` (open, overdue first), carried by the first."""
+
+    lead: str
+    cases: tuple[Case, ...]

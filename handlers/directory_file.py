@@ -9,7 +9,8 @@ absence", so every doubt stops start-up with the TOML key at fault and a fix.
 Defaults: `trigger_emoji = "triangular_flag_on_post"`, `language = "en"`,
 `internal_channel = {}`, and empty `roles` and channel lists. A platform
 without an `internal_channel` entry gets no internal case card on that
-platform; managers and leads are then reached by DM only.
+platform; managers and leads are then reached by DM only. The business calendar and
+the deadlines (`[calendar]`, `[deadlines.*]`) are read by `handlers.schedule_file`.
 """
 
 from __future__ import annotations
@@ -22,13 +23,22 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from handlers import schedule_file
 from handlers.directory import LANGUAGES, ROLES, Client, Directory, Person
 from handlers.errors import DirectoryError
 
 DEFAULT_TRIGGER_EMOJI = "triangular_flag_on_post"
 DEFAULT_LANGUAGE = "en"
 
-TOP_KEYS = ("internal_channel", "trigger_emoji", "language", "people", "clients")
+TOP_KEYS = (
+    "internal_channel",
+    "trigger_emoji",
+    "language",
+    "people",
+    "clients",
+    "calendar",
+    "deadlines",
+)
 PERSON_KEYS = ("name", "slack", "teams", "manager", "roles")
 CLIENT_KEYS = ("name", "slack_channels", "teams_channels", "account_manager")
 # The platforms the file names (its keys); the directory itself knows none of them.
@@ -56,6 +66,7 @@ def parse_directory(data: Mapping[str, Any]) -> Directory:
         internal_channel=internal,
         trigger_emoji=_trigger_emoji(data),
         language=_language(data),
+        schedule=schedule_file.parse_schedule(data),
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from handlers import delivery, feedback, reopen, resolution, statements, verdict
+from handlers import deadlines, delivery, feedback, reopen, resolution, statements, verdict
 from handlers.commands import (
     AddReply,
+    Alert,
     Assess,
     CaseCommand,
     DeliveryFailed,
+    Digest,
     GiveFeedback,
     RecordAccount,
     Reopen,
@@ -31,6 +33,8 @@ FLOWS: dict[type[CaseCommand], Callable[[Any, Case, Context], Outcome]] = {
     Reopen: reopen.reopen,
     Withdraw: reopen.withdraw,
     DeliveryFailed: delivery.delivery_failed,
+    Alert: deadlines.alert,
+    Digest: deadlines.digest,
 }
 
 

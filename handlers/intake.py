@@ -8,10 +8,9 @@ named in the client thread.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 from typing import get_args
 
-from handlers import abuse_flag
+from handlers import abuse_flag, deadlines
 from handlers.commands import OpenCase, Trigger
 from handlers.directory import Client
 from handlers.effects import ClientThreadPost, DirectMessage, Invite
@@ -21,7 +20,6 @@ from handlers.model import (
     CASE_SUMMARY_LIMIT,
     CATEGORIES,
     Case,
-    Severity,
     Statement,
     Status,
     case_id,
@@ -29,9 +27,6 @@ from handlers.model import (
 from handlers.outcome import Change, Context, Outcome
 
 TRIGGERS: tuple[str, ...] = get_args(Trigger)
-
-# Calendar days from opening to the resolution deadline, by severity.
-RESOLVE_WITHIN = {Severity.HIGH: 2, Severity.MEDIUM: 5, Severity.LOW: 10}
 
 
 def validate(cmd: OpenCase, ctx: Context) -> Client:
@@ -68,6 +63,7 @@ def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
     statements: tuple[Statement, ...] = ()
     if not cmd.source_author.internal and cmd.source_text.strip():
         statements = (Statement(cmd.source_author, cmd.source_text.strip(), ctx.now),)
+    due = deadlines.plan(cmd.severity.value, affected, ctx.now, directory.schedule)
     case = Case(
         id=case_id(number),
         client_id=client.id,
@@ -83,8 +79,9 @@ def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
         status=Status.OPEN,
         created_at=ctx.now,
         updated_at=ctx.now,
-        due_at=ctx.now + timedelta(days=RESOLVE_WITHIN[cmd.severity]),
+        due_at=due[-1].due_at,  # the resolution's, in business hours
         client_statements=statements,
+        deadlines=due,
     )
 
     change = Change.by(ctx, case.id, cmd.actor)

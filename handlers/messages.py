@@ -179,6 +179,22 @@ EN: dict[str, str] = {
     "event.client_post_failed": "I could not post in the client thread ({error}); {told} told.",
     "event.invite_failed": "I could not add {person} to the client channel ({error}); {told} told.",
     "event.dm_failed": "I could not write to {person} ({error}); {told} told.",
+    # deadlines: reminders, escalations, the daily digest (handlers.deadlines)
+    "dm.remind_acknowledge": "Case {case_id} is waiting for a first answer to the client, due by {due}. Please reply in the client thread: the client should hear from a person, not only from me.",
+    "dm.remind_account": "Case {case_id}: your account is due by {due}. Nobody is judged in their absence, so please add your side of what happened.",
+    "dm.remind_verdict": "Case {case_id} is due to be resolved by {due} and waits for your assessment: is the client right in this case?",
+    "dm.remind_resolve": "Case {case_id} is due to be resolved by {due}. Please write the resolution for the client.",
+    "dm.escalated": "Case {case_id} ({client}) is past its deadline for {step} ({due}). It waits on {people}.",
+    "dm.digest": "Your daily digest: {count} open cases, {overdue} overdue.\n{lines}",
+    "digest.line": "• {case_id} · {client} · {status} · due {due}",
+    "digest.overdue": "• {case_id} · {client} · {status} · overdue: {steps} (since {due})",
+    "step.acknowledge": "the first answer to the client",
+    "step.account": "the employee's account",
+    "step.resolve": "the resolution",
+    "event.reminded": "Reminder sent to {people}: {step} is due by {due}.",
+    "event.escalated": "The deadline for {step} ({due}) passed, held by {holders}; leads told: {people}.",
+    "event.digest": "Listed first in the daily digest to {lead} ({count} open cases).",
+    "refuse.nothing_due": "Nothing is due on case {case_id} now.",
     # answers to the acting user
     "notice.opened": "Case {case_id} is open for {client}.",
     "notice.already_open": "This message already has case {case_id}; nothing new was opened.",
@@ -416,6 +432,21 @@ HE: dict[str, str] = {
     "event.client_post_failed": "לא הצלחתי לפרסם בשרשור הלקוח ({error}); הודעתי ל{told}.",
     "event.invite_failed": "לא הצלחתי לצרף את {person} לערוץ הלקוח ({error}); הודעתי ל{told}.",
     "event.dm_failed": "לא הצלחתי לכתוב ל{person} ({error}); הודעתי ל{told}.",
+    "dm.remind_acknowledge": "פנייה {case_id} ממתינה לתשובה ראשונה ללקוח, עד {due}. נא לענות בשרשור הלקוח: הלקוח צריך לשמוע מאדם, לא רק ממני.",
+    "dm.remind_account": "פנייה {case_id}: הגרסה שלך נדרשת עד {due}. איש לא נשפט שלא בפניו, אז נשמח שתוסיף/י את הצד שלך למה שקרה.",
+    "dm.remind_verdict": "את פנייה {case_id} יש לסכם עד {due}, והיא ממתינה להערכה שלך: האם הלקוח צודק במקרה הזה?",
+    "dm.remind_resolve": "את פנייה {case_id} יש לסכם עד {due}. נא לכתוב ללקוח את סיכום הטיפול.",
+    "dm.escalated": "פנייה {case_id} ({client}) חרגה מהיעד של {step} ({due}). היא ממתינה ל-{people}.",
+    "dm.digest": "הסיכום היומי שלך: {count} פניות פתוחות, מתוכן {overdue} באיחור.\n{lines}",
+    "digest.line": "• {case_id} · {client} · {status} · יעד {due}",
+    "digest.overdue": "• {case_id} · {client} · {status} · באיחור: {steps} (מאז {due})",
+    "step.acknowledge": "התשובה הראשונה ללקוח",
+    "step.account": "הגרסה של העובד/ת",
+    "step.resolve": "סיכום הטיפול",
+    "event.reminded": "נשלחה תזכורת ל-{people}: היעד של {step} הוא {due}.",
+    "event.escalated": "היעד של {step} ({due}) עבר, באחריות {holders}; הודעתי לראשי הצוות: {people}.",
+    "event.digest": "הופיעה ראשונה בסיכום היומי של {lead} ({count} פניות פתוחות).",
+    "refuse.nothing_due": "אין כרגע מה להזכיר בפנייה {case_id}.",
     "notice.opened": "פנייה {case_id} נפתחה עבור {client}.",
     "notice.already_open": "להודעה הזו כבר יש פנייה {case_id}; לא נפתחה פנייה חדשה.",
     "notice.account": "תודה, הגרסה שלך נוספה לפנייה {case_id}.",
@@ -571,8 +602,9 @@ def fill(template: str, params: dict[str, Any]) -> Markup:
     return Markup(template.format(**safe).strip())
 
 
-# Parameters that hold a stored value (e.g. "not_right") and are shown by their label.
-LABELLED = ("status", "verdict", "trigger")
+# Parameters that hold a stored value (e.g. "not_right", a deadline's "resolve") and are
+# shown by their label.
+LABELLED = ("status", "verdict", "trigger", "step")
 
 
 def localized(language: str, key: str, params: dict[str, Any]) -> Markup:

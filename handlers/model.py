@@ -80,6 +80,23 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """When a step of the case is due (`due_at`) and when its holder is reminded
+    (`remind_at`), fixed at opening in the firm's business time (`handlers.deadlines`).
+    `step` is "acknowledge", "account" (of `person_id`) or "resolve"."""
+
+    step: str
+    due_at: datetime
+    remind_at: datetime
+    person_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique within a case: what its reminder and escalation are recorded under."""
+        return f"{self.step}:{self.person_id}" if self.person_id else self.step
+
+
+@dataclass(frozen=True)
 class Case:
     id: str
     client_id: str
@@ -107,6 +124,8 @@ class Case:
     resolution: str | None = None
     change_requests: tuple[str, ...] = ()
     feedback: tuple[Feedback, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()  # none on cases stored before deadlines existed
+    alerts: tuple[str, ...] = ()  # reminders and escalations sent, as "<deadline key>/<kind>"
     version: int = 0
 
     @property
@@ -178,7 +197,7 @@ def _statement_dict(statement: Statement) -> dict[str, Any]:
 
 def case_to_dict(case: Case) -> dict[str, Any]:
     """The case's JSON shape (what `case_from_dict` reads back)."""
-    nested = ("source", "reporter", "raised_by", "feedback")
+    nested = ("source", "reporter", "raised_by", "feedback", "deadlines")
     statements = ("client_statements", "public_replies", "accounts", "waivers")
     plain = {f.name: getattr(case, f.name) for f in fields(case) if f.name not in nested}
     return {
@@ -187,6 +206,7 @@ def case_to_dict(case: Case) -> dict[str, Any]:
         "reporter": asdict(case.reporter),
         "raised_by": asdict(case.raised_by),
         "feedback": [_encode(asdict(f)) for f in case.feedback],
+        "deadlines": [_encode(asdict(d)) for d in case.deadlines],
         "client_statements": [_statement_dict(s) for s in case.client_statements],
         "public_replies": [_statement_dict(s) for s in case.public_replies],
         "accounts": {k: _statement_dict(v) for k, v in case.accounts.items()},
@@ -225,7 +245,18 @@ def case_from_dict(d: dict[str, Any]) -> Case:
             Feedback(f["resolved"], f["comment"], _actor(f["by"]), datetime.fromisoformat(f["at"]))
             for f in d["feedback"]
         ),
+        deadlines=tuple(_deadline(x) for x in d.get("deadlines", ())),
+        alerts=tuple(d.get("alerts", ())),
         version=d["version"],
+    )
+
+
+def _deadline(d: dict[str, Any]) -> Deadline:
+    return Deadline(
+        d["step"],
+        datetime.fromisoformat(d["due_at"]),
+        datetime.fromisoformat(d["remind_at"]),
+        d["person_id"],
     )
 
 

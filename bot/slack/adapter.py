@@ -154,7 +154,7 @@ class SlackAdapter:
         self.language = runtime.directory.language
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_TIMEOUT))
         self.client = web_client(settings.slack_bot_token, settings.slack_api_url, self._http)
-        self.sink = SlackSink(self.client, runtime.directory, runtime.store)
+        self.sink = SlackSink(self.client, runtime.directory)
         # Socket Mode needs no signatures: the connection itself is authenticated.
         secret = settings.slack_signing_secret
         self.verifier = SignatureVerifier(secret) if secret else None

@@ -44,7 +44,6 @@ from handlers.directory import Directory
 from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.messages import text as say
 from handlers.model import Case
-from storage.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +65,12 @@ THREAD_PAGES = 5
 
 
 class SlackSink(PlatformSink):
-    def __init__(self, client: AsyncWebClient, directory: Directory, store: Store) -> None:
-        self.client, self.directory, self.store = client, directory, store
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        directory: Directory,
+    ) -> None:
+        self.client, self.directory = client, directory
         self.language = directory.language
         self._shared: dict[str, tuple[float, bool]] = {}
         self._permalinks: dict[tuple[str, str], str] = {}

@@ -9,7 +9,9 @@ import pytest
 from handlers import delivery, dispatch, intake, rules
 from handlers.commands import (
     AddReply,
+    Alert,
     Assess,
+    Digest,
     GiveFeedback,
     OpenCase,
     RecordAccount,
@@ -320,6 +322,8 @@ def every_command(case_id, people):
         Withdraw(case_id, p["avi"]),
         Withdraw(case_id, p["client"]),
         delivery.failure(ClientThreadPost(case_id, "Hello"), "channel_not_found"),
+        Alert(case_id, delivery.BOT_ACTOR, "resolve", "escalation"),
+        Digest(case_id, delivery.BOT_ACTOR, "ron", ()),
     ]
 
 
@@ -343,7 +347,7 @@ def withdrawn(opened, run, avi):
 @pytest.mark.parametrize("final", ["closed", "withdrawn"])
 @pytest.mark.parametrize(
     "index",
-    range(13),
+    range(15),
     ids=[
         "client-reply",
         "internal-reply",
@@ -358,6 +362,8 @@ def withdrawn(opened, run, avi):
         "withdraw-by-am",
         "withdraw-by-client",
         "delivery-failed",
+        "alert",
+        "digest",
     ],
 )
 def test_a_final_case_refuses_every_command(run, refused, request, people, final, index):
@@ -423,6 +429,8 @@ CHANGES = [
         lambda c, p: delivery.failure(Invite(c, "dana"), "cant_invite"),
         ["invite_failed"],
     ),
+    ("opened", lambda c, p: Alert(c, delivery.BOT_ACTOR, "acknowledge", "reminder"), ["reminded"]),
+    ("opened", lambda c, p: Digest(c, delivery.BOT_ACTOR, "ron", ()), ["digest"]),
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -89,12 +89,20 @@ def test_an_unknown_trigger_is_refused(open_case, refused):
 
 
 @pytest.mark.parametrize(
-    ("severity", "days"), [(Severity.HIGH, 2), (Severity.MEDIUM, 5), (Severity.LOW, 10)]
+    ("severity", "due"),
+    [
+        (Severity.HIGH, datetime(2024, 3, 6, 17, 0, tzinfo=UTC)),  # 24 h: Mon-Wed, 09-17
+        (Severity.MEDIUM, datetime(2024, 3, 8, 17, 0, tzinfo=UTC)),  # 40 h: the week
+        (Severity.LOW, datetime(2024, 3, 15, 17, 0, tzinfo=UTC)),  # 80 h: two weeks
+    ],
 )
-def test_due_date_follows_severity(open_case, severity, days):
+def test_due_date_follows_severity_in_business_hours(open_case, severity, due):
+    """The default calendar (UTC, Monday to Friday, 09:00-17:00); NOW is a Monday 09:00."""
     case = open_case(severity=severity).case
     assert case.severity is severity
-    assert case.due_at == NOW + timedelta(days=days)
+    assert case.due_at == due
+    assert [d.key for d in case.deadlines] == ["acknowledge", "account:dana", "resolve"]
+    assert case.deadlines[-1].due_at == due
 
 
 @pytest.mark.parametrize("category", CATEGORIES)

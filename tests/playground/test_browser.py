@@ -184,6 +184,7 @@ async def test_a_complaint_from_first_message_to_closed_case(
     closed = card(page, "C-0001")
     await expect(closed.locator(".status")).to_have_text("closed")
     await expect(closed.get_by_role("button")).to_have_count(1)  # only the link to the thread
+    await playground.settle()  # every card change delivered: the card is drawn for the last time
     await closed.locator("summary").click()
     timeline = await playground.runtime.store.timeline("C-0001")
     kinds = [e.kind for e in timeline]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -100,14 +101,25 @@ def populate(fake: FakeSlackAPI) -> None:
 
 
 class SlackBot:
-    def __init__(self, root: Path, fake: FakeSlackAPI, socket_mode: bool = False) -> None:
+    """The bot; with a `clock`, time is the test's, and the scheduler ticks only when the
+    test says so (`tick`), while the inbox and the outbox run as ever."""
+
+    def __init__(
+        self,
+        root: Path,
+        fake: FakeSlackAPI,
+        socket_mode: bool = False,
+        clock: Callable[[], datetime] | None = None,
+        directory: str | None = None,  # default: DIRECTORY (read at start)
+    ) -> None:
         self.root, self.fake, self.socket_mode = root, fake, socket_mode
+        self.clock, self.directory = clock, directory
         self.runtime: Runtime | None = None
         self.url = ""
 
     async def start(self) -> None:
         directory_file = self.root / "complaintbot.toml"
-        directory_file.write_text(DIRECTORY, encoding="utf-8")
+        directory_file.write_text(self.directory or DIRECTORY, encoding="utf-8")
         env = {
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_API_URL": self.fake.base_url,
@@ -119,7 +131,8 @@ class SlackBot:
         else:
             env["SLACK_SIGNING_SECRET"] = SECRET
         settings = load_settings(env)
-        self.runtime = await start_runtime(settings, load_directory(directory_file), [SlackAdapter])
+        directory = load_directory(directory_file)
+        self.runtime = await start_runtime(settings, directory, [SlackAdapter], clock=self.clock)
         self.runtime.outbox.idle_seconds = 0.2
         self._runner = web.AppRunner(build_app(self.runtime))
         await self._runner.setup()
@@ -127,7 +140,13 @@ class SlackBot:
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}/slack/events"
         self._stop = asyncio.Event()
-        self._worker = asyncio.create_task(self.runtime.run_workers(self._stop))
+        runtime = self.runtime
+        workers: Awaitable[object]
+        if self.clock is None:
+            workers = runtime.run_workers(self._stop)
+        else:
+            workers = asyncio.gather(runtime.inbox.run(self._stop), runtime.outbox.run(self._stop))
+        self._worker = asyncio.ensure_future(workers)
         self.session = aiohttp.ClientSession()
 
     async def stop(self) -> None:
@@ -207,6 +226,14 @@ class SlackBot:
             "log_complaint", message, user_id=user, channel_id=channel
         )
         return await self.interact(payload)
+
+    async def tick(self) -> list[tuple[str, str]]:
+        """One pass of the scheduler at the test's time, and the outbox sends what it made;
+        the (job, slot) pairs run."""
+        assert self.runtime
+        ran = await self.runtime.scheduler.tick()
+        await self.settle()
+        return ran
 
     # --- what the bot did -----------------------------------------------------------------
 

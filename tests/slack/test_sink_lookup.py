@@ -9,7 +9,6 @@ from bot.sink import Attempt
 from bot.slack.adapter import web_client
 from bot.slack.sink import LOOKBACK, SlackSink
 from handlers.directory_file import load_directory
-from storage.memory import MemoryStore
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack.harness import ACME, CLIENT, DIRECTORY, TOKEN, populate
 
@@ -18,9 +17,7 @@ async def sink_for(fake: FakeSlackAPI, tmp_path: Path) -> SlackSink:
     populate(fake)
     directory_file = tmp_path / "complaintbot.toml"
     directory_file.write_text(DIRECTORY, encoding="utf-8")
-    return SlackSink(
-        web_client(TOKEN, fake.base_url), load_directory(directory_file), MemoryStore()
-    )
+    return SlackSink(web_client(TOKEN, fake.base_url), load_directory(directory_file))
 
 
 async def test_a_post_far_down_a_long_thread_is_found_and_not_repeated(
