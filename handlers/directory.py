@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from handlers.review_config import ReviewSettings
+
 # An ombudsperson judges cases that name everyone else who could (see handlers.rules).
 ROLES = frozenset({"lead", "account_manager", "ombudsperson"})
 LANGUAGES = ("en", "he")
@@ -70,6 +72,7 @@ class Directory:
     internal_channel: dict[str, str] = field(default_factory=dict)
     trigger_emoji: str = "triangular_flag_on_post"
     language: str = "en"
+    review: ReviewSettings = field(default_factory=ReviewSettings)  # the `[review]` table
 
     def person(self, person_id: str) -> Person:
         return self.people[person_id]

@@ -9,12 +9,12 @@ absence", so every doubt stops start-up with the TOML key at fault and a fix.
 Defaults: `trigger_emoji = "triangular_flag_on_post"`, `language = "en"`,
 `internal_channel = {}`, and empty `roles` and channel lists. A platform
 without an `internal_channel` entry gets no internal case card on that
-platform; managers and leads are then reached by DM only.
+platform; managers and leads are then reached by DM only. The optional `[review]`
+table (the fit score's weights and bands) is read by `handlers.review_config`.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import tomllib
@@ -24,11 +24,13 @@ from typing import Any
 
 from handlers.directory import LANGUAGES, ROLES, Client, Directory, Person
 from handlers.errors import DirectoryError
+from handlers.names import closest as _closest
+from handlers.review_config import parse_review
 
 DEFAULT_TRIGGER_EMOJI = "triangular_flag_on_post"
 DEFAULT_LANGUAGE = "en"
 
-TOP_KEYS = ("internal_channel", "trigger_emoji", "language", "people", "clients")
+TOP_KEYS = ("internal_channel", "trigger_emoji", "language", "people", "clients", "review")
 PERSON_KEYS = ("name", "slack", "teams", "manager", "roles")
 CLIENT_KEYS = ("name", "slack_channels", "teams_channels", "account_manager")
 # The platforms the file names (its keys); the directory itself knows none of them.
@@ -56,6 +58,7 @@ def parse_directory(data: Mapping[str, Any]) -> Directory:
         internal_channel=internal,
         trigger_emoji=_trigger_emoji(data),
         language=_language(data),
+        review=parse_review(data.get("review", {})),
     )
 
 
@@ -437,11 +440,6 @@ def _describe(value: object) -> str:
 
 def _choices(options: Iterable[str]) -> str:
     return ", ".join(_quote(o) for o in options)
-
-
-def _closest(word: str, options: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    return close[0] if close else None
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:
