@@ -1,4 +1,4 @@
-"""The `complaintbot` command: serve, check, migrate, export, teams-package.
+"""The `complaintbot` command: serve, check, migrate, export, review, teams-package.
 
 Start-up errors (settings, directory, store, the port) print one line naming the
 problem and the fix, and exit with status 2 (bad configuration) or 1 (store).
@@ -11,12 +11,14 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.export import export_cases
+from bot.export import EARLIEST, LATEST, export_cases
 from bot.logs import setup_logging
 from bot.playground import decide
+from bot.review import dumps, load_view, view_json
 from bot.server import AdapterFactory, serve, start_runtime
 from bot.settings import (
     DEFAULT_DATABASE,
@@ -27,9 +29,14 @@ from bot.settings import (
     Settings,
     load_settings,
 )
+from handlers.directory import Directory
 from handlers.directory_file import load_directory
 from handlers.errors import ConfigError, SettingsError, StorageError
+from handlers.messages import plain
+from handlers.names import nearest
+from handlers.review_request import ReviewRefused, parse_review
 from storage import check_store, display_url, open_store
+from storage.base import Store
 
 STDOUT = "-"
 
@@ -119,6 +126,33 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the CSV with a UTF-8 byte order mark, so Excel shows Hebrew right "
         "(default: off)",
+    )
+    export.add_argument(
+        "--client",
+        metavar="ID",
+        help="only this client's cases, by its directory id (default: every client)",
+    )
+    export.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only cases opened on or after this date (YYYY-MM-DD, UTC) or ISO 8601 time "
+        "(default: from the first case)",
+    )
+    review = command(
+        "review",
+        "write the leads' review as JSON for dashboards: the portfolio, or one client, "
+        "one person, the open cases or the change requests (works while `serve` runs)",
+    )
+    review.add_argument(
+        "--json",
+        action="store_true",
+        help="write JSON: required, the review's only form on the command line (default: off)",
+    )
+    review.add_argument(
+        "words",
+        nargs="*",
+        metavar="client NAME | person ID | open | changes",
+        help="which view (default: the portfolio)",
     )
     teams = command(
         "teams-package", "write the Teams app package (manifest.json and icons) to upload to Teams"
@@ -215,24 +249,97 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         ) from err
 
 
+def _since(value: str | None) -> datetime | None:
+    """--since as an aware time: a date is its midnight in UTC, a time without zone UTC."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            "--since",
+            f"{value!r} is not a date",
+            "write it as YYYY-MM-DD or an ISO 8601 time, e.g. --since 2024-03-01",
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+async def _check_client(store: Store, directory: Directory, client_id: str) -> None:
+    """A client of the directory, or one removed from it whose cases the store still has."""
+    if client_id in directory.clients:
+        return
+    if await store.cases_opened(EARLIEST, LATEST, client_id):
+        return
+    names = {c.id: c.id for c in directory.clients.values()}
+    names.update({c.name: c.id for c in directory.clients.values()})
+    close = [names[n] for n in nearest(client_id, names, n=1)]
+    example = close[0] if close else next(iter(directory.clients), "acme")
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise ConfigError(
+        "--client",
+        f"no client {client_id!r} in the directory or the store",
+        f"use a client's directory id{hint}, e.g. --client {example}",
+    )
+
+
 async def _export(settings: Settings, args: argparse.Namespace) -> None:
+    since = _since(args.since)
+    directory = load_directory(settings.directory_path) if args.client is not None else None
     store = open_store(settings.database_url, read_only=True)
     await store.open()
     try:
-        text = await export_cases(store, args.format, bom=args.bom)
+        if directory is not None:
+            await _check_client(store, directory, args.client)
+        text = await export_cases(
+            store, args.format, bom=args.bom, client_id=args.client, since=since
+        )
     finally:
         await store.close()
+    _write(text, args.output)
+
+
+async def _review(settings: Settings, args: argparse.Namespace) -> None:
+    words = " ".join(args.words)
+    if not args.json:
+        raise ConfigError(
+            "--json",
+            "the review is written as JSON only here (leads see it in Slack, Teams or the "
+            "playground)",
+            f"add --json, e.g. complaintbot review --json {words}".rstrip(),
+        )
+    directory = load_directory(settings.directory_path)
+    request = parse_review(words, directory)
+    if isinstance(request, ReviewRefused):
+
+        def name(person_id: str) -> str:
+            return directory.people[person_id].name if person_id in directory.people else person_id
+
+        reason, *rest = plain(request.text, name).splitlines()
+        raise ConfigError(f"review {words}".strip(), reason.rstrip("."), " ".join(rest))
+    store = open_store(settings.database_url, read_only=True)
+    await store.open()
+    try:
+        view = await load_view(store, directory, request, datetime.now(UTC))
+    finally:
+        await store.close()
+    _write(dumps(view_json(view, directory)), STDOUT)
+
+
+def _write(text: str, output: str) -> None:
     data = text.encode("utf-8")
-    if args.output == STDOUT:
+    if output == STDOUT:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
     try:
-        with open(args.output, "wb") as out:
+        with open(output, "wb") as out:
             out.write(data)
     except OSError as err:
         raise ConfigError(
-            "--output", f"cannot write {args.output} ({err.strerror})", "choose another file"
+            "--output", f"cannot write {output} ({err.strerror})", "choose another file"
         ) from err
 
 
@@ -274,6 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_migrate(settings))
         elif args.command == "export":
             asyncio.run(_export(settings, args))
+        elif args.command == "review":
+            asyncio.run(_review(settings, args))
         else:
             asyncio.run(_serve(settings, args))
     except ConfigError as err:

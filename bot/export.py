@@ -5,7 +5,8 @@ each employee's account (or why it was waived), the verdict and its note, every
 resolution round with the reopenings between them, and the client's feedback. A cell
 that a spreadsheet would run as a formula (one that begins with = + - @, a tab or a
 carriage return) is prefixed with a single quote. The JSON holds every field of every
-case, with its timeline.
+case, with its timeline. `client_id` and `since` narrow the export to one client's cases,
+or to the cases opened since a time (through the store's read side).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from handlers.model import Case, Event, Statement, case_to_dict, event_to_dict
 from storage.base import Store
 
 BOM = "\ufeff"
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 CSV_COLUMNS = (
     "id",
@@ -119,10 +122,27 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-async def export_cases(store: Store, fmt: str, bom: bool = False) -> str:
-    """Every case as `fmt` ("csv" or "json"); `bom` starts the CSV with a UTF-8 byte order
-    mark, so Excel reads Hebrew (and any non-Latin text) right."""
-    cases = [(case, await store.timeline(case.id)) for case in await store.list_cases()]
+async def selected_cases(
+    store: Store, client_id: str | None = None, since: datetime | None = None
+) -> list[Case]:
+    """Every case, or those of `client_id` opened at or after `since`, by case number."""
+    if client_id is None and since is None:
+        return await store.list_cases()
+    cases = await store.cases_opened(since or EARLIEST, LATEST, client_id)
+    return sorted(cases, key=lambda case: case.number)
+
+
+async def export_cases(
+    store: Store,
+    fmt: str,
+    bom: bool = False,
+    client_id: str | None = None,
+    since: datetime | None = None,
+) -> str:
+    """The cases (`selected_cases`) as `fmt` ("csv" or "json"); `bom` starts the CSV with a
+    UTF-8 byte order mark, so Excel reads Hebrew (and any non-Latin text) right."""
+    selected = await selected_cases(store, client_id, since)
+    cases = [(case, await store.timeline(case.id)) for case in selected]
     if fmt == "json":
         full = []
         for case, timeline in cases:

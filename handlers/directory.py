@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from handlers.calendar import Schedule
+from handlers.review_config import ReviewSettings
 
 # An ombudsperson judges cases that name everyone else who could (see handlers.rules).
 ROLES = frozenset({"lead", "account_manager", "ombudsperson"})
@@ -73,6 +74,7 @@ class Directory:
     trigger_emoji: str = "triangular_flag_on_post"
     language: str = "en"
     schedule: Schedule = field(default_factory=Schedule)  # business time and deadlines
+    review: ReviewSettings = field(default_factory=ReviewSettings)  # the `[review]` table
 
     def person(self, person_id: str) -> Person:
         return self.people[person_id]

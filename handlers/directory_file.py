@@ -10,12 +10,12 @@ Defaults: `trigger_emoji = "triangular_flag_on_post"`, `language = "en"`,
 `internal_channel = {}`, and empty `roles` and channel lists. A platform
 without an `internal_channel` entry gets no internal case card on that
 platform; managers and leads are then reached by DM only. The business calendar and
-the deadlines (`[calendar]`, `[deadlines.*]`) are read by `handlers.schedule_file`.
+the deadlines (`[calendar]`, `[deadlines.*]`) are read by `handlers.schedule_file`, the
+optional `[review]` table (the fit score's weights and bands) by `handlers.review_config`.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import tomllib
@@ -26,6 +26,8 @@ from typing import Any
 from handlers import schedule_file
 from handlers.directory import LANGUAGES, ROLES, Client, Directory, Person
 from handlers.errors import DirectoryError
+from handlers.names import closest as _closest
+from handlers.review_config import parse_review
 
 DEFAULT_TRIGGER_EMOJI = "triangular_flag_on_post"
 DEFAULT_LANGUAGE = "en"
@@ -38,6 +40,7 @@ TOP_KEYS = (
     "clients",
     "calendar",
     "deadlines",
+    "review",
 )
 PERSON_KEYS = ("name", "slack", "teams", "manager", "roles")
 CLIENT_KEYS = ("name", "slack_channels", "teams_channels", "account_manager")
@@ -67,6 +70,7 @@ def parse_directory(data: Mapping[str, Any]) -> Directory:
         trigger_emoji=_trigger_emoji(data),
         language=_language(data),
         schedule=schedule_file.parse_schedule(data),
+        review=parse_review(data.get("review", {})),
     )
 
 
@@ -448,11 +452,6 @@ def _describe(value: object) -> str:
 
 def _choices(options: Iterable[str]) -> str:
     return ", ".join(_quote(o) for o in options)
-
-
-def _closest(word: str, options: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    return close[0] if close else None
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:

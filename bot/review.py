@@ -1,0 +1,104 @@
+"""The leads' review, read from the store: what each view needs, and nothing more.
+
+Each view reads through the store's read side (`Store.cases_opened`, `open_cases`,
+`cases_of_person`), and the timelines only of the cases that were ever resolved: only
+those can have been reopened or have a time to resolve (`handlers.fit.needs_timeline`).
+The views themselves are built in the core (`handlers.review`); an adapter draws them,
+and `complaintbot review --json` writes them with `view_json`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from handlers import review
+from handlers.directory import Directory
+from handlers.fit import CaseFacts, facts, needs_timeline
+from handlers.messages import Markup, plain
+from handlers.model import Case
+from handlers.review_request import ReviewRequest
+from storage.base import Store
+
+
+async def case_facts(store: Store, cases: Sequence[Case]) -> list[CaseFacts]:
+    """The cases with what their timelines tell, read only for the cases that need it."""
+    resolved = [c for c in cases if needs_timeline(c)]
+    timelines = await asyncio.gather(*(store.timeline(c.id) for c in resolved))
+    by_id = {c.id: t for c, t in zip(resolved, timelines, strict=True)}
+    return [facts(c, by_id.get(c.id, ())) for c in cases]
+
+
+async def load_view(
+    store: Store,
+    directory: Directory,
+    request: ReviewRequest,
+    now: datetime,
+    language: str | None = None,
+) -> review.View:
+    """The view `request` asks for, as of `now`."""
+    span = review.window(directory, now)
+    if request.kind == "open":
+        return review.open_review(await store.open_cases(), directory, now, language)
+    if request.kind == "changes":
+        cases = await store.cases_opened(span.since, span.until)
+        return review.changes_review(cases, directory, now, language)
+    if request.kind == "person":
+        assert request.subject is not None
+        cases = await store.cases_of_person(request.subject)
+        return review.person_review(request.subject, cases, directory, now, language)
+    if request.kind == "client":
+        assert request.subject is not None
+        cases = await store.cases_opened(span.since, span.until, request.subject)
+        history = await case_facts(store, cases)
+        return review.client_review(request.subject, history, directory, now, language)
+    opened, still_open = await asyncio.gather(
+        store.cases_opened(span.since, span.until), store.open_cases()
+    )
+    history = await case_facts(store, opened)
+    return review.portfolio(history, still_open, directory, now, language)
+
+
+# --- JSON, for the firm's own dashboards ----------------------------------------------------
+
+
+def view_json(view: review.View, directory: Directory) -> dict[str, Any]:
+    """A view as JSON data: its fields by name, texts as plain text with people by name
+    (their ids are in the fields beside them), times in ISO 8601, numbers as numbers."""
+
+    def name(person_id: str) -> str:
+        person = directory.people.get(person_id)
+        return person.name if person else person_id
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, Markup):
+            return plain(value, name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, dict):
+            return {str(k): encode(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [encode(v) for v in value]
+        return value
+
+    kind = {
+        review.PortfolioView: "portfolio",
+        review.ClientView: "client",
+        review.PersonView: "person",
+        review.OpenView: "open",
+        review.ChangesView: "changes",
+    }[type(view)]
+    return {"view": kind, **encode(view)}
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
