@@ -5,10 +5,7 @@ replicas sweeping in different slots at once send each reminder once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.reminders import deadline_jobs
 from bot.scheduler import Job, Scheduler
@@ -80,16 +77,6 @@ async def open_case(service: CaseService) -> str:
         avi, MessageRef("slack", "C0ACME", "1.0"), client, "Late again.", "reaction", ("dana",)
     )
     return (await service.open_case(command)).case.id
-
-
-@pytest.fixture
-async def replicas(pg_url: str) -> AsyncIterator[list[PostgresStore]]:
-    stores = [PostgresStore(pg_url, pool_size=2) for _ in range(2)]
-    for store in stores:
-        await store.open()
-    yield stores
-    for store in stores:
-        await store.close()
 
 
 async def test_two_replicas_sweeping_in_different_slots_send_one_reminder(

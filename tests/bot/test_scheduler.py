@@ -4,7 +4,6 @@ database), across restarts (TinyDB), and after a runner died mid-run."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,16 +37,6 @@ def test_a_slot_is_the_start_of_its_period_in_utc() -> None:
     assert job.slot(START + timedelta(hours=18)) == "2026-12-02T00:00:00+00:00"
     hourly = Job("sweep", timedelta(hours=1), run=job.run)
     assert hourly.slot(START + timedelta(minutes=59)) == "2026-12-01T06:00:00+00:00"
-
-
-@pytest.fixture
-async def replicas(pg_url: str) -> AsyncIterator[list[PostgresStore]]:
-    stores = [PostgresStore(pg_url, pool_size=2) for _ in range(2)]
-    for store in stores:
-        await store.open()
-    yield stores
-    for store in stores:
-        await store.close()
 
 
 async def test_two_replicas_ticking_together_run_each_slot_once(

@@ -13,8 +13,9 @@ test exercises them; `test_feedback_reopen.py` checks them explicitly once more.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,11 +30,13 @@ from handlers.commands import (
     Trigger,
 )
 from handlers.directory import Actor, Client, Directory, Person
+from handlers.directory_file import load_directory
 from handlers.effects import CardNote, CardUpdate, Effect
 from handlers.errors import Refusal
 from handlers.messages import CATALOG, text
 from handlers.model import Case, MessageRef, Severity, Verdict
 from handlers.outcome import Context, Outcome, describe
+from storage.memory import MemoryStore
 
 NOW = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=3)
@@ -82,6 +85,24 @@ def make_directory(language: str = "en") -> Directory:
 
 
 # --- the firm and the clock -------------------------------------------------------------
+
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "complaintbot.example.toml"
+
+
+@pytest.fixture
+def example() -> Directory:
+    """The directory of complaintbot.example.toml, the demo firm."""
+    return load_directory(EXAMPLE)
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[MemoryStore]:
+    memory = MemoryStore()
+    await memory.open()
+    yield memory
+    await memory.close()
 
 
 @pytest.fixture

@@ -9,34 +9,18 @@ conversation from 0.5): never by running the formula again.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.review import case_facts
 from handlers.directory import Directory
-from handlers.directory_file import load_directory, parse_directory
+from handlers.directory_file import parse_directory
 from handlers.fit import FitScore, fit_score
 from handlers.review import window
 from handlers.review_config import ReviewSettings
 from storage.memory import MemoryStore
+from tests.handlers.conftest import EXAMPLE
 from tests.history import FIRM, MU, NOW, NR, PR, History, R, Story, seed_firm
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "complaintbot.example.toml"
-
-
-@pytest.fixture
-def example() -> Directory:
-    return load_directory(EXAMPLE)
-
-
-@pytest.fixture
-async def store() -> AsyncIterator[MemoryStore]:
-    memory = MemoryStore()
-    await memory.open()
-    yield memory
-    await memory.close()
 
 
 def example_with(**review: dict[str, float]) -> Directory:

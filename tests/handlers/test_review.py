@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.review import load_view, view_json
 from handlers import review
 from handlers.directory import Actor, Directory
-from handlers.directory_file import load_directory
 from handlers.messages import HE, Markup
 from handlers.model import Case, MessageRef, Severity, Status, Verdict
 from handlers.review_request import (
@@ -27,21 +24,6 @@ from handlers.review_request import (
 from storage.memory import MemoryStore
 from tests.catalogs import HEBREW
 from tests.history import NOW, History, Story, seed_firm
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "complaintbot.example.toml"
-
-
-@pytest.fixture
-def example() -> Directory:
-    return load_directory(EXAMPLE)
-
-
-@pytest.fixture
-async def store() -> AsyncIterator[MemoryStore]:
-    memory = MemoryStore()
-    await memory.open()
-    yield memory
-    await memory.close()
 
 
 @pytest.fixture
