@@ -29,7 +29,7 @@ from bot.worker import Answering, Worker, backoff
 from handlers.effects import Effect
 from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.model import Case
-from storage.base import DEFAULT_LEASE, OutboxItem, Store
+from storage.base import DEFAULT_LEASE, Completion, OutboxItem, Store
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class Outbox(Worker):
         self._clock = clock
         self.concurrency = concurrency
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._completions = Completions(store)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set, then let the effects in flight finish."""
@@ -138,7 +139,7 @@ class Outbox(Worker):
             log.exception("unexpected error delivering %s for %s", item.effect.kind, case.id)
             await self._retry(item, now, repr(err), None, maybe_sent=True)
             return
-        await self.store.complete_effect(item.id, refs)
+        await self._completions.done(item.id, refs)
         since_due = self._clock() - item.next_attempt_at
         self.metrics.delivered(item.effect.kind, since_due.total_seconds())
 
@@ -180,3 +181,35 @@ class Outbox(Worker):
         await self.store.retry_effect(
             item.id, error, now + timedelta(seconds=delay), maybe_sent=maybe_sent
         )
+
+
+class Completions:
+    """Completions written together: each delivery waits until its own is durable, and what
+    finishes while one write is under way goes in the next (one commit for many effects in
+    a burst, and at a trickle the same one write per effect as before)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._waiting: list[tuple[Completion, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def done(self, item_id: int, refs: Refs) -> None:
+        written = asyncio.get_running_loop().create_future()
+        self._waiting.append(((item_id, refs), written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        await written
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await self.store.complete_effects([completion for completion, _ in batch])
+            except Exception as err:  # each delivery fails as its own write would have
+                for _, written in batch:
+                    if not written.done():  # (one whose delivery was cancelled is)
+                        written.set_exception(err)
+            else:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_result(None)

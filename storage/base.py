@@ -52,6 +52,7 @@ refuses repeats, and `claim_effects` leases with `FOR UPDATE SKIP LOCKED` and an
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -99,6 +100,9 @@ class InboxItem:
     attempts: int = 0
     next_attempt_at: datetime | None = None  # None: due at once
     errors: tuple[str, ...] = field(default=())
+
+
+Completion = tuple[int, dict[str, str]]  # a done outbox item: (its id, the refs it made)
 
 
 class Store(Protocol):
@@ -190,8 +194,9 @@ class Store(Protocol):
         live (not failed) item in that lane. Each item carries its case's refs as they
         are at the claim."""
 
-    async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
-        """The effect is done: remove the item and keep its receipt in one write."""
+    async def complete_effects(self, done: Sequence[Completion]) -> None:
+        """These effects are done: remove each item and keep its receipt (its refs), all in
+        one write. An id that is no longer there (settled twice) is ignored."""
 
     async def retry_effect(
         self,

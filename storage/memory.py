@@ -16,7 +16,7 @@ are deep-copied in and out, so no caller can change what is stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -25,7 +25,7 @@ from typing import Any
 from handlers.effects import CardUpdate, Effect
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError, StoreLocked
 from handlers.model import Case, Event
-from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
+from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 
 
 @dataclass
@@ -273,12 +273,13 @@ class MemoryStore:
             claimed.append(replace(entry.item, refs=refs))
         return claimed
 
-    async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
+    async def complete_effects(self, done: Sequence[Completion]) -> None:
         d = self._d
-        entry = d.outbox.pop(item_id, None)
-        if entry is not None:
-            for name, value in (refs or {}).items():
-                d.refs[(entry.item.effect.case_id, name)] = value
+        for item_id, refs in done:
+            entry = d.outbox.pop(item_id, None)
+            if entry is not None:
+                for name, value in refs.items():
+                    d.refs[(entry.item.effect.case_id, name)] = value
 
     async def retry_effect(
         self,

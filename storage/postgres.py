@@ -68,7 +68,7 @@ from handlers.model import (
     event_from_dict,
     event_to_dict,
 )
-from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
+from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 from storage.pg_schema import LATEST, migrate, refuse_newer, schema_version
 
 DEFAULT_POOL_SIZE = 20  # per process; a statement holds a connection only while it runs
@@ -568,15 +568,21 @@ class PostgresStore:
             for item_id, effect, attempts, due, maybe_sent, body, refs in sorted(rows)
         ]
 
-    async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
-        """One statement (atomic by itself): the item goes, and its refs are kept only if
-        it was there (an item settled twice keeps nothing twice)."""
+    async def complete_effects(self, done: Sequence[Completion]) -> None:
+        """One statement (atomic by itself): the items go, and the refs of those that were
+        there are kept (of one case's, the newest item's value of a name wins)."""
+        if not done:
+            return
         await self._work_rows(
-            "WITH gone AS (DELETE FROM outbox WHERE id = %s RETURNING case_id)"
+            "WITH done AS (SELECT * FROM unnest(%s::bigint[], %s::jsonb[]) AS d (id, refs)),"
+            " gone AS (DELETE FROM outbox o USING done WHERE o.id = done.id"
+            " RETURNING o.id, o.case_id, done.refs)"
             " INSERT INTO refs (case_id, name, value)"
-            " SELECT gone.case_id, kept.key, kept.value FROM gone, jsonb_each_text(%s) kept"
+            " SELECT DISTINCT ON (gone.case_id, kept.key) gone.case_id, kept.key, kept.value"
+            " FROM gone, jsonb_each_text(gone.refs) kept"
+            " ORDER BY gone.case_id, kept.key, gone.id DESC"
             " ON CONFLICT (case_id, name) DO UPDATE SET value = EXCLUDED.value RETURNING 1",
-            (item_id, Jsonb(refs or {})),
+            ([item_id for item_id, _ in done], [Jsonb(refs) for _, refs in done]),
         )
 
     async def retry_effect(

@@ -55,7 +55,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -71,7 +71,7 @@ from handlers.errors import (
 )
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from storage import tinydb_v1
-from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
+from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 from storage.journal import Journal, JournalBroken, Pair, fsync_folder
 from storage.lanes import Lanes
 from storage.tinydb_files import (
@@ -737,8 +737,8 @@ class TinyDBStore:
                 break
         return claimed
 
-    async def complete_effect(self, item_id: int, refs: dict[str, str] | None = None) -> None:
-        await self._change_item(item_id, None, refs or {})
+    async def complete_effects(self, done: Sequence[Completion]) -> None:
+        await self._change_items([(item_id, None, refs) for item_id, refs in done])
 
     async def retry_effect(
         self,
@@ -761,23 +761,29 @@ class TinyDBStore:
         await self._change_item(item_id, lambda row: row | {"failed": True, "error": error}, {})
 
     async def _change_item(self, item_id: int, change: Any, refs: dict[str, str]) -> None:
-        """Replace an item with `change(row)`, or remove it (None); keep `refs`. Unknown
-        ids (an item settled twice) are ignored."""
+        await self._change_items([(item_id, change, refs)])
+
+    async def _change_items(self, changes: Sequence[tuple[int, Any, dict[str, str]]]) -> None:
+        """Replace each item with `change(row)`, or remove it (None), and keep its refs, in
+        one write. Unknown ids (an item settled twice) are ignored."""
         self._writable()
-        case_id = self._pending[item_id][0] if item_id in self._pending else None
-        record = self._live.get(case_id) if case_id else None
-        if record is None or str(item_id) not in record["outbox"]:
-            return
-        outbox = dict(record["outbox"])
-        row = outbox.pop(str(item_id))
-        if change is not None:
-            outbox[str(item_id)] = change(row)
-        new = record | {"outbox": outbox, "refs": record["refs"] | refs}
-        self._leases.pop(item_id, None)
-        if change is None or outbox[str(item_id)]["failed"]:
-            self._pending.pop(item_id, None)
-            self._uncertain.discard(item_id)
-        await self._commit([(CASE + new["case"]["id"], new)])
+        changed: dict[str, Record] = {}  # case id -> its record with the changes so far
+        for item_id, change, refs in changes:
+            case_id = self._pending[item_id][0] if item_id in self._pending else None
+            record = changed.get(case_id or "") or (self._live.get(case_id) if case_id else None)
+            if case_id is None or record is None or str(item_id) not in record["outbox"]:
+                continue
+            outbox = dict(record["outbox"])
+            row = outbox.pop(str(item_id))
+            if change is not None:
+                outbox[str(item_id)] = change(row)
+            changed[case_id] = record | {"outbox": outbox, "refs": record["refs"] | refs}
+            self._leases.pop(item_id, None)
+            if change is None or outbox[str(item_id)]["failed"]:
+                self._pending.pop(item_id, None)
+                self._uncertain.discard(item_id)
+        if changed:
+            await self._commit([(CASE + case_id, new) for case_id, new in changed.items()])
 
     async def effect_counts(self) -> dict[str, int]:
         failed = sum(

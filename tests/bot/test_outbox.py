@@ -4,6 +4,7 @@ dropped silently."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.metrics import Metrics
@@ -16,6 +17,8 @@ from handlers.directory import Directory
 from handlers.effects import Effect
 from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.model import Case, MessageRef
+from storage.base import Completion
+from storage.memory import MemoryStore
 from storage.tinydb_store import TinyDBStore
 
 
@@ -170,3 +173,29 @@ async def test_new_deliveries_wait_for_a_gap_between_answers(
         assert not delivering.done() and sink.sent == [], "nothing starts while one is answered"
     assert await delivering > 0
     assert sink.kinds(sink.sent[0][0])
+
+
+class CountedWrites(MemoryStore):
+    """The in-memory store, counting the completion writes, each taking a round trip."""
+
+    writes: list[int]
+
+    async def complete_effects(self, done: Sequence[Completion]) -> None:
+        self.writes.append(len(done))
+        await asyncio.sleep(0.01)
+        await super().complete_effects(done)
+
+
+async def test_effects_finishing_during_a_write_are_completed_in_the_next(
+    directory: Directory,
+) -> None:
+    store = CountedWrites()
+    store.writes = []
+    await store.open()
+    clock, sink = Clock(), RecordingSink()
+    await open_two_cases(store, directory, clock)  # type: ignore[arg-type]
+    box = Outbox(store, {"slack": sink}, Metrics(), clock=clock)
+    delivered = await box.deliver_due()
+    assert (await store.effect_counts()) == {"pending": 0, "failed": 0}
+    assert sum(store.writes) == delivered == len(sink.sent)
+    assert len(store.writes) < delivered, store.writes  # some writes took several

@@ -99,7 +99,7 @@ async def test_two_replicas_sweeping_in_different_slots_send_one_reminder(
     while claimed := await replicas[0].claim_effects(remind + timedelta(hours=1), limit=100):
         effects += [i.effect for i in claimed]
         for item in claimed:
-            await replicas[0].complete_effect(item.id)
+            await replicas[0].complete_effects([(item.id, {})])
     reminders = [
         e for e in effects if isinstance(e, DirectMessage) and "first answer" in e.text
     ]

@@ -58,7 +58,7 @@ async def drain(store: Store, now: datetime) -> list[OutboxItem]:
     handed: list[OutboxItem] = []
     while batch := await store.claim_effects(now):
         for item in batch:
-            await store.complete_effect(item.id)
+            await store.complete_effects([(item.id, {})])
         handed += batch
     return handed
 
@@ -72,7 +72,7 @@ async def rounds(store: Store, now: datetime) -> list[list[Effect]]:
     handed: list[list[Effect]] = []
     while batch := await store.claim_effects(now):
         for item in batch:
-            await store.complete_effect(item.id)
+            await store.complete_effects([(item.id, {})])
         handed.append([item.effect for item in batch])
     return handed
 
@@ -146,7 +146,7 @@ class StoreContract:
         thread = "slack:C-ACME:1700000099.000001"
         assert await store.case_for_source(thread) is None
         [post] = await store.claim_effects(soon())
-        await store.complete_effect(post.id, {CLIENT_THREAD: thread})
+        await store.complete_effects([(post.id, {CLIENT_THREAD: thread})])
         assert await store.case_for_source(thread) == case
         assert await store.case_for_source(case.source.key) == case
         assert await store.case_for_source(other.source.key) == other
@@ -439,7 +439,7 @@ class StoreContract:
             DirectMessage(other.id, "devi", "no card here"),  # its case has no card to wait for
         ]
         assert all(i.refs == {} for i in claimed)
-        await store.complete_effect(claimed[0].id, {"card": "111.1"})
+        await store.complete_effects([(claimed[0].id, {"card": "111.1"})])
         [waited] = await store.claim_effects(now)
         assert (waited.effect, waited.refs) == (dm, {"card": "111.1"})
 
@@ -485,9 +485,9 @@ class StoreContract:
         [head, card] = await store.claim_effects(now)
         assert (head.effect, card.effect) == (posts[0], CardUpdate(case.id))
         assert await store.claim_effects(now) == [], "the second post waits behind the leased one"
-        await store.complete_effect(card.id)
+        await store.complete_effects([(card.id, {})])
         assert await store.claim_effects(now) == [], "another lane's completion frees nothing"
-        await store.complete_effect(head.id)
+        await store.complete_effects([(head.id, {})])
         [second] = await store.claim_effects(now)
         assert (second.effect, second.id > head.id) == (posts[1], True)
 
@@ -569,7 +569,7 @@ class StoreContract:
             ClientThreadPost(first.id, "hello"),
             *make_effects(second),
         ]
-        await store.complete_effect(leased.id)
+        await store.complete_effects([(leased.id, {})])
         assert [i.effect for i in await store.claim_effects(now)] == [noted]
 
     async def test_an_expired_lease_hands_the_item_out_again_as_maybe_sent(
@@ -633,7 +633,7 @@ class StoreContract:
         now = soon()
         await store.create_case(case, [], [CardUpdate(case.id)])  # the card is up already
         [card] = await store.claim_effects(now)
-        await store.complete_effect(card.id, {"card": "111.1"})
+        await store.complete_effects([(card.id, {"card": "111.1"})])
         effects = [to_dana[0], to_dana[1], posts[0], to_maya, posts[1], noted]
         await store.save_case(case.evolve(T0), 0, [], effects)
         await store.create_case(other, [], [DirectMessage(other.id, "dana", "other, Dana")])
@@ -648,17 +648,30 @@ class StoreContract:
         later = now + timedelta(minutes=5)
         await store.retry_effect(claimed[0].id, "rate limited", later)
         for item in claimed[1:]:
-            await store.complete_effect(item.id)
+            await store.complete_effects([(item.id, {})])
 
         assert await rounds(store, now) == [[posts[1]]], "the second DM to Dana waits"
         assert await rounds(store, later) == [[to_dana[0]], [to_dana[1]]]
+
+    async def test_completions_together_keep_the_newest_ref_of_a_case(self, store: Store) -> None:
+        first, second = make_case(1), make_case(2)
+        await store.create_case(first, [], [ClientThreadPost(first.id, "a"), CardUpdate(first.id)])
+        await store.create_case(second, [], [CardUpdate(second.id)])
+        now = soon()
+        a, card, other = await store.claim_effects(now)
+        gone = other.id + 1000  # never handed out: ignored
+        done = [(a.id, {"url": "old"}), (card.id, {"url": "new"}), (other.id, {}), (gone, {})]
+        await store.complete_effects(done)
+        assert await store.effect_counts() == {"pending": 0, "failed": 0}
+        assert await store.get_ref(first.id, "url") == "new"
+        assert await store.get_ref(second.id, "url") is None
 
     async def test_complete_removes_the_item_and_keeps_its_refs(self, store: Store) -> None:
         case = make_case(1)
         await store.create_case(case, [], [CardUpdate(case.id), CardNote(case.id, "noted")])
         now = soon()
         [item] = await store.claim_effects(now)
-        await store.complete_effect(item.id, {"card": "111.1", "card_channel": "C-INT"})
+        await store.complete_effects([(item.id, {"card": "111.1", "card_channel": "C-INT"})])
 
         assert await store.get_ref(case.id, "card") == "111.1"
         assert await store.get_ref(case.id, "card_channel") == "C-INT"
@@ -679,10 +692,10 @@ class StoreContract:
         ]
         now = soon()
         [a, b] = await store.claim_effects(now)
-        await store.complete_effect(a.id, refs[0])
-        await store.complete_effect(b.id, refs[1])
+        await store.complete_effects([(a.id, refs[0])])
+        await store.complete_effects([(b.id, refs[1])])
         [c] = await store.claim_effects(now)
-        await store.complete_effect(c.id, refs[2])
+        await store.complete_effects([(c.id, refs[2])])
         assert c.effect == CardNote(first.id, "noted")
         assert await store.get_ref(first.id, "card") == "444.4"
         assert await store.get_ref(first.id, "thread") == "222.2"
@@ -698,12 +711,12 @@ class StoreContract:
         now = soon()
         [item, card] = await store.claim_effects(now)
         assert (item.effect, card.effect) == (posts[0], CardUpdate(case.id))
-        await store.complete_effect(card.id)
+        await store.complete_effects([(card.id, {})])
         await store.fail_effect(item.id, "channel archived")
         assert await store.effect_counts() == {"pending": 2, "failed": 1}
         [following] = await store.claim_effects(now)
         assert following.effect == posts[1], "the failed head no longer holds its lane"
-        await store.complete_effect(following.id)
+        await store.complete_effects([(following.id, {})])
         handed = await drain(store, now + FAR)
         assert [i.effect for i in handed] == [posts[2]]
         assert await store.effect_counts() == {"pending": 0, "failed": 1}
@@ -711,7 +724,7 @@ class StoreContract:
     async def test_unknown_item_ids_are_ignored(self, store: Store) -> None:
         case = make_case(1)
         await store.create_case(case, [], make_effects(case))
-        await store.complete_effect(9999, {"card": "111.1"})
+        await store.complete_effects([(9999, {"card": "111.1"})])
         await store.retry_effect(9999, "rate limited", soon() + FAR)
         await store.fail_effect(9999, "gone")
         assert await store.effect_counts() == {"pending": 3, "failed": 0}
@@ -751,7 +764,7 @@ class StoreContract:
         [leased] = await store.claim_effects(now)
         await store.save_case(case.evolve(T0), 0, [], [CardUpdate(case.id)])
         assert await store.effect_counts() == {"pending": 2, "failed": 0}
-        await store.complete_effect(leased.id, {"card": "111.1"})
+        await store.complete_effects([(leased.id, {"card": "111.1"})])
         [newer] = await store.claim_effects(now)
         assert newer.effect == CardUpdate(case.id)
         assert newer.id > leased.id
@@ -1093,7 +1106,7 @@ class StoreContract:
         await store.save_case(closed, 0, closing, [CardNote(second.id, "closed")], "evt-2")
         [a, b] = await store.claim_effects(now, limit=2)  # the first case's card and client post
         thread = "slack:C-ACME:1700000099.000001"
-        await store.complete_effect(a.id, {"card": "111.1", CLIENT_THREAD: thread})
+        await store.complete_effects([(a.id, {"card": "111.1", CLIENT_THREAD: thread})])
         await store.fail_effect(b.id, "channel archived")
         waiting, put_off = make_inbox_item("evt-3", 3), make_inbox_item("evt-4", 4)
         await store.accept(waiting)

@@ -256,7 +256,7 @@ async def test_an_unclean_stop_makes_every_pending_item_maybe_sent(path: Path) -
     claimed = await again.claim_effects(soon())
     assert claimed and all(item.maybe_sent for item in claimed)
     for item in claimed:
-        await again.complete_effect(item.id)
+        await again.complete_effects([(item.id, {})])
     await drain(again, soon())
     later = make_case(2)
     await again.create_case(later, [], make_effects(later))
@@ -580,7 +580,7 @@ async def test_read_only_refuses_every_write(path: Path) -> None:
         reader.retry_inbox("slack:Ev1", "busy", T0),
         reader.drop_inbox("slack:Ev1", "gone"),
         reader.claim_effects(soon()),
-        reader.complete_effect(1),
+        reader.complete_effects([(1, {})]),
         reader.retry_effect(1, "busy", T0),
         reader.fail_effect(1, "no"),
         reader.claim_inbox(soon()),
