@@ -18,8 +18,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncBoltContext
-
 from bot import chart
 from bot.interaction import Notice, Reviewed, ShowReview
 from bot.slack import inbound
@@ -57,9 +55,7 @@ class SlackReview:
         words.append(inbound.plain(raw[last:], str))
         return "".join(words).strip()
 
-    async def on_command(
-        self, ack: Any, command: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def on_command(self, ack: Any, command: dict[str, Any]) -> None:
         await ack()
         channel, user_id = command.get("channel_id", ""), command.get("user_id", "")
         asked = Reviewed(self.adapter.actor(user_id), self.words(command.get("text", "")))

@@ -167,6 +167,20 @@ async def test_one_person_by_mention_pings_nobody(bot: SlackBot, fake: FakeSlack
     assert not fake.calls_to("files.getUploadURLExternal")  # no chart for a person
 
 
+async def test_a_person_by_first_name_and_a_command_from_a_dm(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    """Typed in a DM with someone else, where the bot cannot answer: the lead gets it by DM."""
+    await review(bot, "person @Dana", channel="D0OTHERS")
+    [refused, sent] = writes(fake)
+    assert refused.method == "chat.postEphemeral" and refused.answer == {
+        "ok": False,
+        "error": "channel_not_found",
+    }
+    assert sent.method == "chat.postMessage" and sent.ok and sent.params["channel"] == RON
+    assert headers(sent) == [en("review.title.person", person="Dana Levi", days=90)]
+
+
 @pytest.mark.parametrize(
     ("words", "title"),
     [
