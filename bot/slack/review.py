@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackRequestError
+
 from bot import chart
 from bot.interaction import Notice, Reviewed, ShowReview
 from bot.slack import inbound
@@ -63,8 +65,8 @@ class SlackReview:
 
     async def _answer(self, asked: Reviewed, channel: str, user_id: str) -> None:
         answer = await self.adapter.interactions.reviewed(asked)
-        if isinstance(answer, Notice):
-            await self.adapter.tell_now(channel, user_id, self.adapter.sink.render(answer.text))
+        if isinstance(answer, Notice):  # the nearest people in it by name, as in the review
+            await self.adapter.tell_now(channel, user_id, self.blocks.mrkdwn(answer.text))
             return
         await self.adapter.tell_now(
             channel, user_id, self.blocks.fallback(answer.view), self.blocks.draw(answer.view)
@@ -88,7 +90,7 @@ class SlackReview:
                 alt_txt=title,
                 initial_comment=title,
             )
-        except DeliveryError as err:
+        except (DeliveryError, SlackRequestError) as err:  # the latter: the upload URL's
             log.warning("could not upload the review chart for %s: %s", user_id, err)
             failed = self.adapter.t("review.chart_failed")
             await self.adapter.tell_now(channel, user_id, failed)

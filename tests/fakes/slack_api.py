@@ -792,7 +792,14 @@ class FakeSlackAPI:
             data = parts[0].file.read() if parts else b""
         else:
             data = await request.read()
-        self._record("upload", {"file_id": upload.id, "length": len(data)}, request, failed=False)
+        call = self._record(
+            "upload", {"file_id": upload.id, "length": len(data)}, request, failed=False
+        )
+        scripted = self._scripted_for(call)  # e.g. fail_next("upload", ServerError())
+        if scripted is not None:
+            call.failed, call.status = True, scripted.status
+            return scripted.response()
+        call.status = 200
         upload.data = data
         return web.Response(text=f"OK - {len(data)}")
 

@@ -20,7 +20,7 @@ from handlers.directory_file import load_directory
 from handlers.messages import plain, text
 from handlers.review_request import ReviewRequest
 from storage.tinydb_store import TinyDBStore
-from tests.fakes.slack_api import Call, FakeSlackAPI, SlackError
+from tests.fakes.slack_api import Call, FakeSlackAPI, ServerError, SlackError
 from tests.history import NOW, seed_firm
 from tests.slack.checks import blocks_text
 from tests.slack.harness import SlackBot
@@ -223,12 +223,23 @@ async def test_bad_words_get_the_usage_and_the_nearest_names(
     await review(bot, "persn dana")
     [told] = writes(fake)
     assert "review person" in told.params["text"] and en("usage.review") in told.params["text"]
+    fake.clear()
+    await review(bot, "person Dena")  # the nearest people by name: nobody is pinged
+    [told] = writes(fake)
+    assert en("review.did_you_mean", names="Dana Levi, Noa Shapiro") in told.params["text"]
 
 
+@pytest.mark.parametrize(
+    ("step", "failure"),
+    [
+        ("files.getUploadURLExternal", SlackError("file_uploads_disabled")),
+        ("upload", ServerError(500)),  # the upload URL itself
+    ],
+)
 async def test_a_chart_slack_refuses_is_said_and_the_review_stands(
-    bot: SlackBot, fake: FakeSlackAPI
+    bot: SlackBot, fake: FakeSlackAPI, step: str, failure: SlackError | ServerError
 ) -> None:
-    fake.fail_next("files.getUploadURLExternal", SlackError("file_uploads_disabled"))
+    fake.fail_next(step, failure)
     await review(bot, "")
     ephemerals = [c for c in fake.calls if c.method == "chat.postEphemeral"]
     assert [bool(c.params.get("blocks")) for c in ephemerals] == [True, False]
