@@ -44,8 +44,7 @@ async def seed(root: Path, directory: Directory) -> None:
         await seed_firm(store, directory)
         far = NOW.replace(year=NOW.year + 1)
         while items := await store.claim_effects(far, limit=500):
-            for item in items:
-                await store.complete_effect(item.id)
+            await store.complete_effects([(item.id, {}) for item in items])
     finally:
         await store.close()
 
