@@ -14,11 +14,14 @@ Teams and the playground alike:
 - `complaint [@people] [what happened]` (typed, or Slack's `/complaint`) opens the form
   to log one, prefilled, in client channels only, telling back people nobody knows;
 - a button is checked against the rules before its form is shown (`rules.authorize`);
-- a submitted form is its command; a refusal is shown on the form (`FormErrors`).
+- a submitted form is its command; a refusal is shown on the form (`FormErrors`);
+- `review [client NAME|person SOMEONE|open|changes]` (typed, or Slack's `/review`) from a
+  lead is the view it asks for (`ShowReview`); anyone else, and bad words, get a refusal
+  to them alone (`handlers.review_request`).
 
 Answers: `Notice` (to the acting person alone; empty when the client thread or the card
-already answers), `ShowForm`, `FormErrors`, `ReadFirst`; None when the event was no case
-business.
+already answers), `ShowForm`, `FormErrors`, `ReadFirst`, `ShowReview`; None when the
+event was no case business.
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.review import load_trend, load_view
 from bot.service import CaseService
-from handlers import forms
+from handlers import forms, review
 from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile, Trigger
 from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
 from handlers.messages import Markup, text, user
 from handlers.model import CASE_SUMMARY_LIMIT, Case, MessageRef
+from handlers.review_request import ReviewRefused, review_request
+from handlers.trend import Trend
 
 COMMAND = "complaint"  # typed as "complaint ..." (or "/complaint ...") where there is no slash
 # The forms a button opens: every one that has a button (not the open form).
@@ -78,6 +84,15 @@ class Commanded:
     words: str
     mentioned: tuple[str, ...] = ()
     message_id: str = ""
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """The review command with the words after it; the people in them are `<person:ID>`
+    markers (the adapter turns its platform's mentions into them), the rest plain text."""
+
+    actor: Actor
+    words: str
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,15 @@ class ReadFirst:
     channel: str
     message_id: str
     trigger: Trigger
+
+
+@dataclass(frozen=True)
+class ShowReview:
+    """A lead's review to draw: the neutral view, and the trend chart's series for the
+    views a picture helps (the portfolio, one client), else None."""
+
+    view: review.View
+    trend: Trend | None = None
 
 
 Answer = Notice | ShowForm | FormErrors | ReadFirst
@@ -242,6 +266,16 @@ class Interactions:
             notice = self.service.refusal_text(refusal)
         initial = {"affected": known, "summary": event.words[:CASE_SUMMARY_LIMIT]}
         return ShowForm(forms.OPEN, initial, notice=notice)
+
+    async def reviewed(self, event: Reviewed) -> ShowReview | Notice:
+        """The view a lead asks for, as of now; a refusal (not a lead: no data at all; bad
+        words: the usage and the nearest names) for them alone."""
+        request = review_request(event.actor, event.words, self.directory)
+        if isinstance(request, ReviewRefused):
+            return Notice(request.text, refused=True)
+        store, now = self.service.store, self.service.context().now
+        view = await load_view(store, self.directory, request, now)
+        return ShowReview(view, await load_trend(store, self.directory, request, now))
 
     async def pressed(self, event: Pressed) -> Notice | ShowForm:
         """A button's form, if the rules let this person take that step on this case."""

@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from handlers import review
+from handlers import review, trend
 from handlers.directory import Directory
 from handlers.fit import CaseFacts, facts, needs_timeline
 from handlers.messages import Markup, plain
@@ -62,6 +62,21 @@ async def load_view(
     )
     history = await case_facts(store, opened)
     return review.portfolio(history, still_open, directory, now, language)
+
+
+async def load_trend(
+    store: Store,
+    directory: Directory,
+    request: ReviewRequest,
+    now: datetime,
+    language: str | None = None,
+) -> trend.Trend | None:
+    """The chart's series for the views a picture helps (the portfolio, one client)."""
+    if request.kind not in ("portfolio", "client"):
+        return None
+    span = review.window(directory, now)
+    cases = await store.cases_opened(span.since, span.until, request.subject)
+    return trend.trend(cases, directory, span, language)
 
 
 # --- JSON, for the firm's own dashboards ----------------------------------------------------
