@@ -103,7 +103,7 @@ class Words:
     def share(self, count: int, share: float | None) -> Markup:
         if share is None:
             return Markup(str(count))
-        return self("review.share", count=count, percent=self.percent(share))
+        return Markup(f"{count} ({self.percent(share)}%)")  # digits read alike in every language
 
     def hours(self, hours: float | None) -> Markup:
         """Under two days in hours, else in days."""
