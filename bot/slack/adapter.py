@@ -503,7 +503,7 @@ class SlackAdapter:
     async def on_shortcut(
         self, ack: Any, shortcut: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        """ "Log as complaint" on a message: the open form, prefilled from that message."""
+        """"Log as complaint" on a message: the open form, prefilled from that message."""
         await ack()
         channel = shortcut.get("channel", {}).get("id", "")
         user_id = shortcut.get("user", {}).get("id", "")
