@@ -236,7 +236,7 @@ def _fit(fit: review.FitView, labels: dict[str, Markup], words: Words) -> list[B
             (
                 part.label,
                 DASH if part.value is None else words.number(part.value),
-                words.number(part.weight),
+                Markup(f"{part.weight:g}"),
                 words.number(part.contribution) if part.counted else DASH,
             )
             for part in fit.parts

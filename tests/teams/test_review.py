@@ -93,7 +93,7 @@ async def test_the_client_card_on_teams_shows_the_fit_and_the_recommendation(
     (answer,) = await ask(bot, fake, RON, "review client globex")
     shown = activity_text(answer)
     assert "Consider parting ways: this client may be better served by another provider." in shown
-    assert "Not-right complaints\n0.33\n2.00\n0.08" in shown
+    assert "Not-right complaints\n0.33\n2\n0.08" in shown
 
 
 async def test_a_non_lead_is_refused_in_their_chat_and_sees_no_data(

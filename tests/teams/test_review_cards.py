@@ -143,8 +143,8 @@ async def test_the_client_card_shows_the_fit_with_each_part_and_the_recommendati
         if e["type"] == "ColumnSet"
     ]
     assert rows[0] == ["Part", "Value", "Weight", "Contribution"]
-    assert ["Not-right complaints", "0.33", "2.00", "0.08"] in rows
-    assert ["Abusive incidents", "0.50", "2.00", "0.12"] in rows
+    assert ["Not-right complaints", "0.33", "2", "0.08"] in rows
+    assert ["Abusive incidents", "0.50", "2", "0.12"] in rows
     assert any("4 of 6 judged complaints were not right" in t for t in text)
     assert "weekend support" in "\n".join(text)  # a change request
 
