@@ -20,6 +20,7 @@ resolved" reopens the case and the account manager resolves it again 24 hours la
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -245,3 +246,14 @@ FIRM: dict[str, Story] = {
 async def seed_firm(store: Store, directory: Directory, now: datetime = NOW) -> dict[str, Case]:
     """The example firm's history (FIRM) on `store`, as of `now`: the cases by story."""
     return await History(store, directory, now).tell_all(FIRM)
+
+
+def monthly(client_id: str, now: datetime = NOW, days: int = 90) -> Counter[tuple[str, str]]:
+    """What FIRM's stories say of a client's cases opened in the last `days`: how many by
+    (verdict value or "unjudged", YYYY-MM of the opening), for the trend chart's checks."""
+    counted: Counter[tuple[str, str]] = Counter()
+    for story in FIRM.values():
+        if story.client == client_id and story.days_ago < days:
+            verdict = story.verdict.value if story.verdict else "unjudged"
+            counted[verdict, f"{now - timedelta(days=story.days_ago):%Y-%m}"] += 1
+    return counted

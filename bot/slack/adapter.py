@@ -20,6 +20,8 @@ The event path:
   it is kept in the store's inbox before the answer, and `open_flagged` reads the
   message and opens the case afterwards, retrying while Slack is down; a
   `/complaint` form, whose case needs the bot's note to anchor it, likewise;
+- `/review` and the App Home are the leads' review (`bot.slack.review`): acknowledged
+  at once, read and drawn after the ack;
 - the few Web API calls a listener needs (an ephemeral answer, a
   `views.open`) run as background tasks that `stop` waits for, so a slow or
   rate-limited Slack never delays the ack. When Slack cannot show a form, the
@@ -67,6 +69,7 @@ from bot.interaction import (
 from bot.server import Runtime
 from bot.sink import Attempt
 from bot.slack import blocks, ids, inbound, payloads
+from bot.slack.review import SlackReview
 from bot.slack.sink import SlackSink
 from bot.worker import Background
 from handlers import forms
@@ -84,7 +87,7 @@ WEB_TIMEOUT = 10  # seconds for one Web API call
 FLAG = "slack.flag"  # the inbox kind of a trigger reaction
 FORM = "slack.form"  # ... and of a filled open form: its message is read (or, for
 # `/complaint`, the bot's note posted) after the answer
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+MENTION = inbound.MENTION
 # Message subtypes that are people talking; edits, joins and the like are not.
 SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share"}
 METADATA_TEXT_LIMIT = 1500  # private_metadata holds at most 3000 characters
@@ -167,6 +170,7 @@ class SlackAdapter:
         self.background = Background()
         self.finishers: dict[str, Finish] = {FLAG: self.open_flagged, FORM: self.open_from_form}
         self.interactions = Interactions(runtime.service, PLATFORM)
+        self.review = SlackReview(self)
         self._register()
 
     # --- wiring ---------------------------------------------------------------------------
@@ -179,6 +183,8 @@ class SlackAdapter:
         app.event("message")(self.on_message)
         app.event("reaction_added")(self.on_reaction)
         app.command(ids.COMMAND)(self.on_command)
+        app.command(ids.REVIEW)(self.review.on_command)
+        app.event("app_home_opened")(self.review.on_home_opened)
         app.shortcut(ids.SHORTCUT_LOG)(self.on_shortcut)
         # Exact names, not one pattern: Bolt searches a pattern anywhere in the id.
         for action_id in ids.BUTTONS:
@@ -275,9 +281,9 @@ class SlackAdapter:
         return self.sink.render(text(self.language, key, **params))
 
     def tell(self, channel: str | None, user_id: str, message: str) -> None:
-        """An answer to one person, sent after the ack (see `_tell`)."""
+        """An answer to one person, sent after the ack (see `tell_now`)."""
         if message:
-            self.background.spawn(self._tell(channel, user_id, self.sink.render(message)))
+            self.background.spawn(self.tell_now(channel, user_id, self.sink.render(message)))
 
     def show(
         self, trigger_id: str, view: dict[str, Any], channel: str | None, user_id: str
@@ -294,21 +300,32 @@ class SlackAdapter:
             await self.sink.call("views_open", trigger_id=trigger_id, view=view)
         except DeliveryError as err:
             log.warning("views.open failed for %s: %s", user_id, err)
-            await self._tell(channel, user_id, self.t("notice.form_failed"))
+            await self.tell_now(channel, user_id, self.t("notice.form_failed"))
 
-    async def _tell(self, channel: str | None, user_id: str, rendered: str) -> None:
+    async def tell_now(
+        self,
+        channel: str | None,
+        user_id: str,
+        rendered: str,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
         """An ephemeral in `channel`; if Slack cannot show it, a DM. The case is untouched
-        either way: a notice that reaches nobody is logged."""
+        either way: a notice that reaches nobody is logged. `blocks`: Block Kit beside the
+        text (`rendered` is then the notification's)."""
         if channel:
             try:
                 await self.sink.call(
-                    "chat_postEphemeral", channel=channel, user=user_id, text=rendered
+                    "chat_postEphemeral",
+                    channel=channel,
+                    user=user_id,
+                    text=rendered,
+                    blocks=blocks,
                 )
                 return
             except DeliveryError as err:
                 log.warning("chat.postEphemeral to %s failed (%s); sending a DM", user_id, err)
         try:
-            await self.sink.call("chat_postMessage", channel=user_id, text=rendered)
+            await self.sink.call("chat_postMessage", channel=user_id, text=rendered, blocks=blocks)
         except DeliveryError as err:
             log.warning("could not tell %s: %s", user_id, err)
 
@@ -503,7 +520,7 @@ class SlackAdapter:
     async def on_shortcut(
         self, ack: Any, shortcut: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        """"Log as complaint" on a message: the open form, prefilled from that message."""
+        """ "Log as complaint" on a message: the open form, prefilled from that message."""
         await ack()
         channel = shortcut.get("channel", {}).get("id", "")
         user_id = shortcut.get("user", {}).get("id", "")

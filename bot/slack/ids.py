@@ -14,11 +14,13 @@ from handlers import forms
 
 PLATFORM = "slack"  # how the directory, the store and the outbox name Slack
 COMMAND = "/complaint"
+REVIEW = "/review"  # the leads' review (handlers.review_request)
+COMMANDS = (COMMAND, REVIEW)
 SHORTCUT_LOG = "log_complaint"  # message shortcut "Log as complaint"
 
 # Bot events the app subscribes to, as named in the manifest. Bolt listens to
 # "message" for both message.channels and message.groups.
-EVENTS = ("app_mention", "message.channels", "message.groups", "reaction_added")
+EVENTS = ("app_mention", "message.channels", "message.groups", "reaction_added", "app_home_opened")
 
 # The open form alone keeps the callback id it has always had.
 VIEW_OPEN = "open_case"

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 _MARKUP = re.compile(r"<([^<>]*)>")
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")  # a user mentioned: their id
 
 
 def plain(text: str, user_name: Callable[[str], str]) -> str:

@@ -104,10 +104,15 @@ def reaction(event: Payload) -> None:
         _strings(item, "$.event.item", required=("channel", "ts"))
 
 
+def home_opened(event: Payload) -> None:
+    _strings(event, "$.event", required=("user",), optional=("tab", "channel"))
+
+
 EVENTS: dict[str, Callable[[Payload], None]] = {
     "app_mention": message,
     "message": message,
     "reaction_added": reaction,
+    "app_home_opened": home_opened,
 }
 
 

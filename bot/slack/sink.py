@@ -248,9 +248,10 @@ class SlackSink(PlatformSink):
             log.info("%s has no Slack id; DM for %s not sent on Slack", person_id, case.id)
             return
         body = await self._fitted(case, text) + await self._links(case, attempt)
-        await self.post(attempt, await self._dm_channel(user), None, text=body)
+        await self.post(attempt, await self.dm_channel(user), None, text=body)
 
-    async def _dm_channel(self, user: str) -> str:
+    async def dm_channel(self, user: str) -> str:
+        """The bot's DM with a Slack user, opened once and remembered."""
         if user not in self._dm_channels:
             opened = await self.call("conversations_open", users=user)
             self._dm_channels[user] = str(opened["channel"]["id"])

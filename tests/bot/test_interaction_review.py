@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 
@@ -14,9 +13,8 @@ from bot.service import CaseService
 from handlers import review
 from handlers.directory import Actor, Directory
 from handlers.messages import CATALOG, mention
-from handlers.trend import UNJUDGED
 from storage.tinydb_store import TinyDBStore
-from tests.history import FIRM, NOW, seed_firm
+from tests.history import NOW, monthly, seed_firm
 
 EN = CATALOG["en"]
 
@@ -30,17 +28,6 @@ async def layer(store: TinyDBStore, directory: Directory) -> Interactions:
 async def ask(layer: Interactions, person_id: str, words: str) -> ShowReview | Notice:
     person = layer.directory.people[person_id]
     return await layer.reviewed(Reviewed(Actor("slack", "U1", person.name, person_id), words))
-
-
-def told(client_id: str) -> Counter[tuple[str, str]]:
-    """What the stories say: a client's cases in the 90 days, by (verdict, month)."""
-    counted: Counter[tuple[str, str]] = Counter()
-    for story in FIRM.values():
-        opened = NOW - timedelta(days=story.days_ago)
-        if story.client == client_id and story.days_ago < 90:
-            verdict = story.verdict.value if story.verdict else UNJUDGED
-            counted[verdict, f"{opened:%Y-%m}"] += 1
-    return counted
 
 
 async def test_a_lead_gets_the_portfolio_and_its_chart_series(layer: Interactions) -> None:
@@ -59,7 +46,7 @@ async def test_a_lead_gets_the_portfolio_and_its_chart_series(layer: Interaction
                 if n
             }
         )
-        assert drawn == told(line.client_id), line.client_id
+        assert drawn == monthly(line.client_id), line.client_id
 
 
 async def test_a_lead_gets_one_client_with_its_own_series(layer: Interactions) -> None:

@@ -27,6 +27,14 @@ with a ``cursor``. Message metadata (``{"event_type": ..., "event_payload": {...
 ``chat.postMessage`` or ``chat.update``) is stored with the message and returned by those two
 reads only when ``include_all_metadata`` is true, as Slack does.
 
+Files go up as Slack's current upload flow has them (what ``files_upload_v2`` does):
+``files.getUploadURLExternal`` (``filename`` and ``length``) answers a file id and an upload
+URL on this fake's own server; POSTing the bytes there answers 200 ``OK - <length>`` and
+keeps them (:attr:`FakeSlackAPI.uploads`); ``files.completeUploadExternal`` then shares the
+uploaded files in ``channel_id`` (a message by the bot with ``initial_comment`` as its text,
+optionally in ``thread_ts``'s thread), or keeps them private without one. ``views.publish``
+keeps each user's Home tab (:attr:`FakeSlackAPI.homes`).
+
 Slowness and failure are scripted per call (see "failure scripting" on :class:`FakeSlackAPI`):
 ``latency`` and :meth:`~FakeSlackAPI.delay` hold the answer *after* the call has taken effect,
 so a client that dies while waiting leaves e.g. a posted message it never learnt the ``ts``
@@ -62,7 +70,7 @@ DEFAULT_TOKEN = "xoxb-test"
 DEFAULT_APP_TOKEN = "xapp-1-A0BOT-1-test"
 
 #: Arguments that form-encoded callers send as JSON strings; decoded for easy assertions.
-_JSON_STRING_FIELDS = frozenset({"attachments", "blocks", "metadata", "view"})
+_JSON_STRING_FIELDS = frozenset({"attachments", "blocks", "files", "metadata", "view"})
 
 #: The ``ts`` of the first message this fake posts; later ones count up from it.
 _FIRST_TS_MICROS = 1_700_000_000_000_100
@@ -243,6 +251,18 @@ class _User:
 
 
 @dataclass
+class Upload:
+    """A file as ``files.getUploadURLExternal`` announced it; ``data`` once it is POSTed."""
+
+    id: str
+    filename: str
+    length: int
+    data: bytes | None = None
+    title: str = ""
+    shared_in: str | None = None  # the channel it was shared in, once completed
+
+
+@dataclass
 class _Channel:
     id: str
     name: str
@@ -372,6 +392,9 @@ class FakeSlackAPI:
         self._closing = asyncio.Event()
         self._ts_micros = itertools.count(_FIRST_TS_MICROS, _TS_STEP_MICROS)
         self._view_numbers = itertools.count(1)
+        self._file_numbers = itertools.count(1)
+        self.uploads: dict[str, Upload] = {}  # file id -> the file, as uploaded
+        self.homes: dict[str, JSON] = {}  # user id -> their published Home tab
         self._call_recorded = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -390,6 +413,9 @@ class FakeSlackAPI:
             "views.open": self._views_open,
             "views.update": self._views_update,
             "views.push": self._views_push,
+            "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
             "users.info": self._users_info,
             "reactions.add": self._reactions_add,
         }
@@ -402,6 +428,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/hooks/{key}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_get("/socket", self._handle_socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -753,6 +780,22 @@ class FakeSlackAPI:
         )
         return await asyncio.wait_for(waiter, timeout)
 
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the file's bytes, raw (as slack_sdk sends them) or as a multipart
+        form's one file; Slack answers a plain-text ``OK - <length>``."""
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="not found")
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            parts = [v for v in form.values() if isinstance(v, web.FileField)]
+            data = parts[0].file.read() if parts else b""
+        else:
+            data = await request.read()
+        self._record("upload", {"file_id": upload.id, "length": len(data)}, request, failed=False)
+        upload.data = data
+        return web.Response(text=f"OK - {len(data)}")
+
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         call = self._record("response_url", await _read_params(request), request, failed=False)
         return self._json(call, {"ok": True})
@@ -1049,6 +1092,57 @@ class FakeSlackAPI:
         updated = self._view_json(view, current["id"], root_view_id=current["root_view_id"])
         self._views[current["id"]] = updated
         return {"view": updated}
+
+    def _views_publish(self, params: JSON) -> JSON:
+        user = self._user(params.get("user_id"))
+        view = params.get("view")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise _ApiFailure("invalid_arguments")
+        view_id = f"V{next(self._view_numbers):09d}"
+        self.homes[user.id] = self._view_json(view, view_id, root_view_id=view_id)
+        return {"view": self.homes[user.id]}
+
+    def _files_get_upload_url_external(self, params: JSON) -> JSON:
+        filename, length = params.get("filename"), str(params.get("length") or "")
+        if not filename:
+            raise _ApiFailure("invalid_arguments")
+        if not length.isdigit() or int(length) == 0:
+            raise _ApiFailure("missing_argument")  # Slack's answer to a length of 0
+        file_id = f"F{next(self._file_numbers):010d}"
+        self.uploads[file_id] = Upload(file_id, str(filename), int(length))
+        return {"upload_url": f"{self.root_url}upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, params: JSON) -> JSON:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            raise _ApiFailure("invalid_arguments")
+        uploads = []
+        for item in files:
+            upload = self.uploads.get(item.get("id")) if isinstance(item, dict) else None
+            if upload is None or upload.data is None:
+                raise _ApiFailure("file_not_found")  # never announced, or never uploaded
+            if len(upload.data) != upload.length:
+                raise _ApiFailure("file_upload_size_mismatch")
+            upload.title = str(item.get("title") or upload.filename)
+            uploads.append(upload)
+        if params.get("channel_id"):
+            channel = self._writable(params["channel_id"])
+            ts = self._next_ts()
+            message: JSON = {
+                "type": "message",
+                "subtype": "file_share",
+                "user": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "text": params.get("initial_comment") or "",
+                "files": [{"id": u.id, "name": u.filename, "title": u.title} for u in uploads],
+                "ts": ts,
+            }
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
+            self._messages[(channel.id, ts)] = message
+            for upload in uploads:
+                upload.shared_in = channel.id
+        return {"files": [{"id": u.id, "title": u.title} for u in uploads]}
 
     def _users_info(self, params: JSON) -> JSON:
         return {"user": self._user(params.get("user")).to_json(self.team_id)}

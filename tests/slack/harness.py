@@ -192,8 +192,10 @@ class SlackBot:
                 break
         return statuses
 
-    async def command(self, text: str, user: str, channel: str) -> aiohttp.ClientResponse:
-        body = command_body(text=text, user_id=user, channel_id=channel)
+    async def command(
+        self, text: str, user: str, channel: str, name: str = "/complaint"
+    ) -> aiohttp.ClientResponse:
+        body = command_body(name, text=text, user_id=user, channel_id=channel)
         return await self.post(body, FORM)
 
     async def interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:

@@ -18,8 +18,9 @@ MANIFEST_PATH = Path(__file__).resolve().parents[2] / "manifest.yml"
 ENDPOINT = "/slack/events"
 
 # Every bot scope and what needs it, per Slack's method and event reference
-# (https://docs.slack.dev/reference/methods/..., .../events/...). chat.getPermalink and
-# views.open need no scope. Nothing else may be asked for: an admin installs what they read.
+# (https://docs.slack.dev/reference/methods/..., .../events/...). chat.getPermalink,
+# views.open, views.publish and the event app_home_opened need no scope. Nothing else may
+# be asked for: an admin installs what they read.
 SCOPES = {
     "app_mentions:read": "event app_mention",
     "channels:history": "event message.channels; conversations.history in public channels",
@@ -33,6 +34,7 @@ SCOPES = {
     "users:read": "users.info",
     "channels:manage": "conversations.invite on public channels",
     "groups:write": "conversations.invite on private channels",
+    "files:write": "files.getUploadURLExternal, files.completeUploadExternal",
 }
 
 
@@ -55,10 +57,11 @@ def test_the_schema_check_would_catch_a_mistake(manifest: dict[str, Any]) -> Non
 
 def test_declares_exactly_the_names_the_adapter_listens_for(manifest: dict[str, Any]) -> None:
     features = manifest["features"]
-    assert {c["command"] for c in features["slash_commands"]} == {ids.COMMAND}
+    assert {c["command"] for c in features["slash_commands"]} == set(ids.COMMANDS)
     assert {s["callback_id"] for s in features["shortcuts"]} == {ids.SHORTCUT_LOG}
     assert {s["type"] for s in features["shortcuts"]} == {"message"}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(ids.EVENTS)
+    assert features["app_home"]["home_tab_enabled"] is True  # app_home_opened draws it
 
 
 def test_every_request_goes_to_the_bolt_endpoint(manifest: dict[str, Any]) -> None:
