@@ -111,7 +111,7 @@ class Words:
             return DASH
         if hours < 48:
             return self("review.hours", hours=f"{hours:.0f}" if hours >= 10 else f"{hours:.1f}")
-        return self("review.days", days=f"{hours / 24:.0f}")
+        return self("review.days", count=f"{hours / 24:.0f}")
 
     def feedback(self, tally: review.FeedbackTally) -> Markup:
         return self(
@@ -166,7 +166,7 @@ def _open(view: review.OpenView, words: Words, rows: int) -> list[Block]:
                     load.label,
                     Markup(str(load.open)),
                     Markup(str(load.overdue)),
-                    words("review.days", days=load.oldest_days),
+                    words("review.days", count=load.oldest_days),
                 )
                 for load in owners
             ),
@@ -181,7 +181,7 @@ def _open(view: review.OpenView, words: Words, rows: int) -> list[Block]:
                     detail=joined(
                         line.status_label,
                         line.owner_label,
-                        words("review.days", days=line.age_days),
+                        words("review.days", count=line.age_days),
                         words("review.overdue_by", days=line.overdue_days) if line.overdue else "",
                     ),
                     alert=line.overdue,
@@ -285,8 +285,8 @@ def _client(view: review.ClientView, words: Words, rows: int) -> list[Block]:
                     detail=joined(
                         line.status_label,
                         line.verdict_label,
-                        words("review.reopened", count=line.reopens) if line.reopens else "",
-                        words("review.abuse_flagged") if line.abuse else "",
+                        words("review.flag.reopened", count=line.reopens) if line.reopens else "",
+                        words("review.flag.abuse") if line.abuse else "",
                     ),
                     alert=line.abuse,
                 )
@@ -323,8 +323,8 @@ def _person(view: review.PersonView, words: Words, rows: int) -> list[Block]:
                     detail=joined(
                         line.role_label,
                         line.verdict_label,
-                        words("review.counts_against") if line.counts_against else "",
-                        words("review.abuse_flagged") if line.abuse else "",
+                        words("review.flag.counts_against") if line.counts_against else "",
+                        words("review.flag.abuse") if line.abuse else "",
                     ),
                     alert=line.abuse,
                 )

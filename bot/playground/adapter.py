@@ -14,6 +14,7 @@ bad one gets 400 (403 for a channel the persona cannot see) with a JSON `error`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import json
 import logging
@@ -24,6 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.chart import render
 from bot.inbox import Finish
 from bot.interaction import (
     BUTTONS,
@@ -350,12 +352,20 @@ class PlaygroundAdapter:
         return self._answer(persona, channel.id, answer)
 
     async def _review(self, persona: str, channel: Channel, words: str) -> dict[str, Any]:
-        """The review as HTML in the answer to this persona's request alone (nothing is
-        posted in the channel); a refusal is a notice to them, as any other."""
+        """The review as HTML, the trend chart inline (a data URI of its PNG), in the
+        answer to this persona's request alone (nothing is posted in the channel); a
+        refusal is a notice to them, as any other."""
         reviewed = Reviewed(self.actor(persona), self.view.mentions.markers(words))
         answer = await self.interactions.reviewed(reviewed)
         if isinstance(answer, ShowReview):
-            return {"ok": True, "review": review_html(answer.view, self.directory)}
+            chart, alt = None, ""
+            if answer.trend is not None:
+                png = (await render(answer.trend)).png
+                chart, alt = (
+                    "data:image/png;base64," + base64.b64encode(png).decode(),
+                    answer.trend.title,
+                )
+            return {"ok": True, "review": review_html(answer.view, self.directory, chart, alt)}
         return self._answer(persona, channel.id, answer)
 
     async def react(self, request: web.Request) -> web.Response:

@@ -54,6 +54,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes
 from msrest.exceptions import DeserializationError
 
+from bot.chart import render
 from bot.inbox import Finish
 from bot.interaction import (
     BUTTONS,
@@ -75,7 +76,7 @@ from bot.teams import cards
 from bot.teams.cards import CANCEL, PLATFORM, REFRESH
 from bot.teams.connector import JSON, Connector, Reach, split_thread
 from bot.teams.package import MESSAGE_ACTION_ID
-from bot.teams.review_cards import review_card
+from bot.teams.review_cards import chart_uri, review_card
 from bot.teams.sink import TeamsSink, reference
 from bot.worker import Background
 from handlers import forms, messages
@@ -429,7 +430,10 @@ class TeamsAdapter:
         """The review, or why not, in the asker's 1:1 chat with the bot alone."""
         answer = await self.interactions.reviewed(Reviewed(actor, words))
         if isinstance(answer, ShowReview):
-            card = review_card(answer.view, self.sink.people)
+            people, chart, alt = self.sink.people, None, ""
+            if answer.trend is not None:
+                chart, alt = chart_uri((await render(answer.trend)).png), answer.trend.title
+            card = review_card(answer.view, people, chart, people.plain(alt))
             self.background.spawn(self._tell(actor.user_id, self.sink.card(card)))
         else:
             self.tell(actor.user_id, answer.text)

@@ -6,13 +6,18 @@ A review is read by one lead in their 1:1 chat with the bot, so nobody in it is 
 people are shown by name, never as mention entities. Every text, the catalog's and what
 clients typed alike, is escaped as TextBlock Markdown (`cards.escape_markdown`). The
 card keeps under `cards.CARD_BYTES`: lists are cut shorter, and long texts cut, until it
-fits. The trend chart, when there is one, comes as an image the card shows (`chart`: a
-URL, a data URI on Teams).
+fits. The trend chart, when there is one, is an image under the title: a data URI of
+the PNG (`chart_uri`), made small enough to go inside the card with it.
 """
 
 from __future__ import annotations
 
+import base64
+import io
+import logging
 from typing import Any
+
+from PIL import Image
 
 from bot import review_layout as rl
 from bot.teams.cards import (
@@ -30,6 +35,9 @@ from bot.teams.cards import (
 from handlers import review
 from handlers.messages import Markup
 
+log = logging.getLogger(__name__)
+
+CHART_COLOURS = 64  # a chart is flat colours and anti-aliased text: a palette PNG keeps it
 # (entries of a list, characters of one text): tried in order until the card fits.
 BUDGETS = ((25, 500), (10, 250), (5, 120), (3, 80))
 TONES: dict[str, JSON] = {
@@ -110,11 +118,30 @@ def _more(count: int) -> list[JSON]:
     return [_text(f"{ELLIPSIS} +{count}", isSubtle=True)] if count else []
 
 
+def chart_uri(png: bytes) -> str:
+    """A chart's PNG as a data URI small enough for a Teams card: as a palette PNG (a
+    few kilobytes, where matplotlib's true-colour one would not fit a message)."""
+    with Image.open(io.BytesIO(png)) as drawn:
+        palette = drawn.convert("RGB").quantize(CHART_COLOURS)
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
 def review_card(
     view: review.View, people: People, chart: str | None = None, chart_alt: str = ""
 ) -> JSON:
     """`view` as an Adaptive Card in the directory's language, within CARD_BYTES; with
-    `chart` (an image URL or data URI) the trend chart under the title."""
+    `chart` (an image URL or data URI) the trend chart under the title, left out (and
+    logged) if even the shortest card would not fit with it."""
+    content = _card(view, people, chart, chart_alt)
+    if chart and size(content) > CARD_BYTES:
+        log.warning("the review's chart does not fit a Teams card: sent without it")
+        return _card(view, people, None, "")
+    return content
+
+
+def _card(view: review.View, people: People, chart: str | None, chart_alt: str) -> JSON:
     language = people.language
     for rows, limit in BUDGETS:
         draw = _Draw(people, limit)

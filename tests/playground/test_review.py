@@ -5,6 +5,8 @@ else, and bad words, get a notice to them alone."""
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -12,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from handlers.directory_file import load_directory
 from handlers.messages import text
@@ -89,6 +92,16 @@ async def test_a_lead_sees_each_review_for_them_alone(
     assert "script" not in shown.tags
     assert messages(firm) == before  # nothing posted, in the client channel or anywhere
     assert firm.notices("ron") == []
+    charts = re.findall(
+        r'<img class="chart" src="data:image/png;base64,([^"]+)" alt="([^"]*)">', answer["review"]
+    )
+    if words in ("/review", "/review client Globex"):  # where the trend chart helps
+        ((data, alt),) = charts
+        assert alt.startswith("Cases per client per month, by verdict")
+        with Image.open(io.BytesIO(base64.b64decode(data))) as png:
+            assert png.format == "PNG"
+    else:
+        assert charts == []
 
 
 async def test_the_client_review_shows_the_fit_parts_and_the_recommendation(

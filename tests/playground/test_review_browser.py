@@ -4,6 +4,7 @@ nothing posted; a screenshot goes to tests/artifacts/ for a person to look at.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -49,6 +50,11 @@ async def test_a_lead_reads_the_client_review_in_a_dialog(
     await expect(row.locator("td")).to_have_text(["Not-right complaints", "0.33", "2", "0.08"])
     newest = dialog.locator('time[datetime="2025-05-22T09:00:00+00:00"]')
     await expect(newest).to_have_text("May 22, 2025")  # in the page's locale, not ISO
+    chart = dialog.locator("img.chart")
+    await expect(chart).to_have_attribute("alt", re.compile("^Cases per client per month"))
+    await page.wait_for_function(
+        "() => document.querySelector('#review-dialog img.chart')?.naturalWidth > 0"
+    )  # the PNG decoded and shows
     await expect_every_control_labelled(page)
     await page.screenshot(path=str(ARTIFACTS / "playground-review-client.png"))
 

@@ -8,6 +8,8 @@ the 1.5 schema and Teams ask of the elements these cards use.
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -16,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bot.review import load_view
 from bot.teams import cards
 from bot.teams.cards import People
-from bot.teams.review_cards import review_card
+from bot.teams.review_cards import chart_uri, review_card
 from handlers import review
 from handlers.directory import Actor, Directory
 from handlers.directory_file import load_directory
@@ -127,7 +130,7 @@ async def test_the_portfolio_card_shows_each_client_poorest_fit_first(
     ]
     assert "Not right: 4 (67%)" in text  # Globex: 4 of 6 judged
     assert any(t.startswith("Open cases (") for t in text)
-    assert "investigating · Avi Katz · 10 d · 5 d overdue" in text  # A4, the only overdue
+    assert "investigating · Avi Katz · 10 days · 5 days overdue" in text  # A4, the only overdue
 
 
 async def test_the_client_card_shows_the_fit_with_each_part_and_the_recommendation(
@@ -201,6 +204,26 @@ async def test_a_long_review_is_cut_to_fit_and_says_how_much_was_left_out(
     content = review_card(review.open_review(many, example, NOW), People(example))
     assert_valid_review_card(content)
     assert any(re.fullmatch(r"… \+\d+", t) for t in shown(content))
+
+
+def test_a_chart_too_big_for_the_card_is_left_out(example: Directory) -> None:
+    view = review.open_review([], example, NOW)
+    huge = "data:image/png;base64," + "A" * cards.CARD_BYTES
+    content = review_card(view, People(example), chart=huge, chart_alt="t")
+    assert_valid_review_card(content)
+    assert all(e["type"] != "Image" for e in content["body"])
+
+
+def test_chart_uri_is_a_small_palette_png_of_the_same_picture() -> None:
+    drawn = Image.new("RGB", (800, 400), "white")
+    drawn.paste((27, 158, 119), (100, 100, 300, 300))
+    out = io.BytesIO()
+    drawn.save(out, format="PNG")
+    prefix, _, data = chart_uri(out.getvalue()).partition(",")
+    assert prefix == "data:image/png;base64"
+    with Image.open(io.BytesIO(base64.b64decode(data))) as small:
+        assert small.format == "PNG" and small.mode == "P" and small.size == (800, 400)
+        assert small.convert("RGB").getpixel((200, 200)) == (27, 158, 119)
 
 
 def test_the_chart_is_shown_under_the_title(example: Directory) -> None:
