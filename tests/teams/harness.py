@@ -118,12 +118,17 @@ def card_elements(node: Sequence[JSON]) -> Iterator[JSON]:
 
 
 def card_texts(content: JSON) -> list[str]:
-    """Every text a card shows, in order: its TextBlocks, its inputs' labels and choices,
-    then its buttons' titles."""
+    """Every text a card shows, in order: its TextBlocks, its facts ("title: value"), its
+    inputs' labels and choices, then its buttons' titles."""
     found: list[str] = []
     for element in card_elements(content.get("body") or ()):
         if element["type"] == "TextBlock":
             found.append(shown_markdown(str(element["text"])))
+        elif element["type"] == "FactSet":
+            found += [
+                f"{shown_markdown(str(f['title']))}: {shown_markdown(str(f['value']))}"
+                for f in element["facts"]
+            ]
         elif element["type"].startswith("Input."):
             found += [str(element[k]) for k in ("label", "title", "value") if element.get(k)]
             found += [str(choice["title"]) for choice in element.get("choices") or ()]
