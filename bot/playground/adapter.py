@@ -14,6 +14,7 @@ bad one gets 400 (403 for a channel the persona cannot see) with a JSON `error`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import json
 import logging
@@ -24,6 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.chart import render
 from bot.inbox import Finish
 from bot.interaction import (
     BUTTONS,
@@ -37,11 +39,14 @@ from bot.interaction import (
     Pressed,
     Reacted,
     ReadFirst,
+    Reviewed,
     ShowForm,
+    ShowReview,
     Submitted,
     command_words,
 )
 from bot.playground import catalog
+from bot.playground.review_html import review_html
 from bot.playground.sink import PlaygroundSink
 from bot.playground.views import StateView, form, read_values
 from bot.playground.workspace import (
@@ -60,6 +65,7 @@ from handlers import forms
 from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
 from handlers.model import MessageRef
+from handlers.review_request import review_words
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +312,7 @@ class PlaygroundAdapter:
         if root is not None and root.thread is not None:
             raise bad_input("reply to the thread's first message")
         if words.startswith("/"):
-            return web.json_response(self._command(persona, channel, words))
+            return web.json_response(await self._command(persona, channel, words))
         message = self.workspace.post(
             channel.id, persona, self.view.name(persona), words, thread=root.id if root else None
         )
@@ -329,8 +335,12 @@ class PlaygroundAdapter:
             return await self._read_first(persona, answer)
         return self._answer(persona, channel.id, answer)
 
-    def _command(self, persona: str, channel: Channel, typed: str) -> dict[str, Any]:
-        """`/complaint [@person ...] [what happened]` opens the form to log a complaint."""
+    async def _command(self, persona: str, channel: Channel, typed: str) -> dict[str, Any]:
+        """`/complaint [@person ...] [what happened]` opens the form to log a complaint;
+        `/review ...` shows a lead the review, to them alone (`_review`)."""
+        asked = review_words(typed)
+        if asked is not None:
+            return await self._review(persona, channel, asked)
         rest = command_words(typed)
         if rest is None:
             return self._answer(persona, channel.id, self.interactions.usage())
@@ -339,6 +349,23 @@ class PlaygroundAdapter:
         answer = self.interactions.commanded(
             Commanded(self.actor(persona), channel.id, words, people)
         )
+        return self._answer(persona, channel.id, answer)
+
+    async def _review(self, persona: str, channel: Channel, words: str) -> dict[str, Any]:
+        """The review as HTML, the trend chart inline (a data URI of its PNG), in the
+        answer to this persona's request alone (nothing is posted in the channel); a
+        refusal is a notice to them, as any other."""
+        reviewed = Reviewed(self.actor(persona), self.view.mentions.markers(words))
+        answer = await self.interactions.reviewed(reviewed)
+        if isinstance(answer, ShowReview):
+            chart, alt = None, ""
+            if answer.trend is not None:
+                png = (await render(answer.trend)).png
+                chart, alt = (
+                    "data:image/png;base64," + base64.b64encode(png).decode(),
+                    answer.trend.title,
+                )
+            return {"ok": True, "review": review_html(answer.view, self.directory, chart, alt)}
         return self._answer(persona, channel.id, answer)
 
     async def react(self, request: web.Request) -> web.Response:

@@ -50,6 +50,7 @@ EN: dict[str, str] = {
     "skip": "Skip to the conversation",
     "bot_badge": "bot",
     "actions": "Actions on case {case_id}",
+    "close": "Close",
 }
 
 HE: dict[str, str] = {
@@ -91,6 +92,7 @@ HE: dict[str, str] = {
     "skip": "דילוג לשיחה",
     "bot_badge": "בוט",
     "actions": "פעולות על פנייה {case_id}",
+    "close": "סגירה",
 }
 
 CATALOG = {"en": EN, "he": HE}

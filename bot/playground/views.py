@@ -24,7 +24,7 @@ from bot.playground.workspace import (
 )
 from handlers import card, forms
 from handlers.directory import Directory
-from handlers.messages import plain, text
+from handlers.messages import mention, plain, text
 from handlers.model import Case, Event
 from handlers.rules import SUMMARY_LIMIT
 
@@ -125,6 +125,16 @@ class Mentions:
     def without_bot(self, message: str) -> str:
         return _squash(re.sub(rf"@{BOT}(?![\w-])", "", message, flags=re.IGNORECASE))
 
+    def markers(self, message: str) -> str:
+        """The message with each person mentioned as a `<person:ID>` marker, the bot left
+        out: how the interaction layer reads people in a command's words."""
+
+        def marker(found: re.Match[str]) -> str:
+            person = self._ids[found.group(1).lower()]
+            return "" if person == BOT else mention(person)
+
+        return _squash(self._pattern.sub(marker, message))
+
     def strip(self, message: str) -> str:
         """The message without any mention, as a summary."""
         return _squash(self._pattern.sub("", message))
@@ -143,9 +153,7 @@ class Mentions:
 
 
 def feedback_buttons(case_id: str, language: str) -> tuple[Button, ...]:
-    return tuple(
-        Button(f.name, case_id, text(language, f.button), f.style) for f in forms.FEEDBACK
-    )
+    return tuple(Button(f.name, case_id, text(language, f.button), f.style) for f in forms.FEEDBACK)
 
 
 class Cards:

@@ -8,6 +8,10 @@ The adapter only translates (`bot.interaction` decides). What Teams sends:
 - a reply in a channel thread (conversation `19:...;messageid=<root>`): `Posted` in that
   thread, which the layer takes as a statement when the thread is a case's;
 - `complaint ...` in the 1:1 chat with the bot: `Commanded`;
+- `review ...` in the 1:1 chat, or after the bot's @mention in a channel (from a lead
+  anywhere; from anyone else outside client channels, where a mention opens a case):
+  `Reviewed`, answered in that person's 1:1 chat alone with the review's card
+  (`bot.teams.review_cards`) or the refusal, never in the channel;
 - the app installed for a person (`installationUpdate`, or the bot added to a 1:1 chat,
   `conversationUpdate`), or a message from them in that chat: where to write to them,
   kept as their address (`Store.save_address`) for the DMs (see `bot.teams.sink`);
@@ -50,6 +54,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes
 from msrest.exceptions import DeserializationError
 
+from bot.chart import render
 from bot.inbox import Finish
 from bot.interaction import (
     BUTTONS,
@@ -60,7 +65,9 @@ from bot.interaction import (
     Posted,
     Pressed,
     ReadFirst,
+    Reviewed,
     ShowForm,
+    ShowReview,
     Submitted,
     command_words,
 )
@@ -69,12 +76,14 @@ from bot.teams import cards
 from bot.teams.cards import CANCEL, PLATFORM, REFRESH
 from bot.teams.connector import JSON, Connector, Reach, split_thread
 from bot.teams.package import MESSAGE_ACTION_ID
+from bot.teams.review_cards import chart_uri, review_card
 from bot.teams.sink import TeamsSink, reference
 from bot.worker import Background
 from handlers import forms, messages
 from handlers.directory import Actor, Directory
 from handlers.errors import DeliveryError, Refusal, StorageError
-from handlers.messages import user
+from handlers.messages import mention, user
+from handlers.review_request import review_words
 
 log = logging.getLogger(__name__)
 
@@ -369,13 +378,20 @@ class TeamsAdapter:
         raw = str(activity.get("text") or "")
         mentioned = tuple(dict.fromkeys(u for u, _ in mentions if u != bot_id))
         actor = self.actor(sender)
-        if conversation.get("conversationType") == "personal":
+        personal = conversation.get("conversationType") == "personal"
+        if personal:
             await self._keep_address(activity)  # installed before addresses were kept
+        words = said(raw, mentions, {bot_id})
+        channel, root = split_thread(str(conversation.get("id") or ""))
+        mentions_bot = any(u == bot_id for u, _ in mentions)
+        asked = review_words(words)
+        if asked is not None and (personal or self._reviews_here(actor, channel, mentions_bot)):
+            await self._review(actor, self._with_markers(asked, mentions))
+            return
+        if personal:
             typed = said(raw, mentions, {u for u, _ in mentions})  # the people are `mentioned`
             await self._command(activity, actor, typed, mentioned)
             return
-        words = said(raw, mentions, {bot_id})
-        channel, root = split_thread(str(conversation.get("id") or ""))
         thread = root if root and root != activity["id"] else None
         posted = Posted(
             actor=actor,
@@ -383,7 +399,7 @@ class TeamsAdapter:
             message_id=str(activity["id"]),
             words=words,
             thread_id=thread,
-            mentions_bot=any(u == bot_id for u, _ in mentions),
+            mentions_bot=mentions_bot,
             mentioned=mentioned,
         )
         answer = await self.interactions.posted(posted, delivery_id)
@@ -391,6 +407,35 @@ class TeamsAdapter:
             # The Connector cannot read another message: say how to write a complaint.
             self.tell(actor.user_id, self.interactions.usage().text)
         elif isinstance(answer, Notice):
+            self.tell(actor.user_id, answer.text)
+
+    # --- the leads' review ------------------------------------------------------------------
+
+    def _reviews_here(self, actor: Actor, channel: str, mentions_bot: bool) -> bool:
+        """Whether `review ...` in `channel` is the review command: only after the bot's
+        mention; a lead's anywhere (so nothing of it reaches a client channel), anyone
+        else's outside client channels (there it is a complaint that starts so)."""
+        lead = self.directory.has_role(actor.person_id, "lead")
+        return mentions_bot and (lead or not self.interactions.is_client_channel(channel))
+
+    def _with_markers(self, words: str, mentions: list[tuple[str, str]]) -> str:
+        """The words as `said` wrote them, each directory person's `@Name` as a marker."""
+        for user_id, tag in mentions:
+            person = self.directory.person_on(PLATFORM, user_id)
+            if person is not None and tag:
+                words = words.replace(f"@{_TAG.sub('', tag)}", mention(person.id))
+        return words
+
+    async def _review(self, actor: Actor, words: str) -> None:
+        """The review, or why not, in the asker's 1:1 chat with the bot alone."""
+        answer = await self.interactions.reviewed(Reviewed(actor, words))
+        if isinstance(answer, ShowReview):
+            people, chart, alt = self.sink.people, None, ""
+            if answer.trend is not None:
+                chart, alt = chart_uri((await render(answer.trend)).png), answer.trend.title
+            card = review_card(answer.view, people, chart, people.plain(alt))
+            self.background.spawn(self._tell(actor.user_id, self.sink.card(card)))
+        else:
             self.tell(actor.user_id, answer.text)
 
     async def _command(

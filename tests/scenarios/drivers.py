@@ -32,6 +32,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any, Protocol
 
 from bot.playground.sink import card_id
@@ -116,6 +117,16 @@ class Told:
     told_to: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class Reviewed:
+    """What `review ...` showed: the review's texts as shown, in order (none when it was
+    refused), or the refusal, and who was shown it."""
+
+    texts: tuple[str, ...] = ()
+    refusal: str | None = None
+    told_to: frozenset[str] = frozenset()
+
+
 class Driver(Protocol):
     name: str
 
@@ -159,6 +170,12 @@ class Driver(Protocol):
     async def notices(self, person_id: str) -> list[str]: ...
 
     async def case(self, case_id: str) -> Case: ...
+
+    async def review(self, person_id: str, words: str) -> Reviewed:
+        """`review ...` (`words` after the command, a person in them as `@{person_id}`)
+        where a lead asks for it: Slack's `/review` in the internal channel, the 1:1 chat
+        with the bot on Teams, the internal channel's composer in the playground."""
+        ...
 
     async def settle(self) -> None:
         """Wait until everything the bot has to say has been said."""
@@ -425,6 +442,23 @@ class SlackDriver(Addressed):
     async def case(self, case_id: str) -> Case:
         return await self.runtime.service.get(case_id)
 
+    async def review(self, person_id: str, words: str) -> Reviewed:
+        raw = re.sub(r"@\{(\w+)\}", lambda m: f"<@{self.user(m.group(1))}>", words)
+        mark = len(self.fake.calls)
+        response = await self.bot.command(raw, self.user(person_id), self.internal, "/review")
+        assert response.status == 200
+        shown = [
+            self.shown(blocks_text(call.params["blocks"]))
+            for call in self.fake.calls[mark:]
+            if call.ok and call.method == "chat.postEphemeral" and call.params.get("blocks")
+        ]
+        told, people = self._told_since(mark)
+        if shown:
+            return Reviewed(
+                tuple(line for text in shown for line in text.splitlines()), told_to=people
+            )
+        return Reviewed(refusal="\n".join(told) or None, told_to=people)
+
     async def settle(self) -> None:
         await self.bot.settle()
 
@@ -465,6 +499,46 @@ def card_texts(card: dict[str, Any]) -> str:
     lines.append(card["actions_label"])
     lines += [b["label"] for b in card["buttons"]]
     return "\n".join(lines)
+
+
+class _Lines(HTMLParser):
+    """The lines of the review's HTML as the page shows them: one per heading,
+    paragraph, list item, table row and fact (its term ending in ":", as the page's
+    style shows it)."""
+
+    BLOCKS = frozenset({"h2", "h3", "p", "li", "tr", "div"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+        self.line: list[str] = []
+
+    def _end(self) -> None:
+        joined = " ".join(" ".join(self.line).split())
+        if joined:
+            self.lines.append(joined)
+        self.line = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self._end()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "dt":
+            self.line.append(":")
+        if tag in self.BLOCKS:
+            self._end()
+
+    def handle_data(self, data: str) -> None:
+        self.line.append(data)
+
+
+def html_lines(fragment: str) -> tuple[str, ...]:
+    parser = _Lines()
+    parser.feed(fragment)
+    parser.close()
+    parser._end()
+    return tuple(line.replace(" :", ":") for line in parser.lines)
 
 
 def form_texts(drawn: dict[str, Any]) -> tuple[str, ...]:
@@ -609,6 +683,15 @@ class PlaygroundDriver:
 
     async def case(self, case_id: str) -> Case:
         return await self.playground.runtime.service.get(case_id)
+
+    async def review(self, person_id: str, words: str) -> Reviewed:
+        typed = re.sub(r"@\{(\w+)\}", lambda m: self.mention(m.group(1)), words)
+        before = self._notice_ids()
+        answer = await self.playground.say(person_id, INTERNAL, f"/review {typed}")
+        told, people = self._told_since(before)
+        if "review" in answer:  # the answer to this persona's own request, nothing posted
+            return Reviewed(html_lines(answer["review"]), told_to=frozenset({person_id}))
+        return Reviewed(refusal="\n".join(told) or None, told_to=people)
 
     async def settle(self) -> None:
         await self.playground.settle()
@@ -866,6 +949,27 @@ class TeamsDriver(Addressed):
 
     async def case(self, case_id: str) -> Case:
         return await self.runtime.service.get(case_id)
+
+    async def review(self, person_id: str, words: str) -> Reviewed:
+        user = self.user(person_id)
+        people = re.findall(r"@\{(\w+)\}", words)
+        typed = re.sub(r"@\{(\w+)\}", lambda m: f"@{self.name_of(m.group(1))}", words)
+        mentions = [(self.user(p), self.name_of(p)) for p in people]
+        before = {a["id"] for a in self.fake.posted(user)}
+        status, _ = await self.bot.send(self.bot.chat_message(user, f"review {typed}", mentions))
+        assert status == 200, status
+        answers = [a for a in self.fake.posted(user) if a["id"] not in before]
+        cards = [
+            attachment["content"]
+            for answer in answers
+            for attachment in answer.get("attachments") or ()
+            if attachment.get("contentType") == CONTENT_TYPE
+        ]
+        told_to = frozenset({person_id}) if answers else frozenset()
+        if cards:
+            return Reviewed(tuple(t for c in cards for t in teams.card_texts(c)), told_to=told_to)
+        refusal = "\n".join(teams.activity_text(a) for a in answers)
+        return Reviewed(refusal=refusal or None, told_to=told_to)
 
     async def settle(self) -> None:
         await self.bot.settle()

@@ -118,12 +118,17 @@ def card_elements(node: Sequence[JSON]) -> Iterator[JSON]:
 
 
 def card_texts(content: JSON) -> list[str]:
-    """Every text a card shows, in order: its TextBlocks, its inputs' labels and choices,
-    then its buttons' titles."""
+    """Every text a card shows, in order: its TextBlocks, its facts ("title: value"), its
+    inputs' labels and choices, then its buttons' titles."""
     found: list[str] = []
     for element in card_elements(content.get("body") or ()):
         if element["type"] == "TextBlock":
             found.append(shown_markdown(str(element["text"])))
+        elif element["type"] == "FactSet":
+            found += [
+                f"{shown_markdown(str(f['title']))}: {shown_markdown(str(f['value']))}"
+                for f in element["facts"]
+            ]
         elif element["type"].startswith("Input."):
             found += [str(element[k]) for k in ("label", "title", "value") if element.get(k)]
             found += [str(choice["title"]) for choice in element.get("choices") or ()]
@@ -148,11 +153,13 @@ class TeamsBot:
         app_id: bool = False,
         directory: str | None = None,
         names: Mapping[str, str] = NAMES,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         """`directory` is the TOML the bot runs on (the harness's own by default); `names`
-        what Teams calls each sender."""
+        what Teams calls each sender; `env` more settings (COMPLAINTBOT_CLOCK_START)."""
         self.root, self.fake, self.app_id = root, fake, app_id
         self.directory, self.names = directory or DIRECTORY, names
+        self.env = dict(env or {})
         self.runtime: Runtime | None = None
         self.url = ""
         self._ids = itertools.count(1_800_000_000_000)
@@ -172,7 +179,7 @@ class TeamsBot:
             }
         else:
             env["TEAMS_LOCAL"] = "1"
-        settings = load_settings(env)
+        settings = load_settings(env | self.env)
         self.runtime = await start_runtime(settings, load_directory(directory_file), [TeamsAdapter])
         self.runtime.outbox.idle_seconds = 0.2
         self._runner = web.AppRunner(build_app(self.runtime))
@@ -252,6 +259,29 @@ class TeamsBot:
         )
         self.fake.add_message(channel, message)  # Teams holds it before the bot hears of it
         return message
+
+    def chat_message(
+        self, sender: str, text: str, mentions: Sequence[tuple[str, str]] = ()
+    ) -> JSON:
+        """A message in the sender's 1:1 chat with the bot; `@Name` of `mentions` as Teams'
+        mentions."""
+        entities = []
+        for user_id, name in mentions:
+            tag, entity = mention(user_id, name)
+            entities.append(entity)
+            text = text.replace(f"@{name}", tag)
+        chat = self.fake.chat_id(sender)
+        self.fake.add_conversation(chat, [(sender, self.names.get(sender, "Carol Client"))])
+        conversation = {"id": chat, "conversationType": "personal"}
+        return self.activity(
+            sender,
+            conversation,
+            type="message",
+            id=self.next_id(),
+            text=f"<p>{text}</p>",
+            textFormat="xml",
+            entities=entities,
+        )
 
     def invoke(self, sender: str, verb: str, data: JSON, channel: str = INTERNAL) -> JSON:
         conversation = {"id": f"{channel};messageid=1", "conversationType": "channel"}

@@ -499,6 +499,7 @@
       });
       textarea.value = "";
       if (answer.form && persona === ui.persona) openForm(answer.form, persona, textarea);
+      if (answer.review && persona === ui.persona) openReview(answer.review, textarea);
       refresh();
     } catch (error) {
       showError(error);
@@ -612,6 +613,25 @@
     dialog.showModal();
     const first = form.querySelector("textarea, select, input");
     if (first) first.focus();
+  }
+
+  // --- the leads' review ----------------------------------------------------------------
+
+  // The server draws the review as HTML with every text escaped; the page shows it to the
+  // persona who asked, in a dialog, its times in the reader's locale.
+  function openReview(html, returnTo) {
+    const dialog = $("review-dialog");
+    const body = document.createElement("template");
+    body.innerHTML = html;
+    for (const time of body.content.querySelectorAll("time")) {
+      time.textContent = new Intl.DateTimeFormat(ui.state.language, { dateStyle: "medium" })
+        .format(new Date(time.dateTime));
+    }
+    const close = el("button", { type: "button", class: "btn", onclick: () => dialog.close() }, t("close"));
+    dialog.replaceChildren(body.content, el("div", { class: "form-buttons" }, close));
+    dialog.onclose = () => (returnTo || $("conversation")).focus();
+    dialog.showModal();
+    close.focus();
   }
 
   // --- start -----------------------------------------------------------------------------
