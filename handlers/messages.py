@@ -345,7 +345,7 @@ EN: dict[str, str] = {
     "label.comment": "Comment (optional)",
     "usage.complaint": (
         "Usage: /complaint [@person ...] [what happened], in a client channel. "
-        "It opens a form to log the complaint."
+        "It opens a form to log the complaint. /complaint mine shows the cases that name you."
     ),
     # the leads' review (handlers.review, handlers.review_request) and the fit score
     "usage.review": "Usage: review (the portfolio) · review client NAME · review person @someone · review open · review changes. On Slack: /review ...",
@@ -441,8 +441,8 @@ EN: dict[str, str] = {
     "fit.reason.abuse_cap": "An abusive incident keeps a client off keep: we back our people.",
     "fit.reason.valid_only": "No complaint was judged not right or a misunderstanding, and valid complaints alone never make a client a poor fit: no worse than watch.",
     # the people's record (handlers.record, handlers.redaction)
-    "record.title": "Your record: {count} cases name you. Only you see this.",
-    "record.none": "No case names you. Only you see this.",
+    "record.title": "Your record, for you alone. Cases that name you: {count}.",
+    "record.none": "Your record, for you alone: no case names you.",
     "record.case": "{case_id} · {client} · {status} · opened {opened}",
     "record.verdict": "Verdict: {verdict}.",
     "record.no_verdict": "No verdict yet.",
@@ -699,7 +699,8 @@ HE: dict[str, str] = {
     "label.person": "של מי הגרסה שאינה נדרשת",
     "label.comment": "הערה (לא חובה)",
     "usage.complaint": (
-        "שימוש: ‎/complaint [@אדם ...] [מה קרה], בערוץ של לקוח. הפקודה פותחת טופס לרישום התלונה."
+        "שימוש: ‎/complaint [@אדם ...] [מה קרה], בערוץ של לקוח. הפקודה פותחת טופס לרישום התלונה. "
+        "‎/complaint mine מציג את הפניות שמזכירות אותך."
     ),
     "usage.review": "שימוש: review (תיק הלקוחות) · review client שם · review person @מישהו · review open · review changes. בסלאק: ‎/review ...",
     "refuse.review_leads_only": "הסקירה מיועדת לראשי צוותים. אם צריך ממנה משהו, ראש צוות בחברה יוכל לעזור.",
@@ -794,8 +795,8 @@ HE: dict[str, str] = {
     "fit.reason.abuse_cap": "אירוע של יחס פוגעני מונע את ההמלצה 'להמשיך': אנחנו עומדים מאחורי העובדים שלנו.",
     "fit.reason.valid_only": "אף תלונה לא נקבעה כלא מוצדקת או כאי הבנה, ותלונות מוצדקות לבדן אינן הופכות לקוח ללא מתאים: ההמלצה לא תהיה חמורה מ'לעקוב'.",
     # the people's record (handlers.record, handlers.redaction)
-    "record.title": "התיק שלך: {count} פניות מזכירות אותך. רק את/ה רואה זאת.",
-    "record.none": "אף פנייה לא מזכירה אותך. רק את/ה רואה זאת.",
+    "record.title": "התיק שלך, רק בשבילך. פניות שמזכירות אותך: {count}.",
+    "record.none": "התיק שלך, רק בשבילך: אף פנייה לא מזכירה אותך.",
     "record.case": "{case_id} · {client} · {status} · נפתחה {opened}",
     "record.verdict": "הכרעה: {verdict}.",
     "record.no_verdict": "עדיין אין הכרעה.",

@@ -306,7 +306,7 @@ class PlaygroundAdapter:
         if root is not None and root.thread is not None:
             raise bad_input("reply to the thread's first message")
         if words.startswith("/"):
-            return web.json_response(self._command(persona, channel, words))
+            return web.json_response(await self._command(persona, channel, words))
         message = self.workspace.post(
             channel.id, persona, self.view.name(persona), words, thread=root.id if root else None
         )
@@ -329,14 +329,14 @@ class PlaygroundAdapter:
             return await self._read_first(persona, answer)
         return self._answer(persona, channel.id, answer)
 
-    def _command(self, persona: str, channel: Channel, typed: str) -> dict[str, Any]:
+    async def _command(self, persona: str, channel: Channel, typed: str) -> dict[str, Any]:
         """`/complaint [@person ...] [what happened]` opens the form to log a complaint."""
         rest = command_words(typed)
         if rest is None:
             return self._answer(persona, channel.id, self.interactions.usage())
         _, people = self.view.mentions.people(rest)
         words = self.view.mentions.strip(rest)
-        answer = self.interactions.commanded(
+        answer = await self.interactions.typed(
             Commanded(self.actor(persona), channel.id, words, people)
         )
         return self._answer(persona, channel.id, answer)
