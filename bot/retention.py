@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot.export import EARLIEST
 from bot.scheduler import Job
 from bot.service import CaseService
 from handlers.delivery import BOT_ACTOR
@@ -26,16 +27,18 @@ LEASE = timedelta(minutes=30)  # a run rewrites every expired case: give it time
 
 def retention_jobs(service: CaseService) -> list[Job]:
     """The retention sweep, once a day (none when the directory keeps text for ever)."""
+    days = service.directory.retention_days
+    if days is None:
+        return []
 
     async def sweep(slot: str, now: datetime) -> None:
-        days = service.directory.retention_days
-        for case in await service.store.list_cases():
+        # A case last changed before the cut-off was opened before it: the read side's index
+        # finds those without reading every case.
+        for case in await service.store.cases_opened(EARLIEST, now - timedelta(days)):
             if expired(case, now, days):
                 command = Redact(case.id, BOT_ACTOR, "retention")
                 done = await service.redact(command, job_delivery_id(RETENTION, slot, case.id))
                 if done.changed:
                     log.info("retention: %d texts of %s removed", len(done.removed), case.id)
 
-    if service.directory.retention_days is None:
-        return []
     return [Job(RETENTION, timedelta(days=1), sweep, lease=LEASE)]

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from handlers.directory import Directory
 from handlers.messages import Markup, mention, text
-from handlers.model import Case, Verdict
+from handlers.model import CASE_SUMMARY_LIMIT, Case, Verdict
 
 
 def my_record(person_id: str, cases: Iterable[Case], directory: Directory) -> Markup:
@@ -50,13 +50,21 @@ def _case_lines(person_id: str, case: Case, directory: Directory) -> list[Markup
         key = "record.backed" if backed else "record.not_backed"
         lines.append(text(lang, key, by=mention(case.verdict_by)))
     if person_id in case.accounts:
-        lines.append(text(lang, "record.account", text=case.accounts[person_id].text))
+        lines.append(text(lang, "record.account", text=_cut(case.accounts[person_id].text)))
     elif person_id in case.waivers:
         waiver = case.waivers[person_id]
         by = mention(waiver.author.person_id) if waiver.author.person_id else waiver.author.display
-        lines.append(text(lang, "record.waived", by=by, text=waiver.text))
+        lines.append(text(lang, "record.waived", by=by, text=_cut(waiver.text)))
     else:
         lines.append(text(lang, "record.account_missing"))
     for said in case.client_statements:
-        lines.append(text(lang, "record.client_said", text=said.text))
+        lines.append(text(lang, "record.client_said", text=_cut(said.text)))
     return lines
+
+
+def _cut(words: str) -> str:
+    """A long text cut to the card's summary length: the record is a message, not an export
+    (`complaintbot export` has every word)."""
+    if len(words) <= CASE_SUMMARY_LIMIT:
+        return words
+    return words[: CASE_SUMMARY_LIMIT - 1].rstrip() + "…"

@@ -600,9 +600,9 @@ class TinyDBStore:
         }
         rewritten = record | {"timeline": [], "outbox": outbox}
         await self._write_case(rewritten, case, timeline, list(effects), delivery_id)
-        await self.compact()
+        await self._compact()
 
-    async def compact(self) -> None:
+    async def _compact(self) -> None:
         """Fold the journal into the files now and delete it."""
         while self._folding is not None:
             await self._folding
