@@ -7,9 +7,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
+
 from handlers.directory import Directory
 from handlers.effects import CardNote, DirectMessage
 from handlers.messages import text
+from storage.postgres import PostgresStore
 from storage.tinydb_store import TinyDBStore
 from tests.bot.test_cli import run
 from tests.history import seed_firm
@@ -90,3 +93,28 @@ async def test_erase_names_an_unknown_person_and_changes_nothing(
     assert "--person" in refused.stderr and "did you mean dana?" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert raw(data) == before
+
+
+async def test_erase_on_postgresql_rewrites_the_rows(
+    tmp_path: Path, directory: Directory, pg_url: str
+) -> None:
+    store = PostgresStore(pg_url)
+    await store.open()
+    try:
+        cases = await seed_firm(store, directory)
+    finally:
+        await store.close()
+    said = [c.client_statements[0].text for c in cases.values() if c.client_id == "globex"]
+    assert len(said) == 6
+
+    done = run(tmp_path, "erase", "--client", "globex", COMPLAINTBOT_DATABASE_URL=pg_url)
+    assert done.returncode == 0, done.stderr
+    assert "6 cases: erased the text of client globex" in done.stdout
+    async with await psycopg.AsyncConnection.connect(pg_url) as conn:
+        rows = await conn.execute(
+            "SELECT body::text FROM cases UNION ALL SELECT body::text FROM events"
+            " UNION ALL SELECT effect::text FROM outbox"
+        )
+        stored = "\n".join(row for (row,) in await rows.fetchall())
+    assert [s for s in said if s in stored] == []
+    assert "Complaint 1 from Acme Corp" in stored  # another client's words stay

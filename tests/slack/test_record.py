@@ -141,6 +141,14 @@ async def test_a_deleted_statement_leaves_the_case_and_the_card(
     assert SAID not in shown and "KEEP-1" in shown and gone in shown
     assert (await kinds(bot, case_id))[-1] == "message_deleted"
 
+    # The message that opened the case, deleted too: its words were the case's summary.
+    opening = "<@UBOT> the export was wrong <@U0DANA>"
+    await bot.post(event_body(deleted_event(source, opening, source)), JSON_CONTENT)
+    await bot.settle()
+    case = await bot.only_case()
+    assert case.summary == gone and case.client_statements[0].text == gone
+    assert "the export was wrong" not in card_now(fake, card_ts)
+
 
 async def kinds(bot: SlackBot, case_id: str) -> list[str]:
     """The kinds of the case's timeline events, in order."""
