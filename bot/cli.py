@@ -154,10 +154,16 @@ def _parser() -> argparse.ArgumentParser:
         "messages, and record who erased them (stop `serve` first on a TinyDB store)",
     )
     subject = erasing.add_mutually_exclusive_group(required=True)
-    subject.add_argument("--person", metavar="ID", help="a person's directory id")
-    subject.add_argument("--client", metavar="ID", help="a client's directory id")
+    subject.add_argument(
+        "--person", metavar="ID", help="a person's directory id (default: none; this or --client)"
+    )
+    subject.add_argument(
+        "--client", metavar="ID", help="a client's directory id (default: none; this or --person)"
+    )
     erasing.add_argument(
-        "--dry-run", action="store_true", help="list what would change, change nothing"
+        "--dry-run",
+        action="store_true",
+        help="list what would change, change nothing (default: off)",
     )
     erasing.add_argument(
         "--by",
