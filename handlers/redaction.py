@@ -76,7 +76,7 @@ def expired(case: Case, now: datetime, days: int | None) -> bool:
 def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Redacted:
     """The case and timeline without the subject's words; nothing `removed` when there
     were none (then nothing is to be written)."""
-    placeholder = ctx.t(PLACEHOLDER[cmd.reason])
+    placeholder = str(ctx.t(PLACEHOLDER[cmd.reason]))  # stored as plain text, like any other
     texts = set(_texts(cmd, case)) - {"", placeholder}
     gone = _Gone(texts, placeholder)
     kept = [gone.event(e, _whole(cmd, case, e)) for e in timeline]
@@ -87,7 +87,7 @@ def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Reda
     elif cmd.reason == "deleted":
         change.event("message_deleted")
     else:  # the audit line: who erased whose text, and when; never the text
-        subject = ctx.t(f"subject.{cmd.reason}", id=cmd.subject)
+        subject = str(ctx.t(f"subject.{cmd.reason}", id=cmd.subject))
         change.event("erased", subject=subject, count=len(removed))
     redacted = gone.case(case).evolve(ctx.now) if removed else case
     outcome = change.outcome(redacted, "notice.redacted") if removed else Outcome(case, [], [], "")
