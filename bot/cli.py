@@ -1,4 +1,4 @@
-"""The `complaintbot` command: serve, check, migrate, export, review, teams-package.
+"""The `complaintbot` command: serve, check, migrate, export, erase, review, teams-package.
 
 Start-up errors (settings, directory, store, the port) print one line naming the
 problem and the fix, and exit with status 2 (bad configuration) or 1 (store).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
 from collections.abc import Sequence
@@ -15,11 +16,13 @@ from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.export import EARLIEST, LATEST, export_cases
+from bot.erasure import erase
+from bot.export import EARLIEST, LATEST, export_audit, export_cases
 from bot.logs import setup_logging
 from bot.playground import decide
 from bot.review import dumps, load_view, view_json
 from bot.server import AdapterFactory, serve, start_runtime
+from bot.service import CaseService
 from bot.settings import (
     DEFAULT_DATABASE,
     DEFAULT_DIRECTORY,
@@ -29,11 +32,12 @@ from bot.settings import (
     Settings,
     load_settings,
 )
-from handlers.directory import Directory
+from handlers.directory import Actor, Directory
 from handlers.directory_file import load_directory
 from handlers.errors import ConfigError, SettingsError, StorageError
 from handlers.messages import plain
 from handlers.names import nearest
+from handlers.redaction import Reason
 from handlers.review_request import ReviewRefused, parse_review
 from storage import check_store, display_url, open_store
 from storage.base import Store
@@ -137,6 +141,34 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DATE",
         help="only cases opened on or after this date (YYYY-MM-DD, UTC) or ISO 8601 time "
         "(default: from the first case)",
+    )
+    export.add_argument(
+        "--audit",
+        action="store_true",
+        help="write every timeline event instead, as JSON Lines: which case, when, who, "
+        "what (default: off)",
+    )
+    erasing = command(
+        "erase",
+        "erase a person's or a client's words from every case, its timeline and pending "
+        "messages, and record who erased them (stop `serve` first on a TinyDB store)",
+    )
+    subject = erasing.add_mutually_exclusive_group(required=True)
+    subject.add_argument(
+        "--person", metavar="ID", help="a person's directory id (default: none; this or --client)"
+    )
+    subject.add_argument(
+        "--client", metavar="ID", help="a client's directory id (default: none; this or --person)"
+    )
+    erasing.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what would change, change nothing (default: off)",
+    )
+    erasing.add_argument(
+        "--by",
+        default=getpass.getuser(),
+        help="who asks for it, for the audit line (default: this user, %(default)s)",
     )
     review = command(
         "review",
@@ -293,12 +325,44 @@ async def _export(settings: Settings, args: argparse.Namespace) -> None:
     try:
         if directory is not None:
             await _check_client(store, directory, args.client)
-        text = await export_cases(
-            store, args.format, bom=args.bom, client_id=args.client, since=since
-        )
+        if args.audit:
+            text = await export_audit(store)
+        else:
+            text = await export_cases(
+                store, args.format, bom=args.bom, client_id=args.client, since=since
+            )
     finally:
         await store.close()
     _write(text, args.output)
+
+
+async def _erase(settings: Settings, args: argparse.Namespace) -> None:
+    directory = load_directory(settings.directory_path)
+    reason: Reason = "person" if args.person is not None else "client"
+    subject = args.person if args.person is not None else args.client
+    store = open_store(settings.database_url, pool_size=1, read_only=args.dry_run)
+    await store.open()
+    try:
+        if reason == "client":
+            await _check_client(store, directory, subject)
+        elif subject not in directory.people and not await store.cases_of_person(subject):
+            close = nearest(subject, list(directory.people), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            example = close[0] if close else next(iter(directory.people), "dana")
+            raise ConfigError(
+                "--person",
+                f"no person {subject!r} in the directory or the store",
+                f"use a person's directory id{hint}, e.g. --person {example}",
+            )
+        service = CaseService(store, directory)
+        by = Actor("cli", args.by, args.by)
+        erased = await erase(service, reason, subject, by, dry_run=args.dry_run)
+    finally:
+        await store.close()
+    verb = "would erase" if args.dry_run else "erased"
+    for case in erased:
+        print(f"{case.case_id}: {verb} {case.texts} texts of {reason} {subject}")
+    print(f"{len(erased)} cases: {verb} the text of {reason} {subject}")
 
 
 async def _review(settings: Settings, args: argparse.Namespace) -> None:
@@ -381,6 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_migrate(settings))
         elif args.command == "export":
             asyncio.run(_export(settings, args))
+        elif args.command == "erase":
+            asyncio.run(_erase(settings, args))
         elif args.command == "review":
             asyncio.run(_review(settings, args))
         else:

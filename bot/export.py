@@ -6,7 +6,8 @@ resolution round with the reopenings between them, and the client's feedback. A 
 that a spreadsheet would run as a formula (one that begins with = + - @, a tab or a
 carriage return) is prefixed with a single quote. The JSON holds every field of every
 case, with its timeline. `client_id` and `since` narrow the export to one client's cases,
-or to the cases opened since a time (through the store's read side).
+or to the cases opened since a time (through the store's read side). `--audit` writes
+the timelines alone, one event a line (JSON Lines), for the firm's records.
 """
 
 from __future__ import annotations
@@ -120,6 +121,16 @@ def _row(case: Case, timeline: list[Event]) -> dict[str, str]:
 def safe_cell(value: str) -> str:
     """A cell a spreadsheet shows as text: one that would start a formula gets a quote."""
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+async def export_audit(store: Store) -> str:
+    """Every timeline event as JSON Lines, case by case in the order recorded: which case,
+    when, who, what (the event's kind and its details, as stored)."""
+    lines = []
+    for case in await store.list_cases():
+        for event in await store.timeline(case.id):
+            lines.append(json.dumps(event_to_dict(event), ensure_ascii=False) + "\n")
+    return "".join(lines)
 
 
 async def selected_cases(

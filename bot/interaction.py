@@ -13,6 +13,9 @@ Teams and the playground alike:
 - only the directory's trigger emoji on a message in a client channel is a flag;
 - `complaint [@people] [what happened]` (typed, or Slack's `/complaint`) opens the form
   to log one, prefilled, in client channels only, telling back people nobody knows;
+  `complaint mine` shows a person of the firm every case that names them, to them alone;
+- a client's message deleted from a case's thread (or the case's source) is redacted from
+  the case (`Deleted`);
 - a button is checked against the rules before its form is shown (`rules.authorize`);
 - a submitted form is its command; a refusal is shown on the form (`FormErrors`);
 - `review [client NAME|person SOMEONE|open|changes]` (typed, or Slack's `/review`) from a
@@ -37,10 +40,13 @@ from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
 from handlers.messages import Markup, text, user
 from handlers.model import CASE_SUMMARY_LIMIT, Case, MessageRef
+from handlers.record import my_record
+from handlers.redaction import Redact
 from handlers.review_request import ReviewRefused, review_request
 from handlers.trend import Trend
 
 COMMAND = "complaint"  # typed as "complaint ..." (or "/complaint ...") where there is no slash
+MINE = "mine"  # `complaint mine`: the asker's own record (`handlers.record`)
 # The forms a button opens: every one that has a button (not the open form).
 BUTTONS = {name: form for name, form in forms.FORMS.items() if form.button}
 
@@ -64,6 +70,17 @@ class Posted:
     @property
     def root(self) -> str:
         return self.thread_id or self.message_id
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """A message deleted from a channel: who wrote it, and the words it said."""
+
+    author: Actor
+    channel: str
+    message_id: str
+    words: str
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +247,19 @@ class Interactions:
         )
         return await self.open(opening, delivery_id)
 
+    async def deleted(self, event: Deleted, delivery_id: str | None = None) -> None:
+        """A client's deleted message that is a statement on a case leaves the record: its
+        words are redacted from the case and its card, with a line that it was deleted."""
+        if event.author.internal or not self.is_client_channel(event.channel):
+            return
+        root = event.thread_id or event.message_id
+        case = await self.service.store.case_for_source(
+            MessageRef(self.platform, event.channel, root).key
+        )
+        if case is not None:
+            command = Redact(case.id, event.author, "deleted", event.words)
+            await self.service.redact(command, delivery_id)
+
     def reacted(self, event: Reacted) -> ReadFirst | None:
         if event.emoji != self.directory.trigger_emoji or not self.is_client_channel(event.channel):
             return None
@@ -250,6 +280,19 @@ class Interactions:
             affected=self.people(message.mentioned),
         )
         return await self.open(opening, delivery_id)
+
+    async def typed(self, event: Commanded) -> Notice | ShowForm:
+        """The typed complaint command: `mine` is the asker's own record, anything else
+        opens the form (`commanded`)."""
+        first, _, rest = event.words.strip().partition(" ")
+        if first.lower() != MINE:
+            return self.commanded(event)
+        if event.actor.person_id is None:
+            return Notice(self.say("refuse.mine_staff_only"), refused=True)
+        if rest.strip() or event.mentioned:  # nobody asks for someone else's record here
+            return Notice(self.say("refuse.mine_own_only"), refused=True)
+        cases = await self.service.store.cases_of_person(event.actor.person_id)
+        return Notice(my_record(event.actor.person_id, cases, self.directory))
 
     def commanded(self, event: Commanded) -> Notice | ShowForm:
         """The open form, prefilled from the command's words; people nobody knows are told

@@ -17,11 +17,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.metrics import Metrics
-from handlers import delivery, intake
+from handlers import delivery, intake, redaction
 from handlers.commands import CaseCommand, OpenCase, Resolve
 from handlers.directory import Directory
 from handlers.dispatch import handle
@@ -30,6 +30,7 @@ from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, NotNow
 from handlers.messages import localized, text
 from handlers.model import Case
 from handlers.outcome import Context
+from handlers.redaction import Redact, Redacted
 from storage.base import Store
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,35 @@ class CaseService:
                     self.metrics.cases_resolved.inc()
                 self._on_effects()
                 return Result(outcome.case, outcome.notice, changed=True)
+        raise Conflict(f"{cmd.case_id} kept changing under another writer; try again")
+
+    async def redact(
+        self, cmd: Redact, delivery_id: str | None = None, dry_run: bool = False
+    ) -> Redacted:
+        """Take words out of a case (`handlers.redaction`) in one rewrite of the case, its
+        timeline and its pending effects; nothing is written when there were none, or on a
+        `dry_run` (which says what would go)."""
+        async with self._locks.hold(cmd.case_id):
+            for _ in range(MAX_CONFLICT_RETRIES):
+                case = await self.get(cmd.case_id)
+                done = redaction.redact(
+                    cmd, case, await self.store.timeline(case.id), self.context()
+                )
+                if dry_run or not done.changed:
+                    return done
+                if delivery_id and await self.store.seen(delivery_id):
+                    return replace(done, removed=())
+                out = done.outcome
+                try:
+                    await self.store.rewrite_case(
+                        out.case, case.version, done.timeline, delivery_id, done.scrub, out.effects
+                    )
+                except Conflict:
+                    continue
+                except DuplicateDelivery:
+                    return replace(done, removed=())
+                self._on_effects()
+                return done
         raise Conflict(f"{cmd.case_id} kept changing under another writer; try again")
 
     async def report_failure(self, effect: Effect, error: str, key: str) -> None:

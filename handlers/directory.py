@@ -75,6 +75,7 @@ class Directory:
     language: str = "en"
     schedule: Schedule = field(default_factory=Schedule)  # business time and deadlines
     review: ReviewSettings = field(default_factory=ReviewSettings)  # the `[review]` table
+    retention_days: int | None = None  # a final case's text is kept this long (None: always)
 
     def person(self, person_id: str) -> Person:
         return self.people[person_id]

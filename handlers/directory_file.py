@@ -41,6 +41,7 @@ TOP_KEYS = (
     "calendar",
     "deadlines",
     "review",
+    "retention_days",
 )
 PERSON_KEYS = ("name", "slack", "teams", "manager", "roles")
 CLIENT_KEYS = ("name", "slack_channels", "teams_channels", "account_manager")
@@ -71,6 +72,7 @@ def parse_directory(data: Mapping[str, Any]) -> Directory:
         language=_language(data),
         schedule=schedule_file.parse_schedule(data),
         review=parse_review(data.get("review", {})),
+        retention_days=_retention_days(data),
     )
 
 
@@ -151,6 +153,20 @@ def _language(data: Mapping[str, Any]) -> str:
             f"use one of {_choices(LANGUAGES)}, e.g. language = {_quote(DEFAULT_LANGUAGE)}",
         )
     return language
+
+
+def _retention_days(data: Mapping[str, Any]) -> int | None:
+    """How many days a closed or withdrawn case keeps its personal text; none by default."""
+    days = data.get("retention_days")
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise DirectoryError(
+            "retention_days",
+            f"must be a whole number of days, at least 1, got {_describe(days)}",
+            "e.g. retention_days = 365, or leave it out to keep the text of closed cases",
+        )
+    return days
 
 
 # --- people ------------------------------------------------------------------

@@ -345,7 +345,7 @@ EN: dict[str, str] = {
     "label.comment": "Comment (optional)",
     "usage.complaint": (
         "Usage: /complaint [@person ...] [what happened], in a client channel. "
-        "It opens a form to log the complaint."
+        "It opens a form to log the complaint. /complaint mine shows the cases that name you."
     ),
     # the leads' review (handlers.review, handlers.review_request) and the fit score
     "usage.review": "Usage: review (the portfolio) · review client NAME · review person @someone · review open · review changes. On Slack: /review ...",
@@ -456,6 +456,29 @@ EN: dict[str, str] = {
     "fit.reason.little_history": "Fewer than {count} judged cases: too little history to judge, so no worse than watch.",
     "fit.reason.abuse_cap": "An abusive incident keeps a client off keep: we back our people.",
     "fit.reason.valid_only": "No complaint was judged not right or a misunderstanding, and valid complaints alone never make a client a poor fit: no worse than watch.",
+    # the people's record (handlers.record, handlers.redaction)
+    "record.title": "Your record, for you alone. Cases that name you: {count}.",
+    "record.none": "Your record, for you alone: no case names you.",
+    "record.case": "{case_id} · {client} · {status} · opened {opened}",
+    "record.verdict": "Verdict: {verdict}.",
+    "record.no_verdict": "No verdict yet.",
+    "record.backed": "Your manager's backing is on the record ({by}).",
+    "record.not_backed": "No backing by your manager is recorded.",
+    "record.account": "Your account: {text}",
+    "record.waived": "Your account was waived by {by}: {text}",
+    "record.account_missing": "Your account: not given yet.",
+    "record.client_said": "The client said: {text}",
+    "refuse.mine_staff_only": "The record is for people of the firm: the directory does not list you.",
+    "refuse.mine_own_only": "mine shows your own record only, and takes nothing after it. A lead sees someone else's with /review person.",
+    "notice.redacted": "Case {case_id}: the text is removed.",
+    "redacted.retention": "(removed after the retention period)",
+    "redacted.erased": "(erased on request)",
+    "redacted.deleted": "(deleted by its writer)",
+    "event.retention": "Personal text removed: closed cases are kept for {days} days ({count} texts).",
+    "event.erased": "{actor} erased the text of {subject} on request ({count} texts).",
+    "event.message_deleted": "{actor} deleted a message; its text was removed from the case.",
+    "subject.person": "person {id}",
+    "subject.client": "client {id}",
 }
 
 
@@ -692,7 +715,8 @@ HE: dict[str, str] = {
     "label.person": "של מי הגרסה שאינה נדרשת",
     "label.comment": "הערה (לא חובה)",
     "usage.complaint": (
-        "שימוש: ‎/complaint [@אדם ...] [מה קרה], בערוץ של לקוח. הפקודה פותחת טופס לרישום התלונה."
+        "שימוש: ‎/complaint [@אדם ...] [מה קרה], בערוץ של לקוח. הפקודה פותחת טופס לרישום התלונה. "
+        "‎/complaint mine מציג את הפניות שמזכירות אותך."
     ),
     "usage.review": "שימוש: review (תיק הלקוחות) · review client שם · review person @מישהו · review open · review changes. בסלאק: ‎/review ...",
     "refuse.review_leads_only": "הסקירה מיועדת לראשי צוותים. אם צריך ממנה משהו, ראש צוות בחברה יוכל לעזור.",
@@ -801,6 +825,29 @@ HE: dict[str, str] = {
     "fit.reason.little_history": "פחות מ-{count} פניות שהוכרעו: מעט מדי היסטוריה כדי לשפוט, ולכן ההמלצה לא תהיה חמורה מ'לעקוב'.",
     "fit.reason.abuse_cap": "אירוע של יחס פוגעני מונע את ההמלצה 'להמשיך': אנחנו עומדים מאחורי העובדים שלנו.",
     "fit.reason.valid_only": "אף תלונה לא נקבעה כלא מוצדקת או כאי הבנה, ותלונות מוצדקות לבדן אינן הופכות לקוח ללא מתאים: ההמלצה לא תהיה חמורה מ'לעקוב'.",
+    # the people's record (handlers.record, handlers.redaction)
+    "record.title": "התיק שלך, רק בשבילך. פניות שמזכירות אותך: {count}.",
+    "record.none": "התיק שלך, רק בשבילך: אף פנייה לא מזכירה אותך.",
+    "record.case": "{case_id} · {client} · {status} · נפתחה {opened}",
+    "record.verdict": "הכרעה: {verdict}.",
+    "record.no_verdict": "עדיין אין הכרעה.",
+    "record.backed": "הגיבוי של המנהל/ת שלך רשום ({by}).",
+    "record.not_backed": "לא נרשם גיבוי של המנהל/ת שלך.",
+    "record.account": "הגרסה שלך: {text}",
+    "record.waived": "{by} ויתר/ה על הגרסה שלך: {text}",
+    "record.account_missing": "הגרסה שלך: עדיין לא נמסרה.",
+    "record.client_said": "הלקוח כתב: {text}",
+    "refuse.mine_staff_only": "התיק מיועד לאנשי החברה: ספר הכתובות לא מכיר אותך.",
+    "refuse.mine_own_only": "mine מציג רק את התיק שלך, ובלי מילים אחריו. ראש צוות רואה תיק של אחרים ב-‎/review person.",
+    "notice.redacted": "פנייה {case_id}: הטקסט הוסר.",
+    "redacted.retention": "(הוסר בתום תקופת השמירה)",
+    "redacted.erased": "(נמחק לבקשה)",
+    "redacted.deleted": "(נמחק על ידי הכותב/ת)",
+    "event.retention": "טקסט אישי הוסר: פניות סגורות נשמרות {days} ימים ({count} טקסטים).",
+    "event.erased": "{actor} מחק/ה לבקשה את הטקסט של {subject} ({count} טקסטים).",
+    "event.message_deleted": "{actor} מחק/ה הודעה; הטקסט שלה הוסר מהפנייה.",
+    "subject.person": "האדם {id}",
+    "subject.client": "הלקוח {id}",
 }
 
 CATALOG: dict[str, dict[str, str]] = {"en": EN, "he": HE}

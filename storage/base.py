@@ -29,6 +29,9 @@ The contract, which `tests/storage/contract.py` checks for every backend:
 - A `CardUpdate` queued while an earlier one of the same case is still waiting (and not
   leased) is dropped: the card is drawn from the case as it is when it is sent, so the
   waiting one shows the newer state too.
+- **A rewrite** (`rewrite_case`) is a unit of work like `save_case` that also replaces the
+  case's timeline and its pending effects: redaction (`handlers.redaction`) is the only
+  change that rewrites history, and leaves no copy of the old text in the store.
 - A ref named `CLIENT_THREAD` holds the message key of a client thread that is not the
   case's source (a thread the bot started itself); `case_for_source` finds the case by it.
 - **The read side** answers what `/review` asks without reading every case: the cases
@@ -52,7 +55,7 @@ refuses repeats, and `claim_effects` leases with `FOR UPDATE SKIP LOCKED` and an
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -141,6 +144,21 @@ class Store(Protocol):
         delivery_id: str | None = None,
     ) -> None:
         """Replace the case if the stored version is `expected_version`, else Conflict."""
+
+    async def rewrite_case(
+        self,
+        case: Case,
+        expected_version: int,
+        timeline: list[Event],
+        delivery_id: str | None = None,
+        pending: Callable[[Effect], Effect] = lambda effect: effect,
+        effects: Sequence[Effect] = (),
+    ) -> None:
+        """Like `save_case`, but `timeline` replaces the case's whole timeline (the one
+        write that is not append-only: redaction), each pending outbox item of the case is
+        replaced by `pending(effect)`, and `effects` are queued. Once it returns, the old
+        texts are in none of the backend's own files (the TinyDB journal is folded) nor
+        rows (PostgreSQL's dead row versions are reclaimed by its vacuum)."""
 
     async def seen(self, delivery_id: str) -> bool:
         """Whether a delivery id was recorded with a change or waits in the inbox (reads only)."""

@@ -136,6 +136,25 @@ class MemoryStore:
             raise Conflict(f"case {case.id} is no longer at version {expected_version}")
         self._write(case, events, effects, delivery_id)
 
+    async def rewrite_case(
+        self,
+        case: Case,
+        expected_version: int,
+        timeline: list[Event],
+        delivery_id: str | None = None,
+        pending: Callable[[Effect], Effect] = lambda effect: effect,
+        effects: Sequence[Effect] = (),
+    ) -> None:
+        self._refuse_repeat(delivery_id)
+        stored = self._d.cases.get(case.id)
+        if stored is None or stored.version != expected_version:
+            raise Conflict(f"case {case.id} is no longer at version {expected_version}")
+        for entry in self._d.outbox.values():  # failed ones too: they hold the text as well
+            if entry.item.effect.case_id == case.id:
+                entry.item = replace(entry.item, effect=pending(entry.item.effect))
+        self._d.timelines[case.id] = []
+        self._write(case, timeline, list(effects), delivery_id)
+
     def _refuse_repeat(self, delivery_id: str | None) -> None:
         if delivery_id is not None and delivery_id in self._d.deliveries:
             raise DuplicateDelivery(delivery_id)

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any
@@ -349,6 +349,56 @@ class PostgresStore:
             events,
             effects,
         )
+
+    async def rewrite_case(
+        self,
+        case: Case,
+        expected_version: int,
+        timeline: list[Event],
+        delivery_id: str | None = None,
+        pending: Callable[[Effect], Effect] = lambda effect: effect,
+        effects: Sequence[Effect] = (),
+    ) -> None:
+        """One transaction: the case's outbox rows rewritten, the case saved through the
+        write function (its delivery id and version checks), its events replaced."""
+        rows = [
+            {"lane": e.lane, "after": e.after, "kind": e.kind, "effect": effect_to_dict(e)}
+            for e in effects
+        ]
+        async with self._tx() as cur:
+            await cur.execute(
+                "SELECT id, effect FROM outbox WHERE case_id = %s ORDER BY id FOR UPDATE",
+                (case.id,),
+            )
+            for item_id, body in await cur.fetchall():
+                new = effect_to_dict(pending(effect_from_dict(body)))
+                if new != body:
+                    await cur.execute(
+                        "UPDATE outbox SET effect = %s WHERE id = %s", (Jsonb(new), item_id)
+                    )
+            try:
+                await cur.execute(
+                    "SELECT complaintbot_save_case(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        delivery_id,
+                        case.id,
+                        expected_version,
+                        *self._columns(case),
+                        Jsonb([]),
+                        Jsonb(rows),
+                        case.updated_at,
+                    ),
+                )
+            except psycopg.Error as err:
+                refused = _refusal(err, case.id)
+                if refused is None:
+                    raise
+                raise refused from err
+            await cur.execute("DELETE FROM events WHERE case_id = %s", (case.id,))
+            await cur.executemany(
+                "INSERT INTO events (case_id, body) VALUES (%s, %s)",
+                [(case.id, Jsonb(event_to_dict(e))) for e in timeline],
+            )
 
     async def _write(
         self,

@@ -576,6 +576,39 @@ class TinyDBStore:
             raise Conflict(f"case {case.id} is no longer at version {expected_version}")
         await self._write_case(record, case, events, effects, delivery_id)
 
+    async def rewrite_case(
+        self,
+        case: Case,
+        expected_version: int,
+        timeline: list[Event],
+        delivery_id: str | None = None,
+        pending: Callable[[Effect], Effect] = lambda effect: effect,
+        effects: Sequence[Effect] = (),
+    ) -> None:
+        """The rewrite goes through the journal like any write, then the journal is folded
+        at once: its older lines still hold the old texts."""
+        self._ready()
+        self._refuse_seen(delivery_id)
+        record = await self._record(case.id)
+        record = self._live.get(case.id, record)
+        self._refuse_seen(delivery_id)
+        if record is None or record["case"]["version"] != expected_version:
+            raise Conflict(f"case {case.id} is no longer at version {expected_version}")
+        outbox = {
+            item_id: row | {"effect": effect_to_dict(pending(effect_from_dict(row["effect"])))}
+            for item_id, row in record["outbox"].items()
+        }
+        rewritten = record | {"timeline": [], "outbox": outbox}
+        await self._write_case(rewritten, case, timeline, list(effects), delivery_id)
+        await self._compact()
+
+    async def _compact(self) -> None:
+        """Fold the journal into the files now and delete it."""
+        while self._folding is not None:
+            await self._folding
+        self._folding = asyncio.create_task(self._fold_segment(self._ready()))
+        await self._folding
+
     def _refuse_seen(self, delivery_id: str | None) -> None:
         if delivery_id and delivery_id in self._deliveries:
             raise DuplicateDelivery(delivery_id)

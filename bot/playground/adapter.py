@@ -346,7 +346,7 @@ class PlaygroundAdapter:
             return self._answer(persona, channel.id, self.interactions.usage())
         _, people = self.view.mentions.people(rest)
         words = self.view.mentions.strip(rest)
-        answer = self.interactions.commanded(
+        answer = await self.interactions.typed(
             Commanded(self.actor(persona), channel.id, words, people)
         )
         return self._answer(persona, channel.id, answer)

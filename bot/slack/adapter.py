@@ -55,6 +55,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.inbox import Finish
 from bot.interaction import (
     Commanded,
+    Deleted,
     Flagged,
     FormErrors,
     Interactions,
@@ -90,6 +91,7 @@ FORM = "slack.form"  # ... and of a filled open form: its message is read (or, f
 MENTION = inbound.MENTION
 # Message subtypes that are people talking; edits, joins and the like are not.
 SPOKEN_SUBTYPES = {None, "thread_broadcast", "file_share"}
+DELETED = "message_deleted"  # a message deleted: a client's statement leaves the record
 METADATA_TEXT_LIMIT = 1500  # private_metadata holds at most 3000 characters
 
 
@@ -490,6 +492,9 @@ class SlackAdapter:
         """People talking in threads; edits, joins, other apps and top-level chatter are not
         case business and are answered from memory. A message that mentions the bot arrives
         as `app_mention` too, and is taken from there."""
+        if event.get("subtype") == DELETED:
+            await self._deleted(event, body, context)
+            return
         if event.get("subtype") not in SPOKEN_SUBTYPES or is_edit(event):
             return
         if not event.get("thread_ts") or event.get("bot_id"):
@@ -497,6 +502,24 @@ class SlackAdapter:
         if f"<@{context.bot_user_id}>" in event.get("text", ""):
             return
         await self._posted(event, body, context, mentions_bot=False)
+
+    async def _deleted(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """`message_deleted`: Slack sends the message as it was (`previous_message`)."""
+        previous = event.get("previous_message") or {}
+        thread = previous.get("thread_ts")
+        ts = str(event.get("deleted_ts") or previous.get("ts") or "")
+        if not ts:
+            return
+        deleted = Deleted(
+            author=self.actor(previous.get("user", ""), outsider(team_of(previous), home(context))),
+            channel=str(event.get("channel", "")),
+            message_id=ts,
+            words=self.said(previous.get("text", ""), context.bot_user_id),
+            thread_id=thread if thread and thread != ts else None,
+        )
+        await self.interactions.deleted(deleted, delivery(body))
 
     async def on_command(
         self, ack: Any, command: dict[str, Any], context: AsyncBoltContext
@@ -509,7 +532,7 @@ class SlackAdapter:
             self.said(words, context.bot_user_id),
             tuple(self.mentioned(words, context.bot_user_id)),
         )
-        answer = self.interactions.commanded(typed)
+        answer = await self.interactions.typed(typed)
         if isinstance(answer, Notice):
             await ack(text=self.sink.render(answer.text))
             return

@@ -58,6 +58,7 @@ from bot.chart import render
 from bot.inbox import Finish
 from bot.interaction import (
     BUTTONS,
+    MINE,
     Commanded,
     FormErrors,
     Interactions,
@@ -443,11 +444,13 @@ class TeamsAdapter:
     ) -> None:
         """`complaint ...` in the 1:1 chat; anything else there gets the usage."""
         rest = command_words(words)
+        if rest is None and words.strip().lower() == MINE:  # `mine` alone, in the 1:1 chat
+            rest = MINE
         channel = str((activity.get("conversation") or {}).get("id") or "")
         if rest is None:
             answer: Notice | ShowForm = self.interactions.usage()
         else:
-            answer = self.interactions.commanded(Commanded(actor, channel, rest, mentioned))
+            answer = await self.interactions.typed(Commanded(actor, channel, rest, mentioned))
         if isinstance(answer, Notice):
             self.reply(activity, self.sink.message(answer.text))
             return

@@ -335,3 +335,22 @@ def test_invalid_directory_names_key_and_fix(
     error = directory_error(path)
     assert error.key == (key or str(path))
     assert fragment in str(error)
+
+
+# --- retention ---------------------------------------------------------------------------
+
+
+def test_retention_days_is_none_by_default_and_read_when_given(
+    tmp_path: Path, example: Directory
+) -> None:
+    assert example.retention_days is None
+    assert load_directory(write(tmp_path, "retention_days = 365\n" + RON)).retention_days == 365
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "1.5", '"365"', "true"])
+def test_a_retention_that_is_not_a_positive_whole_number_names_the_key(
+    tmp_path: Path, value: str
+) -> None:
+    error = directory_error(write(tmp_path, f"retention_days = {value}\n" + RON))
+    assert error.key == "retention_days"
+    assert "retention_days = 365" in error.fix

@@ -328,6 +328,40 @@ class StoreContract:
         assert await store.seen("evt-1") is True
         assert await store.seen("evt-2") is False
 
+    # rewrites (redaction) ---------------------------------------------------------------------
+
+    async def test_a_rewrite_replaces_the_timeline_and_the_pending_effects(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        case = make_case(1)
+        said = ClientThreadPost(case.id, "the secret words")
+        await store.create_case(case, [make_event(case), make_event(case, "statement", 1)], [said])
+        kept = [make_event(case)]
+        card = CardUpdate(case.id)
+
+        def scrubbed(effect: Effect) -> Effect:
+            return ClientThreadPost(case.id, "gone") if effect == said else effect
+
+        await store.rewrite_case(case.evolve(T0), 0, kept, "rewrite-1", scrubbed, [card])
+        store = await reopen()
+        assert await store.timeline(case.id) == kept
+        assert (await store.get_case(case.id)) == case.evolve(T0)
+        assert await store.seen("rewrite-1")
+        assert of_case(await drain(store, soon()), case.id) == [
+            ClientThreadPost(case.id, "gone"),
+            card,
+        ]
+
+    async def test_a_rewrite_is_refused_like_a_save(self, store: Store) -> None:
+        case = make_case(1)
+        await store.create_case(case, [make_event(case)], [], "made")
+        with pytest.raises(Conflict):
+            await store.rewrite_case(case.evolve(T0), 7, [])
+        with pytest.raises(DuplicateDelivery):
+            await store.rewrite_case(case.evolve(T0), 0, [], "made")
+        assert await store.timeline(case.id) == [make_event(case)]
+        assert await store.get_case(case.id) == case
+
     # inbox ----------------------------------------------------------------------------------
 
     async def test_accept_keeps_an_item_and_refuses_a_repeat(self, store: Store) -> None:

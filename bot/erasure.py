@@ -1,0 +1,43 @@
+"""`complaintbot erase`: a person's or a client's words taken out of every case that holds them.
+
+Each case is one unit of work through `CaseService.redact` (the core decides what goes,
+`handlers.redaction`): the case, its timeline and its pending effects are rewritten
+together, the card is updated through the outbox, and the timeline gets the audit line
+(who erased whose text, and when, never the text). The delivery id names the subject, the
+case and the version it was read at, so a retry after a crash redoes nothing, and an
+erasure asked for again later takes what was written since. `dry_run` writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.export import EARLIEST, LATEST
+from bot.service import CaseService
+from handlers.directory import Actor
+from handlers.redaction import Reason, Redact
+from storage.base import job_delivery_id
+
+
+@dataclass(frozen=True)
+class Erased:
+    case_id: str
+    texts: int  # how many different texts went (or would go)
+
+
+async def erase(
+    service: CaseService, reason: Reason, subject: str, by: Actor, dry_run: bool = False
+) -> list[Erased]:
+    """Erase `subject`'s words (a person id, or a client id) from every case; what changed."""
+    store = service.store
+    if reason == "client":
+        cases = await store.cases_opened(EARLIEST, LATEST, subject)
+    else:  # a person may have written on a case that does not include them (a lead)
+        cases = await store.list_cases()
+    erased = []
+    for case in cases:
+        delivery_id = job_delivery_id("erase", f"{reason}:{subject}", f"{case.id}@{case.version}")
+        done = await service.redact(Redact(case.id, by, reason, subject), delivery_id, dry_run)
+        if done.changed:
+            erased.append(Erased(case.id, len(done.removed)))
+    return erased

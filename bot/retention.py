@@ -1,0 +1,44 @@
+"""The daily retention job: closed and withdrawn cases past `retention_days` lose their words.
+
+The job only finds the cases (`handlers.redaction.expired`); the core decides what goes
+and `CaseService.redact` rewrites each case in one unit of work whose delivery id names
+the job's day and the case (`job_delivery_id`), so a day's run is done once across
+restarts and replicas (`Store.claim_job`), and a run a dead replica left half done is
+finished by the next one without redoing a case.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.export import EARLIEST
+from bot.scheduler import Job
+from bot.service import CaseService
+from handlers.delivery import BOT_ACTOR
+from handlers.redaction import Redact, expired
+from storage.base import job_delivery_id
+
+log = logging.getLogger(__name__)
+
+RETENTION = "retention"
+LEASE = timedelta(minutes=30)  # a run rewrites every expired case: give it time
+
+
+def retention_jobs(service: CaseService) -> list[Job]:
+    """The retention sweep, once a day (none when the directory keeps text for ever)."""
+    days = service.directory.retention_days
+    if days is None:
+        return []
+
+    async def sweep(slot: str, now: datetime) -> None:
+        # A case last changed before the cut-off was opened before it: the read side's index
+        # finds those without reading every case.
+        for case in await service.store.cases_opened(EARLIEST, now - timedelta(days)):
+            if expired(case, now, days):
+                command = Redact(case.id, BOT_ACTOR, "retention")
+                done = await service.redact(command, job_delivery_id(RETENTION, slot, case.id))
+                if done.changed:
+                    log.info("retention: %d texts of %s removed", len(done.removed), case.id)
+
+    return [Job(RETENTION, timedelta(days=1), sweep, lease=LEASE)]

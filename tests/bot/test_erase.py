@@ -1,0 +1,120 @@
+"""`complaintbot erase` and `export --audit` as real processes, on a seeded history in a
+TinyDB store: the raw files are searched for the erased words."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+from handlers.directory import Directory
+from handlers.effects import CardNote, DirectMessage
+from handlers.messages import text
+from storage.postgres import PostgresStore
+from storage.tinydb_store import TinyDBStore
+from tests.bot.test_cli import run
+from tests.history import seed_firm
+from tests.storage.contract import drain
+
+
+def raw(root: Path) -> bytes:
+    """Every byte the store keeps on disk."""
+    return b"".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
+
+
+async def seeded(tmp_path: Path, directory: Directory) -> tuple[Path, list[str]]:
+    """The example firm's history, with its outbox still full; Dana's accounts."""
+    data = tmp_path / "data"
+    store = TinyDBStore(data / "complaintbot.json")
+    await store.open()
+    cases = await seed_firm(store, directory)
+    await store.close()
+    accounts = [c.accounts["dana"].text for c in cases.values() if "dana" in c.accounts]
+    return data, accounts
+
+
+async def test_erase_a_person_leaves_their_words_nowhere(
+    tmp_path: Path, directory: Directory
+) -> None:
+    data, accounts = await seeded(tmp_path, directory)
+    assert len(accounts) == 9 and all(a.encode() in raw(data) for a in accounts)
+    before = raw(data)
+
+    dry = run(tmp_path, "erase", "--person", "dana", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "9 cases: would erase the text of person dana" in dry.stdout
+    assert raw(data) == before  # a dry run changes nothing
+
+    done = run(tmp_path, "erase", "--person", "dana", "--by", "privacy@firm")
+    assert done.returncode == 0, done.stderr
+    assert "9 cases: erased the text of person dana" in done.stdout
+    left = raw(data)
+    assert [a for a in accounts if a.encode() in left] == []
+    assert b"Complaint 1 from Acme Corp" in left  # the client's words are not hers
+
+    store = TinyDBStore(data / "complaintbot.json")
+    await store.open()
+    try:
+        erased = [c for c in await store.list_cases() if "dana" in c.accounts]
+        assert {c.accounts["dana"].text for c in erased} == {text("en", "redacted.erased")}
+        # The pending card lines and DMs that quoted her account quote it no more, and the
+        # cards are redrawn.
+        for case in erased:
+            timeline = await store.timeline(case.id)
+            assert timeline[-1].kind == "erased" and timeline[-1].actor == "privacy@firm"
+        pending = [i.effect for i in await drain(store, datetime.now(UTC) + timedelta(days=1))]
+    finally:
+        await store.close()
+    notes = [e.text for e in pending if isinstance(e, CardNote | DirectMessage)]
+    assert notes and not [n for n in notes for a in accounts if a in n]
+
+    audit = run(tmp_path, "export", "--audit")
+    assert audit.returncode == 0, audit.stderr
+    lines = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert {"case_id", "at", "actor", "kind", "detail"} == set(lines[0])
+    said = [line for line in lines if line["kind"] == "erased"]
+    assert len(said) == 9 and {line["actor"] for line in said} == {"privacy@firm"}
+    assert said[0]["detail"]["subject"] == "person dana"
+    assert not [a for a in accounts if a in audit.stdout]
+
+    again = run(tmp_path, "erase", "--person", "dana", "--by", "privacy@firm")
+    assert "0 cases" in again.stdout  # nothing left to take
+
+
+async def test_erase_names_an_unknown_person_and_changes_nothing(
+    tmp_path: Path, directory: Directory
+) -> None:
+    data, _ = await seeded(tmp_path, directory)
+    before = raw(data)
+    refused = run(tmp_path, "erase", "--person", "danna")
+    assert refused.returncode == 2
+    assert "--person" in refused.stderr and "did you mean dana?" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert raw(data) == before
+
+
+async def test_erase_on_postgresql_rewrites_the_rows(
+    tmp_path: Path, directory: Directory, pg_url: str
+) -> None:
+    store = PostgresStore(pg_url)
+    await store.open()
+    try:
+        cases = await seed_firm(store, directory)
+    finally:
+        await store.close()
+    said = [c.client_statements[0].text for c in cases.values() if c.client_id == "globex"]
+    assert len(said) == 6
+
+    done = run(tmp_path, "erase", "--client", "globex", COMPLAINTBOT_DATABASE_URL=pg_url)
+    assert done.returncode == 0, done.stderr
+    assert "6 cases: erased the text of client globex" in done.stdout
+    async with await psycopg.AsyncConnection.connect(pg_url) as conn:
+        rows = await conn.execute(
+            "SELECT body::text FROM cases UNION ALL SELECT body::text FROM events"
+            " UNION ALL SELECT effect::text FROM outbox"
+        )
+        stored = "\n".join(row for (row,) in await rows.fetchall())
+    assert [s for s in said if s in stored] == []
+    assert "Complaint 1 from Acme Corp" in stored  # another client's words stay
