@@ -287,12 +287,16 @@ class Interactions:
         first, _, rest = event.words.strip().partition(" ")
         if first.lower() != MINE:
             return self.commanded(event)
-        if event.actor.person_id is None:
-            return Notice(self.say("refuse.mine_staff_only"), refused=True)
         if rest.strip() or event.mentioned:  # nobody asks for someone else's record here
             return Notice(self.say("refuse.mine_own_only"), refused=True)
-        cases = await self.service.store.cases_of_person(event.actor.person_id)
-        return Notice(my_record(event.actor.person_id, cases, self.directory))
+        return await self.record(event.actor)
+
+    async def record(self, actor: Actor) -> Notice:
+        """The asker's own record: every case that names them (`mine`, and the App Home)."""
+        if actor.person_id is None:
+            return Notice(self.say("refuse.mine_staff_only"), refused=True)
+        cases = await self.service.store.cases_of_person(actor.person_id)
+        return Notice(my_record(actor.person_id, cases, self.directory))
 
     def commanded(self, event: Commanded) -> Notice | ShowForm:
         """The open form, prefilled from the command's words; people nobody knows are told

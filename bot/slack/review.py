@@ -10,7 +10,8 @@ channel is seen by all its members, so the chart goes to the lead's DM with the 
 never to the channel. A refusal (not a lead, bad words) is a notice to them alone.
 
 The Home tab (`app_home_opened`) shows a lead the portfolio, and anyone else a short
-line that it is for leads, with no data.
+line that it is for leads, with no data; below it, for every person of the firm, their
+own record (every case that names them, as `/complaint mine` shows it).
 """
 
 from __future__ import annotations
@@ -96,18 +97,23 @@ class SlackReview:
             await self.adapter.tell_now(channel, user_id, failed)
 
     async def on_home_opened(self, event: dict[str, Any]) -> None:
-        """The Home tab: the portfolio for a lead, a line that it is for leads otherwise."""
+        """The Home tab: the portfolio for a lead, a line that it is for leads otherwise;
+        then the person's own record."""
         if event.get("tab", "home") != "home":
             return
         user_id = str(event["user"])
         self.adapter.background.spawn(self._publish_home(user_id))
 
     async def _publish_home(self, user_id: str) -> None:
-        answer = await self.adapter.interactions.reviewed(Reviewed(self.adapter.actor(user_id), ""))
+        actor = self.adapter.actor(user_id)
+        answer = await self.adapter.interactions.reviewed(Reviewed(actor, ""))
         if isinstance(answer, ShowReview):
             drawn = self.blocks.draw(answer.view)
         else:
             drawn = self.blocks.message(answer.text)
+        record = await self.adapter.interactions.record(actor)
+        if not record.refused:  # a person of the firm: their own record below
+            drawn = [*drawn, {"type": "divider"}, *self.blocks.message(record.text)]
         try:
             await self.adapter.sink.call(
                 "views_publish", user_id=user_id, view={"type": "home", "blocks": drawn}

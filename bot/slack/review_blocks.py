@@ -59,8 +59,13 @@ class ReviewBlocks:
         return [block.to_dict() for block in drawn]
 
     def message(self, markup: str) -> list[dict[str, Any]]:
-        """A text alone, as blocks (the Home tab of someone who is not a lead)."""
-        return [SectionBlock(text=MarkdownTextObject(text=self.mrkdwn(markup))).to_dict()]
+        """A text alone, as blocks (the Home tab's line for someone who is not a lead, and
+        a person's own record): a text of several lines is its first line as the heading
+        and the rest within a section's limit (`section`)."""
+        first, _, rest = markup.partition("\n")
+        if not rest:
+            return [SectionBlock(text=MarkdownTextObject(text=self.mrkdwn(markup))).to_dict()]
+        return [self.section(first, rest.split("\n")).to_dict()]
 
     def fallback(self, view: review.View) -> str:
         """The notification text beside the blocks: the view's title."""

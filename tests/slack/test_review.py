@@ -261,7 +261,8 @@ async def test_the_app_home_shows_a_lead_the_portfolio(bot: SlackBot, fake: Fake
 async def test_the_app_home_of_anyone_else_has_no_data(bot: SlackBot, fake: FakeSlackAPI) -> None:
     assert (await bot.event(home_opened(MAYA))).status == 200
     home = fake.homes[MAYA]
-    assert blocks_text(home["blocks"]) == en("refuse.review_leads_only")
+    assert home["blocks"][0]["text"]["text"] == en("refuse.review_leads_only")
+    assert "Globex" not in blocks_text(home["blocks"])  # nobody's review, Maya's record only
     assert (await bot.event(home_opened(DANA, tab="messages"))).status == 200
     assert DANA not in fake.homes  # the Messages tab is not the Home
 
@@ -280,4 +281,23 @@ async def test_in_hebrew(bot: SlackBot, fake: FakeSlackAPI) -> None:
     )
     assert Image.open(io.BytesIO(uploaded(fake))).format == "PNG"
     await bot.event(home_opened(MAYA))
-    assert blocks_text(fake.homes[MAYA]["blocks"]) == text("he", "refuse.review_leads_only")
+    assert fake.homes[MAYA]["blocks"][0]["text"]["text"] == text("he", "refuse.review_leads_only")
+
+
+async def test_the_app_home_shows_each_person_their_own_record(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    assert (await bot.event(home_opened(DANA))).status == 200
+    blocks = fake.homes[DANA]["blocks"]
+    assert blocks[0]["text"]["text"] == en("refuse.review_leads_only")
+    assert blocks[1] == {"type": "divider"}
+    record = blocks_text(blocks[2:])
+    assert record.startswith("*Your record")
+    store = bot.runtime.store if bot.runtime else None
+    assert store is not None
+    named = [c.id for c in await store.cases_of_person("dana") if "dana" in c.affected]
+    assert named and all(case_id in record for case_id in named)
+    assert (await bot.event(home_opened(RON))).status == 200
+    lead = fake.homes[RON]["blocks"]
+    assert lead[0]["text"]["text"] == en("review.title.portfolio", days=90)
+    assert {"type": "divider"} in lead  # the portfolio, then Ron's own record
