@@ -42,7 +42,7 @@ effort. It can join as one more part once cases record it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,10 +75,29 @@ def needs_timeline(case: Case) -> bool:
     return case.resolution is not None
 
 
-def facts(case: Case, timeline: Sequence[Event] = ()) -> CaseFacts:
-    reopens = sum(1 for e in timeline if e.kind == "reopened")
-    resolved = [e.at for e in timeline if e.kind == "resolved"]
-    return CaseFacts(case, reopens, resolved[-1] if resolved else None)
+# The timeline events the facts are read from; a store may keep only these (`marks`).
+REOPENED, RESOLVED = "reopened", "resolved"
+
+
+def marks(timeline: Iterable[tuple[str, datetime]]) -> tuple[int, datetime | None]:
+    """(reopens, the last resolution) of a timeline given as (kind, at) in recorded order:
+    what a store keeps per case so the review needs no timeline (`Store.case_history`)."""
+    reopens, resolved_at = 0, None
+    for kind, at in timeline:
+        if kind == REOPENED:
+            reopens += 1
+        elif kind == RESOLVED:
+            resolved_at = at
+    return reopens, resolved_at
+
+
+def facts(case: Case, reopens: int = 0, resolved_at: datetime | None = None) -> CaseFacts:
+    """A case with its timeline's `marks`, kept only where they mean something."""
+    return CaseFacts(case, reopens, resolved_at) if needs_timeline(case) else CaseFacts(case)
+
+
+def timeline_facts(case: Case, timeline: Sequence[Event]) -> CaseFacts:
+    return facts(case, *marks((e.kind, e.at) for e in timeline))
 
 
 @dataclass(frozen=True)

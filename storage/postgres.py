@@ -59,6 +59,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from handlers.effects import Effect, effect_from_dict, effect_to_dict
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError
+from handlers.fit import CaseFacts, facts
 from handlers.model import (
     Case,
     Event,
@@ -427,19 +428,28 @@ class PostgresStore:
 
     # read side ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _opened(since: datetime, until: datetime, client: str | None) -> tuple[str, list[Any]]:
+        """The WHERE and ORDER BY of the cases opened in [since, until), and its params."""
+        if client is None:
+            where, params = "WHERE created_at >= %s AND created_at < %s", [since, until]
+        else:
+            where = "WHERE client_id = %s AND created_at >= %s AND created_at < %s"
+            params = [client, since, until]
+        return f"{where} ORDER BY created_at, number", params
+
     async def cases_opened(
         self, since: datetime, until: datetime, client_id: str | None = None
     ) -> list[Case]:
-        if client_id is None:
-            return await self._cases(
-                "WHERE created_at >= %s AND created_at < %s ORDER BY created_at, number",
-                (since, until),
-            )
-        return await self._cases(
-            "WHERE client_id = %s AND created_at >= %s AND created_at < %s"
-            " ORDER BY created_at, number",
-            (client_id, since, until),
-        )
+        return await self._cases(*self._opened(since, until, client_id))
+
+    async def case_history(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> list[CaseFacts]:
+        """One query: the case rows carry their timeline's marks (migration 0007)."""
+        where, params = self._opened(since, until, client_id)
+        rows = await self._rows(f"SELECT body, reopens, resolved_at FROM cases {where}", params)
+        return [facts(case_from_dict(body), *marks) for body, *marks in rows]
 
     async def open_cases(self) -> list[Case]:
         return await self._cases(
