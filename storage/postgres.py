@@ -431,11 +431,9 @@ class PostgresStore:
     @staticmethod
     def _opened(since: datetime, until: datetime, client: str | None) -> tuple[str, list[Any]]:
         """The WHERE and ORDER BY of the cases opened in [since, until), and its params."""
-        if client is None:
-            where, params = "WHERE created_at >= %s AND created_at < %s", [since, until]
-        else:
-            where = "WHERE client_id = %s AND created_at >= %s AND created_at < %s"
-            params = [client, since, until]
+        where, params = "WHERE created_at >= %s AND created_at < %s", [since, until]
+        if client is not None:
+            where, params = f"{where} AND client_id = %s", [*params, client]
         return f"{where} ORDER BY created_at, number", params
 
     async def cases_opened(
