@@ -431,7 +431,8 @@ class PostgresStore:
     @staticmethod
     def _opened(since: datetime, until: datetime, client: str | None) -> tuple[str, list[Any]]:
         """The WHERE and ORDER BY of the cases opened in [since, until), and its params."""
-        where, params = "WHERE created_at >= %s AND created_at < %s", [since, until]
+        where = "WHERE created_at >= %s AND created_at < %s"
+        params: list[Any] = [since, until]
         if client is not None:
             where, params = f"{where} AND client_id = %s", [*params, client]
         return f"{where} ORDER BY created_at, number", params
