@@ -59,6 +59,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from handlers.effects import Effect, effect_from_dict, effect_to_dict
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError
+from handlers.fit import UNREAD as UNREAD_FIELDS
 from handlers.fit import CaseFacts, facts
 from handlers.model import (
     Case,
@@ -77,6 +78,7 @@ CONNECT_TIMEOUT = 10  # seconds
 DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
 FINAL = tuple(status.value for status in Status if status.final)
+UNREAD = Jsonb(UNREAD_FIELDS)  # merged over a body, empties what the review never reads
 PRESENCE = "complaintbot-"  # + owner: the application_name of a store's presence connection
 
 
@@ -445,9 +447,12 @@ class PostgresStore:
     async def case_history(
         self, since: datetime, until: datetime, client_id: str | None = None
     ) -> list[CaseFacts]:
-        """One query: the case rows carry their timeline's marks (migration 0007)."""
+        """One query: the case rows carry their timeline's marks (migration 0007), and the
+        server leaves out of each body what the review never reads (`fit.UNREAD`)."""
         where, params = self._opened(since, until, client_id)
-        rows = await self._rows(f"SELECT body, reopens, resolved_at FROM cases {where}", params)
+        rows = await self._rows(
+            f"SELECT body || %s, reopens, resolved_at FROM cases {where}", [UNREAD, *params]
+        )
         return [facts(case_from_dict(body), *marks) for body, *marks in rows]
 
     async def open_cases(self) -> list[Case]:

@@ -70,7 +70,7 @@ from handlers.errors import (
     DuplicateSource,
     StorageError,
 )
-from handlers.fit import REOPENED, RESOLVED, CaseFacts, facts, marks
+from handlers.fit import REOPENED, RESOLVED, CaseFacts, facts, for_review, marks
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
@@ -811,7 +811,10 @@ class TinyDBStore:
     ) -> list[CaseFacts]:
         opened = await self.cases_opened(since, until, client_id)
         entries = [self._index[case.id] for case in opened]
-        return [facts(c, e.reopens, e.resolved_at) for c, e in zip(opened, entries, strict=True)]
+        return [
+            facts(for_review(c), e.reopens, e.resolved_at)
+            for c, e in zip(opened, entries, strict=True)
+        ]
 
     async def open_cases(self) -> list[Case]:
         return await self._cases_where(lambda entry: not entry.final)

@@ -39,6 +39,7 @@ from handlers.effects import (
     Invite,
 )
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
+from handlers.fit import for_review
 from handlers.model import Statement, Status
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, OutboxItem, Store
 from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
@@ -886,10 +887,12 @@ class StoreContract:
         async def check(current: Store) -> None:
             [first, second] = await current.case_history(*span)
             last = T0 + timedelta(minutes=240)
-            assert (first.case, first.reopens, first.resolved_at) == (twice, 2, last)
+            assert (first.case, first.reopens, first.resolved_at) == (for_review(twice), 2, last)
             # never resolved: its timeline means nothing to the review (fit.needs_timeline)
-            assert (second.case, second.reopens, second.resolved_at) == (never, 0, None)
-            assert [f.case for f in await current.case_history(*span, "globex")] == [never]
+            assert (second.case, second.reopens, second.resolved_at) == (for_review(never), 0, None)
+            assert [f.case for f in await current.case_history(*span, "globex")] == [
+                for_review(never)
+            ]
             assert await current.case_history(T0 + FAR, T0 + FAR + FAR) == []
 
         await check(store)
@@ -907,7 +910,8 @@ class StoreContract:
             await store.create_case(case, [make_event(case, "resolved", case.number)], [])
         for client in (None, "acme", "globex"):
             history = await store.case_history(since, until, client)
-            assert [f.case for f in history] == await store.cases_opened(since, until, client)
+            opened = await store.cases_opened(since, until, client)
+            assert [f.case for f in history] == [for_review(case) for case in opened]
         history = await store.case_history(since, until)
         assert [f.resolved_at for f in history] == [None, T0 + timedelta(minutes=2)]
 
