@@ -43,11 +43,10 @@ effort. It can join as one more part once cases record it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from handlers.model import Case, Event, Status, Verdict
+from handlers.model import Case, Event, Feedback, Status, Verdict
 from handlers.review_config import BANDS, FIT_PARTS, ReviewSettings
 
 VALID = frozenset({Verdict.RIGHT, Verdict.PARTLY_RIGHT})
@@ -55,11 +54,50 @@ INVALID = frozenset({Verdict.NOT_RIGHT, Verdict.MISUNDERSTANDING})
 
 
 @dataclass(frozen=True)
+class ReviewCase:
+    """What the review reads of a case in its history, and no more: a store answers a
+    portfolio of 100k cases with these (`Store.case_history`) without decoding whole cases
+    (their statements, accounts, people and deadlines are most of their size)."""
+
+    id: str
+    client_id: str
+    category: str
+    summary: str
+    status: Status
+    created_at: datetime
+    verdict: Verdict | None
+    abuse_flagged: bool
+    resolution: str | None
+    change_requests: tuple[str, ...]
+    feedback: tuple[Feedback, ...]
+
+    @property
+    def number(self) -> int:
+        return int(self.id.split("-", 1)[1])
+
+    @classmethod
+    def of(cls, case: Case) -> ReviewCase:
+        return cls(
+            case.id,
+            case.client_id,
+            case.category,
+            case.summary,
+            case.status,
+            case.created_at,
+            case.verdict,
+            case.abuse_flagged,
+            case.resolution,
+            case.change_requests,
+            case.feedback,
+        )
+
+
+@dataclass(frozen=True)
 class CaseFacts:
     """A case with what only its timeline tells: how often it was reopened, and when it
     was last resolved. A case never resolved has nothing there (`needs_timeline`)."""
 
-    case: Case
+    case: ReviewCase
     reopens: int = 0  # `reopened` events: the client's "not resolved", or the firm's reopen
     resolved_at: datetime | None = None  # the last `resolved` event
 
@@ -71,7 +109,7 @@ class CaseFacts:
         return (self.resolved_at - self.case.created_at).total_seconds() / 3600
 
 
-def needs_timeline(case: Case) -> bool:
+def needs_timeline(case: Case | ReviewCase) -> bool:
     """Only a case that was resolved can have been reopened or have a resolution time."""
     return case.resolution is not None
 
@@ -92,32 +130,17 @@ def marks(timeline: Iterable[tuple[str, datetime]]) -> tuple[int, datetime | Non
     return reopens, resolved_at
 
 
-# What the review never reads of the cases in its history, and about half of a case's size:
-# `Store.case_history` gives the cases without it (`for_review`), so a portfolio of 100k
-# cases decodes what it reads and no more. Open cases (`Store.open_cases`) come whole.
-UNREAD: dict[str, Any] = {
-    "client_statements": (),
-    "public_replies": (),
-    "accounts": {},
-    "waivers": {},
-    "deadlines": (),
-    "alerts": (),
-}
-
-
-def for_review(case: Case) -> Case:
-    """The case as the review's history reads it: without what it never reads (`UNREAD`)."""
-    return replace(case, **UNREAD)
-
-
-def facts(case: Case, reopens: int = 0, resolved_at: datetime | None = None) -> CaseFacts:
+def facts(
+    case: Case | ReviewCase, reopens: int = 0, resolved_at: datetime | None = None
+) -> CaseFacts:
     """A case with its timeline's `marks`, kept only where they mean something."""
-    return CaseFacts(case, reopens, resolved_at) if needs_timeline(case) else CaseFacts(case)
+    seen = case if isinstance(case, ReviewCase) else ReviewCase.of(case)
+    return CaseFacts(seen, reopens, resolved_at) if needs_timeline(case) else CaseFacts(seen)
 
 
 def timeline_facts(case: Case, timeline: Sequence[Event]) -> CaseFacts:
     """The facts of a whole case, as the review reads them, from its whole timeline."""
-    return facts(for_review(case), *marks((e.kind, e.at) for e in timeline))
+    return facts(case, *marks((e.kind, e.at) for e in timeline))
 
 
 @dataclass(frozen=True)

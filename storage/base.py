@@ -224,10 +224,9 @@ class Store(Protocol):
     async def case_history(
         self, since: datetime, until: datetime, client_id: str | None = None
     ) -> list[CaseFacts]:
-        """`cases_opened` as the review reads them (`handlers.fit.for_review`: without their
-        statements, accounts, waivers, deadlines and alerts), each with its timeline's facts
-        (`handlers.fit.facts`: reopens and the last resolution) kept beside the case, so no
-        timeline is read."""
+        """`cases_opened` as the review reads them (`handlers.fit.ReviewCase`), each with its
+        timeline's facts (`handlers.fit.facts`: reopens and the last resolution) kept beside
+        the case, so no timeline is read."""
 
     async def open_cases(self) -> list[Case]:
         """Every case that is not final, the longest open first (then by number)."""

@@ -59,16 +59,17 @@ from psycopg_pool import AsyncConnectionPool
 
 from handlers.effects import Effect, effect_from_dict, effect_to_dict
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError
-from handlers.fit import UNREAD as UNREAD_FIELDS
-from handlers.fit import CaseFacts, facts
+from handlers.fit import CaseFacts, ReviewCase, facts
 from handlers.model import (
     Case,
     Event,
     Status,
+    Verdict,
     case_from_dict,
     case_to_dict,
     event_from_dict,
     event_to_dict,
+    feedback_from_dict,
 )
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
 from storage.pg_schema import LATEST, migrate, refuse_newer, schema_version
@@ -78,7 +79,6 @@ CONNECT_TIMEOUT = 10  # seconds
 DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
 FINAL = tuple(status.value for status in Status if status.final)
-UNREAD = Jsonb(UNREAD_FIELDS)  # merged over a body, empties what the review never reads
 PRESENCE = "complaintbot-"  # + owner: the application_name of a store's presence connection
 
 
@@ -447,13 +447,48 @@ class PostgresStore:
     async def case_history(
         self, since: datetime, until: datetime, client_id: str | None = None
     ) -> list[CaseFacts]:
-        """One query: the case rows carry their timeline's marks (migration 0007), and the
-        server leaves out of each body what the review never reads (`fit.UNREAD`)."""
+        """One query, of what the review reads (`ReviewCase`) and no more: the case rows
+        carry their timeline's marks (migration 0007)."""
         where, params = self._opened(since, until, client_id)
         rows = await self._rows(
-            f"SELECT body || %s, reopens, resolved_at FROM cases {where}", [UNREAD, *params]
+            "SELECT id, client_id, body ->> 'category', body ->> 'summary', status, created_at,"
+            " body ->> 'verdict', (body ->> 'abuse_flagged')::boolean, body ->> 'resolution',"
+            " body -> 'change_requests', body -> 'feedback', reopens, resolved_at"
+            f" FROM cases {where}",
+            params,
         )
-        return [facts(case_from_dict(body), *marks) for body, *marks in rows]
+        return [self._review_facts(*row) for row in rows]
+
+    @staticmethod
+    def _review_facts(
+        case_id: str,
+        client: str,
+        category: str,
+        summary: str,
+        status: str,
+        created_at: datetime,
+        verdict: str | None,
+        abuse: bool,
+        resolution: str | None,
+        change_requests: list[str],
+        feedback: list[dict[str, Any]],
+        reopens: int,
+        resolved_at: datetime | None,
+    ) -> CaseFacts:
+        case = ReviewCase(
+            case_id,
+            client,
+            category,
+            summary,
+            Status(status),
+            created_at,
+            Verdict(verdict) if verdict else None,
+            abuse,
+            resolution,
+            tuple(change_requests),
+            tuple(feedback_from_dict(answer) for answer in feedback),
+        )
+        return facts(case, reopens, resolved_at)
 
     async def open_cases(self) -> list[Case]:
         return await self._cases(

@@ -70,7 +70,7 @@ from handlers.errors import (
     DuplicateSource,
     StorageError,
 )
-from handlers.fit import REOPENED, RESOLVED, CaseFacts, facts, for_review, marks
+from handlers.fit import REOPENED, RESOLVED, CaseFacts, facts, marks
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, InboxItem, OutboxItem
@@ -812,7 +812,7 @@ class TinyDBStore:
         opened = await self.cases_opened(since, until, client_id)
         entries = [self._index[case.id] for case in opened]
         return [
-            facts(for_review(c), e.reopens, e.resolved_at)
+            facts(c, e.reopens, e.resolved_at)
             for c, e in zip(opened, entries, strict=True)
         ]
 

@@ -39,8 +39,8 @@ from handlers.effects import (
     Invite,
 )
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
-from handlers.fit import for_review
-from handlers.model import Statement, Status
+from handlers.fit import CaseFacts, ReviewCase
+from handlers.model import Statement, Status, Verdict
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, OutboxItem, Store
 from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
 
@@ -885,14 +885,13 @@ class StoreContract:
         span = (T0, T0 + FAR)
 
         async def check(current: Store) -> None:
-            [first, second] = await current.case_history(*span)
             last = T0 + timedelta(minutes=240)
-            assert (first.case, first.reopens, first.resolved_at) == (for_review(twice), 2, last)
-            # never resolved: its timeline means nothing to the review (fit.needs_timeline)
-            assert (second.case, second.reopens, second.resolved_at) == (for_review(never), 0, None)
-            assert [f.case for f in await current.case_history(*span, "globex")] == [
-                for_review(never)
+            # `never` was never resolved: its timeline means nothing to the review
+            assert await current.case_history(*span) == [
+                CaseFacts(ReviewCase.of(twice), 2, last),
+                CaseFacts(ReviewCase.of(never)),
             ]
+            assert await current.case_history(*span, "globex") == [CaseFacts(ReviewCase.of(never))]
             assert await current.case_history(T0 + FAR, T0 + FAR + FAR) == []
 
         await check(store)
@@ -902,7 +901,13 @@ class StoreContract:
         since, until = T0, T0 + timedelta(days=7)
         cases = [
             make_case(1, created_at=until),
-            replace(make_case(2, created_at=since + timedelta(days=1)), resolution="refunded"),
+            replace(
+                make_case(2, created_at=since + timedelta(days=1)),
+                resolution="refunded",
+                verdict=Verdict.NOT_RIGHT,
+                abuse_flagged=True,
+                change_requests=("a weekly call",),
+            ),
             make_case(3, client_id="globex", created_at=since),
             make_case(4, created_at=since - timedelta(seconds=1)),
         ]
@@ -911,7 +916,7 @@ class StoreContract:
         for client in (None, "acme", "globex"):
             history = await store.case_history(since, until, client)
             opened = await store.cases_opened(since, until, client)
-            assert [f.case for f in history] == [for_review(case) for case in opened]
+            assert [f.case for f in history] == [ReviewCase.of(case) for case in opened]
         history = await store.case_history(since, until)
         assert [f.resolved_at for f in history] == [None, T0 + timedelta(minutes=2)]
 

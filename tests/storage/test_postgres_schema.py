@@ -12,7 +12,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from handlers.errors import StorageError
-from handlers.fit import for_review
+from handlers.fit import ReviewCase
 from handlers.model import Status, case_to_dict, event_to_dict
 from storage.pg_schema import LATEST, migrate, migrations, schema_version
 from storage.postgres import PostgresStore, describe
@@ -95,7 +95,7 @@ async def test_cases_written_before_0007_get_their_timeline_marks(pg_url: str) -
     try:
         [found] = await store.case_history(case.created_at, case.due_at)
         last = T0 + timedelta(minutes=3)
-        assert (found.case, found.reopens, found.resolved_at) == (for_review(case), 1, last)
+        assert (found.case, found.reopens, found.resolved_at) == (ReviewCase.of(case), 1, last)
     finally:
         await store.close()
 
