@@ -1,9 +1,10 @@
 """The leads' review, read from the store: what each view needs, and nothing more.
 
 Each view reads through the store's read side (`Store.cases_opened`, `open_cases`,
-`cases_of_person`); the client and the portfolio read `Store.case_history`, which gives
-each case with what its timeline tells (reopens, the last resolution) from what the store
-keeps beside the case, so no timeline is read, whatever the history holds.
+`cases_of_person`); the client and the portfolio read `Store.case_history`: what they
+read of each case (`handlers.fit.ReviewCase`) with what its timeline tells (reopens, the
+last resolution), which the store keeps beside the case, so no timeline and no whole case
+is read for the history, whatever it holds.
 The views themselves are built in the core (`handlers.review`); an adapter draws them,
 and `complaintbot review --json` writes them with `view_json`.
 """
