@@ -432,32 +432,34 @@ class PostgresStore:
 
     @staticmethod
     def _opened(since: datetime, until: datetime, client: str | None) -> tuple[str, list[Any]]:
-        """The WHERE and ORDER BY of the cases opened in [since, until), and its params."""
+        """The WHERE of the cases opened in [since, until), and its params."""
         where = "WHERE created_at >= %s AND created_at < %s"
         params: list[Any] = [since, until]
         if client is not None:
             where, params = f"{where} AND client_id = %s", [*params, client]
-        return f"{where} ORDER BY created_at, number", params
+        return where, params
 
     async def cases_opened(
         self, since: datetime, until: datetime, client_id: str | None = None
     ) -> list[Case]:
-        return await self._cases(*self._opened(since, until, client_id))
+        where, params = self._opened(since, until, client_id)
+        return await self._cases(f"{where} ORDER BY created_at, number", params)
 
     async def case_history(
         self, since: datetime, until: datetime, client_id: str | None = None
     ) -> list[CaseFacts]:
-        """One query, of what the review reads (`ReviewCase`) and no more: the case rows
-        carry their timeline's marks (migration 0007)."""
+        """One query, of what the review reads (`ReviewCase`) and no more, with the marks
+        the case rows carry (migration 0007), as one JSON array: a value per case would
+        cost the driver more than the review's whole reading of it."""
         where, params = self._opened(since, until, client_id)
-        rows = await self._rows(
-            "SELECT id, client_id, body ->> 'category', body ->> 'summary', status, created_at,"
-            " body ->> 'verdict', (body ->> 'abuse_flagged')::boolean, body ->> 'resolution',"
-            " body -> 'change_requests', body -> 'feedback', reopens, resolved_at"
-            f" FROM cases {where}",
+        ((found,),) = await self._rows(
+            "SELECT coalesce(jsonb_agg(jsonb_build_array(id, client_id, body -> 'category',"
+            " body -> 'summary', status, created_at, body -> 'verdict', body -> 'abuse_flagged',"
+            " body -> 'resolution', body -> 'change_requests', body -> 'feedback', reopens,"
+            f" resolved_at) ORDER BY created_at, number), '[]') FROM cases {where}",
             params,
         )
-        return [self._review_facts(*row) for row in rows]
+        return [self._review_facts(*row) for row in found]
 
     @staticmethod
     def _review_facts(
@@ -466,14 +468,14 @@ class PostgresStore:
         category: str,
         summary: str,
         status: str,
-        created_at: datetime,
+        created_at: str,
         verdict: str | None,
         abuse: bool,
         resolution: str | None,
         change_requests: list[str],
         feedback: list[dict[str, Any]],
         reopens: int,
-        resolved_at: datetime | None,
+        resolved_at: str | None,
     ) -> CaseFacts:
         case = ReviewCase(
             case_id,
@@ -481,14 +483,14 @@ class PostgresStore:
             category,
             summary,
             Status(status),
-            created_at,
+            datetime.fromisoformat(created_at),
             Verdict(verdict) if verdict else None,
             abuse,
             resolution,
             tuple(change_requests),
             tuple(feedback_from_dict(answer) for answer in feedback),
         )
-        return facts(case, reopens, resolved_at)
+        return facts(case, reopens, datetime.fromisoformat(resolved_at) if resolved_at else None)
 
     async def open_cases(self) -> list[Case]:
         return await self._cases(
