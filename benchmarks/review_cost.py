@@ -1,10 +1,10 @@
 """Scenario g: what the leads' review costs as the history grows (issue 11's benchmark).
 
 Times `bot.review.load_view` for the portfolio (`/review`) and for one client (`/review
-client NAME`, the busiest client: the largest history one client view reads) on a store
-grown through `--sizes` cases of history (one store per backend, timed at each size):
-PostgreSQL (`--pg-url`; skipped with the reason when it cannot be used) and TinyDB (up to
-its own `--tinydb-sizes`, within `--seed-cap` seconds of seeding per backend).
+client NAME`, the busiest client: the largest history one client view reads) on a new
+store of each size in `--sizes` (cases of history): PostgreSQL (`--pg-url`, a fresh schema
+each; skipped with the reason when it cannot be used) and TinyDB (its own
+`--tinydb-sizes`), within `--seed-cap` seconds of seeding per backend.
 
 How the history is made: the example firm's seeded stories (`tests.history.FIRM`: verdicts
 of every kind, feedback, reopens, abuse, change requests, withdrawn and open cases) are
@@ -13,7 +13,8 @@ timeline is a template. Every seeded case copies one template: moved in time to 
 opening (spread evenly over `--days` before the review's "now"), given the next case
 number, one of `--clients` clients (a Zipf-like share: a few large clients, a long tail)
 and a source of its own, and written with its whole timeline by one `create_case` through
-the Store API (with a delivery id, as the bot writes), `--concurrency` calls at a time; no
+the Store API (with a delivery id, as the bot writes), in the order the cases opened (a
+store fills up as time goes by), `--concurrency` calls at a time; no
 SQL of the benchmark's own touches the store's tables. A case whose template takes longer
 than its age is given a shorter one; cases older than three weeks are final (closed or
 withdrawn) but for one in a hundred, so the open cases stay a few percent, as in a firm
@@ -22,7 +23,7 @@ that works its cases.
 TinyDB is closed and opened again after seeding, as a restarted bot finds it: final cases
 are then read from their files, not from memory. PostgreSQL waits for the autovacuum the
 seeding woke (as scenario e does). The first call of each view warms up and is not
-counted. The schema or folder is dropped after.
+counted. Each schema or folder is dropped after it is timed.
 
 Run on its own (`python -m benchmarks.review_cost --json`) or from `benchmarks.run`, in a
 process of its own.
@@ -40,7 +41,7 @@ import sys
 import tempfile
 import tomllib
 import traceback
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -123,32 +124,35 @@ class Plan:
     final: list[Template]
     live: list[Template]
 
-    def cases(self, rng: random.Random) -> Iterator[tuple[str, datetime, Template]]:
-        while True:
+    def cases(self, rng: random.Random, count: int) -> list[tuple[str, datetime, Template]]:
+        """`count` cases, in the order they opened: a store fills up as time goes by."""
+        planned = []
+        for _ in range(count):
             client = rng.choices(self.clients, self.weights)[0]
             age = timedelta(days=rng.uniform(0, self.days))
             settled = age > SETTLED_AFTER and rng.randrange(STILL_OPEN)
             pool = self.final if settled else self.final + self.live
             fitting = [t for t in pool if t.length < age] or [min(pool, key=lambda t: t.length)]
-            yield client, NOW - age, rng.choice(fitting)
+            planned.append((client, NOW - age, rng.choice(fitting)))
+        return sorted(planned, key=lambda plan: plan[1])
 
 
 async def seed(
     store: Store,
     directory: Directory,
-    cases: Iterator[tuple[str, datetime, Template]],
-    count: int,
+    cases: list[tuple[str, datetime, Template]],
     deadline: float,
     concurrency: int,
 ) -> int:
-    """`count` cases through the Store API, `concurrency` at a time, until `deadline`."""
+    """The cases through the Store API, `concurrency` at a time, until `deadline`."""
+    queue = iter(cases)
     written = 0
 
     async def one_writer() -> None:
         nonlocal written
-        while written < count and perf_counter() < deadline:
-            written += 1
-            client, opened, template = next(cases)
+        for client, opened, template in queue:
+            if perf_counter() >= deadline:
+                return
             delta = opened - template.case.created_at
             number = await store.next_case_number()
             channel = directory.clients[client].channels("slack")[0]
@@ -162,6 +166,7 @@ async def seed(
                 dataclasses.replace(shifted(e, delta), case_id=case.id) for e in template.timeline
             ]
             await store.create_case(case, events, [], f"bench-review-{number}")
+            written += 1
 
     await asyncio.gather(*(one_writer() for _ in range(concurrency)))
     return written
@@ -180,13 +185,10 @@ async def timed(
 
 
 async def measure(
-    url: str,
-    reopen: bool,
-    sizes: list[int],
-    args: argparse.Namespace,
-    autovacuum: str | None = None,
+    url: str, wanted: int, tinydb: bool, deadline: float, args: argparse.Namespace
 ) -> dict[str, Any]:
-    """One store at `url`, grown through `sizes`, each view timed at each size."""
+    """A new store at `url` seeded with `wanted` cases, each view timed on it. TinyDB is
+    reopened first; PostgreSQL waits for the autovacuum the seeding woke."""
     directory = firm(args.clients)
     found = await templates()
     rank = range(1, args.clients + 1)
@@ -197,43 +199,48 @@ async def measure(
         final=[t for t in found if t.case.status.final],
         live=[t for t in found if not t.case.status.final],
     )
-    cases = plan.cases(random.Random(11))
     busiest = ReviewRequest("client", plan.clients[0])
-    results: list[dict[str, Any]] = []
-    deadline = perf_counter() + args.seed_cap
     store = open_store(url)
     await store.open()
-    seeded = 0
     try:
-        for wanted in sorted(sizes):
-            began = perf_counter()
-            seeded += await seed(
-                store, directory, cases, wanted - seeded, deadline, args.concurrency
-            )
-            seed_seconds = perf_counter() - began
-            if reopen:
-                await store.close()
-                store = open_store(url)
-                await store.open()
-            if autovacuum:
-                await quiet(autovacuum)
-            span = NOW - timedelta(days=directory.review.window_days)
-            size = {
-                "wanted": wanted,
-                "seeded": seeded,
-                "seed_seconds": seed_seconds,
-                "window": len(await store.cases_opened(span, NOW)),
-                "busiest": len(await store.cases_opened(span, NOW, busiest.subject)),
-                "open": len(await store.open_cases()),
-                "portfolio": await timed(store, directory, ReviewRequest("portfolio"), args.calls),
-                "client": await timed(store, directory, busiest, args.calls),
-            }
-            results.append(size)
-            print(f"review_cost {url[:10]}: {size}", file=sys.stderr, flush=True)
-            if seeded < wanted:
-                break  # the seeding cap ran out: larger sizes would not be larger
+        began = perf_counter()
+        cases = plan.cases(random.Random(wanted), wanted)
+        seeded = await seed(store, directory, cases, deadline, args.concurrency)
+        seed_seconds = perf_counter() - began
+        if tinydb:
+            await store.close()
+            store = open_store(url)
+            await store.open()
+        else:
+            await quiet(args.pg_url)
+        span = NOW - timedelta(days=directory.review.window_days)
+        size = {
+            "wanted": wanted,
+            "seeded": seeded,
+            "seed_seconds": seed_seconds,
+            "window": len(await store.cases_opened(span, NOW)),
+            "busiest": len(await store.cases_opened(span, NOW, busiest.subject)),
+            "open": len(await store.open_cases()),
+            "portfolio": await timed(store, directory, ReviewRequest("portfolio"), args.calls),
+            "client": await timed(store, directory, busiest, args.calls),
+        }
     finally:
         await store.close()
+    print(f"review_cost {url[:10]}: {size}", file=sys.stderr, flush=True)
+    return size
+
+
+async def grown(
+    sizes: list[int], args: argparse.Namespace, measured: Callable[[int, float], Awaitable[Any]]
+) -> dict[str, Any]:
+    """Each size on a store of its own, until the seeding cap runs out."""
+    deadline = perf_counter() + args.seed_cap
+    results = []
+    for wanted in sorted(sizes):
+        size = await measured(wanted, deadline)
+        results.append(size)
+        if size["seeded"] < wanted:
+            break  # the seeding cap ran out: larger sizes would not be larger
     return {"sizes": results, "calls": args.calls, "concurrency": args.concurrency}
 
 
@@ -241,16 +248,23 @@ async def run_pg(args: argparse.Namespace) -> dict[str, Any]:
     reason = await unavailable(args.pg_url)
     if reason:
         return {"skipped": reason}
-    async with fresh_schema(args.pg_url) as url:
-        return await measure(url, False, args.sizes, args, autovacuum=args.pg_url)
+
+    async def measured(wanted: int, deadline: float) -> dict[str, Any]:
+        async with fresh_schema(args.pg_url) as url:
+            return await measure(url, wanted, False, deadline, args)
+
+    return await grown(args.sizes, args, measured)
 
 
 async def run_tinydb(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="complaintbot-review-cost-") as tmp:
-        (Path(tmp) / "data").mkdir()
-        return await measure(
-            str(Path(tmp) / "data" / "complaintbot.json"), True, args.tinydb_sizes, args
-        )
+    async def measured(wanted: int, deadline: float) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="complaintbot-review-cost-") as tmp:
+            (Path(tmp) / "data").mkdir()
+            return await measure(
+                str(Path(tmp) / "data" / "complaintbot.json"), wanted, True, deadline, args
+            )
+
+    return await grown(args.tinydb_sizes, args, measured)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
