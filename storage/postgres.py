@@ -80,8 +80,10 @@ CONNECT_TIMEOUT = 10  # seconds
 DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
 FINAL = tuple(status.value for status in Status if status.final)
-# What the review's history never reads of a case's body: left out by the server.
-UNREAD = [f.name for f in fields(Case) if f.name not in {f.name for f in fields(ReviewCase)}]
+# What the review's history reads of a case's body (`ReviewCase`), in its order; the rest
+# is left out by the server before the fields are read, so a compressed body is unpacked once.
+REVIEW_FIELDS = [f.name for f in fields(ReviewCase)]
+UNREAD = [f.name for f in fields(Case) if f.name not in REVIEW_FIELDS]
 PRESENCE = "complaintbot-"  # + owner: the application_name of a store's presence connection
 
 
@@ -456,14 +458,16 @@ class PostgresStore:
         review never reads (`ReviewCase`; the body is read once, as `->` would unpack a
         compressed body for each key), and the marks its row carries (migration 0007)."""
         where, params = self._opened(since, until, client_id)
+        read = ", ".join(f"b -> '{name}'" for name in REVIEW_FIELDS)
         ((found,),) = await self._rows(
-            "SELECT coalesce(jsonb_agg(jsonb_build_array(body - %s::text[], reopens, resolved_at)"
-            f" ORDER BY created_at, number), '[]') FROM cases {where}",
+            f"SELECT coalesce(jsonb_agg(jsonb_build_array({read}, reopens, resolved_at)"
+            " ORDER BY created_at, number), '[]') FROM (SELECT body - %s::text[] AS b, reopens,"
+            f" resolved_at, created_at, number FROM cases {where} OFFSET 0) AS c",
             [UNREAD, *params],
         )
         return [
-            facts(_review_case(body), reopens, datetime.fromisoformat(at) if at else None)
-            for body, reopens, at in found
+            facts(_review_case(*case), reopens, datetime.fromisoformat(at) if at else None)
+            for *case, reopens, at in found
         ]
 
     async def open_cases(self) -> list[Case]:
@@ -657,17 +661,30 @@ class PostgresStore:
         )
 
 
-def _review_case(body: dict[str, Any]) -> ReviewCase:
+def _review_case(
+    case_id: str,
+    client_id: str,
+    category: str,
+    summary: str,
+    status: str,
+    created_at: str,
+    verdict: str | None,
+    abuse_flagged: bool,
+    resolution: str | None,
+    change_requests: list[str],
+    feedback: list[dict[str, Any]],
+) -> ReviewCase:
+    """A `ReviewCase` from its fields as `case_history` reads them (`REVIEW_FIELDS`)."""
     return ReviewCase(
-        body["id"],
-        body["client_id"],
-        body["category"],
-        body["summary"],
-        Status(body["status"]),
-        datetime.fromisoformat(body["created_at"]),
-        Verdict(body["verdict"]) if body["verdict"] else None,
-        body["abuse_flagged"],
-        body["resolution"],
-        tuple(body["change_requests"]),
-        tuple(feedback_from_dict(answer) for answer in body["feedback"]),
+        case_id,
+        client_id,
+        category,
+        summary,
+        Status(status),
+        datetime.fromisoformat(created_at),
+        Verdict(verdict) if verdict else None,
+        abuse_flagged,
+        resolution,
+        tuple(change_requests),
+        tuple(feedback_from_dict(answer) for answer in feedback),
     )
