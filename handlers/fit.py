@@ -43,7 +43,7 @@ effort. It can join as one more part once cases record it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from handlers.model import Case, Event, Feedback, Status, Verdict
@@ -77,19 +77,7 @@ class ReviewCase:
 
     @classmethod
     def of(cls, case: Case) -> ReviewCase:
-        return cls(
-            case.id,
-            case.client_id,
-            case.category,
-            case.summary,
-            case.status,
-            case.created_at,
-            case.verdict,
-            case.abuse_flagged,
-            case.resolution,
-            case.change_requests,
-            case.feedback,
-        )
+        return cls(**{f.name: getattr(case, f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
