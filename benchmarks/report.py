@@ -196,8 +196,8 @@ few large clients and a long tail), and is written with its whole timeline by on
 `create_case` through the Store API. Cases older than three weeks are final but for one
 in a hundred. TinyDB is reopened after seeding, as a restarted bot finds it (final cases
 are then read from their files). The targets (client ≤300 ms, portfolio ≤1 s) are for
-PostgreSQL at 100,000 cases, and judged on p95 at every size; TinyDB's rows say how far it
-goes.
+PostgreSQL at 100,000 cases (the full run), judged on p95; the other rows, and TinyDB's,
+say how far it goes.
 
 ## Scenarios
 

@@ -55,6 +55,7 @@ TARGETS = {
     "g": "client ≤300 ms, portfolio ≤1 s (PostgreSQL, at 100k)",
 }
 REVIEW_LIMIT_MS = {"client": 300, "portfolio": 1000}
+REVIEW_TARGET_CASES = 100_000  # the size the limits are for (the full run)
 
 
 def _log(message: str) -> None:
@@ -178,9 +179,8 @@ async def store_cost(p: Profile, work: Path) -> list[Row]:
 
 
 def _review_rows(backend: str, found: dict[str, Any]) -> list[Row]:
-    """Each view at each size: p50 and p95 of `load_view`. PostgreSQL rows are judged
-    against the 100k limits (a smaller history must not take longer); TinyDB's say how far
-    it goes."""
+    """Each view at each size: p50 and p95 of `load_view`. PostgreSQL's row at 100k is
+    judged against its limit (on p95); the others, and TinyDB's, say how far it goes."""
     name = {"postgres": "PostgreSQL", "tinydb": "TinyDB"}[backend]
     target = TARGETS["g"] if backend == "postgres" else "how far it goes"
     if "skipped" in found:
@@ -192,7 +192,7 @@ def _review_rows(backend: str, found: dict[str, Any]) -> list[Row]:
     for size in found["sizes"]:
         for view, label in (("portfolio", "/review"), ("client", "/review client (busiest)")):
             figures = size[view]
-            judged = backend == "postgres"
+            judged = backend == "postgres" and size["wanted"] == REVIEW_TARGET_CASES
             row = Row(
                 f"g. {label}, {name}, {size['seeded']:,} cases",
                 target,
@@ -201,9 +201,10 @@ def _review_rows(backend: str, found: dict[str, Any]) -> list[Row]:
             )
             if view == "portfolio":
                 row.notes.append(
-                    f"{size['seeded']:,} cases seeded through the Store API (one create_case "
-                    f"with its whole timeline each, {found['concurrency']} at a time) in "
-                    f"{size['seed_seconds']:.0f} s from the size before; {size['window']:,} "
+                    f"{size['seeded']:,} cases seeded on a store of their own through the "
+                    f"Store API (one create_case with its whole timeline each, "
+                    f"{found['concurrency']} at a time) in {size['seed_seconds']:.0f} s; "
+                    f"{size['window']:,} "
                     f"opened in the 90-day window, {size['open']:,} open; "
                     f"{found['calls']} timed calls per view"
                 )
