@@ -22,6 +22,18 @@ class StoreCounts:
 
 
 @dataclass(frozen=True)
+class ReviewCounts:
+    """Scenario g: one store per backend grown through these sizes, the review timed at each."""
+
+    sizes: tuple[int, ...]  # cases of history, PostgreSQL
+    tinydb_sizes: tuple[int, ...]
+    calls: int  # timed load_view calls per view and size
+    seed_cap: float  # seconds of seeding allowed per backend
+    clients: int = 100
+    days: float = 450  # the history's span
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     senders: int  # scenario a: concurrent senders at full speed
@@ -41,6 +53,7 @@ class Profile:
     timeout: float  # per request; later counts as unanswered
     paced_limit: int  # connections in flight for paced runs
     store: StoreCounts
+    review: ReviewCounts
     replicas: int = 2  # b and c on PostgreSQL: `complaintbot serve` replicas behind the proxy
     pg_url: str = ""  # the PostgreSQL server (set by benchmarks.run from --pg-url)
 
@@ -64,6 +77,7 @@ FULL = Profile(
     timeout=10,
     paced_limit=100,
     store=StoreCounts(1_000, 20_000, 10, 1_000, samples=30, seed_cap=900),
+    review=ReviewCounts((1_000, 10_000, 100_000), (1_000, 10_000, 100_000), 10, seed_cap=1_500),
 )
 
 SHORT = Profile(
@@ -95,6 +109,7 @@ SHORT = Profile(
         pg_samples=200,
         pg_seed_cap=60,
     ),  # fmt: skip
+    review=ReviewCounts((1_000, 10_000), (1_000, 10_000), 10, seed_cap=150),
 )
 
 
@@ -121,6 +136,12 @@ def describe(p: Profile) -> dict[str, str]:
         + f" cases of history (one schema grown through them, seeding capped at "
         f"{s.pg_seed_cap:.0f} s in all)",
         "f": "peak RSS (VmHWM) of the bot's server process over the scenarios above",
+        "g": "`/review` (the portfolio) and `/review client NAME` (the busiest client), "
+        f"{p.review.calls} timed `load_view` calls each, on one store per backend grown "
+        f"through {', '.join(f'{n:,}' for n in p.review.sizes)} cases (PostgreSQL) and "
+        f"{', '.join(f'{n:,}' for n in p.review.tinydb_sizes)} (TinyDB) of {p.review.clients} "
+        f"clients over {p.review.days:.0f} days, seeding capped at {p.review.seed_cap:.0f} s "
+        "per backend",
     }
 
 

@@ -167,7 +167,7 @@ The load generator signs every event as Slack does (v0 HMAC-SHA256). Absolute ti
 on shared machines; the ratio to the floor, measured in the same run, is the figure to
 compare.
 
-**PostgreSQL (b, c, e).** b and c run a second time on PostgreSQL (`--pg-url`, default
+**PostgreSQL (b, c, e, g).** b and c run a second time on PostgreSQL (`--pg-url`, default
 `$COMPLAINTBOT_BENCH_DATABASE_URL` or `postgresql://postgres@127.0.0.1:5432/test`): two
 `complaintbot serve` replicas on one fresh schema (`cbbench_<random>`, named in the URL
 with `?options=-csearch_path%3D...`, dropped after the run), started one after the other,
@@ -184,6 +184,20 @@ notes the CPU seconds every process used. When PostgreSQL cannot be used (unreac
 or this checkout's store refuses the URL) its rows say `skipped: <reason>` and the rest
 runs. `--py-spy DIR` samples every bot server with py-spy (collapsed stacks into DIR; it
 slows the bot, so figures from such a run are not comparable).
+
+**Review (g).** `benchmarks/review_cost.py`, in a process of its own, times `load_view`
+(`bot/review.py`) for `/review` (the portfolio) and `/review client NAME` (the busiest
+client) on one store per backend grown through the sizes shown, p50 and p95 over the timed
+calls (the first call warms up). The history: the example firm's stories
+(`tests/history.py`: every verdict, feedback, reopens, abuse, change requests, withdrawn
+and open cases) played once through the real core; each seeded case copies one of them,
+moved to its own opening over the span shown, with its own number, source and client (a
+few large clients and a long tail), and is written with its whole timeline by one
+`create_case` through the Store API. Cases older than three weeks are final but for one
+in a hundred. TinyDB is reopened after seeding, as a restarted bot finds it (final cases
+are then read from their files). The targets (client ≤300 ms, portfolio ≤1 s) are for
+PostgreSQL at 100,000 cases (the full run), judged on p95; the other rows, and TinyDB's,
+say how far it goes.
 
 ## Scenarios
 
@@ -216,6 +230,9 @@ slows the bot, so figures from such a run are not comparable).
   and `get_case` of a random seeded case (p95 in brackets). History is seeded through the
   Store API only: closed cases with three timeline events and a delivery id each, several
   `create_case` calls at a time on the store's pool.
+- **g** rows: p50 and p95 of `load_view` for the view shown, on the history shown; the
+  notes say how the history was seeded, how many cases fell in the 90-day window, how many
+  were open, and how many the busiest client had in the window.
 """
 
 

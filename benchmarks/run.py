@@ -10,6 +10,8 @@ d. trigger to last effect with 50 ms added to every Web API call
 e. store cost of one case change (and, on PostgreSQL, one read) as the store fills
    (Store API, its own process)
 f. peak server RSS across the run
+g. `/review` and `/review client NAME` as the history grows to 100k cases, on PostgreSQL and
+   TinyDB (Store API, its own process: benchmarks/review_cost.py)
 
 PostgreSQL is `--pg-url` (benchmarks/pg.py); its rows say "skipped: <reason>" when it
 cannot be used, and the rest runs.
@@ -50,7 +52,10 @@ TARGETS = {
     "c": "ack p99 ≤250 ms, all complete ≤5 s after",
     "d": "trigger→last effect p95 ≤500 ms",
     "e": "≤2×",
+    "g": "client ≤300 ms, portfolio ≤1 s (PostgreSQL, at 100k)",
 }
+REVIEW_LIMIT_MS = {"client": 300, "portfolio": 1000}
+REVIEW_TARGET_CASES = 100_000  # the size the limits are for (the full run)
 
 
 def _log(message: str) -> None:
@@ -170,6 +175,80 @@ async def store_cost(p: Profile, work: Path) -> list[Row]:
     return _cost_rows(json.loads(out))
 
 
+# ------------------------------------------------------------------ g. review cost
+
+
+def _review_rows(backend: str, found: dict[str, Any]) -> list[Row]:
+    """Each view at each size: p50 and p95 of `load_view`. PostgreSQL's row at 100k is
+    judged against its limit (on p95); the others, and TinyDB's, say how far it goes."""
+    name = {"postgres": "PostgreSQL", "tinydb": "TinyDB"}[backend]
+    target = TARGETS["g"] if backend == "postgres" else "how far it goes"
+    if "skipped" in found:
+        return [Row(f"g. review, {name}", target, result=f"skipped: {found['skipped']}")]
+    if "error" in found or not found.get("sizes"):
+        note = found.get("error") or "no size measured"
+        return [Row(f"g. review, {name}", target, result="error", passed=False, notes=[note])]
+    rows = []
+    for size in found["sizes"]:
+        for view, label in (("portfolio", "/review"), ("client", "/review client (busiest)")):
+            figures = size[view]
+            judged = backend == "postgres" and size["wanted"] == REVIEW_TARGET_CASES
+            row = Row(
+                f"g. {label}, {name}, {size['seeded']:,} cases",
+                target,
+                passed=figures["p95_ms"] <= REVIEW_LIMIT_MS[view] if judged else None,
+                result=f"p50 {figures['p50_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms",
+            )
+            if view == "portfolio":
+                row.notes.append(
+                    f"{size['seeded']:,} cases seeded on a store of their own through the "
+                    f"Store API (one create_case with its whole timeline each, "
+                    f"{found['concurrency']} at a time) in {size['seed_seconds']:.0f} s; "
+                    f"{size['window']:,} "
+                    f"opened in the 90-day window, {size['open']:,} open; "
+                    f"{found['calls']} timed calls per view"
+                )
+            else:
+                row.notes.append(f"the busiest client: {size['busiest']:,} cases in the window")
+            if size["seeded"] < size["wanted"]:
+                row.notes.append(
+                    f"seeding stopped at its cap: {size['seeded']:,} of {size['wanted']:,} cases"
+                )
+            rows.append(row)
+    return rows
+
+
+async def review_cost(p: Profile, work: Path) -> list[Row]:
+    counts = p.review
+    argv = [
+        PYTHON, "-m", "benchmarks.review_cost", "--json",
+        "--sizes", ",".join(map(str, counts.sizes)),
+        "--tinydb-sizes", ",".join(map(str, counts.tinydb_sizes)),
+        "--calls", str(counts.calls), "--seed-cap", str(counts.seed_cap),
+        "--clients", str(counts.clients), "--days", str(counts.days),
+        "--pg-url", p.pg_url or "off",
+    ]  # fmt: skip
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "review_cost.log"
+    with log.open("wb") as err:
+        process = await asyncio.create_subprocess_exec(
+            *argv, cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=err
+        )
+        try:
+            out, _ = await asyncio.wait_for(process.communicate(), 2 * counts.seed_cap + 600)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            return [Row("g. review", TARGETS["g"], result="timed out", passed=False)]
+    if process.returncode != 0:
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        return [Row("g. review", TARGETS["g"], result="error", passed=False, notes=tail)]
+    found = json.loads(out)
+    return [
+        row for backend in ("postgres", "tinydb") for row in _review_rows(backend, found[backend])
+    ]
+
+
 # ------------------------------------------------------------------ the run
 
 SCENARIOS: dict[str, Scenario] = {
@@ -178,6 +257,7 @@ SCENARIOS: dict[str, Scenario] = {
     "c": scenarios.complaint_burst,
     "d": scenarios.slow_web_api,
     "e": store_cost,
+    "g": review_cost,
 }
 
 
@@ -216,7 +296,7 @@ def _command(args: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the full targets (long)")
-    parser.add_argument("--only", default="abcdef", help="scenarios to run, e.g. 'ab' or 'a,e'")
+    parser.add_argument("--only", default="abcdefg", help="scenarios to run, e.g. 'ab' or 'a,e'")
     parser.add_argument("--write-doc", action="store_true", help="write docs/benchmarks.md")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")

@@ -142,7 +142,7 @@ async def _seed(
     await asyncio.gather(*(one_writer() for _ in range(concurrency)))
 
 
-async def _quiet(url: str, cap: float = 15.0) -> None:
+async def quiet(url: str, cap: float = 15.0) -> None:
     """Wait (up to `cap` s) until no autovacuum worker runs in the database: seeding wakes
     them, and a size timed while they run measures them, not the size."""
     import psycopg
@@ -187,7 +187,7 @@ async def measure_pg(
                 began = perf_counter()
                 await _seed(store, wanted - len(ids), deadline, concurrency, ids)
                 seeded_in = perf_counter() - began
-                await _quiet(url)
+                await quiet(url)
                 saves = []
                 for _ in range(samples + 1):
                     n = next(changes)

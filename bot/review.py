@@ -1,8 +1,10 @@
 """The leads' review, read from the store: what each view needs, and nothing more.
 
 Each view reads through the store's read side (`Store.cases_opened`, `open_cases`,
-`cases_of_person`), and the timelines only of the cases that were ever resolved: only
-those can have been reopened or have a time to resolve (`handlers.fit.needs_timeline`).
+`cases_of_person`); the client and the portfolio read `Store.case_history`: what they
+read of each case (`handlers.fit.ReviewCase`) with what its timeline tells (reopens, the
+last resolution), which the store keeps beside the case, so no timeline and no whole case
+is read for the history, whatever it holds.
 The views themselves are built in the core (`handlers.review`); an adapter draws them,
 and `complaintbot review --json` writes them with `view_json`.
 """
@@ -12,26 +14,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from handlers import review, trend
 from handlers.directory import Directory
-from handlers.fit import CaseFacts, facts, needs_timeline
 from handlers.messages import Markup, plain
-from handlers.model import Case
 from handlers.review_request import ReviewRequest
 from storage.base import Store
-
-
-async def case_facts(store: Store, cases: Sequence[Case]) -> list[CaseFacts]:
-    """The cases with what their timelines tell, read only for the cases that need it."""
-    resolved = [c for c in cases if needs_timeline(c)]
-    timelines = await asyncio.gather(*(store.timeline(c.id) for c in resolved))
-    by_id = {c.id: t for c, t in zip(resolved, timelines, strict=True)}
-    return [facts(c, by_id.get(c.id, ())) for c in cases]
 
 
 async def load_view(
@@ -54,13 +45,11 @@ async def load_view(
         return review.person_review(request.subject, cases, directory, now, language)
     if request.kind == "client":
         assert request.subject is not None
-        cases = await store.cases_opened(span.since, span.until, request.subject)
-        history = await case_facts(store, cases)
+        history = await store.case_history(span.since, span.until, request.subject)
         return review.client_review(request.subject, history, directory, now, language)
-    opened, still_open = await asyncio.gather(
-        store.cases_opened(span.since, span.until), store.open_cases()
+    history, still_open = await asyncio.gather(
+        store.case_history(span.since, span.until), store.open_cases()
     )
-    history = await case_facts(store, opened)
     return review.portfolio(history, still_open, directory, now, language)
 
 

@@ -42,11 +42,11 @@ effort. It can join as one more part once cases record it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 
-from handlers.model import Case, Event, Status, Verdict
+from handlers.model import Case, Event, Feedback, Status, Verdict
 from handlers.review_config import BANDS, FIT_PARTS, ReviewSettings
 
 VALID = frozenset({Verdict.RIGHT, Verdict.PARTLY_RIGHT})
@@ -54,11 +54,38 @@ INVALID = frozenset({Verdict.NOT_RIGHT, Verdict.MISUNDERSTANDING})
 
 
 @dataclass(frozen=True)
+class ReviewCase:
+    """What the review reads of a case in its history, and no more: a store answers a
+    portfolio of 100k cases with these (`Store.case_history`) without decoding whole cases
+    (their statements, accounts, people and deadlines are most of their size)."""
+
+    id: str
+    client_id: str
+    category: str
+    summary: str
+    status: Status
+    created_at: datetime
+    verdict: Verdict | None
+    abuse_flagged: bool
+    resolution: str | None
+    change_requests: tuple[str, ...]
+    feedback: tuple[Feedback, ...]
+
+    @property
+    def number(self) -> int:
+        return int(self.id.split("-", 1)[1])
+
+    @classmethod
+    def of(cls, case: Case) -> ReviewCase:
+        return cls(**{f.name: getattr(case, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
 class CaseFacts:
     """A case with what only its timeline tells: how often it was reopened, and when it
     was last resolved. A case never resolved has nothing there (`needs_timeline`)."""
 
-    case: Case
+    case: ReviewCase
     reopens: int = 0  # `reopened` events: the client's "not resolved", or the firm's reopen
     resolved_at: datetime | None = None  # the last `resolved` event
 
@@ -70,15 +97,38 @@ class CaseFacts:
         return (self.resolved_at - self.case.created_at).total_seconds() / 3600
 
 
-def needs_timeline(case: Case) -> bool:
+def needs_timeline(case: Case | ReviewCase) -> bool:
     """Only a case that was resolved can have been reopened or have a resolution time."""
     return case.resolution is not None
 
 
-def facts(case: Case, timeline: Sequence[Event] = ()) -> CaseFacts:
-    reopens = sum(1 for e in timeline if e.kind == "reopened")
-    resolved = [e.at for e in timeline if e.kind == "resolved"]
-    return CaseFacts(case, reopens, resolved[-1] if resolved else None)
+# The timeline events the facts are read from; a store may keep only these (`marks`).
+REOPENED, RESOLVED = "reopened", "resolved"
+
+
+def marks(timeline: Iterable[tuple[str, datetime]]) -> tuple[int, datetime | None]:
+    """(reopens, the last resolution) of a timeline given as (kind, at) in recorded order:
+    what a store keeps per case so the review needs no timeline (`Store.case_history`)."""
+    reopens, resolved_at = 0, None
+    for kind, at in timeline:
+        if kind == REOPENED:
+            reopens += 1
+        elif kind == RESOLVED:
+            resolved_at = at
+    return reopens, resolved_at
+
+
+def facts(
+    case: Case | ReviewCase, reopens: int = 0, resolved_at: datetime | None = None
+) -> CaseFacts:
+    """A case with its timeline's `marks`, kept only where they mean something."""
+    seen = case if isinstance(case, ReviewCase) else ReviewCase.of(case)
+    return CaseFacts(seen, reopens, resolved_at) if needs_timeline(case) else CaseFacts(seen)
+
+
+def timeline_facts(case: Case, timeline: Sequence[Event]) -> CaseFacts:
+    """The facts of a whole case, as the review reads them, from its whole timeline."""
+    return facts(case, *marks((e.kind, e.at) for e in timeline))
 
 
 @dataclass(frozen=True)

@@ -241,14 +241,15 @@ def case_from_dict(d: dict[str, Any]) -> Case:
         abuse_flagged=d["abuse_flagged"],
         resolution=d["resolution"],
         change_requests=tuple(d["change_requests"]),
-        feedback=tuple(
-            Feedback(f["resolved"], f["comment"], _actor(f["by"]), datetime.fromisoformat(f["at"]))
-            for f in d["feedback"]
-        ),
+        feedback=tuple(feedback_from_dict(f) for f in d["feedback"]),
         deadlines=tuple(_deadline(x) for x in d.get("deadlines", ())),
         alerts=tuple(d.get("alerts", ())),
         version=d["version"],
     )
+
+
+def feedback_from_dict(d: dict[str, Any]) -> Feedback:
+    return Feedback(d["resolved"], d["comment"], _actor(d["by"]), datetime.fromisoformat(d["at"]))
 
 
 def _deadline(d: dict[str, Any]) -> Deadline:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.directory import Directory
-from handlers.fit import CaseFacts, FitScore, fit_score
+from handlers.fit import CaseFacts, FitScore, ReviewCase, fit_score
 from handlers.messages import Markup, escape, mention, text
 from handlers.model import CATEGORIES, Case, Status, Verdict
 from handlers.review_config import BANDS
@@ -306,7 +306,7 @@ def _client_name(directory: Directory, client_id: str) -> Markup:
     return escape(client.name if client else client_id)
 
 
-def verdict_mix(cases: Iterable[Case]) -> VerdictMix:
+def verdict_mix(cases: Iterable[Case | ReviewCase]) -> VerdictMix:
     cases = list(cases)
     counts = Counter(c.verdict.value for c in cases if c.verdict is not None)
     judged = sum(counts.values())
@@ -318,7 +318,7 @@ def verdict_mix(cases: Iterable[Case]) -> VerdictMix:
     )
 
 
-def feedback_tally(cases: Iterable[Case], comments: int = 0) -> FeedbackTally:
+def feedback_tally(cases: Iterable[Case | ReviewCase], comments: int = 0) -> FeedbackTally:
     answers = [a for c in cases for a in c.feedback]
     said = sorted((a for a in answers if a.comment), key=lambda a: a.at, reverse=True)
     return FeedbackTally(
@@ -577,7 +577,7 @@ def client_review(
     )
 
 
-def _verdict_label(case: Case, say: Say) -> Markup:
+def _verdict_label(case: Case | ReviewCase, say: Say) -> Markup:
     return say(f"review.verdict.{case.verdict.value}") if case.verdict else say("review.unjudged")
 
 
@@ -597,7 +597,7 @@ def _history_line(f: CaseFacts, say: Say) -> HistoryLine:
     )
 
 
-def _changes(cases: Iterable[Case], directory: Directory) -> list[ChangeLine]:
+def _changes(cases: Iterable[Case | ReviewCase], directory: Directory) -> list[ChangeLine]:
     return [
         ChangeLine(
             case_id=case.id,

@@ -37,6 +37,10 @@ The contract, which `tests/storage/contract.py` checks for every backend:
 - **The read side** answers what `/review` asks without reading every case: the cases
   opened in a period (of one client or all), the open ones by age, and the ones that
   include a person. PostgreSQL answers from indexes; TinyDB from its in-memory index.
+  `case_history` adds what the fit score and the time to resolve need of each case's
+  timeline (reopens, the last resolution), kept up to date with every write of the case
+  (PostgreSQL: columns of the case row; TinyDB: its index entry), so a portfolio of 100k
+  cases reads no timeline.
 - **Scheduled work** runs once per slot across replicas: `claim_job` hands run `slot` of
   a job to one caller with a lease; `finish_job` marks it done for good. A runner that
   died leaves its lease to run out, and the run is handed out again, so a job that
@@ -61,6 +65,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from handlers.effects import Effect
+from handlers.fit import CaseFacts
 from handlers.model import Case, Event
 
 CLIENT_THREAD = "client_thread"
@@ -238,6 +243,13 @@ class Store(Protocol):
     ) -> list[Case]:
         """Cases created in [since, until), of one client or of all, oldest first (then by
         number)."""
+
+    async def case_history(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> list[CaseFacts]:
+        """`cases_opened` as the review reads them (`handlers.fit.ReviewCase`), each with its
+        timeline's facts (`handlers.fit.facts`: reopens and the last resolution) kept beside
+        the case, so no timeline is read."""
 
     async def open_cases(self) -> list[Case]:
         """Every case that is not final, the longest open first (then by number)."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from handlers.effects import CardUpdate, Effect
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError, StoreLocked
+from handlers.fit import CaseFacts, timeline_facts
 from handlers.model import Case, Event
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 
@@ -336,6 +337,12 @@ class MemoryStore:
         return self._cases_where(
             lambda case: since <= case.created_at < until and client_id in (None, case.client_id)
         )
+
+    async def case_history(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> list[CaseFacts]:
+        opened = await self.cases_opened(since, until, client_id)
+        return [timeline_facts(case, self._d.timelines.get(case.id, [])) for case in opened]
 
     async def open_cases(self) -> list[Case]:
         return self._cases_where(lambda case: not case.status.final)

@@ -48,6 +48,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,14 +60,17 @@ from psycopg_pool import AsyncConnectionPool
 
 from handlers.effects import Effect, effect_from_dict, effect_to_dict
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError
+from handlers.fit import CaseFacts, ReviewCase, facts
 from handlers.model import (
     Case,
     Event,
     Status,
+    Verdict,
     case_from_dict,
     case_to_dict,
     event_from_dict,
     event_to_dict,
+    feedback_from_dict,
 )
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 from storage.pg_schema import LATEST, migrate, refuse_newer, schema_version
@@ -76,6 +80,10 @@ CONNECT_TIMEOUT = 10  # seconds
 DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
 FINAL = tuple(status.value for status in Status if status.final)
+# What the review's history reads of a case's body (`ReviewCase`), in its order; the rest
+# is left out by the server before the fields are read, so a compressed body is unpacked once.
+REVIEW_FIELDS = [f.name for f in fields(ReviewCase)]
+UNREAD = [f.name for f in fields(Case) if f.name not in REVIEW_FIELDS]
 PRESENCE = "complaintbot-"  # + owner: the application_name of a store's presence connection
 
 
@@ -477,19 +485,40 @@ class PostgresStore:
 
     # read side ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _opened(since: datetime, until: datetime, client: str | None) -> tuple[str, list[Any]]:
+        """The WHERE of the cases opened in [since, until), and its params."""
+        where = "WHERE created_at >= %s AND created_at < %s"
+        params: list[Any] = [since, until]
+        if client is not None:
+            where, params = f"{where} AND client_id = %s", [*params, client]
+        return where, params
+
     async def cases_opened(
         self, since: datetime, until: datetime, client_id: str | None = None
     ) -> list[Case]:
-        if client_id is None:
-            return await self._cases(
-                "WHERE created_at >= %s AND created_at < %s ORDER BY created_at, number",
-                (since, until),
-            )
-        return await self._cases(
-            "WHERE client_id = %s AND created_at >= %s AND created_at < %s"
-            " ORDER BY created_at, number",
-            (client_id, since, until),
+        where, params = self._opened(since, until, client_id)
+        return await self._cases(f"{where} ORDER BY created_at, number", params)
+
+    async def case_history(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> list[CaseFacts]:
+        """One query, as one JSON array built by the server (a value per case cost the
+        driver more than the review's reading of it): each case's body without what the
+        review never reads (`ReviewCase`; the body is read once, as `->` would unpack a
+        compressed body for each key), and the marks its row carries (migration 0007)."""
+        where, params = self._opened(since, until, client_id)
+        read = ", ".join(f"b -> '{name}'" for name in REVIEW_FIELDS)
+        ((found,),) = await self._rows(
+            f"SELECT coalesce(jsonb_agg(jsonb_build_array({read}, reopens, resolved_at)"
+            " ORDER BY created_at, number), '[]') FROM (SELECT body - %s::text[] AS b, reopens,"
+            f" resolved_at, created_at, number FROM cases {where} OFFSET 0) AS c",
+            [UNREAD, *params],
         )
+        return [
+            facts(_review_case(*case), reopens, datetime.fromisoformat(at) if at else None)
+            for *case, reopens, at in found
+        ]
 
     async def open_cases(self) -> list[Case]:
         return await self._cases(
@@ -686,3 +715,32 @@ class PostgresStore:
             " lease_owner = NULL RETURNING 1",
             (name, slot),
         )
+
+
+def _review_case(
+    case_id: str,
+    client_id: str,
+    category: str,
+    summary: str,
+    status: str,
+    created_at: str,
+    verdict: str | None,
+    abuse_flagged: bool,
+    resolution: str | None,
+    change_requests: list[str],
+    feedback: list[dict[str, Any]],
+) -> ReviewCase:
+    """A `ReviewCase` from its fields as `case_history` reads them (`REVIEW_FIELDS`)."""
+    return ReviewCase(
+        case_id,
+        client_id,
+        category,
+        summary,
+        Status(status),
+        datetime.fromisoformat(created_at),
+        Verdict(verdict) if verdict else None,
+        abuse_flagged,
+        resolution,
+        tuple(change_requests),
+        tuple(feedback_from_dict(answer) for answer in feedback),
+    )

@@ -31,7 +31,8 @@ open. A finished job run is a unit of its own (one journal line), so it stays fi
 
 The read side (`cases_opened`, `open_cases`, `cases_of_person`) filters the in-memory
 index (client, created_at, final or not, the people included) and reads only the cases
-that match, from disk for those dropped from memory.
+that match, from disk for those dropped from memory. The index also keeps each case's
+reopens and last resolution (`case_history`), so the review reads no timeline.
 
 A read-only open (`TinyDBStore(path, read_only=True)`: `complaintbot export` and `check`,
 beside a running `serve`) takes no lock and changes nothing: it reads the journal, then
@@ -69,6 +70,7 @@ from handlers.errors import (
     DuplicateSource,
     StorageError,
 )
+from handlers.fit import REOPENED, RESOLVED, CaseFacts, facts, marks
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
@@ -110,6 +112,8 @@ class _Entry:
     client_id: str
     created_at: datetime
     people: frozenset[str]  # `Case.included`
+    reopens: int  # the timeline's `handlers.fit.marks`, for `case_history`
+    resolved_at: datetime | None
 
 
 class TinyDBStore:
@@ -415,6 +419,11 @@ class TinyDBStore:
             case["client_id"],
             datetime.fromisoformat(case["created_at"]),
             _people(case),
+            *marks(
+                (e["kind"], datetime.fromisoformat(e["at"]))
+                for e in record["timeline"]
+                if e["kind"] in (REOPENED, RESOLVED)
+            ),
         )
         self._by_source[source_key] = case_id
         thread = record["refs"].get(CLIENT_THREAD)
@@ -835,6 +844,16 @@ class TinyDBStore:
         return await self._cases_where(
             lambda entry: since <= entry.created_at < until and client_id in (None, entry.client_id)
         )
+
+    async def case_history(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> list[CaseFacts]:
+        opened = await self.cases_opened(since, until, client_id)
+        entries = [self._index[case.id] for case in opened]
+        return [
+            facts(c, e.reopens, e.resolved_at)
+            for c, e in zip(opened, entries, strict=True)
+        ]
 
     async def open_cases(self) -> list[Case]:
         return await self._cases_where(lambda entry: not entry.final)

@@ -12,7 +12,6 @@ import tomllib
 
 import pytest
 
-from bot.review import case_facts
 from handlers.directory import Directory
 from handlers.directory_file import parse_directory
 from handlers.fit import FitScore, fit_score
@@ -34,8 +33,7 @@ def example_with(**review: dict[str, float]) -> Directory:
 async def fit_of(store: MemoryStore, client_id: str, directory: Directory) -> FitScore:
     """The client's fit over the 90 days before NOW, as the review reads it."""
     span = window(directory, NOW)
-    cases = await store.cases_opened(span.since, span.until, client_id)
-    return fit_score(await case_facts(store, cases), directory.review)
+    return fit_score(await store.case_history(span.since, span.until, client_id), directory.review)
 
 
 def parts(fit: FitScore) -> dict[str, tuple[int, int | None, float | None]]:

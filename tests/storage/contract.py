@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,7 +39,8 @@ from handlers.effects import (
     Invite,
 )
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
-from handlers.model import Statement, Status
+from handlers.fit import CaseFacts, ReviewCase
+from handlers.model import Statement, Status, Verdict
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, OutboxItem, Store
 from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
 
@@ -908,6 +910,62 @@ class StoreContract:
         assert await store.open_cases() == [live]
         assert await store.cases_of_person("sam") == [closed]
         assert await store.cases_of_person("devi") == [live]
+
+    async def test_case_history_gives_each_case_its_reopens_and_last_resolution(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        """Across writes: the marks add up over every save, the last resolution wins, and
+        they are kept over a reopen of the store."""
+        at = [T0 + timedelta(hours=hours) for hours in range(6)]
+        case = make_case(1)
+        opened = make_event(case, "opened")
+        await store.create_case(case, [opened, make_event(case, "resolved", 60)], [])
+        resolved = case.evolve(at[1], status=Status.RESOLVED, resolution="fixed")
+        await store.save_case(resolved, 0, [make_event(case, "noted", 61)], [])
+        again = resolved.evolve(at[2], status=Status.REOPENED)
+        await store.save_case(again, 1, [make_event(case, "reopened", 120)], [])
+        twice = again.evolve(at[3], status=Status.RESOLVED)
+        steps = [make_event(case, kind, m) for kind, m in (("resolved", 180), ("reopened", 181))]
+        await store.save_case(twice, 2, [*steps, make_event(case, "resolved", 240)], [])
+        never = make_case(2, client_id="globex", created_at=T0 + timedelta(minutes=1))
+        await store.create_case(never, [make_event(never, "reopened", 5)], [])
+        span = (T0, T0 + FAR)
+
+        async def check(current: Store) -> None:
+            last = T0 + timedelta(minutes=240)
+            # `never` was never resolved: its timeline means nothing to the review
+            assert await current.case_history(*span) == [
+                CaseFacts(ReviewCase.of(twice), 2, last),
+                CaseFacts(ReviewCase.of(never)),
+            ]
+            assert await current.case_history(*span, "globex") == [CaseFacts(ReviewCase.of(never))]
+            assert await current.case_history(T0 + FAR, T0 + FAR + FAR) == []
+
+        await check(store)
+        await check(await reopen())
+
+    async def test_case_history_is_cases_opened_with_their_marks(self, store: Store) -> None:
+        since, until = T0, T0 + timedelta(days=7)
+        cases = [
+            make_case(1, created_at=until),
+            replace(
+                make_case(2, created_at=since + timedelta(days=1)),
+                resolution="refunded",
+                verdict=Verdict.NOT_RIGHT,
+                abuse_flagged=True,
+                change_requests=("a weekly call",),
+            ),
+            make_case(3, client_id="globex", created_at=since),
+            make_case(4, created_at=since - timedelta(seconds=1)),
+        ]
+        for case in cases:
+            await store.create_case(case, [make_event(case, "resolved", case.number)], [])
+        for client in (None, "acme", "globex"):
+            history = await store.case_history(since, until, client)
+            opened = await store.cases_opened(since, until, client)
+            assert [f.case for f in history] == [ReviewCase.of(case) for case in opened]
+        history = await store.case_history(since, until)
+        assert [f.resolved_at for f in history] == [None, T0 + timedelta(minutes=2)]
 
     # inbox claims ---------------------------------------------------------------------------
 
