@@ -506,7 +506,7 @@ class PostgresStore:
         """One query, as one JSON array built by the server (a value per case cost the
         driver more than the review's reading of it): each case's body without what the
         review never reads (`ReviewCase`; the body is read once, as `->` would unpack a
-        compressed body for each key), and the marks its row carries (migration 0007)."""
+        compressed body for each key), and the marks its row carries (migration 0006)."""
         where, params = self._opened(since, until, client_id)
         read = ", ".join(f"b -> '{name}'" for name in REVIEW_FIELDS)
         ((found,),) = await self._rows(

@@ -30,10 +30,8 @@ async def tables(conn: psycopg.AsyncConnection) -> set[str]:
     return {name for (name,) in rows}
 
 
-def test_migrations_are_numbered_from_one_each_number_once() -> None:
-    """0006 is kept for a migration of another branch: the numbers may skip, never repeat."""
-    numbers = [m.version for m in migrations()]
-    assert numbers[0] == 1 and numbers == sorted(set(numbers)) and numbers[-1] == LATEST
+def test_migrations_are_numbered_from_one_without_gaps() -> None:
+    assert [m.version for m in migrations()] == list(range(1, LATEST + 1))
     assert LATEST >= 2
 
 
@@ -72,8 +70,8 @@ async def test_cases_written_at_the_previous_version_are_kept_and_indexed(pg_url
         await store.close()
 
 
-async def test_cases_written_before_0007_get_their_timeline_marks(pg_url: str) -> None:
-    """0007 fills in each case's reopens and last resolution from the events already there."""
+async def test_cases_written_before_0006_get_their_timeline_marks(pg_url: str) -> None:
+    """0006 fills in each case's reopens and last resolution from the events already there."""
     case = replace(make_case(7, status=Status.RESOLVED), resolution="fixed")
     kinds = ["opened", "resolved", "reopened", "resolved", "noted"]
     async with await connect(pg_url) as conn:

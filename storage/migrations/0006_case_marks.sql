@@ -1,4 +1,4 @@
--- 0007: what the review reads of each case's timeline (handlers.fit.marks: how often it was
+-- 0006: what the review reads of each case's timeline (handlers.fit.marks: how often it was
 -- reopened, when it was last resolved), kept on the case row, so a portfolio of 100k cases
 -- reads no timeline (Store.case_history). A trigger on the events keeps them whatever
 -- writes the events; cases written before are filled in from their timelines.
