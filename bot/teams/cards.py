@@ -129,6 +129,11 @@ class _Writer:
         self.escape = escape
         self.entities: dict[str, JSON] = {}  # by the mention's text
 
+    @property
+    def mentions(self) -> list[JSON]:
+        """The mention entities of what was written: the card carries them."""
+        return list(self.entities.values())
+
     def text(self, markup: str, limit: int | None = None) -> str:
         """`markup` as Markdown, its people as mentions; with `limit`, at most that many
         characters are shown (a mention counts as its name) and a cut ends in "…"."""
@@ -179,12 +184,18 @@ class _Writer:
         return name, self.escape(name)
 
 
-def _adaptive_card(
-    body: list[JSON], actions: list[JSON], writer: _Writer, language: str, **extra: Any
+def adaptive_card(
+    body: list[JSON],
+    actions: list[JSON],
+    language: str,
+    entities: list[JSON] | None = None,
+    **extra: Any,
 ) -> JSON:
+    """The card around a body: schema, language and direction, full width, the mention
+    entities its text uses (every card of the bot, the review's too)."""
     msteams: JSON = {"width": "Full"}
-    if writer.entities:
-        msteams["entities"] = list(writer.entities.values())
+    if entities:
+        msteams["entities"] = entities
     content: JSON = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA,
@@ -216,7 +227,7 @@ def message_text(markup: str, people: People) -> tuple[str, list[JSON]]:
     """A core text as a message's HTML and its mention entities: what the bot posts as a
     plain message (the client thread, card notes, DMs), its people mentioned as on cards."""
     writer = _Writer(people, escape_html)
-    return writer.text(markup), list(writer.entities.values())
+    return writer.text(markup), writer.mentions
 
 
 def attachment(content: JSON) -> JSON:
@@ -269,7 +280,7 @@ def case_card(
         extra: JSON = {"fallbackText": people.plain(view.fallback)}
         if refresh_users:
             extra["refresh"] = refresh_block(view.case_id, refresh_users)
-        content = _adaptive_card(body, actions, writer, language, **extra)
+        content = adaptive_card(body, actions, language, writer.mentions, **extra)
         if size(content) <= CARD_BYTES:
             break
     return content
@@ -360,14 +371,14 @@ def feedback_card(text: str, case_id: str, people: People) -> JSON:
         _execute(people.plain(say(f.button)), f.name, {"case_id": case_id}, f.style)
         for f in forms.FEEDBACK
     ]
-    return _adaptive_card([_block(writer.text(text))], actions, writer, people.language)
+    return adaptive_card([_block(writer.text(text))], actions, people.language, writer.mentions)
 
 
 def answered_card(text: str, people: People) -> JSON:
     """What replaces the question once answered: the answer (`text`, markup), no buttons,
     so nobody answers twice."""
     writer = _Writer(people)
-    return _adaptive_card([_block(writer.text(text))], [], writer, people.language)
+    return adaptive_card([_block(writer.text(text))], [], people.language, writer.mentions)
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -416,7 +427,7 @@ def form_card(
         styles = {"primary": "positive", "danger": "destructive"}
         if form.style in styles:
             submit["style"] = styles[form.style]
-        return _adaptive_card(body, [submit], writer, people.language)
+        return adaptive_card(body, [submit], people.language, writer.mentions)
     actions = [
         _execute(
             people.plain(say("form.submit")),
@@ -427,7 +438,7 @@ def form_card(
         ),
         _execute(people.plain(say("form.cancel")), CANCEL, data, associatedInputs="none"),
     ]
-    return _adaptive_card(body, actions, writer, people.language)
+    return adaptive_card(body, actions, people.language, writer.mentions)
 
 
 def submitted_form(verb: str) -> Form | None:

@@ -24,10 +24,8 @@ from bot.teams.cards import (
     CARD_BYTES,
     ELLIPSIS,
     JSON,
-    RTL,
-    SCHEMA,
-    VERSION,
     People,
+    adaptive_card,
     date,
     escape_markdown,
     size,
@@ -153,16 +151,7 @@ def _card(view: review.View, people: People, chart: str | None, chart_alt: str) 
         if chart:
             image = {"type": "Image", "url": chart, "altText": chart_alt, "size": "Stretch"}
             body.insert(1, image)
-        content: JSON = {
-            "type": "AdaptiveCard",
-            "$schema": SCHEMA,
-            "version": VERSION,
-            "lang": language,
-            "rtl": language in RTL,
-            "body": body,
-            "fallbackText": people.plain(view.title),
-            "msteams": {"width": "Full"},
-        }
+        content = adaptive_card(body, [], language, fallbackText=people.plain(view.title))
         if size(content) <= CARD_BYTES:
             break
     return content
