@@ -231,7 +231,7 @@ class Interactions:
                 # A bare mention in a case's own thread asks for what is there already.
                 return Notice(self.say("notice.already_open", case_id=case.id), case_id=case.id)
             if case:
-                reply = AddReply(case.id, event.actor, event.words, event.files)
+                reply = AddReply(case.id, event.actor, event.words, event.files, event.message_id)
                 return await self.run(reply, delivery_id, quiet=True)  # the thread shows it
         if not event.mentions_bot:
             return None
@@ -257,7 +257,7 @@ class Interactions:
             MessageRef(self.platform, event.channel, root).key
         )
         if case is not None:
-            command = Redact(case.id, event.author, "deleted", event.words)
+            command = Redact(case.id, event.author, "deleted", event.words, event.message_id)
             await self.service.redact(command, delivery_id)
 
     def reacted(self, event: Reacted) -> ReadFirst | None:

@@ -51,6 +51,7 @@ class AddReply(CaseCommand):
 
     text: str
     files: tuple[SharedFile, ...] = ()
+    message_id: str = ""  # the platform message, so that its deletion finds the statement
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ def open_case(cmd: OpenCase, number: int, ctx: Context) -> Outcome:
     )
     statements: tuple[Statement, ...] = ()
     if not cmd.source_author.internal and cmd.source_text.strip():
-        statements = (Statement(cmd.source_author, cmd.source_text.strip(), ctx.now),)
+        said = cmd.source_text.strip()
+        statements = (Statement(cmd.source_author, said, ctx.now, cmd.source.message_id),)
     due = deadlines.plan(cmd.severity.value, affected, ctx.now, directory.schedule)
     case = Case(
         id=case_id(number),

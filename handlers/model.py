@@ -69,6 +69,7 @@ class Statement:
     author: Actor
     text: str
     at: datetime
+    message_id: str = ""  # the platform message it was, where known: a deletion finds it
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,9 @@ def _actor(d: dict[str, Any]) -> Actor:
 
 
 def _statement(d: dict[str, Any]) -> Statement:
-    return Statement(_actor(d["author"]), d["text"], datetime.fromisoformat(d["at"]))
+    return Statement(
+        _actor(d["author"]), d["text"], datetime.fromisoformat(d["at"]), d.get("message_id", "")
+    )
 
 
 def _encode(value: Any) -> Any:
@@ -192,6 +195,7 @@ def _statement_dict(statement: Statement) -> dict[str, Any]:
         "author": asdict(statement.author),
         "text": statement.text,
         "at": statement.at.isoformat(),
+        **({"message_id": statement.message_id} if statement.message_id else {}),
     }
 
 

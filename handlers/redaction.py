@@ -46,10 +46,12 @@ CLIENT_EVENTS = ("statement", "feedback_yes", "feedback_no", "abusive_language",
 @dataclass(frozen=True)
 class Redact(CaseCommand):
     """Take `subject`'s words out of a case: a person id, a client id, the deleted
-    message's words (`deleted`), or nothing for `retention`."""
+    message's words and id (`deleted`: Slack says both, Teams only the id), or nothing
+    for `retention`."""
 
     reason: Reason
     subject: str = ""
+    message_id: str = ""  # `deleted`: the message, where the platform says which
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,13 @@ def _texts(cmd: Redact, case: Case) -> list[str]:
             *(s.text for s in _statements(case)),
             *(f.comment for f in case.feedback),
         ]
-    if cmd.reason == "deleted":
-        words = cmd.subject.strip()
-        return [s.text for s in case.client_statements if s.text == words]
+    if cmd.reason == "deleted":  # the message by its id; by its words where either lacks one
+        words, gone = cmd.subject.strip(), cmd.message_id
+        return [
+            s.text
+            for s in case.client_statements
+            if (s.message_id == gone if gone and s.message_id else bool(words) and s.text == words)
+        ]
     if cmd.reason == "client":
         if case.client_id != cmd.subject:
             return []

@@ -26,7 +26,7 @@ def add_reply(cmd: AddReply, case: Case, ctx: Context) -> Outcome:
     require_open(case)
     body = cmd.text.strip() if cmd.files else require_text(cmd.text)
     change = Change.by(ctx, case.id, cmd.actor)
-    statement = Statement(cmd.actor, body, ctx.now)
+    statement = Statement(cmd.actor, body, ctx.now, cmd.message_id)
     if body:
         change.event("reply" if cmd.actor.internal else "statement", text=body)
     for shared in cmd.files:

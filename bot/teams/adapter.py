@@ -8,6 +8,7 @@ The adapter only translates (`bot.interaction` decides). What Teams sends:
 - a reply in a channel thread (conversation `19:...;messageid=<root>`): `Posted` in that
   thread, which the layer takes as a statement when the thread is a case's;
 - `complaint ...` in the 1:1 chat with the bot: `Commanded`;
+- `messageDelete` (a soft delete) of a client's statement: `Deleted`, by the message id;
 - `review ...` in the 1:1 chat, or after the bot's @mention in a channel (from a lead
   anywhere; from anyone else outside client channels, where a mention opens a case):
   `Reviewed`, answered in that person's 1:1 chat alone with the review's card
@@ -60,6 +61,7 @@ from bot.interaction import (
     BUTTONS,
     MINE,
     Commanded,
+    Deleted,
     FormErrors,
     Interactions,
     Notice,
@@ -290,6 +292,8 @@ class TeamsAdapter:
             await self.on_installed(activity)
         elif kind == ActivityTypes.message:
             await self.on_message(activity)
+        elif kind == ActivityTypes.message_delete:
+            await self.on_deleted(activity)
         elif kind == ActivityTypes.invoke:
             if activity.get("name") == ACTION:
                 return await self.on_action(activity)
@@ -299,6 +303,23 @@ class TeamsAdapter:
                 return await self.on_submit_action(activity)
             return InvokeResponse(status=HTTPStatus.NOT_IMPLEMENTED)
         return None
+
+    async def on_deleted(self, activity: JSON) -> None:
+        """`messageDelete` (Teams' soft delete): the message by its id alone, no text; a
+        statement it was leaves the record (`Interactions.deleted`). Its delivery id is
+        not the message's own, which recorded the statement."""
+        channel, root = split_thread(str((activity.get("conversation") or {}).get("id") or ""))
+        message_id = str(activity.get("id") or "")
+        if not message_id:
+            return
+        deleted = Deleted(
+            author=self.actor(activity.get("from") or {}),
+            channel=channel,
+            message_id=message_id,
+            words="",
+            thread_id=root if root and root != message_id else None,
+        )
+        await self.interactions.deleted(deleted, f"{PLATFORM}:deleted:{message_id}")
 
     # --- small helpers --------------------------------------------------------------------
 

@@ -57,7 +57,8 @@ def test_opening_is_the_first_event_on_the_timeline(open_case):
 
 def test_source_text_is_the_clients_first_statement(open_case, client):
     case = open_case().case
-    assert case.client_statements == (Statement(client, SOURCE_TEXT.strip(), NOW),)
+    source = case.source.message_id  # so that deleting the message finds the statement
+    assert case.client_statements == (Statement(client, SOURCE_TEXT.strip(), NOW, source),)
     assert case.summary == SOURCE_TEXT.strip()
 
 
