@@ -42,7 +42,7 @@ from handlers.messages import Markup, text, user
 from handlers.model import CASE_SUMMARY_LIMIT, Case, MessageRef
 from handlers.record import my_record
 from handlers.redaction import Redact
-from handlers.review_request import ReviewRefused, review_request
+from handlers.review_request import ReviewRefused, review_request, review_words
 from handlers.trend import Trend
 
 COMMAND = "complaint"  # typed as "complaint ..." (or "/complaint ...") where there is no slash
@@ -313,6 +313,19 @@ class Interactions:
             notice = self.service.refusal_text(refusal)
         initial = {"affected": known, "summary": event.words[:CASE_SUMMARY_LIMIT]}
         return ShowForm(forms.OPEN, initial, notice=notice)
+
+    def review_asked(
+        self, actor: Actor, channel: str, words: str, mentions_bot: bool, direct: bool
+    ) -> str | None:
+        """The review's words, if a message asks for the review: in a chat with the bot
+        (`direct`), or after a mention of it; in a client channel only a lead's (so nothing
+        of it reaches the client), as anyone else's `review ...` there is a complaint that
+        happens to start so."""
+        asked = review_words(words)
+        if asked is None or direct:
+            return asked
+        lead = self.directory.has_role(actor.person_id, "lead")
+        return asked if mentions_bot and (lead or not self.is_client_channel(channel)) else None
 
     async def reviewed(self, event: Reviewed) -> ShowReview | Notice:
         """The view a lead asks for, as of now; a refusal (not a lead: no data at all; bad

@@ -86,7 +86,6 @@ from handlers import forms, messages
 from handlers.directory import Actor, Directory
 from handlers.errors import DeliveryError, Refusal, StorageError
 from handlers.messages import mention, user
-from handlers.review_request import review_words
 
 log = logging.getLogger(__name__)
 
@@ -406,8 +405,8 @@ class TeamsAdapter:
         words = said(raw, mentions, {bot_id})
         channel, root = split_thread(str(conversation.get("id") or ""))
         mentions_bot = any(u == bot_id for u, _ in mentions)
-        asked = review_words(words)
-        if asked is not None and (personal or self._reviews_here(actor, channel, mentions_bot)):
+        asked = self.interactions.review_asked(actor, channel, words, mentions_bot, personal)
+        if asked is not None:
             await self._review(actor, self._with_markers(asked, mentions))
             return
         if personal:
@@ -432,13 +431,6 @@ class TeamsAdapter:
             self.tell(actor.user_id, answer.text)
 
     # --- the leads' review ------------------------------------------------------------------
-
-    def _reviews_here(self, actor: Actor, channel: str, mentions_bot: bool) -> bool:
-        """Whether `review ...` in `channel` is the review command: only after the bot's
-        mention; a lead's anywhere (so nothing of it reaches a client channel), anyone
-        else's outside client channels (there it is a complaint that starts so)."""
-        lead = self.directory.has_role(actor.person_id, "lead")
-        return mentions_bot and (lead or not self.interactions.is_client_channel(channel))
 
     def _with_markers(self, words: str, mentions: list[tuple[str, str]]) -> str:
         """The words as `said` wrote them, each directory person's `@Name` as a marker."""
