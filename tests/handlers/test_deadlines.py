@@ -187,7 +187,7 @@ def test_the_digest_lists_open_cases_overdue_first(
     assert lead == "ron"
     overdue = "overdue: the first answer to the client{} (since 2024-03-04 {}:00 (UTC))"
     assert message.splitlines() == [
-        "Your daily digest: 4 open cases, 2 overdue.",
+        "Your daily digest. Open cases: 4; overdue: 2.",
         "• C-0044 · Acme Corp · open · " + overdue.format(", the employee's account", 11),
         "• C-0042 · Acme Corp · open · " + overdue.format("", 13),
         "• C-0045 · Acme Corp · resolved · due 2024-03-08 17:00 (UTC)",
@@ -208,7 +208,7 @@ def test_the_digest_speaks_the_firms_language(opened: Case) -> None:
     assert command is not None
     outcome = dispatch.handle(command, opened, Context(hebrew, at(5, 14)))
     [(_, message)] = dms(outcome)
-    assert message.startswith("הסיכום היומי שלך: 1 פניות פתוחות, מתוכן 1 באיחור.")
+    assert message.startswith("הסיכום היומי שלך. פניות פתוחות: 1; באיחור: 1.")
     assert text("he", "step.acknowledge") in message
 
 

@@ -44,7 +44,7 @@ from tests.slackkit.signing import JSON_CONTENT, event_body, post_signed, retry_
 METADATA_TYPE = "complaintbot_effect"
 ACK = "What happened?"  # in the first reply of every case's client thread
 INCLUDED = "Included in this case:"  # ... and in the second
-DIGEST = "Your daily digest:"  # a lead's digest, sent with the case it lists first
+DIGEST = "Your daily digest."  # a lead's digest, sent with the case it lists first
 WAIT = 60.0  # generous: what a test waits for at most before it says what is missing
 
 

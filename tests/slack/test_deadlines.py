@@ -134,6 +134,6 @@ async def test_each_deadline_reminds_once_and_escalates_once(
     # The lead's digest: once per working day the clock passed through (Sun, Mon, Wed, Thu).
     digests = with_phrase(fake, RON, DIGEST)
     assert len(digests) == 4
-    assert digests[0].startswith("Your daily digest: 1 open cases, 0 overdue.")
+    assert digests[0].startswith("Your daily digest. Open cases: 1; overdue: 0.")
     assert "C-0001 · Acme Corp · open · due 2026-12-10 13:00 (Asia/Jerusalem)" in digests[0]
     assert "overdue: the first answer to the client" in digests[1]
