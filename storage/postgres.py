@@ -515,24 +515,26 @@ class PostgresStore:
         return kept_from_dict(rows[0][0]) if rows else None
 
     async def forget_messages(self, which: Forget, dry_run: bool = False) -> int:
-        """One statement; each criterion a pair of parallel arrays."""
-
-        def pairs(found: frozenset[tuple[str, ...]], width: int) -> list[list[str]]:
-            return [[key[i] for key in sorted(found)] for i in range(width)]
-
-        messages, authors, channels = (
-            pairs(which.messages, 3),
-            pairs(which.authors, 2),
-            pairs(which.channels, 2),
-        )
-        where = (
-            " WHERE kept_at < %s"
-            " OR (platform, channel, message_id) IN"
-            " (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))"
-            " OR (platform, author) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
-            " OR (platform, channel) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
-        )
-        params = [which.before, *messages, *authors, *channels]
+        """One statement, with only the criteria `which` gives (an edit or a deletion of
+        one message is then a primary key lookup); each set a row of parallel arrays."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if which.before is not None:
+            clauses.append("kept_at < %s")
+            params.append(which.before)
+        for columns, found in (
+            ("platform, channel, message_id", which.messages),
+            ("platform, author", which.authors),
+            ("platform, channel", which.channels),
+        ):
+            if found:
+                width = len(next(iter(found)))
+                arrays = ", ".join(["%s::text[]"] * width)
+                clauses.append(f"({columns}) IN (SELECT * FROM unnest({arrays}))")
+                params += [[key[i] for key in sorted(found)] for i in range(width)]
+        if not clauses:
+            return 0
+        where = " WHERE " + " OR ".join(clauses)
         if dry_run:
             ((count,),) = await self._rows(f"SELECT count(*) FROM kept_messages{where}", params)
         else:
