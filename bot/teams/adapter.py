@@ -315,8 +315,9 @@ class TeamsAdapter:
 
     async def on_deleted(self, activity: JSON) -> None:
         """`messageDelete` (Teams' soft delete): the message by its id alone, no text; a
-        statement it was leaves the record (`Interactions.deleted`). Its delivery id is
-        not the message's own, which recorded the statement."""
+        statement it was leaves the record (`Interactions.deleted`), a kept copy of it goes
+        (`Interactions.forget`). Its delivery id is not the message's own, which recorded
+        the statement."""
         channel, root = split_thread(str((activity.get("conversation") or {}).get("id") or ""))
         message_id = str(activity.get("id") or "")
         if not message_id:
