@@ -5,6 +5,7 @@ and a message the bot no longer keeps (too old, edited, deleted) gets the usage 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from bot.interaction import KEEP_MESSAGES
 from handlers.messages import text
 from storage.base import KeptMessage, Store
 from tests.fakes.bot_connector import FakeBotConnector
-from tests.teams.harness import ACME, AVI, CLIENT, DANA, NAMES, TeamsBot
+from tests.teams.harness import ACME, AVI, CLIENT, DANA, INTERNAL, NAMES, TeamsBot
 from tests.teams.test_adapter import texts
 from tests.teams.test_deleted import deleted
 
@@ -73,6 +74,7 @@ async def test_a_message_is_kept_across_a_restart_for_the_keep_time_only(
     await second.start()
     try:
         await mention_under(second, root)
+        card = json.dumps(fake.posted(INTERNAL))
         cases = await second.cases()
         store = second.runtime.store  # type: ignore[union-attr]
         kept = await store.kept_message("teams", ACME, root)
@@ -83,7 +85,7 @@ async def test_a_message_is_kept_across_a_restart_for_the_keep_time_only(
     if later < KEEP_MESSAGES:
         (case,) = cases
         assert case.source.message_id == root and case.raised_by.user_id == CLIENT
-        assert case.raised_by.display  # a name Teams gave, though the bot restarted
+        assert "Carol Client" in card  # the name Teams gave her, though the bot restarted
         assert case.summary.startswith("The invoice is wrong again")
         assert case.affected == ("dana",)
         assert kept is not None
