@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.erasure import erase
+from bot.erasure import erase, forget_kept
 from bot.export import EARLIEST, LATEST, export_audit, export_cases
 from bot.logs import setup_logging
 from bot.playground import decide
@@ -357,12 +357,14 @@ async def _erase(settings: Settings, args: argparse.Namespace) -> None:
         service = CaseService(store, directory)
         by = Actor("cli", args.by, args.by)
         erased = await erase(service, reason, subject, by, dry_run=args.dry_run)
+        kept = await forget_kept(store, directory, reason, subject, dry_run=args.dry_run)
     finally:
         await store.close()
     verb = "would erase" if args.dry_run else "erased"
     for case in erased:
         print(f"{case.case_id}: {verb} {case.texts} texts of {reason} {subject}")
     print(f"{len(erased)} cases: {verb} the text of {reason} {subject}")
+    print(f"{kept} messages kept for a later flag: {verb}")
 
 
 async def _review(settings: Settings, args: argparse.Namespace) -> None:

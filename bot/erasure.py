@@ -6,6 +6,9 @@ together, the card is updated through the outbox, and the timeline gets the audi
 (who erased whose text, and when, never the text). The delivery id names the subject, the
 case and the version it was read at, so a retry after a crash redoes nothing, and an
 erasure asked for again later takes what was written since. `dry_run` writes nothing.
+
+Messages kept for a later flag (`bot.interaction.KEEP_MESSAGES`) go too: a person's that
+they wrote, a client's in its channels (`forget_kept`).
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from dataclasses import dataclass
 
 from bot.export import EARLIEST, LATEST
 from bot.service import CaseService
-from handlers.directory import Actor
+from handlers.directory import Actor, Directory
 from handlers.redaction import Reason, Redact
-from storage.base import job_delivery_id
+from storage.base import Forget, Store, job_delivery_id
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,19 @@ async def erase(
         if done.changed:
             erased.append(Erased(case.id, len(done.removed)))
     return erased
+
+
+async def forget_kept(
+    store: Store, directory: Directory, reason: Reason, subject: str, dry_run: bool = False
+) -> int:
+    """Forget the kept messages a person wrote on any platform, or that were posted in a
+    client's channels; how many went (or would go)."""
+    if reason == "client":
+        client = directory.clients.get(subject)
+        on = client.channels_on if client else {}
+        which = Forget(channels=frozenset((p, c) for p, ids in on.items() for c in ids))
+    else:
+        person = directory.people.get(subject)
+        where = person.addresses if person else {}
+        which = Forget(authors=frozenset(where.items()))
+    return await store.forget_messages(which, dry_run)

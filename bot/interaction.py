@@ -10,6 +10,10 @@ Teams and the playground alike:
 - a message in a case's client thread is a statement on that case; a message that
   mentions the bot opens a case on its thread's first message; a bare mention under a
   message means that message, which the adapter reads first (`ReadFirst`);
+- a platform that cannot read a message later (Teams) keeps what it was sent of client
+  channels that was no case business (`to_keep`: top-level messages, for
+  `KEEP_MESSAGES`), and reads a flagged message from there (`kept`); an edited or deleted
+  message is kept no more (`forget`);
 - only the directory's trigger emoji on a message in a client channel is a flag;
 - `complaint [@people] [what happened]` (typed, or Slack's `/complaint`) opens the form
   to log one, prefilled, in client channels only, telling back people nobody knows;
@@ -30,6 +34,7 @@ event was no case business.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.review import load_trend, load_view
@@ -44,9 +49,13 @@ from handlers.record import my_record
 from handlers.redaction import Redact
 from handlers.review_request import ReviewRefused, review_request, review_words
 from handlers.trend import Trend
+from storage.base import Forget, KeptMessage
 
 COMMAND = "complaint"  # typed as "complaint ..." (or "/complaint ...") where there is no slash
 MINE = "mine"  # `complaint mine`: the asker's own record (`handlers.record`)
+# How long a message that was no case business is kept for a later flag (`to_keep`): long
+# enough to flag last week's message, short for personal data nobody complained with.
+KEEP_MESSAGES = timedelta(days=7)
 # The forms a button opens: every one that has a button (not the open form).
 BUTTONS = {name: form for name, form in forms.FORMS.items() if form.button}
 
@@ -259,6 +268,44 @@ class Interactions:
         if case is not None:
             command = Redact(case.id, event.author, "deleted", event.words, event.message_id)
             await self.service.redact(command, delivery_id)
+
+    def to_keep(self, event: Posted, author_name: str) -> KeptMessage | None:
+        """What to keep of a message that was no case business, for a later flag on it: a
+        top-level message with words in a client channel that does not mention the bot
+        (one that does is the complaint itself), with the directory people it mentions;
+        None for anything else."""
+        if event.thread_id or event.mentions_bot or not event.words:
+            return None
+        if not self.is_client_channel(event.channel):
+            return None
+        people = self.directory.strangers(self.platform, list(event.mentioned))
+        mentioned = tuple(u for u in event.mentioned if u not in people)
+        return KeptMessage(
+            self.platform,
+            event.channel,
+            event.message_id,
+            event.actor.user_id,
+            author_name,
+            event.words,
+            mentioned,
+            self.service.context().now,
+        )
+
+    async def kept(self, flag: ReadFirst) -> KeptMessage | None:
+        """The flagged message as it was kept, unless it is older than `KEEP_MESSAGES` (the
+        sweep, `bot.retention`, takes those out in its own time)."""
+        found = await self.service.store.kept_message(
+            self.platform, flag.channel, flag.message_id
+        )
+        if found is None or self.service.context().now - found.kept_at >= KEEP_MESSAGES:
+            return None
+        return found
+
+    async def forget(self, channel: str, message_id: str) -> None:
+        """An edited or deleted message: its kept copy no longer says what its writer
+        does, and goes."""
+        key = (self.platform, channel, message_id)
+        await self.service.store.forget_messages(Forget(messages=frozenset({key})))
 
     def reacted(self, event: Reacted) -> ReadFirst | None:
         if event.emoji != self.directory.trigger_emoji or not self.is_client_channel(event.channel):

@@ -1,10 +1,14 @@
-"""The daily retention job: closed and withdrawn cases past `retention_days` lose their words.
+"""The retention jobs: closed and withdrawn cases past `retention_days` lose their words
+(daily), and messages kept for a later flag go once past `KEEP_MESSAGES` (hourly).
 
 The job only finds the cases (`handlers.redaction.expired`); the core decides what goes
 and `CaseService.redact` rewrites each case in one unit of work whose delivery id names
 the job's day and the case (`job_delivery_id`), so a day's run is done once across
 restarts and replicas (`Store.claim_job`), and a run a dead replica left half done is
 finished by the next one without redoing a case.
+
+Forgetting kept messages is the same however often it runs, so it needs no delivery ids:
+one replica runs each hour's sweep, and a run a dead replica left is simply run again.
 """
 
 from __future__ import annotations
@@ -13,15 +17,17 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.export import EARLIEST
+from bot.interaction import KEEP_MESSAGES
 from bot.scheduler import Job
 from bot.service import CaseService
 from handlers.delivery import BOT_ACTOR
 from handlers.redaction import Redact, expired
-from storage.base import job_delivery_id
+from storage.base import Forget, job_delivery_id
 
 log = logging.getLogger(__name__)
 
 RETENTION = "retention"
+FORGET_MESSAGES = "forget_messages"
 LEASE = timedelta(minutes=30)  # a run rewrites every expired case: give it time
 
 
@@ -42,3 +48,15 @@ def retention_jobs(service: CaseService) -> list[Job]:
                     log.info("retention: %d texts of %s removed", len(done.removed), case.id)
 
     return [Job(RETENTION, timedelta(days=1), sweep, lease=LEASE)]
+
+
+def kept_message_jobs(service: CaseService) -> list[Job]:
+    """The sweep of kept messages past their time, every hour: the layer already reads
+    none of them (`Interactions.kept`); this takes them out of the store."""
+
+    async def sweep(slot: str, now: datetime) -> None:
+        gone = await service.store.forget_messages(Forget(before=now - KEEP_MESSAGES))
+        if gone:
+            log.info("retention: %d kept messages forgotten", gone)
+
+    return [Job(FORGET_MESSAGES, timedelta(hours=1), sweep)]

@@ -24,7 +24,7 @@ from bot.inbox import Finish, Inbox
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.outbox import Outbox, Sink
 from bot.reminders import deadline_jobs
-from bot.retention import retention_jobs
+from bot.retention import kept_message_jobs, retention_jobs
 from bot.scheduler import Scheduler
 from bot.service import CaseService, utcnow
 from bot.settings import Settings
@@ -86,7 +86,11 @@ class Runtime:
         self.service = CaseService(
             self.store, self.directory, self.metrics, self.clock, on_effects=self.outbox.wake
         )
-        jobs = [*deadline_jobs(self.service), *retention_jobs(self.service)]
+        jobs = [
+            *deadline_jobs(self.service),
+            *retention_jobs(self.service),
+            *kept_message_jobs(self.service),
+        ]
         self.scheduler = Scheduler(self.store, jobs, clock=self.clock)
         self.outbox.on_failure = self.service.report_failure
 

@@ -50,6 +50,13 @@ The contract, which `tests/storage/contract.py` checks for every backend:
 - **Addresses**: where a platform says a person can be written to (Teams' conversation
   reference from the app's installation for them), one per (platform, user id), the
   latest kept. Durable on return, like every write.
+- **Kept messages**: what a platform sent of a client channel that was no case business
+  (`KeptMessage`: Teams sends every message, and cannot be asked for one later), one per
+  (platform, channel, message id), the latest kept, so a later flag can open a case on
+  it. Personal data for a short time only (`bot.interaction.KEEP_MESSAGES`):
+  `forget_messages` takes them out by age, message, author or channel, and once it
+  returns their words are in none of the backend's files (the TinyDB journal is folded)
+  nor live rows.
 
 Several replicas (PostgreSQL) keep the same promises across processes: a unique source
 key and a version column settle races, a sequence numbers cases, a unique delivery id
@@ -108,6 +115,69 @@ class InboxItem:
     attempts: int = 0
     next_attempt_at: datetime | None = None  # None: due at once
     errors: tuple[str, ...] = field(default=())
+
+
+MessageKey = tuple[str, str, str]  # (platform, channel, message id)
+
+
+@dataclass(frozen=True)
+class KeptMessage:
+    """A message a platform sent that was no case business, kept for a later flag: who
+    wrote it, the words as they saw it, the directory people it mentions (platform ids)."""
+
+    platform: str
+    channel: str
+    message_id: str
+    author: str  # platform user id
+    author_name: str  # what the platform calls them
+    words: str
+    mentioned: tuple[str, ...]
+    kept_at: datetime
+
+    @property
+    def key(self) -> MessageKey:
+        return (self.platform, self.channel, self.message_id)
+
+
+def kept_to_dict(message: KeptMessage) -> dict[str, Any]:
+    """A kept message as JSON (its `kept_at` in ISO 8601)."""
+    return {
+        "platform": message.platform,
+        "channel": message.channel,
+        "message_id": message.message_id,
+        "author": message.author,
+        "author_name": message.author_name,
+        "words": message.words,
+        "mentioned": list(message.mentioned),
+        "kept_at": message.kept_at.isoformat(),
+    }
+
+
+def kept_from_dict(data: dict[str, Any]) -> KeptMessage:
+    return KeptMessage(
+        **{k: v for k, v in data.items() if k not in ("mentioned", "kept_at")},
+        mentioned=tuple(data["mentioned"]),
+        kept_at=datetime.fromisoformat(data["kept_at"]),
+    )
+
+
+@dataclass(frozen=True)
+class Forget:
+    """Which kept messages go: any kept before `before`, or with one of these keys, or
+    written by one of `authors`, or in one of `channels` ((platform, id) pairs)."""
+
+    before: datetime | None = None
+    messages: frozenset[MessageKey] = frozenset()
+    authors: frozenset[tuple[str, str]] = frozenset()
+    channels: frozenset[tuple[str, str]] = frozenset()
+
+    def matches(self, message: KeptMessage) -> bool:
+        return (
+            (self.before is not None and message.kept_at < self.before)
+            or message.key in self.messages
+            or (message.platform, message.author) in self.authors
+            or (message.platform, message.channel) in self.channels
+        )
 
 
 Completion = tuple[int, dict[str, str]]  # a done outbox item: (its id, the refs it made)
@@ -185,6 +255,19 @@ class Store(Protocol):
 
     async def address(self, platform: str, user_id: str) -> dict[str, Any] | None:
         """The reference last saved for `user_id` on `platform`, or None."""
+
+    # kept messages ----------------------------------------------------------------------
+    async def keep_message(self, message: KeptMessage) -> None:
+        """Keep a message (replacing one kept under its key)."""
+
+    async def kept_message(
+        self, platform: str, channel: str, message_id: str
+    ) -> KeptMessage | None:
+        """The message kept under this key, or None (never kept, or forgotten)."""
+
+    async def forget_messages(self, which: Forget, dry_run: bool = False) -> int:
+        """Take out every kept message `which` matches; how many went. `dry_run` counts
+        them and changes nothing (a read-only store can)."""
 
     # inbox ------------------------------------------------------------------------------
     async def accept(self, item: InboxItem) -> bool:

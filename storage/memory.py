@@ -26,7 +26,16 @@ from handlers.effects import CardUpdate, Effect
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError, StoreLocked
 from handlers.fit import CaseFacts, timeline_facts
 from handlers.model import Case, Event
-from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
+from storage.base import (
+    CLIENT_THREAD,
+    DEFAULT_LEASE,
+    Completion,
+    Forget,
+    InboxItem,
+    KeptMessage,
+    MessageKey,
+    OutboxItem,
+)
 
 
 @dataclass
@@ -55,6 +64,7 @@ class MemoryData:
     deliveries: set[str] = field(default_factory=set)  # recorded with a change, or dropped
     jobs: dict[tuple[str, str], JobRun] = field(default_factory=dict)  # (name, slot) -> run
     addresses: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    kept: dict[MessageKey, KeptMessage] = field(default_factory=dict)
     last_case_number: int = 0
     last_outbox_id: int = 0
     held: bool = False  # a MemoryStore over this data is open
@@ -213,6 +223,23 @@ class MemoryStore:
 
     async def address(self, platform: str, user_id: str) -> dict[str, Any] | None:
         return deepcopy(self._d.addresses.get((platform, user_id)))
+
+    # kept messages ----------------------------------------------------------------------
+
+    async def keep_message(self, message: KeptMessage) -> None:
+        self._d.kept[message.key] = message  # frozen: nothing to copy
+
+    async def kept_message(
+        self, platform: str, channel: str, message_id: str
+    ) -> KeptMessage | None:
+        return self._d.kept.get((platform, channel, message_id))
+
+    async def forget_messages(self, which: Forget, dry_run: bool = False) -> int:
+        gone = [key for key, message in self._d.kept.items() if which.matches(message)]
+        if not dry_run:
+            for key in gone:
+                del self._d.kept[key]
+        return len(gone)
 
     # inbox ------------------------------------------------------------------------------
 

@@ -72,7 +72,17 @@ from handlers.model import (
     event_to_dict,
     feedback_from_dict,
 )
-from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
+from storage.base import (
+    CLIENT_THREAD,
+    DEFAULT_LEASE,
+    Completion,
+    Forget,
+    InboxItem,
+    KeptMessage,
+    OutboxItem,
+    kept_from_dict,
+    kept_to_dict,
+)
 from storage.pg_schema import LATEST, migrate, refuse_newer, schema_version
 
 DEFAULT_POOL_SIZE = 20  # per process; a statement holds a connection only while it runs
@@ -482,6 +492,58 @@ class PostgresStore:
             (platform, user_id),
         )
         return dict(rows[0][0]) if rows else None
+
+    # kept messages ------------------------------------------------------------------------
+
+    async def keep_message(self, message: KeptMessage) -> None:
+        await self._work_rows(
+            "INSERT INTO kept_messages (platform, channel, message_id, author, body, kept_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (platform, channel, message_id)"
+            " DO UPDATE SET author = EXCLUDED.author, body = EXCLUDED.body,"
+            " kept_at = EXCLUDED.kept_at RETURNING 1",
+            (*message.key, message.author, Jsonb(kept_to_dict(message)), message.kept_at),
+        )
+
+    async def kept_message(
+        self, platform: str, channel: str, message_id: str
+    ) -> KeptMessage | None:
+        rows = await self._rows(
+            "SELECT body FROM kept_messages WHERE platform = %s AND channel = %s"
+            " AND message_id = %s",
+            (platform, channel, message_id),
+        )
+        return kept_from_dict(rows[0][0]) if rows else None
+
+    async def forget_messages(self, which: Forget, dry_run: bool = False) -> int:
+        """One statement, with only the criteria `which` gives (an edit or a deletion of
+        one message is then a primary key lookup); each set a row of parallel arrays."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if which.before is not None:
+            clauses.append("kept_at < %s")
+            params.append(which.before)
+        for columns, found in (
+            ("platform, channel, message_id", which.messages),
+            ("platform, author", which.authors),
+            ("platform, channel", which.channels),
+        ):
+            if found:
+                width = len(next(iter(found)))
+                arrays = ", ".join(["%s::text[]"] * width)
+                clauses.append(f"({columns}) IN (SELECT * FROM unnest({arrays}))")
+                params += [[key[i] for key in sorted(found)] for i in range(width)]
+        if not clauses:
+            return 0
+        where = " WHERE " + " OR ".join(clauses)
+        if dry_run:
+            ((count,),) = await self._rows(f"SELECT count(*) FROM kept_messages{where}", params)
+        else:
+            ((count,),) = await self._work_rows(
+                f"WITH gone AS (DELETE FROM kept_messages{where} RETURNING 1)"
+                " SELECT count(*) FROM gone",
+                params,
+            )
+        return int(count)
 
     # read side ----------------------------------------------------------------------------
 

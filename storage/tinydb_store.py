@@ -9,6 +9,7 @@ Layout, for `COMPLAINTBOT_DATABASE_URL=data/complaintbot.json`:
     data/complaintbot.d/inbox.json triggers waiting for their message to be read
     data/complaintbot.d/jobs.json  the scheduled runs that finished (the last 90 days)
     data/complaintbot.d/addresses.json  where each platform user can be written to
+    data/complaintbot.d/messages.json   messages kept for a later flag (`KeptMessage`)
     data/complaintbot.d/journal-000001.log  writes not yet folded into the files above
 
 Why: a unit of work changes one case (and the counters), so the case is the unit of
@@ -73,7 +74,18 @@ from handlers.errors import (
 from handlers.fit import REOPENED, RESOLVED, CaseFacts, facts, marks
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from storage import tinydb_v1
-from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
+from storage.base import (
+    CLIENT_THREAD,
+    DEFAULT_LEASE,
+    Completion,
+    Forget,
+    InboxItem,
+    KeptMessage,
+    MessageKey,
+    OutboxItem,
+    kept_from_dict,
+    kept_to_dict,
+)
 from storage.journal import Journal, JournalBroken, Pair, fsync_folder
 from storage.lanes import Lanes
 from storage.tinydb_files import (
@@ -100,6 +112,7 @@ INBOX = "inbox:"
 CASE = "case:"
 JOB = "job:"  # + JSON [name, slot]: names and slots may hold any character
 ADDRESS = "address:"  # + JSON [platform, user id]
+MESSAGE = "message:"  # + JSON [platform, channel, message id]
 
 
 @dataclass
@@ -134,6 +147,7 @@ class TinyDBStore:
         self._inbox: dict[str, Record] = {}  # delivery id -> item (pending or dropped)
         self._jobs: dict[tuple[str, str], str] = {}  # finished run (name, slot) -> when
         self._addresses: dict[tuple[str, str], Record] = {}  # (platform, user id) -> reference
+        self._kept: dict[MessageKey, KeptMessage] = {}
         self._deliveries: dict[str, str] = {}  # delivery id -> when, recent ones only
         self._pending: dict[int, tuple[str, str]] = {}  # outbox item -> (case id, lane)
         self._lanes = Lanes()
@@ -243,6 +257,10 @@ class TinyDBStore:
         if addresses_file.exists():
             rows = read_json(addresses_file)["addresses"]
             self._addresses = {(r["platform"], r["user_id"]): r["reference"] for r in rows}
+        messages_file = self.folder / "messages.json"
+        if messages_file.exists():
+            kept = map(kept_from_dict, read_json(messages_file)["messages"])
+            self._kept = {message.key: message for message in kept}
 
     def _read_meta(self) -> Record:
         if not self.path.exists() and self.read_only:
@@ -402,6 +420,12 @@ class TinyDBStore:
             elif key.startswith(ADDRESS):
                 platform, user_id = json.loads(key[len(ADDRESS) :])
                 self._addresses[(platform, user_id)] = value
+            elif key.startswith(MESSAGE):
+                platform, channel, message_id = json.loads(key[len(MESSAGE) :])
+                if value is None:
+                    self._kept.pop((platform, channel, message_id), None)
+                else:
+                    self._kept[(platform, channel, message_id)] = kept_from_dict(value)
             else:
                 self._place_case(value, file_current=False)
 
@@ -467,7 +491,7 @@ class TinyDBStore:
 
     def _fold_now(self, dirty: dict[str, Any]) -> None:
         """Write each changed unit's file; one fsync of each folder at the end."""
-        inbox_changed = jobs_changed = addresses_changed = False
+        inbox_changed = jobs_changed = addresses_changed = messages_changed = False
         for key, value in dirty.items():
             if key == META:
                 self._write_meta(value, sync_folder=False)
@@ -477,6 +501,8 @@ class TinyDBStore:
                 jobs_changed = True
             elif key.startswith(ADDRESS):
                 addresses_changed = True
+            elif key.startswith(MESSAGE):
+                messages_changed = True
             else:
                 case_id = key[len(CASE) :]
                 write_json(self._cases_dir / f"{case_id}.json", unit_to_file(value))
@@ -490,6 +516,9 @@ class TinyDBStore:
             known = list(self._addresses.items())  # one step, as for the runs
             found = [{"platform": p, "user_id": u, "reference": r} for (p, u), r in known]
             write_json(self.folder / "addresses.json", {"addresses": found})
+        if messages_changed:
+            kept = [kept_to_dict(m) for m in list(self._kept.values())]  # one step, as above
+            write_json(self.folder / "messages.json", {"messages": kept})
         for folder in (self._cases_dir, self.folder, self.path.parent):
             fsync_folder(folder)
 
@@ -673,6 +702,27 @@ class TinyDBStore:
 
     async def address(self, platform: str, user_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self._addresses.get((platform, user_id)))
+
+    # kept messages --------------------------------------------------------------------------
+
+    async def keep_message(self, message: KeptMessage) -> None:
+        self._ready()
+        await self._commit([(MESSAGE + json.dumps(list(message.key)), kept_to_dict(message))])
+
+    async def kept_message(
+        self, platform: str, channel: str, message_id: str
+    ) -> KeptMessage | None:
+        return self._kept.get((platform, channel, message_id))
+
+    async def forget_messages(self, which: Forget, dry_run: bool = False) -> int:
+        """Like a rewrite, the journal is folded at once: its older lines hold the words."""
+        gone = [key for key, message in self._kept.items() if which.matches(message)]
+        if dry_run or not gone:
+            return len(gone)
+        self._ready()
+        await self._commit([(MESSAGE + json.dumps(list(key)), None) for key in gone])
+        await self._compact()
+        return len(gone)
 
     # inbox ----------------------------------------------------------------------------------
 

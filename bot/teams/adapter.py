@@ -7,6 +7,12 @@ The adapter only translates (`bot.interaction` decides). What Teams sends:
   mentions as `@Name`), the mentioned Teams users as `mentioned`;
 - a reply in a channel thread (conversation `19:...;messageid=<root>`): `Posted` in that
   thread, which the layer takes as a statement when the thread is a case's;
+- any other top-level message of a client channel (the app's resource-specific consent
+  sends them all): kept as the layer says (`Interactions.to_keep`), after the answer, for
+  a bare @mention under it later: the Connector cannot read another message, so the
+  layer's `ReadFirst` is answered from the kept one, or, when none is kept (too old, sent
+  before the bot was added, lost), with the usage;
+- `messageUpdate` / `messageDelete` of a kept message: it is kept no more;
 - `complaint ...` in the 1:1 chat with the bot: `Commanded`;
 - `messageDelete` (a soft delete) of a client's statement: `Deleted`, by the message id;
 - `review ...` in the 1:1 chat, or after the bot's @mention in a channel (from a lead
@@ -62,6 +68,7 @@ from bot.interaction import (
     MINE,
     Commanded,
     Deleted,
+    Flagged,
     FormErrors,
     Interactions,
     Notice,
@@ -86,6 +93,7 @@ from handlers import forms, messages
 from handlers.directory import Actor, Directory
 from handlers.errors import DeliveryError, Refusal, StorageError
 from handlers.messages import mention, user
+from storage.base import KeptMessage
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +301,8 @@ class TeamsAdapter:
             await self.on_message(activity)
         elif kind == ActivityTypes.message_delete:
             await self.on_deleted(activity)
+        elif kind == ActivityTypes.message_update:
+            await self.on_edited(activity)
         elif kind == ActivityTypes.invoke:
             if activity.get("name") == ACTION:
                 return await self.on_action(activity)
@@ -305,12 +315,14 @@ class TeamsAdapter:
 
     async def on_deleted(self, activity: JSON) -> None:
         """`messageDelete` (Teams' soft delete): the message by its id alone, no text; a
-        statement it was leaves the record (`Interactions.deleted`). Its delivery id is
-        not the message's own, which recorded the statement."""
+        statement it was leaves the record (`Interactions.deleted`), a kept copy of it goes
+        (`Interactions.forget`). Its delivery id is not the message's own, which recorded
+        the statement."""
         channel, root = split_thread(str((activity.get("conversation") or {}).get("id") or ""))
         message_id = str(activity.get("id") or "")
         if not message_id:
             return
+        await self.interactions.forget(channel, message_id)
         deleted = Deleted(
             author=self.actor(activity.get("from") or {}),
             channel=channel,
@@ -319,6 +331,13 @@ class TeamsAdapter:
             thread_id=root if root and root != message_id else None,
         )
         await self.interactions.deleted(deleted, f"{PLATFORM}:deleted:{message_id}")
+
+    async def on_edited(self, activity: JSON) -> None:
+        """`messageUpdate`: a message kept for a later flag no longer says what its writer
+        does (a statement edited on a case stays as it was recorded)."""
+        channel, _ = split_thread(str((activity.get("conversation") or {}).get("id") or ""))
+        if activity.get("id"):
+            await self.interactions.forget(channel, str(activity["id"]))
 
     # --- small helpers --------------------------------------------------------------------
 
@@ -424,11 +443,41 @@ class TeamsAdapter:
             mentioned=mentioned,
         )
         answer = await self.interactions.posted(posted, delivery_id)
-        if isinstance(answer, ReadFirst):
-            # The Connector cannot read another message: say how to write a complaint.
-            self.tell(actor.user_id, self.interactions.usage().text)
+        if answer is None:
+            kept = self.interactions.to_keep(posted, str(sender.get("name") or ""))
+            if kept is not None:
+                self.background.spawn(self._keep(kept))
+        elif isinstance(answer, ReadFirst):
+            await self._flag_kept(actor, answer, delivery_id)
         elif isinstance(answer, Notice):
             self.tell(actor.user_id, answer.text)
+
+    async def _keep(self, message: KeptMessage) -> None:
+        """After the answer, so the ack of channel chatter touches no disk; one a failing
+        store loses is a message a later flag cannot find (the usage, as before the bot
+        was added)."""
+        try:
+            await self.runtime.store.keep_message(message)
+        except StorageError as err:
+            log.warning("could not keep message %s: %s", message.message_id, err)
+
+    async def _flag_kept(self, flagger: Actor, flag: ReadFirst, delivery_id: str | None) -> None:
+        """The Connector cannot read another message: the case opens on the flagged one as
+        it was kept; when none is, the flagger is told how to write a complaint."""
+        message = await self.interactions.kept(flag)
+        if message is None:
+            self.tell(flagger.user_id, self.interactions.usage().text)
+            return
+        self.names.setdefault(message.author, message.author_name)
+        read = Flagged(
+            author=self.actor({"id": message.author}),
+            channel=message.channel,
+            message_id=message.message_id,
+            words=message.words,
+            mentioned=message.mentioned,
+        )
+        answer = await self.interactions.flagged(flagger, read, flag.trigger, delivery_id)
+        self.tell(flagger.user_id, answer.text)
 
     # --- the leads' review ------------------------------------------------------------------
 

@@ -12,11 +12,25 @@ import psycopg
 from handlers.directory import Directory
 from handlers.effects import CardNote, DirectMessage
 from handlers.messages import text
+from storage.base import KeptMessage, Store
 from storage.postgres import PostgresStore
 from storage.tinydb_store import TinyDBStore
 from tests.bot.test_cli import run
 from tests.history import seed_firm
 from tests.storage.contract import drain
+
+KEPT = {  # messages kept for a later flag: (channel, author, words)
+    "m-dana": ("19:acme@thread.tacv2", "29:1dana", "Dana says the fix ships Friday"),
+    "m-carol": ("19:acme@thread.tacv2", "29:carol", "Carol says the invoice is wrong"),
+    "m-gary": ("19:globex@thread.tacv2", "29:gary", "Gary says the site is down"),
+}
+
+
+async def keep(store: Store, message_id: str) -> None:
+    """A message of the example's Teams channels, kept for a later flag."""
+    channel, author, words = KEPT[message_id]
+    kept = KeptMessage("teams", channel, message_id, author, author, words, (), datetime.now(UTC))
+    await store.keep_message(kept)
 
 
 def raw(root: Path) -> bytes:
@@ -102,10 +116,12 @@ async def test_erase_on_postgresql_rewrites_the_rows(
     await store.open()
     try:
         cases = await seed_firm(store, directory)
+        await keep(store, "m-gary")
     finally:
         await store.close()
     said = [c.client_statements[0].text for c in cases.values() if c.client_id == "globex"]
     assert len(said) == 6
+    said.append(KEPT["m-gary"][2])
 
     done = run(tmp_path, "erase", "--client", "globex", COMPLAINTBOT_DATABASE_URL=pg_url)
     assert done.returncode == 0, done.stderr
@@ -114,7 +130,41 @@ async def test_erase_on_postgresql_rewrites_the_rows(
         rows = await conn.execute(
             "SELECT body::text FROM cases UNION ALL SELECT body::text FROM events"
             " UNION ALL SELECT effect::text FROM outbox"
+            " UNION ALL SELECT body::text FROM kept_messages"
         )
         stored = "\n".join(row for (row,) in await rows.fetchall())
     assert [s for s in said if s in stored] == []
     assert "Complaint 1 from Acme Corp" in stored  # another client's words stay
+
+
+async def test_erase_takes_out_the_messages_kept_for_a_later_flag(
+    tmp_path: Path, directory: Directory
+) -> None:
+    data = tmp_path / "data"
+    store = TinyDBStore(data / "complaintbot.json")
+    await store.open()
+    for message_id in KEPT:
+        await keep(store, message_id)
+    await store.close()
+    words = {message_id: said.encode() for message_id, (_, _, said) in KEPT.items()}
+    assert all(said in raw(data) for said in words.values())
+    before = raw(data)
+
+    dry = run(tmp_path, "erase", "--client", "acme", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "2 messages kept for a later flag: would erase" in dry.stdout
+    assert raw(data) == before
+
+    done = run(tmp_path, "erase", "--person", "dana")
+    assert done.returncode == 0, done.stderr
+    assert "1 messages kept for a later flag: erased" in done.stdout
+    left = raw(data)
+    assert words["m-dana"] not in left
+    assert words["m-carol"] in left and words["m-gary"] in left  # not hers
+
+    done = run(tmp_path, "erase", "--client", "acme")
+    assert done.returncode == 0, done.stderr
+    assert "1 messages kept for a later flag: erased" in done.stdout
+    left = raw(data)
+    assert words["m-carol"] not in left
+    assert words["m-gary"] in left  # another client's channel

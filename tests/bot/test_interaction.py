@@ -6,10 +6,13 @@ in-memory store, so each decision is checked by what it did to the store."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.interaction import (
+    KEEP_MESSAGES,
     Commanded,
     Flagged,
     FormErrors,
@@ -192,3 +195,40 @@ async def test_a_bare_mention_in_a_cases_own_thread_says_it_is_open(
     answer = await layer.posted(bare)
     assert isinstance(answer, Notice) and not answer.refused and case.id in answer.text
     assert (await store.get_case(case.id)) == case  # nothing recorded
+
+
+# --- messages kept for a later flag (a platform that cannot read them again) ------------------
+
+
+async def test_a_kept_message_is_read_back_for_the_keep_time_only(
+    store: MemoryStore, directory: Directory
+) -> None:
+    now = [datetime(2026, 12, 1, 9, tzinfo=UTC)]
+    layer = Interactions(CaseService(store, directory, clock=lambda: now[0]), "slack")
+    chatter = replace(client(directory), mentions_bot=False, mentioned=("U0DANA", "U0NOBODY"))
+    kept = layer.to_keep(chatter, "Carol")
+    assert kept is not None
+    assert (kept.author, kept.author_name, kept.words) == ("U0CAROL", "Carol", chatter.words)
+    assert kept.mentioned == ("U0DANA",)  # the directory's people only
+    await store.keep_message(kept)
+    flag = ReadFirst(ACME, chatter.message_id, "mention")
+
+    now[0] += KEEP_MESSAGES - timedelta(seconds=1)
+    assert await layer.kept(flag) == kept
+    now[0] += timedelta(seconds=1)
+    assert await layer.kept(flag) is None  # past its time, though the sweep has not run
+    assert await store.kept_message("slack", ACME, chatter.message_id) == kept
+
+    await layer.forget(ACME, chatter.message_id)
+    assert await store.kept_message("slack", ACME, chatter.message_id) is None
+
+
+def test_only_top_level_chatter_of_client_channels_is_kept(
+    layer: Interactions, directory: Directory
+) -> None:
+    chatter = replace(client(directory), mentions_bot=False)
+    assert layer.to_keep(chatter, "Carol") is not None
+    assert layer.to_keep(client(directory), "Carol") is None  # the complaint itself
+    assert layer.to_keep(replace(chatter, thread_id="1700000000.000001"), "Carol") is None
+    assert layer.to_keep(replace(chatter, channel=INTERNAL), "Carol") is None
+    assert layer.to_keep(replace(chatter, words=""), "Carol") is None

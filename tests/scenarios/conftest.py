@@ -129,14 +129,7 @@ async def teams_driver(tmp_path: Path) -> AsyncIterator[Driver]:
 
 
 # The scenarios that cannot pass on Teams, each with what the product lacks there.
-TEAMS_LACKS = {
-    "test_a_bare_mention_under_a_clients_message_opens_a_case_on_it": (
-        "Teams cannot open a case on the message a bare @mention replies under: the Bot "
-        "Connector cannot read another message, so the adapter takes the interaction layer's "
-        "ReadFirst as the usage notice, told in a 1:1 chat, and opens nothing; nor can the "
-        "open form flag it (submit:open is answered with the usage too)"
-    ),
-}
+TEAMS_LACKS: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

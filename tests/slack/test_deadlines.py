@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import StartedClock
+from bot.retention import FORGET_MESSAGES
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack.checks import card_thread, dms_to
 from tests.slack.harness import AVI, DANA, DIRECTORY, MAYA, RON, SlackBot
@@ -92,7 +93,8 @@ async def test_each_deadline_reminds_once_and_escalates_once(
     assert due == [local(6, 13), local(7, 16), local(10, 13)]
 
     clock.set(local(5, 12))  # Saturday: nothing is due, and nobody is paged on a day off
-    assert [job for job, _ in await firm.tick()] == ["deadline_alerts"]  # and no digest
+    ran = [job for job, _ in await firm.tick()]
+    assert ran == ["deadline_alerts", FORGET_MESSAGES]  # and no digest
     assert counts(fake) == NONE
     steps = [
         (local(6, 12), {"acknowledge": 1}),  # three quarters of the four hours

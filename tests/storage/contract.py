@@ -41,7 +41,7 @@ from handlers.effects import (
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
 from handlers.fit import CaseFacts, ReviewCase
 from handlers.model import Statement, Status, Verdict
-from storage.base import CLIENT_THREAD, DEFAULT_LEASE, OutboxItem, Store
+from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Forget, KeptMessage, OutboxItem, Store
 from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
 
 Reopen = Callable[[], Awaitable[Store]]
@@ -1136,7 +1136,59 @@ class StoreContract:
         assert await store.address("teams", "29:dana") == {"conversation": {"id": "a:2"}}
         assert await store.address("teams", "29:maya") == {"conversation": {"id": "a:3"}}
 
-    # concurrency ----------------------------------------------------------------------------
+    # kept messages ------------------------------------------------------------------------
+
+    async def test_a_kept_message_is_the_latest_kept_under_its_key(self, store: Store) -> None:
+        said = kept("m-1", "The invoice is wrong, @Dana knows.", mentioned=("29:dana",))
+        assert await store.kept_message("teams", "19:acme", "m-1") is None
+        await store.keep_message(said)
+        assert await store.kept_message("teams", "19:acme", "m-1") == said
+        assert await store.kept_message("teams", "19:globex", "m-1") is None  # another channel
+        assert await store.kept_message("slack", "19:acme", "m-1") is None  # another platform
+        again = replace(said, words="The invoice is wrong.", mentioned=())
+        await store.keep_message(again)
+        assert await store.kept_message("teams", "19:acme", "m-1") == again
+
+    async def test_kept_messages_survive_reopening(self, store: Store, reopen: Reopen) -> None:
+        await store.keep_message(kept("m-1", "first"))
+        await store.keep_message(kept("m-2", "second", author="29:gary", channel="19:globex"))
+        store = await reopen()
+        assert await store.kept_message("teams", "19:acme", "m-1") == kept("m-1", "first")
+        found = await store.kept_message("teams", "19:globex", "m-2")
+        assert found and found.words == "second" and found.author == "29:gary"
+
+    async def test_forgetting_takes_out_what_matches_and_only_that(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        old = kept("m-old", "old", at=T0 - timedelta(days=8))
+        edited = kept("m-edited", "edited")
+        carol = kept("m-carol", "by carol", author="29:carol")
+        globex = kept("m-globex", "in globex", channel="19:globex", author="29:gary")
+        stays = kept("m-stays", "stays", author="29:erin")
+        elsewhere = replace(carol, platform="slack")  # the same ids on another platform
+        for message in (old, edited, carol, globex, stays, elsewhere):
+            await store.keep_message(message)
+
+        async def left() -> set[str]:
+            found = [
+                await store.kept_message(m.platform, m.channel, m.message_id)
+                for m in (old, edited, carol, globex, stays, elsewhere)
+            ]
+            return {f"{m.platform}/{m.message_id}" for m in found if m}
+
+        everything = await left()
+        assert await store.forget_messages(Forget(before=T0), dry_run=True) == 1
+        assert await left() == everything  # a dry run changes nothing
+        assert await store.forget_messages(Forget(before=T0)) == 1
+        assert await store.forget_messages(Forget(messages=frozenset({edited.key}))) == 1
+        assert await store.forget_messages(Forget(authors=frozenset({("teams", "29:carol")}))) == 1
+        in_globex = Forget(channels=frozenset({("teams", "19:globex")}))
+        assert await store.forget_messages(in_globex) == 1
+        assert await store.forget_messages(Forget(before=T0)) == 0  # gone already
+        assert await left() == {"teams/m-stays", "slack/m-carol"}
+        store = await reopen()
+        assert await left() == {"teams/m-stays", "slack/m-carol"}  # gone for good
+
 
     async def test_concurrent_creates_for_one_source_make_one_case(self, store: Store) -> None:
         cases = [make_case(number, "m-1") for number in range(1, 21)]
@@ -1278,3 +1330,16 @@ class StoreContract:
         assert [(i.effect, i.maybe_sent) for i in claimed[1:]] == [
             (effect, False) for effect in [*make_effects(first)[1:], *make_effects(second)]
         ]
+
+
+def kept(
+    message_id: str,
+    words: str,
+    *,
+    author: str = "29:carol",
+    channel: str = "19:acme",
+    at: datetime = T0,
+    mentioned: tuple[str, ...] = (),
+) -> KeptMessage:
+    """A message of a client channel kept for a later flag."""
+    return KeptMessage("teams", channel, message_id, author, "Carol Client", words, mentioned, at)

@@ -21,10 +21,10 @@ from tinydb import TinyDB
 from handlers.errors import StorageError
 from handlers.model import Status, case_to_dict, event_to_dict
 from storage import journal, open_store, tinydb_store
-from storage.base import Store
+from storage.base import Forget, Store
 from storage.postgres import PostgresStore
 from storage.tinydb_store import SCHEMA_VERSION, TinyDBStore
-from tests.storage.contract import FAR, Reopen, StoreContract, drain, soon
+from tests.storage.contract import FAR, Reopen, StoreContract, drain, kept, soon
 from tests.storage.samples import T0, make_case, make_effects, make_event, make_inbox_item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -457,6 +457,27 @@ def test_open_store_picks_the_backend(path: Path) -> None:
     assert isinstance(open_store("postgres://localhost/complaintbot"), PostgresStore)
     with pytest.raises(StorageError, match="mysql:// is not a store"):
         open_store("mysql://localhost/complaintbot")
+
+
+# kept messages --------------------------------------------------------------------------------
+
+
+async def test_forgotten_messages_are_in_no_file_of_the_store(path: Path) -> None:
+    folded, journaled = "Folded into messages.json", "Still in the journal"
+    store = await opened(path)
+    await store.keep_message(kept("m-1", folded))
+    await store.close()  # folded: messages.json holds it
+    store = await opened(path)
+    await store.keep_message(kept("m-2", journaled))  # a journal line only
+    await store.keep_message(kept("m-3", "Kept on", author="29:erin"))
+    everything = b"".join(listing(path).values())
+    assert folded.encode() in everything and journaled.encode() in everything
+
+    assert await store.forget_messages(Forget(authors=frozenset({("teams", "29:carol")}))) == 2
+    left = b"".join(listing(path).values())  # the store still open: no fold at close helps
+    assert folded.encode() not in left and journaled.encode() not in left
+    assert b"Kept on" in left
+    await store.close()
 
 
 # read-only ------------------------------------------------------------------------------------
