@@ -1,4 +1,4 @@
--- 0010: messages a platform sent of a client channel that were no case business (Teams
+-- 0007: messages a platform sent of a client channel that were no case business (Teams
 -- sends every one and cannot be asked for one later), kept for a short time so that a
 -- later flag can open a case on one (Store.keep_message, storage/base.py).
 
