@@ -9,8 +9,7 @@ Connector with the example directory, in which Noa and Eli, whom the example lea
 Teams, get Teams ids: a scenario acts as them, and on Teams only a person with a Teams id
 can act. Every client channel and the internal one are conversations the bot is in.
 
-What the product lacks on Teams is marked where it shows: `TEAMS_LACKS` names each
-scenario that cannot pass there and why, as a strict xfail, so the day it passes says so.
+Every scenario passes on every adapter: what one platform lacks fails there.
 """
 
 from __future__ import annotations
@@ -126,18 +125,6 @@ async def teams_driver(tmp_path: Path) -> AsyncIterator[Driver]:
             yield TeamsDriver(bot, fake)
         finally:
             await bot.stop()
-
-
-# The scenarios that cannot pass on Teams, each with what the product lacks there.
-TEAMS_LACKS: dict[str, str] = {}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        lacks = TEAMS_LACKS.get(getattr(item, "originalname", ""))
-        if lacks and callspec and callspec.params.get("driver") == "teams":
-            item.add_marker(pytest.mark.xfail(strict=True, reason=lacks))
 
 
 @pytest.fixture(params=["slack", "playground", "teams"])
