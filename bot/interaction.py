@@ -12,7 +12,10 @@ Teams and the playground alike:
   message means that message, which the adapter reads first (`ReadFirst`);
 - only the directory's trigger emoji on a message in a client channel is a flag;
 - `complaint [@people] [what happened]` (typed, or Slack's `/complaint`) opens the form
-  to log one, prefilled, in client channels only, telling back people nobody knows;
+  to log one, prefilled, telling back people nobody knows: in a client channel for that
+  channel; anywhere else (a chat with the bot: a complaint that came by phone or mail) for
+  someone of the firm, with a first question, which client channel (`forms.LOG`), whose
+  answer is checked again on submission;
   `complaint mine` shows a person of the firm every case that names them, to them alone;
 - a client's message deleted from a case's thread (or the case's source) is redacted from
   the case (`Deleted`);
@@ -30,6 +33,7 @@ event was no case business.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from bot.review import load_trend, load_view
@@ -38,7 +42,7 @@ from handlers import forms, review
 from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile, Trigger
 from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
-from handlers.messages import Markup, text, user
+from handlers.messages import Markup, plain, text, user
 from handlers.model import CASE_SUMMARY_LIMIT, Case, MessageRef
 from handlers.record import my_record
 from handlers.redaction import Redact
@@ -195,8 +199,15 @@ def command_words(typed: str) -> str | None:
 
 
 class Interactions:
-    def __init__(self, service: CaseService, platform: str) -> None:
+    def __init__(
+        self,
+        service: CaseService,
+        platform: str,
+        channel_names: Mapping[str, str] | None = None,
+    ) -> None:
         self.service, self.platform = service, platform
+        # What the platform calls a channel, where the adapter knows (else its id shows).
+        self.channel_names: Mapping[str, str] = channel_names if channel_names is not None else {}
 
     @property
     def directory(self) -> Directory:
@@ -300,11 +311,16 @@ class Interactions:
 
     def commanded(self, event: Commanded) -> Notice | ShowForm:
         """The open form, prefilled from the command's words; people nobody knows are told
-        back, not dropped, and the form opens with the ones it knows."""
+        back, not dropped, and the form opens with the ones it knows. Outside a client
+        channel it is the log form (`logging`), or the usage for whom it is not."""
+        form: forms.Form = forms.OPEN
         if not self.is_client_channel(event.channel):
             if event.message_id:  # a message action needs no usage
                 return Notice(self.say("refuse.not_client_channel"), refused=True)
-            return self.usage("refuse.not_client_channel")
+            logging = self.logging(event.actor)
+            if logging is None:
+                return self.usage("refuse.not_client_channel")
+            form = logging
         strangers = self.directory.strangers(self.platform, list(event.mentioned))
         known = [u for u in event.mentioned if u not in strangers]
         notice = None
@@ -312,7 +328,36 @@ class Interactions:
             refusal = Refusal("refuse.unknown_person", person=user(strangers[0]))
             notice = self.service.refusal_text(refusal)
         initial = {"affected": known, "summary": event.words[:CASE_SUMMARY_LIMIT]}
-        return ShowForm(forms.OPEN, initial, notice=notice)
+        return ShowForm(form, initial, notice=notice)
+
+    def logging(self, actor: Actor) -> forms.Form | None:
+        """The log form for someone of the firm, offering this platform's client channels,
+        each as its client's name and the channel's; None for a client contact (who is not
+        shown the firm's clients) or when there is no client channel here."""
+        if not actor.internal:
+            return None
+        channels = [
+            (channel, self.channel_label(client.name, channel))
+            for client in self.directory.clients.values()
+            for channel in client.channels(self.platform)
+        ]
+        return forms.logging(channels) if channels else None
+
+    def channel_label(self, client: str, channel: str) -> str:
+        """A client channel as the log form offers it: literal text (names are data)."""
+        name = self.channel_names.get(channel) or channel
+        label = self.say("label.channel_choice", client=client, channel=name)
+        return plain(label, lambda p: self.directory.person(p).name)
+
+    def chosen_channel(self, values: dict[str, Any]) -> str | None:
+        """The client channel a log form names (None for the open form); a Refusal when it
+        names none of this platform's client channels (only a forged form can)."""
+        if forms.CHANNEL.name not in values:
+            return None
+        chosen = values[forms.CHANNEL.name]
+        if not isinstance(chosen, str) or not self.is_client_channel(chosen):
+            raise Refusal("refuse.not_client_channel")
+        return chosen
 
     def review_asked(
         self, actor: Actor, channel: str, words: str, mentions_bot: bool, direct: bool
@@ -383,7 +428,9 @@ class Interactions:
         words: str = "",
     ) -> OpenCase:
         """The case a filled open form asks for, on message `message_id` ("" when the
-        adapter will post a note to anchor it); Refusal for a person nobody knows."""
+        adapter will post a note to anchor it) in `channel`, or in the one a log form
+        chose; Refusal for a person nobody knows, or a channel that is no client's."""
+        channel = self.chosen_channel(values) or channel
         chosen = list(values["affected"])
         strangers = self.directory.strangers(self.platform, chosen)
         if strangers:
@@ -401,7 +448,14 @@ class Interactions:
         )
 
     def form_errors(self, form: forms.Form, refusal: Refusal) -> FormErrors:
-        return FormErrors({form.fields[0].name: self.service.refusal_text(refusal)})
+        """A refusal on the form: a log form's channel under that question, anything else
+        under the first of the others."""
+        fields = [f.name for f in form.fields]
+        channel = forms.CHANNEL.name
+        where = next(name for name in fields if name != channel)
+        if refusal.key == "refuse.not_client_channel" and channel in fields:
+            where = channel
+        return FormErrors({where: self.service.refusal_text(refusal)})
 
     # --- running ----------------------------------------------------------------------------
 

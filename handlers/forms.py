@@ -15,6 +15,7 @@ field's `max_length`); a flag's tick box reads `label.<field>_option`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
@@ -52,6 +53,7 @@ class Field:
     options_key: str = ""
     initial: str | None = None
     labels: tuple[str, ...] = ()  # option labels as they are (names), instead of catalog keys
+    menu: bool = False  # a choice always drawn as a drop-down, however few its options
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,11 @@ OPEN = Form(
         Field("summary", required=True, max_length=CASE_SUMMARY_LIMIT),
     ),
 )
+# The open form where the complaint did not come in (a phone call, a mail): the same
+# questions, after which client channel it goes to. The channels are the directory's, drawn
+# by `logging`; the one chosen is checked against them again when the form comes back.
+CHANNEL = Field("channel", "choice", True, menu=True)
+LOG = Form("log", "form.log_title", (CHANNEL, *OPEN.fields))
 ACCOUNT = Form(
     "account",
     "form.account_title",
@@ -139,7 +146,7 @@ FEEDBACK_NO = Form(
 
 FORMS: dict[str, Form] = {
     f.name: f
-    for f in (OPEN, ACCOUNT, WAIVE, ASSESS, RESOLVE, WITHDRAW, REOPEN, FEEDBACK_YES, FEEDBACK_NO)
+    for f in (OPEN, LOG, ACCOUNT, WAIVE, ASSESS, RESOLVE, WITHDRAW, REOPEN, FEEDBACK_YES, FEEDBACK_NO)
 }
 FEEDBACK = (FEEDBACK_YES, FEEDBACK_NO)  # the buttons under the feedback question
 
@@ -167,6 +174,13 @@ def for_case(form: Form, case: Case, directory: Directory) -> Form:
         labels=tuple(directory.person(p).name for p in missing),
     )
     return replace(form, fields=(person, *form.fields[1:]))
+
+
+def logging(channels: Sequence[tuple[str, str]]) -> Form:
+    """The log form offering `channels`: (channel id, its label as it is shown: names are
+    data, never markup)."""
+    channel = replace(CHANNEL, options=tuple(c for c, _ in channels), labels=tuple(label for _, label in channels))
+    return replace(LOG, fields=(channel, *LOG.fields[1:]))
 
 
 def authorize(form: Form, directory: Directory, case: Case, actor: Actor) -> None:
