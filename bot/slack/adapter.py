@@ -34,6 +34,7 @@ of a Slack Connect channel) is a client contact, whatever their user id.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -171,7 +172,8 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self.background = Background()
         self.finishers: dict[str, Finish] = {FLAG: self.open_flagged, FORM: self.open_from_form}
-        self.interactions = Interactions(runtime.service, PLATFORM)
+        self.channel_names: dict[str, str] = {}  # client channel id -> "#name", once asked
+        self.interactions = Interactions(runtime.service, PLATFORM, self.channel_names)
         self.review = SlackReview(self)
         self._register()
 
@@ -538,7 +540,34 @@ class SlackAdapter:
             return
         await ack(**({"text": self.sink.render(answer.notice)} if answer.notice else {}))
         metadata = {"channel": channel, "ts": None, "author": user_id, "trigger": "command"}
+        if answer.form.name == forms.LOG.name:
+            self.background.spawn(self._show_log(typed, command["trigger_id"], metadata))
+            return
         self.show_form(replace(answer, notice=None), command["trigger_id"], metadata, user_id)
+
+    async def _show_log(
+        self, typed: Commanded, trigger_id: str, metadata: dict[str, Any]
+    ) -> None:
+        """The log form, its client channels by the names Slack gives them (asked once
+        each, after the ack; one Slack does not name shows by its id)."""
+        known = self.channel_names
+        clients = self.directory.clients.values()
+        unknown = [c for client in clients for c in client.channels(PLATFORM) if c not in known]
+        await asyncio.gather(*(self._learn_name(channel) for channel in unknown))
+        shown = self.interactions.commanded(typed)
+        if isinstance(shown, ShowForm):
+            modal = blocks.modal(shown.form, self.language, json.dumps(metadata), shown.initial)
+            await self._show(trigger_id, modal, metadata["channel"], typed.actor.user_id)
+
+    async def _learn_name(self, channel: str) -> None:
+        try:
+            found = await self.sink.call("conversations_info", channel=channel)
+        except DeliveryError as err:
+            log.info("no name for channel %s: %s", channel, err)
+            return
+        name = (found.get("channel") or {}).get("name")
+        if isinstance(name, str) and name:
+            self.channel_names[channel] = f"#{name}"
 
     async def on_shortcut(
         self, ack: Any, shortcut: dict[str, Any], context: AsyncBoltContext
@@ -604,7 +633,7 @@ class SlackAdapter:
         actor = self.clicker(body, context)
         # A view is submitted once; a replayed or doubled submission is the same delivery.
         delivery_id = f"{PLATFORM}:view:{view['id']}" if view.get("id") else None
-        if form is forms.OPEN:
+        if form in (forms.OPEN, forms.LOG):
             try:
                 opening = self._open_command(actor, metadata, values, home(context))
                 await self._accept_form(opening, delivery_id or f"{PLATFORM}:view:{uuid.uuid4()}")
