@@ -566,6 +566,18 @@ ROUND_TRIPS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"affected": ["U0DANA"], "category": "billing", "severity": "high", "summary": "Late"},
         {"affected": ["U0DANA"], "category": "billing", "severity": "high", "summary": "Late"},
     ),
+    (
+        "log",
+        {"channel": "C0GLOBEX", "category": "billing", "severity": "high", "summary": "Late"},
+        {
+            "channel": "C0GLOBEX",
+            "affected": [],
+            "category": "billing",
+            "severity": "high",
+            "summary": "Late",
+        },
+    ),
+    ("log", {}, {"channel": None, "affected": [], "category": None, "severity": None, "summary": ""}),
     ("account", {"account": "I sent it on time."}, {"account": "I sent it on time."}),
     (
         "assess",
