@@ -32,8 +32,8 @@ event was no case business.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.review import load_trend, load_view
@@ -43,7 +43,7 @@ from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile, Trigg
 from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
 from handlers.messages import Markup, plain, text, user
-from handlers.model import CASE_SUMMARY_LIMIT, Case, MessageRef
+from handlers.model import CASE_SUMMARY_LIMIT, Case, MessageRef, Severity
 from handlers.record import my_record
 from handlers.redaction import Redact
 from handlers.review_request import ReviewRefused, review_request, review_words
@@ -190,6 +190,36 @@ class Flagged:
     words: str
     thread_id: str | None = None
     mentioned: tuple[str, ...] = ()
+
+
+def kept(opening: OpenCase) -> dict[str, Any]:
+    """A checked open form's answers as the inbox keeps them (JSON), until the adapter has
+    the message its case opens on (`reopening`)."""
+    return {
+        "channel": opening.source.channel,
+        "trigger": opening.trigger,
+        "affected": list(opening.affected),
+        "category": opening.category,
+        "severity": opening.severity.value,
+        "summary": opening.summary,
+    }
+
+
+def reopening(
+    answers: dict[str, Any], actor: Actor, source: MessageRef, author: Actor, words: str
+) -> OpenCase:
+    """The case a kept open form (`kept`) asks for, on `source`, now that it is there."""
+    return OpenCase(
+        actor=actor,
+        source=source,
+        source_author=author,
+        source_text=words,
+        trigger=answers.get("trigger") or "shortcut",
+        affected=tuple(answers["affected"]),
+        category=answers["category"],
+        severity=Severity(answers["severity"]),
+        summary=answers["summary"] or words,
+    )
 
 
 def command_words(typed: str) -> str | None:

@@ -146,7 +146,18 @@ FEEDBACK_NO = Form(
 
 FORMS: dict[str, Form] = {
     f.name: f
-    for f in (OPEN, LOG, ACCOUNT, WAIVE, ASSESS, RESOLVE, WITHDRAW, REOPEN, FEEDBACK_YES, FEEDBACK_NO)
+    for f in (
+        OPEN,
+        LOG,
+        ACCOUNT,
+        WAIVE,
+        ASSESS,
+        RESOLVE,
+        WITHDRAW,
+        REOPEN,
+        FEEDBACK_YES,
+        FEEDBACK_NO,
+    )
 }
 FEEDBACK = (FEEDBACK_YES, FEEDBACK_NO)  # the buttons under the feedback question
 
@@ -179,7 +190,9 @@ def for_case(form: Form, case: Case, directory: Directory) -> Form:
 def logging(channels: Sequence[tuple[str, str]]) -> Form:
     """The log form offering `channels`: (channel id, its label as it is shown: names are
     data, never markup)."""
-    channel = replace(CHANNEL, options=tuple(c for c, _ in channels), labels=tuple(label for _, label in channels))
+    channel = replace(
+        CHANNEL, options=tuple(c for c, _ in channels), labels=tuple(label for _, label in channels)
+    )
     return replace(LOG, fields=(channel, *LOG.fields[1:]))
 
 

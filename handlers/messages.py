@@ -197,6 +197,7 @@ EN: dict[str, str] = {
     "refuse.nothing_due": "Nothing is due on case {case_id} now.",
     # answers to the acting user
     "notice.opened": "Case {case_id} is open for {client}.",
+    "notice.logging": "Logging it in {client}'s channel. You will be told here when the case is open.",
     "notice.already_open": "This message already has case {case_id}; nothing new was opened.",
     "notice.account": "Thank you, your account is on case {case_id}.",
     "notice.waiver": "The waiver is recorded on case {case_id}.",
@@ -584,6 +585,7 @@ HE: dict[str, str] = {
     "event.digest": "הופיעה ראשונה בסיכום היומי של {lead} ({count} פניות פתוחות).",
     "refuse.nothing_due": "אין כרגע מה להזכיר בפנייה {case_id}.",
     "notice.opened": "פנייה {case_id} נפתחה עבור {client}.",
+    "notice.logging": "התלונה נרשמת בערוץ של {client}. נעדכן כאן כשהפנייה תיפתח.",
     "notice.already_open": "להודעה הזו כבר יש פנייה {case_id}; לא נפתחה פנייה חדשה.",
     "notice.account": "תודה, הגרסה שלך נוספה לפנייה {case_id}.",
     "notice.waiver": "הוויתור נרשם בפנייה {case_id}.",

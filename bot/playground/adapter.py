@@ -310,8 +310,7 @@ class PlaygroundAdapter:
             return web.json_response(await self._command(persona, channel, words))
         if channel.kind == "dm":
             raise bad_input(
-                "complaintbot's direct messages are notifications and commands; "
-                "write in a channel"
+                "complaintbot's direct messages are notifications and commands; write in a channel"
             )
         root = None if body.get("thread") is None else self._message(channel, body["thread"])
         if root is not None and root.thread is not None:

@@ -67,6 +67,8 @@ from bot.interaction import (
     ReadFirst,
     ShowForm,
     Submitted,
+    kept,
+    reopening,
 )
 from bot.server import Runtime
 from bot.sink import Attempt
@@ -79,7 +81,7 @@ from handlers.commands import OpenCase, SharedFile, Trigger
 from handlers.directory import Actor
 from handlers.errors import DeliveryError, Refusal, StorageError, TransientDeliveryError
 from handlers.messages import text, user
-from handlers.model import MessageRef, Severity
+from handlers.model import MessageRef
 from storage.base import InboxItem
 
 log = logging.getLogger(__name__)
@@ -545,9 +547,7 @@ class SlackAdapter:
             return
         self.show_form(replace(answer, notice=None), command["trigger_id"], metadata, user_id)
 
-    async def _show_log(
-        self, typed: Commanded, trigger_id: str, metadata: dict[str, Any]
-    ) -> None:
+    async def _show_log(self, typed: Commanded, trigger_id: str, metadata: dict[str, Any]) -> None:
         """The log form, its client channels by the names Slack gives them (asked once
         each, after the ack; one Slack does not name shows by its id)."""
         known = self.channel_names
@@ -668,17 +668,12 @@ class SlackAdapter:
         # A message's own words come with it later; only an empty form says nothing.
         self.service.check_opening(replace(command, source_text="…") if on_message else command)
         payload = {
-            "channel": command.source.channel,
+            **kept(command),
             "ts": command.source.message_id or None,
-            "trigger": command.trigger,
             "actor": command.actor.user_id,
             "actor_outside": not command.actor.internal,
             "author": command.source_author.user_id,
             "author_outside": not command.source_author.internal,
-            "affected": list(command.affected),
-            "category": command.category,
-            "severity": command.severity.value,
-            "summary": command.summary,
         }
         now = self.service.context().now
         if await self.runtime.store.accept(InboxItem(delivery_id, FORM, payload, now)):
@@ -699,17 +694,8 @@ class SlackAdapter:
             note = self.t("client.logged", actor=actor.display)
             # An earlier try may have posted it before a crash: always look first.
             ts = await self.sink.post(Attempt(item.delivery_id, True), channel, None, text=note)
-        command = OpenCase(
-            actor=actor,
-            source=MessageRef(PLATFORM, channel, ts),
-            source_author=self.actor(form["author"], form.get("author_outside", False)),
-            source_text=words,
-            trigger=form.get("trigger") or "shortcut",
-            affected=tuple(form["affected"]),
-            category=form["category"],
-            severity=Severity(form["severity"]),
-            summary=form["summary"] or words,
-        )
+        author = self.actor(form["author"], form.get("author_outside", False))
+        command = reopening(form, actor, MessageRef(PLATFORM, channel, ts), author, words)
         self.answer(await self.interactions.open(command, item.delivery_id), channel, actor.user_id)
 
     def _open_command(

@@ -577,7 +577,11 @@ ROUND_TRIPS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             "summary": "Late",
         },
     ),
-    ("log", {}, {"channel": None, "affected": [], "category": None, "severity": None, "summary": ""}),
+    (
+        "log",
+        {},
+        {"channel": None, "affected": [], "category": None, "severity": None, "summary": ""},
+    ),
     ("account", {"account": "I sent it on time."}, {"account": "I sent it on time."}),
     (
         "assess",
