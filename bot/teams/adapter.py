@@ -558,6 +558,9 @@ class TeamsAdapter:
         )
         if not reach.service_url:
             raise TransientDeliveryError("no Teams serviceUrl known yet: waiting for an activity")
+        if not self.reach.service_url:  # nothing came in since a restart: the form says where
+            self.reach.service_url, self.reach.tenant_id = reach.service_url, reach.tenant_id
+            self.reach.bot_id = self.reach.bot_id or reach.bot_id
         actor = self.actor({"id": form["actor"]})
         note = messages.text(self.directory.language, "client.logged", actor=actor.display)
         channel = form["channel"]

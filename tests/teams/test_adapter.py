@@ -385,3 +385,32 @@ async def test_a_client_contact_typing_complaint_in_a_chat_gets_the_usage(
     assert status == 200
     (told,) = fake.posted(CLIENT)
     assert "Usage: /complaint" in told["text"] and not cards_in([told])
+
+
+async def test_a_logged_complaint_outlives_a_connector_outage_and_a_restart(
+    tmp_path: Path, fake: FakeBotConnector
+) -> None:
+    """The filled form is kept before the answer: Teams down when the note is due, and the
+    bot stopped then, the case still opens, on the note, once the bot is back."""
+    first = TeamsBot(tmp_path, fake)
+    await first.start()
+    fake.outage(started_thread)
+    try:
+        await first.send(first.chat_message(AVI, "complaint late"))
+        values = {"channel": ACME, "category": "delay", "severity": "low", "summary": "Late"}
+        status, answer = await first.send(first.invoke(AVI, "submit:log", values, personal=True))
+        assert status == 200 and answer["type"] == CONTENT_TYPE
+        await fake.wait_for(started_thread)  # tried after the answer, while Teams was down
+        assert await first.cases() == [] and fake.posted(ACME) == []
+    finally:
+        await first.stop()
+    fake.end_outage()
+    again = TeamsBot(tmp_path, fake)
+    await again.start()
+    try:
+        await again.settle()
+        (case,) = await again.cases()
+        (note,) = fake.posted(ACME)
+        assert (case.source.channel, case.source.message_id) == (ACME, note["id"])
+    finally:
+        await again.stop()
