@@ -209,7 +209,8 @@ class TeamsAdapter:
             self.connector, runtime.directory, runtime.store, self.reach, self.names
         )
         self.finishers: dict[str, Finish] = {FORM: self.open_logged}
-        self.interactions = Interactions(runtime.service, PLATFORM)
+        self.channel_names: dict[str, str] = {}  # channel id -> name, as Teams last said
+        self.interactions = Interactions(runtime.service, PLATFORM, self.channel_names)
         self.background = Background()
 
     @property
@@ -292,6 +293,10 @@ class TeamsAdapter:
         sender = activity.get("from") or {}
         if sender.get("id") and sender.get("name"):
             self.names[str(sender["id"])] = str(sender["name"])
+        # A channel's name comes only now and then (a channel created or renamed).
+        channel = (activity.get("channelData") or {}).get("channel")
+        if isinstance(channel, dict) and channel.get("id") and channel.get("name"):
+            self.channel_names[str(channel["id"])] = str(channel["name"])
 
     async def _dispatch(self, activity: JSON) -> InvokeResponse | None:
         kind = activity.get("type")

@@ -12,7 +12,13 @@ import pytest
 
 from bot.teams.cards import CONTENT_TYPE
 from handlers.errors import StorageError
-from tests.fakes.bot_connector import Call, ConnectorError, FakeBotConnector, RateLimited
+from tests.fakes.bot_connector import (
+    TENANT_ID,
+    Call,
+    ConnectorError,
+    FakeBotConnector,
+    RateLimited,
+)
 from tests.teams.harness import ACME, AVI, CLIENT, DANA, INTERNAL, MAYA, NAMES, TeamsBot, populate
 
 COMPLAINT = "the report was late again, @Dana Levi never answered"
@@ -361,6 +367,29 @@ async def test_complaint_in_the_chat_logs_it_as_a_new_thread_in_the_channel_chos
     assert case.id in thanks["text"]
     assert fake.posted(DANA) and fake.posted(MAYA)
     assert any(f"Case {case.id} is open" in a.get("text", "") for a in fake.posted(AVI))
+
+
+async def test_the_log_form_names_a_channel_as_teams_last_named_it(bot: TeamsBot) -> None:
+    renamed = bot.activity(
+        AVI,
+        {"id": ACME, "conversationType": "channel"},
+        type="conversationUpdate",
+        id=bot.next_id(),
+        channelData={
+            "eventType": "channelRenamed",
+            "channel": {"id": ACME, "name": "Acme <b>project</b>"},
+            "team": {"id": "19:team@thread.tacv2"},
+            "tenant": {"id": TENANT_ID},
+        },
+    )
+    assert (await bot.send(renamed))[0] == 200
+    status, _ = await bot.send(bot.chat_message(AVI, "complaint late"))
+    assert status == 200
+    (form,) = cards_in(bot.fake.posted(AVI))
+    (channel,) = [i for i in form["body"] if i.get("id") == "channel"]
+    assert channel["choices"] == [
+        {"title": "Acme Corp · channel Acme <b>project</b>", "value": ACME}
+    ]
 
 
 async def test_a_forged_channel_in_the_log_form_comes_back_as_the_form_and_posts_nothing(
