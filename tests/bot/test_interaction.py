@@ -177,6 +177,17 @@ def test_outside_a_client_channel_the_firm_gets_the_log_form_with_the_client_cha
     assert EN["usage.complaint"] in refused.text and "Globex" not in refused.text
 
 
+def test_with_no_client_channel_on_the_platform_there_is_nothing_to_log_in(
+    store: MemoryStore, directory: Directory
+) -> None:
+    clients = {k: replace(c, channels_on={}) for k, c in directory.clients.items()}
+    layer = Interactions(CaseService(store, replace(directory, clients=clients)), "slack")
+    avi = directory.actor("slack", "U0AVI")
+    answer = layer.commanded(Commanded(avi, "D0AVI", "billed twice"))
+    assert isinstance(answer, Notice) and answer.refused
+    assert EN["usage.complaint"] in answer.text
+
+
 def test_a_log_form_opens_in_the_chosen_channel_and_refuses_any_other_on_that_field(
     layer: Interactions, directory: Directory
 ) -> None:
