@@ -342,15 +342,15 @@ class Interactions:
     def commanded(self, event: Commanded) -> Notice | ShowForm:
         """The open form, prefilled from the command's words; people nobody knows are told
         back, not dropped, and the form opens with the ones it knows. Outside a client
-        channel it is the log form (`logging`), or the usage for whom it is not."""
+        channel it is the log form (`log_form`), or the usage for whom it is not."""
         form: forms.Form = forms.OPEN
         if not self.is_client_channel(event.channel):
             if event.message_id:  # a message action needs no usage
                 return Notice(self.say("refuse.not_client_channel"), refused=True)
-            logging = self.logging(event.actor)
-            if logging is None:
+            elsewhere = self.log_form(event.actor)
+            if elsewhere is None:
                 return self.usage("refuse.not_client_channel")
-            form = logging
+            form = elsewhere
         strangers = self.directory.strangers(self.platform, list(event.mentioned))
         known = [u for u in event.mentioned if u not in strangers]
         notice = None
@@ -360,7 +360,7 @@ class Interactions:
         initial = {"affected": known, "summary": event.words[:CASE_SUMMARY_LIMIT]}
         return ShowForm(form, initial, notice=notice)
 
-    def logging(self, actor: Actor) -> forms.Form | None:
+    def log_form(self, actor: Actor) -> forms.Form | None:
         """The log form for someone of the firm, offering this platform's client channels,
         each as its client's name and the channel's; None for a client contact (who is not
         shown the firm's clients) or when there is no client channel here."""
@@ -371,7 +371,7 @@ class Interactions:
             for client in self.directory.clients.values()
             for channel in client.channels(self.platform)
         ]
-        return forms.logging(channels) if channels else None
+        return forms.log_form(channels) if channels else None
 
     def channel_label(self, client: str, channel: str) -> str:
         """A client channel as the log form offers it: literal text (names are data)."""

@@ -81,9 +81,10 @@ OPEN = Form(
         Field("summary", required=True, max_length=CASE_SUMMARY_LIMIT),
     ),
 )
-# The open form where the complaint did not come in (a phone call, a mail): the same
-# questions, after which client channel it goes to. The channels are the directory's, drawn
-# by `logging`; the one chosen is checked against them again when the form comes back.
+# The open form away from the client channel (a complaint by phone or mail): first, which
+# client channel it is for, then the same questions. The channels are the directory's, put
+# in by `log_form`; the one that comes back is checked again (`Interactions.chosen_channel`),
+# since a forged form can name any.
 CHANNEL = Field("channel", "choice", True, menu=True)
 LOG = Form("log", "form.log_title", (CHANNEL, *OPEN.fields))
 ACCOUNT = Form(
@@ -187,7 +188,7 @@ def for_case(form: Form, case: Case, directory: Directory) -> Form:
     return replace(form, fields=(person, *form.fields[1:]))
 
 
-def logging(channels: Sequence[tuple[str, str]]) -> Form:
+def log_form(channels: Sequence[tuple[str, str]]) -> Form:
     """The log form offering `channels`: (channel id, its label as it is shown: names are
     data, never markup)."""
     channel = replace(

@@ -531,7 +531,7 @@ class TeamsAdapter:
             self.service.check_opening(opening)
         except Refusal as refusal:
             errors = self.interactions.form_errors(forms.LOG, refusal).errors
-            drawn = self.interactions.logging(actor) or forms.LOG
+            drawn = self.interactions.log_form(actor) or forms.LOG
             card = cards.form_card(drawn, self.sink.people, "", initial=values, errors=errors)
             return invoke_answer(CARD_RESPONSE, card)
         if delivery_id is None:

@@ -366,7 +366,7 @@ def drawn(name: str) -> forms.Form:
     """The form as the adapter draws it for a case (the waiver picks among its people),
     or, the log form, with the client channels it offers."""
     if name == forms.LOG.name:
-        return forms.logging(LOG_CHANNELS)
+        return forms.log_form(LOG_CHANNELS)
     return forms.for_case(forms.FORMS[name], make_case(), DIRECTORY)
 
 

@@ -451,7 +451,7 @@ def submit(content: JSON, answers: dict[str, str]) -> tuple[str, JSON]:
 def test_every_form_is_a_valid_card(form: forms.Form, people: People) -> None:
     shown = forms.for_case(form, make_case(), DIRECTORY)
     if form is forms.LOG:  # drawn with the client channels it offers
-        shown = forms.logging([("19:acme@thread.tacv2", "Acme <at>Ron</at> & Co · channel x")])
+        shown = forms.log_form([("19:acme@thread.tacv2", "Acme <at>Ron</at> & Co · channel x")])
     content = cards.form_card(shown, people, "C-0042")
     assert_valid_card(content)
     assert list(inputs(content)) == [f.name for f in shown.fields]
@@ -489,7 +489,7 @@ def test_inputs_by_kind() -> None:
 
     # The log form's client channel: a drop-down however few, none chosen, labels as they are.
     label = "Acme <at>Ron</at> & Co · channel x"
-    logging = inputs(cards.form_card(forms.logging([("19:acme", label)]), PEOPLE, ""))
+    logging = inputs(cards.form_card(forms.log_form([("19:acme", label)]), PEOPLE, ""))
     channel = logging["channel"]
     assert channel["style"] == "compact" and channel["isRequired"] and "value" not in channel
     assert channel["choices"] == [{"title": label, "value": "19:acme"}]
