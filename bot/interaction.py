@@ -16,7 +16,10 @@ Teams and the playground alike:
   message is kept no more (`forget`);
 - only the directory's trigger emoji on a message in a client channel is a flag;
 - `complaint [@people] [what happened]` (typed, or Slack's `/complaint`) opens the form
-  to log one, prefilled, in client channels only, telling back people nobody knows;
+  to log one, prefilled, telling back people nobody knows: in a client channel for that
+  channel; anywhere else (a chat with the bot: a complaint that came by phone or mail) for
+  someone of the firm, with a first question, which client channel (`forms.LOG`), whose
+  answer is checked again on submission;
   `complaint mine` shows a person of the firm every case that names them, to them alone;
 - a client's message deleted from a case's thread (or the case's source) is redacted from
   the case (`Deleted`);
@@ -33,6 +36,7 @@ event was no case business.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -43,8 +47,8 @@ from handlers import forms, review
 from handlers.commands import AddReply, CaseCommand, OpenCase, SharedFile, Trigger
 from handlers.directory import Actor, Directory
 from handlers.errors import Refusal
-from handlers.messages import Markup, text, user
-from handlers.model import CASE_SUMMARY_LIMIT, Case, MessageRef
+from handlers.messages import Markup, plain, text, user
+from handlers.model import CASE_SUMMARY_LIMIT, Case, MessageRef, Severity
 from handlers.record import my_record
 from handlers.redaction import Redact
 from handlers.review_request import ReviewRefused, review_request, review_words
@@ -197,6 +201,36 @@ class Flagged:
     mentioned: tuple[str, ...] = ()
 
 
+def kept(opening: OpenCase) -> dict[str, Any]:
+    """A checked open form's answers as the inbox keeps them (JSON), until the adapter has
+    the message its case opens on (`reopening`)."""
+    return {
+        "channel": opening.source.channel,
+        "trigger": opening.trigger,
+        "affected": list(opening.affected),
+        "category": opening.category,
+        "severity": opening.severity.value,
+        "summary": opening.summary,
+    }
+
+
+def reopening(
+    answers: dict[str, Any], actor: Actor, source: MessageRef, author: Actor, words: str
+) -> OpenCase:
+    """The case a kept open form (`kept`) asks for, on `source`, now that it is there."""
+    return OpenCase(
+        actor=actor,
+        source=source,
+        source_author=author,
+        source_text=words,
+        trigger=answers.get("trigger") or "shortcut",
+        affected=tuple(answers["affected"]),
+        category=answers["category"],
+        severity=Severity(answers["severity"]),
+        summary=answers["summary"] or words,
+    )
+
+
 def command_words(typed: str) -> str | None:
     """The words after a typed complaint command, or None if `typed` is not one."""
     name, _, rest = typed.strip().partition(" ")
@@ -204,8 +238,15 @@ def command_words(typed: str) -> str | None:
 
 
 class Interactions:
-    def __init__(self, service: CaseService, platform: str) -> None:
+    def __init__(
+        self,
+        service: CaseService,
+        platform: str,
+        channel_names: Mapping[str, str] | None = None,
+    ) -> None:
         self.service, self.platform = service, platform
+        # What the platform calls a channel, where the adapter knows (else its id shows).
+        self.channel_names: Mapping[str, str] = channel_names if channel_names is not None else {}
 
     @property
     def directory(self) -> Directory:
@@ -347,11 +388,16 @@ class Interactions:
 
     def commanded(self, event: Commanded) -> Notice | ShowForm:
         """The open form, prefilled from the command's words; people nobody knows are told
-        back, not dropped, and the form opens with the ones it knows."""
+        back, not dropped, and the form opens with the ones it knows. Outside a client
+        channel it is the log form (`log_form`), or the usage for whom it is not."""
+        form: forms.Form = forms.OPEN
         if not self.is_client_channel(event.channel):
             if event.message_id:  # a message action needs no usage
                 return Notice(self.say("refuse.not_client_channel"), refused=True)
-            return self.usage("refuse.not_client_channel")
+            elsewhere = self.log_form(event.actor)
+            if elsewhere is None:
+                return self.usage("refuse.not_client_channel")
+            form = elsewhere
         strangers = self.directory.strangers(self.platform, list(event.mentioned))
         known = [u for u in event.mentioned if u not in strangers]
         notice = None
@@ -359,7 +405,36 @@ class Interactions:
             refusal = Refusal("refuse.unknown_person", person=user(strangers[0]))
             notice = self.service.refusal_text(refusal)
         initial = {"affected": known, "summary": event.words[:CASE_SUMMARY_LIMIT]}
-        return ShowForm(forms.OPEN, initial, notice=notice)
+        return ShowForm(form, initial, notice=notice)
+
+    def log_form(self, actor: Actor) -> forms.Form | None:
+        """The log form for someone of the firm, offering this platform's client channels,
+        each as its client's name and the channel's; None for a client contact (who is not
+        shown the firm's clients) or when there is no client channel here."""
+        if not actor.internal:
+            return None
+        channels = [
+            (channel, self.channel_label(client.name, channel))
+            for client in self.directory.clients.values()
+            for channel in client.channels(self.platform)
+        ]
+        return forms.log_form(channels) if channels else None
+
+    def channel_label(self, client: str, channel: str) -> str:
+        """A client channel as the log form offers it: literal text (names are data)."""
+        name = self.channel_names.get(channel) or channel
+        label = self.say("label.channel_choice", client=client, channel=name)
+        return plain(label, lambda p: self.directory.person(p).name)
+
+    def chosen_channel(self, values: dict[str, Any]) -> str | None:
+        """The client channel a log form names (None for the open form); a Refusal when it
+        names none of this platform's client channels (only a forged form can)."""
+        if forms.CHANNEL.name not in values:
+            return None
+        chosen = values[forms.CHANNEL.name]
+        if not isinstance(chosen, str) or not self.is_client_channel(chosen):
+            raise Refusal("refuse.not_client_channel")
+        return chosen
 
     def review_asked(
         self, actor: Actor, channel: str, words: str, mentions_bot: bool, direct: bool
@@ -430,7 +505,9 @@ class Interactions:
         words: str = "",
     ) -> OpenCase:
         """The case a filled open form asks for, on message `message_id` ("" when the
-        adapter will post a note to anchor it); Refusal for a person nobody knows."""
+        adapter will post a note to anchor it) in `channel`, or in the one a log form
+        chose; Refusal for a person nobody knows, or a channel that is no client's."""
+        channel = self.chosen_channel(values) or channel
         chosen = list(values["affected"])
         strangers = self.directory.strangers(self.platform, chosen)
         if strangers:
@@ -448,7 +525,14 @@ class Interactions:
         )
 
     def form_errors(self, form: forms.Form, refusal: Refusal) -> FormErrors:
-        return FormErrors({form.fields[0].name: self.service.refusal_text(refusal)})
+        """A refusal on the form: a log form's channel under that question, anything else
+        under the first of the others."""
+        fields = [f.name for f in form.fields]
+        channel = forms.CHANNEL.name
+        where = next(name for name in fields if name != channel)
+        if refusal.key == "refuse.not_client_channel" and channel in fields:
+            where = channel
+        return FormErrors({where: self.service.refusal_text(refusal)})
 
     # --- running ----------------------------------------------------------------------------
 

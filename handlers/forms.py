@@ -15,6 +15,7 @@ field's `max_length`); a flag's tick box reads `label.<field>_option`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
@@ -52,6 +53,7 @@ class Field:
     options_key: str = ""
     initial: str | None = None
     labels: tuple[str, ...] = ()  # option labels as they are (names), instead of catalog keys
+    menu: bool = False  # a choice always drawn as a drop-down, however few its options
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,12 @@ OPEN = Form(
         Field("summary", required=True, max_length=CASE_SUMMARY_LIMIT),
     ),
 )
+# The open form away from the client channel (a complaint by phone or mail): first, which
+# client channel it is for, then the same questions. The channels are the directory's, put
+# in by `log_form`; the one that comes back is checked again (`Interactions.chosen_channel`),
+# since a forged form can name any.
+CHANNEL = Field("channel", "choice", True, menu=True)
+LOG = Form("log", "form.log_title", (CHANNEL, *OPEN.fields))
 ACCOUNT = Form(
     "account",
     "form.account_title",
@@ -139,7 +147,18 @@ FEEDBACK_NO = Form(
 
 FORMS: dict[str, Form] = {
     f.name: f
-    for f in (OPEN, ACCOUNT, WAIVE, ASSESS, RESOLVE, WITHDRAW, REOPEN, FEEDBACK_YES, FEEDBACK_NO)
+    for f in (
+        OPEN,
+        LOG,
+        ACCOUNT,
+        WAIVE,
+        ASSESS,
+        RESOLVE,
+        WITHDRAW,
+        REOPEN,
+        FEEDBACK_YES,
+        FEEDBACK_NO,
+    )
 }
 FEEDBACK = (FEEDBACK_YES, FEEDBACK_NO)  # the buttons under the feedback question
 
@@ -167,6 +186,15 @@ def for_case(form: Form, case: Case, directory: Directory) -> Form:
         labels=tuple(directory.person(p).name for p in missing),
     )
     return replace(form, fields=(person, *form.fields[1:]))
+
+
+def log_form(channels: Sequence[tuple[str, str]]) -> Form:
+    """The log form offering `channels`: (channel id, its label as it is shown: names are
+    data, never markup)."""
+    channel = replace(
+        CHANNEL, options=tuple(c for c, _ in channels), labels=tuple(label for _, label in channels)
+    )
+    return replace(LOG, fields=(channel, *LOG.fields[1:]))
 
 
 def authorize(form: Form, directory: Directory, case: Case, actor: Actor) -> None:

@@ -197,6 +197,7 @@ EN: dict[str, str] = {
     "refuse.nothing_due": "Nothing is due on case {case_id} now.",
     # answers to the acting user
     "notice.opened": "Case {case_id} is open for {client}.",
+    "notice.logging": "Logging it in {client}'s channel. You will be told here when the case is open.",
     "notice.already_open": "This message already has case {case_id}; nothing new was opened.",
     "notice.account": "Thank you, your account is on case {case_id}.",
     "notice.waiver": "The waiver is recorded on case {case_id}.",
@@ -320,6 +321,7 @@ EN: dict[str, str] = {
     "button.feedback_yes": "Resolved",
     "button.feedback_no": "Not resolved",
     "form.open_title": "Log as complaint",
+    "form.log_title": "Log a complaint",
     "form.account_title": "Your account",
     "form.assess_title": "Assess the case",
     "form.resolve_title": "Resolve the case",
@@ -329,6 +331,8 @@ EN: dict[str, str] = {
     "form.feedback_title": "Your feedback",
     "form.submit": "Save",
     "form.cancel": "Cancel",
+    "label.channel": "Which client channel it is for",
+    "label.channel_choice": "{client} · channel {channel}",
     "label.affected": "Who is named",
     "label.category": "Category",
     "label.severity": "Severity",
@@ -344,8 +348,9 @@ EN: dict[str, str] = {
     "label.person": "Whose account is not needed",
     "label.comment": "Comment (optional)",
     "usage.complaint": (
-        "Usage: /complaint [@person ...] [what happened], in a client channel. "
-        "It opens a form to log the complaint. /complaint mine shows the cases that name you."
+        "Usage: /complaint [@person ...] [what happened]. In a client channel it opens a form "
+        "to log the complaint there; anywhere else (a complaint by phone or mail), the same "
+        "form asks which client channel it is for. /complaint mine shows the cases that name you."
     ),
     # the leads' review (handlers.review, handlers.review_request) and the fit score
     "usage.review": "Usage: review (the portfolio) · review client NAME · review person @someone · review open · review changes. On Slack: /review ...",
@@ -580,6 +585,7 @@ HE: dict[str, str] = {
     "event.digest": "הופיעה ראשונה בסיכום היומי של {lead} (פניות פתוחות: {count}).",
     "refuse.nothing_due": "אין כרגע מה להזכיר בפנייה {case_id}.",
     "notice.opened": "פנייה {case_id} נפתחה עבור {client}.",
+    "notice.logging": "התלונה נרשמת בערוץ של {client}. נעדכן כאן כשהפנייה תיפתח.",
     "notice.already_open": "להודעה הזו כבר יש פנייה {case_id}; לא נפתחה פנייה חדשה.",
     "notice.account": "תודה, הגרסה שלך נוספה לפנייה {case_id}.",
     "notice.waiver": "הוויתור נרשם בפנייה {case_id}.",
@@ -691,6 +697,7 @@ HE: dict[str, str] = {
     "button.feedback_yes": "טופלה",
     "button.feedback_no": "לא טופלה",
     "form.open_title": "רישום כתלונה",
+    "form.log_title": "רישום תלונה",
     "form.account_title": "הגרסה שלך",
     "form.assess_title": "הערכת הפנייה",
     "form.resolve_title": "סיכום הטיפול",
@@ -700,6 +707,8 @@ HE: dict[str, str] = {
     "form.feedback_title": "המשוב שלך",
     "form.submit": "שמירה",
     "form.cancel": "ביטול",
+    "label.channel": "לאיזה ערוץ לקוח היא שייכת",
+    "label.channel_choice": "{client} · ערוץ {channel}",
     "label.affected": "מי מוזכר/ת",
     "label.category": "קטגוריה",
     "label.severity": "חומרה",
@@ -715,7 +724,8 @@ HE: dict[str, str] = {
     "label.person": "של מי הגרסה שאינה נדרשת",
     "label.comment": "הערה (לא חובה)",
     "usage.complaint": (
-        "שימוש: ‎/complaint [@אדם ...] [מה קרה], בערוץ של לקוח. הפקודה פותחת טופס לרישום התלונה. "
+        "שימוש: ‎/complaint [@אדם ...] [מה קרה]. בערוץ של לקוח הפקודה פותחת טופס לרישום התלונה שם; "
+        "בכל מקום אחר (תלונה בטלפון או בדואר) אותו טופס שואל לאיזה ערוץ לקוח היא שייכת. "
         "‎/complaint mine מציג את הפניות שמזכירות אותך."
     ),
     "usage.review": "שימוש: review (תיק הלקוחות) · review client שם · review person @מישהו · review open · review changes. בסלאק: ‎/review ...",

@@ -306,8 +306,12 @@ class PlaygroundAdapter:
         persona = self._persona(body.get("persona"))
         channel = self._channel(persona, body.get("channel"))
         words = self._text(body, "text")
+        if words.startswith("/") and body.get("thread") is None:  # a DM takes commands too
+            return web.json_response(await self._command(persona, channel, words))
         if channel.kind == "dm":
-            raise bad_input("complaintbot's direct messages are notifications; write in a channel")
+            raise bad_input(
+                "complaintbot's direct messages are notifications and commands; write in a channel"
+            )
         root = None if body.get("thread") is None else self._message(channel, body["thread"])
         if root is not None and root.thread is not None:
             raise bad_input("reply to the thread's first message")
@@ -415,7 +419,7 @@ class PlaygroundAdapter:
         actor = self.actor(pending.persona)
         form = forms.FORMS[pending.kind]
         answer: Answer | None
-        if pending.kind == "open":
+        if pending.kind in (forms.OPEN.name, forms.LOG.name):
             answer = await self._open_from_form(pending, actor, read)
         else:
             answer = await self.interactions.submitted(
@@ -430,17 +434,20 @@ class PlaygroundAdapter:
         self, pending: PendingForm, actor: Actor, values: dict[str, Any]
     ) -> Notice | FormErrors:
         """A slash command has no message of its own: the bot's note anchors the client
-        thread, posted once the form's answers are known to be good."""
+        thread, posted once the form's answers are known to be good, in the command's
+        channel or, from a log form, the client channel chosen. The workspace lives in this
+        process, so nothing here needs the inbox: a crash loses the workspace with it."""
         try:
             opening = self.interactions.opening(
                 actor, values, pending.channel, "", actor, "command", pending.words
             )
+            self.service.check_opening(opening)
         except Refusal as refusal:
-            return self.interactions.form_errors(forms.OPEN, refusal)
-        self.service.check_opening(opening)
+            return self.interactions.form_errors(forms.FORMS[pending.kind], refusal)
+        channel = opening.source.channel
         note = self.sink.logged(actor.display, opening.summary)
-        anchor = self.workspace.post(pending.channel, BOT, BOT, note)
-        source = MessageRef(PLATFORM, pending.channel, anchor.id)
+        anchor = self.workspace.post(channel, BOT, BOT, note)
+        source = MessageRef(PLATFORM, channel, anchor.id)
         return await self.interactions.open(replace(opening, source=source))
 
 

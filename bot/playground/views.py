@@ -219,14 +219,15 @@ class Cards:
 
 # --- forms --------------------------------------------------------------------------------
 
-# How the page draws each kind of field. A choice with a preset answer is a drop-down; one
-# the person must make (the verdict) is shown as radio buttons, every option in view.
+# How the page draws each kind of field. A choice with a preset answer, or a `menu` one (the
+# client channel), is a drop-down; one the person must make (the verdict) is shown as radio
+# buttons, every option in view.
 HTML_KINDS = {"text": "textarea", "people": "checkboxes", "flag": "checkbox"}
 
 
 def html_kind(field: forms.Field) -> str:
     if field.kind == "choice":
-        return "select" if field.initial else "radio"
+        return "select" if field.initial or field.menu else "radio"
     return HTML_KINDS[field.kind]
 
 

@@ -34,6 +34,7 @@ of a Slack Connect channel) is a client contact, whatever their user id.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -66,6 +67,8 @@ from bot.interaction import (
     ReadFirst,
     ShowForm,
     Submitted,
+    kept,
+    reopening,
 )
 from bot.server import Runtime
 from bot.sink import Attempt
@@ -78,7 +81,7 @@ from handlers.commands import OpenCase, SharedFile, Trigger
 from handlers.directory import Actor
 from handlers.errors import DeliveryError, Refusal, StorageError, TransientDeliveryError
 from handlers.messages import text, user
-from handlers.model import MessageRef, Severity
+from handlers.model import MessageRef
 from storage.base import InboxItem
 
 log = logging.getLogger(__name__)
@@ -171,7 +174,8 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self.background = Background()
         self.finishers: dict[str, Finish] = {FLAG: self.open_flagged, FORM: self.open_from_form}
-        self.interactions = Interactions(runtime.service, PLATFORM)
+        self.channel_names: dict[str, str] = {}  # client channel id -> "#name", once asked
+        self.interactions = Interactions(runtime.service, PLATFORM, self.channel_names)
         self.review = SlackReview(self)
         self._register()
 
@@ -538,7 +542,32 @@ class SlackAdapter:
             return
         await ack(**({"text": self.sink.render(answer.notice)} if answer.notice else {}))
         metadata = {"channel": channel, "ts": None, "author": user_id, "trigger": "command"}
+        if answer.form.name == forms.LOG.name:
+            self.background.spawn(self._show_log(typed, command["trigger_id"], metadata))
+            return
         self.show_form(replace(answer, notice=None), command["trigger_id"], metadata, user_id)
+
+    async def _show_log(self, typed: Commanded, trigger_id: str, metadata: dict[str, Any]) -> None:
+        """The log form, its client channels by the names Slack gives them (asked once
+        each, after the ack; one Slack does not name shows by its id)."""
+        known = self.channel_names
+        clients = self.directory.clients.values()
+        unknown = [c for client in clients for c in client.channels(PLATFORM) if c not in known]
+        await asyncio.gather(*(self._learn_name(channel) for channel in unknown))
+        shown = self.interactions.commanded(typed)
+        if isinstance(shown, ShowForm):
+            modal = blocks.modal(shown.form, self.language, json.dumps(metadata), shown.initial)
+            await self._show(trigger_id, modal, metadata["channel"], typed.actor.user_id)
+
+    async def _learn_name(self, channel: str) -> None:
+        try:
+            found = await self.sink.call("conversations_info", channel=channel)
+        except DeliveryError as err:
+            log.info("no name for channel %s: %s", channel, err)
+            return
+        name = (found.get("channel") or {}).get("name")
+        if isinstance(name, str) and name:
+            self.channel_names[channel] = f"#{name}"
 
     async def on_shortcut(
         self, ack: Any, shortcut: dict[str, Any], context: AsyncBoltContext
@@ -604,7 +633,7 @@ class SlackAdapter:
         actor = self.clicker(body, context)
         # A view is submitted once; a replayed or doubled submission is the same delivery.
         delivery_id = f"{PLATFORM}:view:{view['id']}" if view.get("id") else None
-        if form is forms.OPEN:
+        if form in (forms.OPEN, forms.LOG):
             try:
                 opening = self._open_command(actor, metadata, values, home(context))
                 await self._accept_form(opening, delivery_id or f"{PLATFORM}:view:{uuid.uuid4()}")
@@ -639,17 +668,12 @@ class SlackAdapter:
         # A message's own words come with it later; only an empty form says nothing.
         self.service.check_opening(replace(command, source_text="…") if on_message else command)
         payload = {
-            "channel": command.source.channel,
+            **kept(command),
             "ts": command.source.message_id or None,
-            "trigger": command.trigger,
             "actor": command.actor.user_id,
             "actor_outside": not command.actor.internal,
             "author": command.source_author.user_id,
             "author_outside": not command.source_author.internal,
-            "affected": list(command.affected),
-            "category": command.category,
-            "severity": command.severity.value,
-            "summary": command.summary,
         }
         now = self.service.context().now
         if await self.runtime.store.accept(InboxItem(delivery_id, FORM, payload, now)):
@@ -670,17 +694,8 @@ class SlackAdapter:
             note = self.t("client.logged", actor=actor.display)
             # An earlier try may have posted it before a crash: always look first.
             ts = await self.sink.post(Attempt(item.delivery_id, True), channel, None, text=note)
-        command = OpenCase(
-            actor=actor,
-            source=MessageRef(PLATFORM, channel, ts),
-            source_author=self.actor(form["author"], form.get("author_outside", False)),
-            source_text=words,
-            trigger=form.get("trigger") or "shortcut",
-            affected=tuple(form["affected"]),
-            category=form["category"],
-            severity=Severity(form["severity"]),
-            summary=form["summary"] or words,
-        )
+        author = self.actor(form["author"], form.get("author_outside", False))
+        command = reopening(form, actor, MessageRef(PLATFORM, channel, ts), author, words)
         self.answer(await self.interactions.open(command, item.delivery_id), channel, actor.user_id)
 
     def _open_command(

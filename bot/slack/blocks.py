@@ -279,14 +279,15 @@ def _choice(
 ) -> RadioButtonsElement | StaticSelectElement:
     """A choice with no default, among a few options, shows them all as radio buttons, so each
     is read and the answer is a deliberate one (the verdict); one with a default, or with
-    many options, is a compact select that usually stays as it starts (category, severity)."""
+    many options, is a compact select that usually stays as it starts (category, severity);
+    a `menu` one (the client channel) is always a select."""
     labels = field.labels or [say(f"{field.options_key}.{v}") for v in field.options]
     options = [
         Option(value=v, text=truncate(label, OPTION_LIMIT))
         for v, label in zip(field.options, labels, strict=True)
     ]
     chosen = next((o for o in options if o.value == (initial or field.initial)), None)
-    if field.initial is None and len(options) <= RADIO_LIMIT:
+    if field.initial is None and len(options) <= RADIO_LIMIT and not field.menu:
         return RadioButtonsElement(action_id=field.name, options=options, initial_option=chosen)
     return StaticSelectElement(action_id=field.name, options=options, initial_option=chosen)
 

@@ -187,7 +187,7 @@ def _metadata(form: forms.Form, raw: str) -> None:
         metadata = _object(json.loads(raw or "{}"), "$.view.private_metadata")
     except ValueError:
         raise Malformed("$.view.private_metadata is not JSON") from None
-    if form is forms.OPEN:
+    if form in (forms.OPEN, forms.LOG):
         _strings(
             metadata,
             "$.view.private_metadata",

@@ -13,7 +13,10 @@ The adapter only translates (`bot.interaction` decides). What Teams sends:
   layer's `ReadFirst` is answered from the kept one, or, when none is kept (too old, sent
   before the bot was added, lost), with the usage;
 - `messageUpdate` / `messageDelete` of a kept message: it is kept no more;
-- `complaint ...` in the 1:1 chat with the bot: `Commanded`;
+- `complaint ...` in the 1:1 chat with the bot: `Commanded`, answered there with the log
+  form (which client channel, then the open form's questions); its `submit:log` is kept in
+  the inbox before the answer, and `open_logged` posts the bot's note in the chosen channel
+  (a new thread) and opens the case on it;
 - `messageDelete` (a soft delete) of a client's statement: `Deleted`, by the message id;
 - `review ...` in the 1:1 chat, or after the bot's @mention in a channel (from a lead
   anywhere; from anyone else outside client channels, where a mention opens a case):
@@ -80,6 +83,8 @@ from bot.interaction import (
     ShowReview,
     Submitted,
     command_words,
+    kept,
+    reopening,
 )
 from bot.server import Runtime
 from bot.teams import cards
@@ -91,15 +96,17 @@ from bot.teams.sink import TeamsSink, reference
 from bot.worker import Background
 from handlers import forms, messages
 from handlers.directory import Actor, Directory
-from handlers.errors import DeliveryError, Refusal, StorageError
+from handlers.errors import DeliveryError, Refusal, StorageError, TransientDeliveryError
 from handlers.messages import mention, user
-from storage.base import KeptMessage
+from handlers.model import MessageRef
+from storage.base import InboxItem, KeptMessage
 
 log = logging.getLogger(__name__)
 
 ACTION = "adaptiveCard/action"
 FETCH_TASK = "composeExtension/fetchTask"  # the message action's dialog, asked for
 SUBMIT_ACTION = "composeExtension/submitAction"  # ... and its form, sent
+FORM = "teams.form"  # the inbox kind of a filled log form: its note is posted after the answer
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 UNAUTHENTICATED = (
@@ -208,8 +215,9 @@ class TeamsAdapter:
         self.sink = TeamsSink(
             self.connector, runtime.directory, runtime.store, self.reach, self.names
         )
-        self.finishers: dict[str, Finish] = {}
-        self.interactions = Interactions(runtime.service, PLATFORM)
+        self.finishers: dict[str, Finish] = {FORM: self.open_logged}
+        self.channel_names: dict[str, str] = {}  # channel id -> name, as Teams last said
+        self.interactions = Interactions(runtime.service, PLATFORM, self.channel_names)
         self.background = Background()
 
     @property
@@ -292,6 +300,10 @@ class TeamsAdapter:
         sender = activity.get("from") or {}
         if sender.get("id") and sender.get("name"):
             self.names[str(sender["id"])] = str(sender["name"])
+        # A channel's name comes only now and then (a channel created or renamed).
+        channel = (activity.get("channelData") or {}).get("channel")
+        if isinstance(channel, dict) and channel.get("id") and channel.get("name"):
+            self.channel_names[str(channel["id"])] = str(channel["name"])
 
     async def _dispatch(self, activity: JSON) -> InvokeResponse | None:
         kind = activity.get("type")
@@ -543,6 +555,8 @@ class TeamsAdapter:
             drawn = cards.form_card(shown.form, self.sink.people, case_id, initial=shown.initial)
             return invoke_answer(CARD_RESPONSE, drawn)
         form = cards.submitted_form(verb)
+        if form is forms.LOG:
+            return await self._logged(activity, actor, data)
         if form is None or form is forms.OPEN or not case_id:
             return self._said(self.interactions.usage().text)
         values = cards.read_values(form, data)
@@ -551,6 +565,62 @@ class TeamsAdapter:
         if isinstance(answer, FormErrors):
             return await self._errors(actor, form, case_id, values, answer)
         return await self._card_for(actor, case_id, channel, answer.text)
+
+    # --- a complaint logged from the 1:1 chat ------------------------------------------------
+
+    async def _logged(self, activity: JSON, actor: Actor, data: JSON) -> InvokeResponse:
+        """A filled log form: checked, then kept in the inbox before the answer (a crash
+        after it loses nothing), and the form replaced by what happens next; a refusal (a
+        channel that is no client's, a stranger) is the form again, with why."""
+        values = cards.read_values(forms.LOG, data)
+        delivery_id = delivery(activity)
+        try:
+            opening = self.interactions.opening(actor, values, "", "", actor, "command")
+            self.service.check_opening(opening)
+        except Refusal as refusal:
+            errors = self.interactions.form_errors(forms.LOG, refusal).errors
+            drawn = self.interactions.log_form(actor) or forms.LOG
+            card = cards.form_card(drawn, self.sink.people, "", initial=values, errors=errors)
+            return invoke_answer(CARD_RESPONSE, card)
+        if delivery_id is None:
+            return self._said(self.interactions.usage().text)
+        payload = {
+            **kept(opening),
+            "actor": actor.user_id,
+            "service_url": self.reach.service_url,
+            "tenant": self.reach.tenant_id,
+            "bot": self.reach.bot_id,
+        }
+        item = InboxItem(delivery_id, FORM, payload, self.service.context().now)
+        if await self.runtime.store.accept(item):
+            self.runtime.inbox.wake()
+        client = self.directory.client_for_channel(PLATFORM, opening.source.channel)
+        assert client, "check_opening refuses a channel that is no client's"
+        said = messages.text(self.directory.language, "notice.logging", client=client.name)
+        return invoke_answer(CARD_RESPONSE, cards.answered_card(said, self.sink.people))
+
+    async def open_logged(self, item: InboxItem) -> None:
+        """Open a logged complaint's case from the inbox: the bot's note, at the top of the
+        chosen channel, anchors its client thread. TransientDeliveryError while Teams cannot
+        take it: the inbox retries (see `TeamsSink.start_thread` on posting it twice)."""
+        form = item.payload
+        reach = Reach(
+            form.get("service_url") or self.reach.service_url,
+            form.get("tenant") or self.reach.tenant_id,
+            form.get("bot") or self.reach.bot_id,
+        )
+        if not reach.service_url:
+            raise TransientDeliveryError("no Teams serviceUrl known yet: waiting for an activity")
+        if not self.reach.service_url:  # nothing came in since a restart: the form says where
+            self.reach.service_url, self.reach.tenant_id = reach.service_url, reach.tenant_id
+            self.reach.bot_id = self.reach.bot_id or reach.bot_id
+        actor = self.actor({"id": form["actor"]})
+        note = messages.text(self.directory.language, "client.logged", actor=actor.display)
+        channel = form["channel"]
+        root = await self.sink.start_thread(reach, channel, self.sink.message(note))
+        source = MessageRef(PLATFORM, channel, root)
+        opening = reopening(form, actor, source, actor, form["summary"])
+        self.tell(actor.user_id, (await self.interactions.open(opening, item.delivery_id)).text)
 
     async def _errors(
         self,

@@ -461,10 +461,11 @@ def _text(f: Field, say: Say, people: People, initial: str | None) -> JSON:
 def _choice(f: Field, say: Say, people: People, initial: str | None) -> JSON:
     """A choice with no default, among a few options, shows them all (radio buttons), so the
     answer is a deliberate one (the verdict); one with a default, or many options, is a
-    compact drop-down that usually stays as it starts (category, severity)."""
+    compact drop-down that usually stays as it starts (category, severity); a `menu` one
+    (the client channel) is always a drop-down."""
     labels = f.labels or [people.plain(say(f"{f.options_key}.{v}")) for v in f.options]
     choices = [{"title": t, "value": v} for v, t in zip(f.options, labels, strict=True)]
-    expanded = f.initial is None and len(choices) <= RADIO_LIMIT
+    expanded = f.initial is None and len(choices) <= RADIO_LIMIT and not f.menu
     chosen = initial or f.initial
     value = {"value": chosen} if chosen in f.options else {}
     style = "expanded" if expanded else "compact"

@@ -41,10 +41,15 @@ class Reach:
     bot_id: str | None = None
 
 
+def is_team_channel(conversation_id: str) -> bool:
+    """A team channel (it has threads), not a chat."""
+    return conversation_id.endswith(("@thread.tacv2", "@thread.skype"))
+
+
 def thread_of(channel: str, root: str) -> str:
     """The conversation id of a thread: a team channel's reply chain is
     `{channel};messageid={root}`; a chat has no threads, so it is the chat itself."""
-    if channel.endswith(("@thread.tacv2", "@thread.skype")) and root:
+    if is_team_channel(channel) and root:
         return f"{channel};messageid={root}"
     return channel
 

@@ -85,7 +85,17 @@ def build_manifest(
                         "complaint [@person …] [what happened]",
                     }
                 ],
-            }
+            },
+            {
+                "scopes": ["personal"],
+                "commands": [
+                    {
+                        "title": COMMAND,
+                        "description": "Log a complaint by phone or mail in the client channel "
+                        "you choose: complaint [@person …] [what happened]",
+                    }
+                ],
+            },
         ],
         "supportsFiles": False,
         "isNotificationOnly": False,

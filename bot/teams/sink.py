@@ -17,7 +17,11 @@
 
 The Connector keeps no history a bot can read, so a post whose earlier attempt may have
 arrived (a timeout or a 5xx after Teams took it, a crash mid-call) cannot be looked for by
-its outbox key as on Slack: it is posted again (at least once, never lost).
+its outbox key as on Slack: it is posted again (at least once, never lost). The same holds
+for the bot's note that anchors a complaint logged from the 1:1 chat (`start_thread`): when
+a crash or a lost answer comes between the note and its case, the inbox posts the note
+again, so that channel may show it twice (the case opens on the second); Slack looks its
+note up by key instead, and posts it once.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from collections.abc import Mapping
 from bot.sink import Attempt, PlatformSink, Refs
 from bot.teams import cards
 from bot.teams.cards import PLATFORM, People
-from bot.teams.connector import JSON, Connector, Reach, quoted, thread_of
+from bot.teams.connector import JSON, Connector, Reach, is_team_channel, quoted, thread_of
 from handlers.card import case_card as card_view
 from handlers.directory import Directory
 from handlers.errors import DeliveryError, TransientDeliveryError
@@ -104,6 +108,29 @@ class TeamsSink(PlatformSink):
         path = f"v3/conversations/{quoted(conversation)}/activities"
         posted = await self.connector.call("POST", reach.service_url, path, activity)
         return str(posted.get("id", ""))
+
+    async def start_thread(self, reach: Reach, channel: str, activity: JSON) -> str:
+        """Post `activity` at the top of `channel`; its id. In a team channel that is a new
+        thread, started as botbuilder's `TeamsInfo.send_message_to_teams_channel` does
+        (`POST /v3/conversations` naming the channel); a chat has no threads: a message in
+        it. It is not looked up after a crash (see the module's docstring)."""
+        if not is_team_channel(channel):
+            return await self.send(reach, channel, activity)
+        assert reach.service_url
+        parameters: JSON = {
+            "isGroup": True,
+            "channelData": {"channel": {"id": channel}},
+            "activity": activity,
+        }
+        if reach.tenant_id:
+            parameters["tenantId"] = reach.tenant_id
+            parameters["channelData"]["tenant"] = {"id": reach.tenant_id}
+        created = await self.connector.call(
+            "POST", reach.service_url, "v3/conversations", parameters
+        )
+        if not created.get("activityId"):
+            raise DeliveryError(f"Teams started a thread in {channel} but gave no activity id")
+        return str(created["activityId"])
 
     async def update(
         self, reach: Reach, conversation: str, activity_id: str, activity: JSON

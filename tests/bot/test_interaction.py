@@ -29,6 +29,7 @@ from bot.interaction import (
 from bot.service import CaseService
 from handlers import forms
 from handlers.directory import Directory
+from handlers.errors import Refusal
 from handlers.messages import CATALOG
 from handlers.model import MessageRef
 from storage.memory import MemoryStore
@@ -142,11 +143,73 @@ def test_the_command_opens_the_form_prefilled_and_tells_back_strangers(
     assert isinstance(answer, ShowForm) and answer.form is forms.OPEN
     assert answer.initial == {"affected": ["U0DANA"], "summary": "the report was late"}
     assert answer.notice and "U0NOBODY" in answer.notice
-    outside = layer.commanded(Commanded(avi, INTERNAL, "x"))
-    assert isinstance(outside, Notice) and outside.refused
-    assert EN["usage.complaint"] in outside.text
     on_message = layer.commanded(Commanded(avi, INTERNAL, "x", message_id="1.2"))
-    assert isinstance(on_message, Notice) and EN["usage.complaint"] not in on_message.text
+    assert isinstance(on_message, Notice) and on_message.refused
+    assert EN["usage.complaint"] not in on_message.text
+
+
+def test_outside_a_client_channel_the_firm_gets_the_log_form_with_the_client_channels(
+    store: MemoryStore, directory: Directory
+) -> None:
+    """A complaint by phone: the open form, prefilled, asking first which client channel
+    it is for, each labelled as literal text; a client contact there gets the usage."""
+    clients = dict(directory.clients)
+    clients["acme"] = replace(clients["acme"], name="Acme <@U0RON> & Co")
+    layer = Interactions(
+        CaseService(store, replace(directory, clients=clients)),
+        "slack",
+        channel_names={"C0GLOBEXOPS": "globex-ops"},
+    )
+    avi = directory.actor("slack", "U0AVI")
+    answer = layer.commanded(Commanded(avi, "D0AVI", "billed twice", ("U0DANA",)))
+    assert isinstance(answer, ShowForm) and answer.form.name == forms.LOG.name
+    assert answer.initial == {"affected": ["U0DANA"], "summary": "billed twice"}
+    channel, *rest = answer.form.fields
+    assert channel.name == "channel" and channel.required and channel.kind == "choice"
+    assert rest == list(forms.OPEN.fields)
+    assert dict(zip(channel.options, channel.labels, strict=True)) == {
+        "C0ACME": "Acme <@U0RON> & Co · channel C0ACME",
+        "C0GLOBEX": "Globex · channel C0GLOBEX",
+        "C0GLOBEXOPS": "Globex · channel globex-ops",
+        "C0INITECH": "Initech · channel C0INITECH",
+    }
+    carol = directory.actor("slack", "U0CAROL", "Carol")
+    refused = layer.commanded(Commanded(carol, "D0CAROL", "billed twice"))
+    assert isinstance(refused, Notice) and refused.refused
+    assert EN["usage.complaint"] in refused.text and "Globex" not in refused.text
+
+
+def test_with_no_client_channel_on_the_platform_there_is_nothing_to_log_in(
+    store: MemoryStore, directory: Directory
+) -> None:
+    clients = {k: replace(c, channels_on={}) for k, c in directory.clients.items()}
+    layer = Interactions(CaseService(store, replace(directory, clients=clients)), "slack")
+    avi = directory.actor("slack", "U0AVI")
+    answer = layer.commanded(Commanded(avi, "D0AVI", "billed twice"))
+    assert isinstance(answer, Notice) and answer.refused
+    assert EN["usage.complaint"] in answer.text
+
+
+def test_a_log_form_opens_in_the_chosen_channel_and_refuses_any_other_on_that_field(
+    layer: Interactions, directory: Directory
+) -> None:
+    avi = directory.actor("slack", "U0AVI")
+    values = {
+        "channel": "C0GLOBEXOPS",
+        "affected": ["U0DANA"],
+        "category": "billing",
+        "severity": "high",
+        "summary": "Billed twice, said on the phone",
+    }
+    opening = layer.opening(avi, values, "D0AVI", "", avi, "command")
+    assert opening.source == MessageRef("slack", "C0GLOBEXOPS", "")
+    assert opening.affected == ("dana",) and opening.summary == values["summary"]
+    for forged in ("C0INTERNAL", "D0AVI", None):
+        with pytest.raises(Refusal) as refused:
+            layer.opening(avi, {**values, "channel": forged}, "D0AVI", "", avi, "command")
+        errors = layer.form_errors(forms.LOG, refused.value)
+        assert list(errors.errors) == ["channel"]
+        assert errors.errors["channel"] == EN["refuse.not_client_channel"]
 
 
 async def test_a_button_shows_its_form_only_to_whom_the_rules_allow(

@@ -14,8 +14,10 @@ What it answers, as the Connector's REST API (v3) does:
 * ``PUT /v3/conversations/{conversationId}/activities/{activityId}``: update one (a card);
 * ``DELETE /v3/conversations/{conversationId}/activities/{activityId}``: delete one;
 * ``POST /v3/conversations``: create a conversation: the 1:1 chat with one member (the same
-  id each time, for proactive messages), or with ``channelData.channel`` and an ``activity``
-  a new thread in that channel; answers ``{"id", "activityId", "serviceUrl"}``;
+  id each time, for proactive messages), or with ``isGroup``, ``channelData.channel`` and an
+  ``activity`` a new thread in that channel (botbuilder's
+  ``TeamsInfo.send_message_to_teams_channel``); answers ``{"id", "activityId",
+  "serviceUrl"}``, the id being the thread's, ``{channel};messageid={activityId}``;
 * ``GET /v3/conversations/{conversationId}/members``: the members, as ChannelAccounts;
 * ``POST /{tenant}/oauth2/v2.0/token``: a client-credentials grant for the bot's app id and
   password, answering ``{"token_type": "Bearer", "expires_in": 3600, "access_token": ...}``.
@@ -578,6 +580,8 @@ class FakeBotConnector:
         if channel:
             if not isinstance(parameters.get("activity"), dict):
                 raise _Refusal(400, "BadArgument", "A new channel thread needs an activity")
+            if parameters.get("isGroup") is not True:
+                raise _Refusal(400, "BadArgument", "A channel conversation is a group one")
             activity_id = self._post(channel, _activity(parameters["activity"]), None).body["id"]
             thread = f"{channel};messageid={activity_id}"
             return _Answer(201, {"id": thread, "activityId": activity_id,

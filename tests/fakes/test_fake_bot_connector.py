@@ -256,6 +256,20 @@ async def test_a_new_channel_thread_starts_with_its_activity(
     assert [a["text"] for a in fake.posted(INTERNAL)] == ["case card"]
 
 
+async def test_a_channel_thread_is_a_group_conversation(
+    fake: FakeBotConnector, client: ConnectorClient
+) -> None:
+    parameters = ConversationParameters(
+        is_group=False,
+        channel_data={"channel": {"id": INTERNAL}},
+        activity=message("case card"),
+        tenant_id=fake.tenant_id,
+    )
+    status, code = await error_of(client.conversations.create_conversation(parameters))
+    assert (status, code) == (400, "BadArgument")
+    assert fake.posted(INTERNAL) == []
+
+
 async def test_members_of_a_channel(fake: FakeBotConnector, client: ConnectorClient) -> None:
     members = await client.conversations.get_conversation_members(INTERNAL)
     assert [(m.id, m.name) for m in members] == [

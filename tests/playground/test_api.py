@@ -214,25 +214,53 @@ async def test_the_complaint_command_opens_a_form_then_a_case(playground: Playgr
     )
 
 
-async def test_the_complaint_command_outside_a_client_channel_answers_with_usage(
+async def test_the_complaint_command_in_a_dm_logs_it_in_the_client_channel_chosen(
     playground: Playground,
 ) -> None:
-    answer = await playground.say("avi", "internal", "/complaint something")
-    assert not answer["ok"] and "form" not in answer
-    assert answer["notice"].startswith(text("en", "refuse.not_client_channel"))
-    assert text("en", "usage.complaint") in answer["notice"]
+    """A complaint by phone, logged from the DM with the bot: the form asks which client
+    channel (a drop-down of them all), and the bot's note there anchors the case."""
+    answer = await playground.say("avi", "dm-avi", "/complaint @dana billed us twice")
+    form = answer["form"]
+    fields = {f["name"]: f for f in form["fields"]}
+    assert form["title"] == "Log a complaint" and list(fields)[0] == "channel"
+    assert fields["channel"]["kind"] == "select" and fields["channel"]["required"]
+    assert [(o["value"], o["label"]) for o in fields["channel"]["options"]] == [
+        ("client-acme", "Acme Corp · channel client-acme"),
+        ("client-globex", "Globex · channel client-globex"),
+        ("client-initech", "Initech · channel client-initech"),
+    ]
+    assert fields["affected"]["value"] == ["dana"]
+    values = {"affected": ["dana"], "category": "billing", "severity": "high", "summary": "Twice"}
+    forged = await playground.post(
+        f"forms/{form['id']}", {"persona": "avi", "values": {**values, "channel": "internal"}}
+    )
+    assert forged == (200, {"ok": False, "error": text("en", "refuse.not_client_channel")})
+    assert await playground.runtime.store.list_cases() == []
+    assert playground.texts("internal") == []
+    done = await playground.fill("avi", form, channel="client-globex", **values)
+    assert done["ok"] and done["notice"] == f"Case {done['case']} is open for Globex."
+    case = await playground.runtime.service.get(done["case"])
+    assert (case.client_id, case.source.channel, case.affected) == (
+        "globex",
+        "client-globex",
+        ("dana",),
+    )
+    root = playground.adapter.workspace.channels["client-globex"].messages[0]
+    assert root.id == case.source.message_id and root.author == "complaintbot"
+    assert root.text == text("en", "client.logged", actor="Avi Katz")
+    assert all("billed us twice" not in t for t in playground.texts("dm-avi"))  # no message
 
 
 async def test_notices_keep_only_a_personas_newest_newest_first(playground: Playground) -> None:
     await playground.say("avi", "client-acme", "/help")
-    await playground.say("avi", "internal", "/complaint something")
+    await playground.say("avi", "internal", "/help")
     for case_id in ("C-0098", "C-0099"):
         await playground.press("avi", "assess", case_id)
     notices = (await playground.state("avi"))["notices"]
     assert [n["text"] for n in notices] == [
         text("en", "refuse.unknown_case", case_id="C-0099"),
         text("en", "refuse.unknown_case", case_id="C-0098"),
-        text("en", "refuse.not_client_channel") + "\n" + text("en", "usage.complaint"),
+        text("en", "usage.complaint"),
     ]
     assert [n["channel"] for n in notices] == ["internal"] * 3
     seqs = [n["seq"] for n in notices]

@@ -32,6 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 CONTACT = "contact:acme"
+CONTACT_GLOBEX = "contact:globex"
+CLIENTS = [("acme", "Acme Corp"), ("globex", "Globex"), ("initech", "Initech")]
 TIMEOUT_MS = WAIT_SECONDS * 1000
 
 pytestmark = pytest.mark.skipif(
@@ -227,6 +229,35 @@ async def test_a_second_browser_sees_new_messages_live_and_never_others_notices(
     await staff.get_by_role("button", name="Flag as a complaint (🚩)").click()
     await expect(staff.locator(".notice")).to_contain_text("Case C-0001 is open for Acme Corp.")
     await expect(client.get_by_role("button", name="2 replies")).to_be_visible()
+
+
+async def test_a_phoned_in_complaint_is_logged_from_the_dm_in_the_client_channel_chosen(
+    browser: Browser, playground: Playground
+) -> None:
+    page = await open_page(browser, playground, "avi", "dm-avi")
+    await expect(page.locator("#composer-hint")).to_have_text(catalog.say("en", "hint_dm"))
+    composer = page.get_by_label("Message complaintbot")
+    await composer.fill("/complaint @Dana Levi billed us twice")
+    await composer.press("Enter")
+    dialog = page.get_by_role("dialog", name="Log a complaint")
+    channel = dialog.get_by_label("Which client channel it is for")
+    await expect(channel.locator("option")).to_have_text(
+        [f"{name} · channel client-{id_}" for id_, name in CLIENTS]
+    )
+    await channel.select_option(label="Globex · channel client-globex")
+    await expect(dialog.get_by_label("Short summary")).to_have_value("billed us twice")
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.locator(".notice")).to_contain_text("Case C-0001 is open for Globex.")
+
+    await act_as(page, CONTACT_GLOBEX)
+    await go_to(page, "client-globex")
+    messages = page.locator("#messages")
+    await expect(messages).to_contain_text(text("en", "client.logged", actor="Avi Katz"))
+    await page.get_by_role("button", name="2 replies").click()
+    await expect(page.locator("#thread-messages")).to_contain_text(
+        "Thank you for raising this. We have opened case C-0001"
+    )
 
 
 async def test_notices_show_newest_first_and_clear_on_leaving_the_channel_or_persona(

@@ -106,6 +106,7 @@ class Shown:
     texts: tuple[str, ...] = ()
     refusal: str | None = None
     told_to: frozenset[str] = frozenset()
+    channels: tuple[tuple[str, str], ...] = ()  # a log form's: (channel id, label as shown)
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,18 @@ class Driver(Protocol):
     async def submit(
         self, person_id: str, form_name: str, case_id: str, values: dict[str, Any]
     ) -> Told:
-        """Fill the form `person_id`'s last press on this case showed."""
+        """Fill the form `person_id`'s last press on this case showed (case "": the log
+        form `log_elsewhere` showed); a choice not offered is sent as a forged form would
+        be. A form refused stays open, to be filled again."""
         ...
+
+    async def log_elsewhere(self, person_id: str, text: str, naming: Sequence[str] = ()) -> Shown:
+        """`complaint ...` typed in the person's chat with the bot (Slack's `/complaint` in
+        their DM with it, the 1:1 chat on Teams, their DM in the playground): the form it
+        shows, with the client channels it offers."""
+        ...
+
+    async def cases(self) -> list[Case]: ...
 
     async def feedback(self, case_id: str, resolved: bool, comment: str = "") -> Told:
         """The client's contact answers the feedback question."""
@@ -193,6 +204,15 @@ def worded(text: str, naming: Sequence[str], mention: Any) -> str:
         else:
             rest.append(mention(person))
     return " ".join([said, *rest])
+
+
+def forged(state: dict[str, Any], answers: dict[str, Any]) -> None:
+    """A Slack view state with each chosen option the modal did not offer sent anyway."""
+    for name, answer in answers.items():
+        element = state.get(name, {}).get(name, {})
+        if "selected_option" in element and answer and element["selected_option"] is None:
+            element["selected_option"] = {"text": {"type": "plain_text", "text": answer}}
+            element["selected_option"]["value"] = answer
 
 
 # --- Slack ------------------------------------------------------------------------------
@@ -366,6 +386,7 @@ class SlackDriver(Addressed):
         people = {f.name for f in forms.FORMS[form_name].fields if f.kind == "people"}
         answers = {k: [self.user(p) for p in v] if k in people else v for k, v in values.items()}
         state = state_for(view, answers)
+        forged(state, answers)
         for block in state.values():  # Slack sends an emptied text input as null, never ""
             for name, element in block.items():
                 if element["type"] == "plain_text_input" and answers.get(name) == "":
@@ -379,9 +400,31 @@ class SlackDriver(Addressed):
         )
         told, told_to = self._told_since(mark)
         if answer and answer.get("response_action") == "errors":
+            self.views[(person_id, case_id)] = view  # the modal stays open, with why
             error = "\n".join(self.shown(e) for e in answer["errors"].values())
             return Told(error=error, told_to=told_to)
         return Told("\n".join(told), told_to=told_to)
+
+    async def log_elsewhere(self, person_id: str, text: str, naming: Sequence[str] = ()) -> Shown:
+        user = self.user(person_id)
+        mark = len(self.fake.calls)
+        response = await self.bot.command(self.words(text, naming), user, f"D{user}")
+        assert response.status == 200
+        await self.bot.idle()
+        opened = [c for c in self.fake.calls[mark:] if c.method == "views.open" and c.ok]
+        told, people = self._told_since(mark)
+        if not opened:
+            return Shown(refusal="\n".join(told) or None, told_to=people)
+        view = opened[-1].params["view"]
+        self.views[(person_id, "")] = view
+        channel = next(b for b in view["blocks"] if b["block_id"] == "channel")
+        offered = tuple((o["value"], o["text"]["text"]) for o in channel["element"]["options"])
+        texts = (self.shown(view["title"]["text"]), self.shown(blocks_text(view["blocks"])))
+        form = ids.VIEWS[view["callback_id"]].name
+        return Shown(form, texts, told_to=frozenset({person_id}), channels=offered)
+
+    async def cases(self) -> list[Case]:
+        return await self.bot.cases()
 
     async def feedback(self, case_id: str, resolved: bool, comment: str = "") -> Told:
         client = contact((await self.case(case_id)).client_id)
@@ -555,6 +598,7 @@ def form_texts(drawn: dict[str, Any]) -> tuple[str, ...]:
 class PlaygroundDriver:
     playground: Playground
     name: str = "playground"
+    platform: str = "playground"
     forms: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -628,14 +672,32 @@ class PlaygroundDriver:
     ) -> Told:
         drawn = self.forms.pop((person_id, case_id))
         before = self._notice_ids()
-        status, answer = await self.playground.post(
-            f"forms/{drawn['id']}", {"persona": person_id, "values": values}
-        )
+        shown = {f["name"]: f["value"] for f in drawn["fields"] if f["value"] is not None}
+        body = {"persona": person_id, "values": {**shown, **values}}  # as the page sends it
+        status, answer = await self.playground.post(f"forms/{drawn['id']}", body)
         assert status == 200, answer
         told, people = self._told_since(before)
         if not answer["ok"] and "error" in answer:
+            self.forms[(person_id, case_id)] = drawn  # the form stays open, with why
             return Told(error=answer["error"], told_to=people)
         return Told("\n".join(told), told_to=people)
+
+    async def log_elsewhere(self, person_id: str, text: str, naming: Sequence[str] = ()) -> Shown:
+        before = self._notice_ids()
+        typed = f"/complaint {worded(text, naming, self.mention)}"
+        answer = await self.playground.say(person_id, dm_channel(person_id), typed)
+        told, people = self._told_since(before)
+        if not answer.get("form"):
+            return Shown(refusal="\n".join(told) or None, told_to=people)
+        drawn = answer["form"]
+        self.forms[(person_id, "")] = drawn
+        channel = next(f for f in drawn["fields"] if f["name"] == "channel")
+        offered = tuple((o["value"], o["label"]) for o in channel["options"])
+        form = "log" if drawn["fields"][0]["name"] == "channel" else "open"
+        return Shown(form, form_texts(drawn), told_to=frozenset({person_id}), channels=offered)
+
+    async def cases(self) -> list[Case]:
+        return await self.playground.runtime.store.list_cases()
 
     async def feedback(self, case_id: str, resolved: bool, comment: str = "") -> Told:
         client = contact((await self.case(case_id)).client_id)
@@ -826,8 +888,10 @@ class TeamsDriver(Addressed):
     async def _invoke(
         self, person_id: str, verb: str, data: dict[str, Any], channel: str
     ) -> tuple[str, Any, frozenset[str]]:
-        """An Action.Execute invoke; the answer's type and value, and who was told alone."""
-        activity = self.bot.invoke(self.user(person_id), verb, data, channel=channel)
+        """An Action.Execute invoke; the answer's type and value, and who was told alone.
+        `channel` "": on a card in the person's 1:1 chat with the bot."""
+        user = self.user(person_id)
+        activity = self.bot.invoke(user, verb, data, channel=channel, personal=not channel)
         status, answer = await self.bot.send(activity)
         assert status == 200 and isinstance(answer, dict), (status, answer)
         kind, value = answer["type"], answer["value"]
@@ -855,7 +919,10 @@ class TeamsDriver(Addressed):
         (save,) = [a for a in drawn["actions"] if a["verb"].startswith(SUBMIT)]
         assert save["verb"] == SUBMIT + form_name, save["verb"]
         fields = {f.name: f for f in forms.FORMS[form_name].fields}
-        data = dict(save["data"])
+        # Teams sends every input's value, as it was drawn unless changed.
+        drawn_inputs = teams.card_elements(drawn["body"])
+        shown = {e["id"]: e["value"] for e in drawn_inputs if "id" in e and "value" in e}
+        data = {**save["data"], **shown}
         for name, value in values.items():  # as Teams sends each input: a string
             kind = fields[name].kind
             if kind == "people":
@@ -864,17 +931,16 @@ class TeamsDriver(Addressed):
                 data[name] = "true" if value else "false"
             else:
                 data[name] = value
-        case = await self.case(case_id)
+        where = self._where(person_id, await self.case(case_id)) if case_id else ""
         user = self.user(person_id)
         before = {a["id"] for a in self.fake.posted(user)}
-        kind, value, told_to = await self._invoke(
-            person_id, save["verb"], data, self._where(person_id, case)
-        )
+        kind, value, told_to = await self._invoke(person_id, save["verb"], data, where)
         told = [a for a in self.fake.posted(user) if a["id"] not in before]
         self.told += [(person_id, str(a["id"])) for a in told]
         if kind == CONTENT_TYPE and any(
             a["verb"] == save["verb"] for a in value.get("actions") or ()
         ):  # the form again, with why its answers were refused
+            self.forms[(person_id, case_id)] = value
             errors = [
                 teams.shown_markdown(e["text"])
                 for e in teams.card_elements(value["body"])
@@ -893,6 +959,34 @@ class TeamsDriver(Addressed):
         shown = await self.press(client, action, case_id)
         assert shown.form == action, shown
         return await self.submit(client, action, case_id, {"comment": comment})
+
+    async def log_elsewhere(self, person_id: str, text: str, naming: Sequence[str] = ()) -> Shown:
+        user = self.user(person_id)
+        typed, mentions = self.words(f"complaint {text}", naming)
+        before = {a["id"] for a in self.fake.posted(user)}
+        status, _ = await self.bot.send(self.bot.chat_message(user, typed, mentions))
+        assert status == 200, status
+        answers = [a for a in self.fake.posted(user) if a["id"] not in before]
+        drawn = [
+            attachment["content"]
+            for answer in answers
+            for attachment in answer.get("attachments") or ()
+            if attachment.get("contentType") == CONTENT_TYPE
+        ]
+        told_to = frozenset({person_id}) if answers else frozenset()
+        if not drawn:
+            refusal = "\n".join(teams.activity_text(a) for a in answers)
+            return Shown(refusal=refusal or None, told_to=told_to)
+        card = drawn[-1]
+        self.forms[(person_id, "")] = card
+        verbs = [a["verb"] for a in card.get("actions") or ()]
+        form = next(v.removeprefix(SUBMIT) for v in verbs if v.startswith(SUBMIT))
+        channel = next(e for e in teams.card_elements(card["body"]) if e.get("id") == "channel")
+        offered = tuple((c["value"], c["title"]) for c in channel["choices"])
+        return Shown(form, tuple(teams.card_texts(card)), told_to=told_to, channels=offered)
+
+    async def cases(self) -> list[Case]:
+        return await self.bot.cases()
 
     # --- looking ----------------------------------------------------------------------------
 

@@ -326,6 +326,7 @@ META = '{"case_id": "C-0042", "channel": "C0INTERNAL"}'
 # Each form's modal callback id and its inputs' ids: what Slack sends back, so fixed here.
 CALLBACKS = {
     "open": "open_case",
+    "log": "log",
     "account": "account",
     "waive": "waive",
     "assess": "assess",
@@ -337,6 +338,7 @@ CALLBACKS = {
 }
 FIELDS = {
     "open": ["affected", "category", "severity", "summary"],
+    "log": ["channel", "affected", "category", "severity", "summary"],
     "account": ["account"],
     "waive": ["person", "reason"],
     "assess": ["verdict", "note", "abusive"],
@@ -346,14 +348,39 @@ FIELDS = {
     "feedback_yes": ["comment"],
     "feedback_no": ["comment"],
 }
-REQUIRED = {"summary", "category", "severity", "account", "verdict", "resolution", "person"}
+REQUIRED = {
+    "channel",
+    "summary",
+    "category",
+    "severity",
+    "account",
+    "verdict",
+    "resolution",
+    "person",
+}
 # A waiver must say why; elsewhere a reason is optional.
 REQUIRED_IN = {("waive", "reason")}
 
 
 def drawn(name: str) -> forms.Form:
-    """The form as the adapter draws it for a case (the waiver picks among its people)."""
+    """The form as the adapter draws it for a case (the waiver picks among its people),
+    or, the log form, with the client channels it offers."""
+    if name == forms.LOG.name:
+        return forms.log_form(LOG_CHANNELS)
     return forms.for_case(forms.FORMS[name], make_case(), DIRECTORY)
+
+
+LOG_CHANNELS = [("C0ACME", "Acme <@U0RON> & Co · channel #acme"), ("C0GLOBEX", "Globex · #g")]
+
+
+def test_the_log_forms_channel_is_a_select_of_literal_labels_with_none_chosen() -> None:
+    view = blocks.modal(drawn("log"), "en", META)
+    channel = inputs(view)[0]["element"]
+    assert channel["type"] == "static_select" and "initial_option" not in channel
+    assert [(o["value"], o["text"]) for o in channel["options"]] == [
+        (value, {"type": "plain_text", "text": label, "emoji": True})
+        for value, label in LOG_CHANNELS
+    ]
 
 
 def inputs(view: dict[str, Any]) -> list[dict[str, Any]]:
@@ -538,6 +565,22 @@ ROUND_TRIPS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         "open",
         {"affected": ["U0DANA"], "category": "billing", "severity": "high", "summary": "Late"},
         {"affected": ["U0DANA"], "category": "billing", "severity": "high", "summary": "Late"},
+    ),
+    (
+        "log",
+        {"channel": "C0GLOBEX", "category": "billing", "severity": "high", "summary": "Late"},
+        {
+            "channel": "C0GLOBEX",
+            "affected": [],
+            "category": "billing",
+            "severity": "high",
+            "summary": "Late",
+        },
+    ),
+    (
+        "log",
+        {},
+        {"channel": None, "affected": [], "category": None, "severity": None, "summary": ""},
     ),
     ("account", {"account": "I sent it on time."}, {"account": "I sent it on time."}),
     (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack.checks import card_posts, client_thread, dms_to, ephemerals_to
 from tests.slack.harness import (
@@ -9,6 +11,7 @@ from tests.slack.harness import (
     AVI,
     CLIENT,
     DANA,
+    GLOBEX,
     INTERNAL,
     MAYA,
     SlackBot,
@@ -178,13 +181,76 @@ async def test_a_stranger_named_in_the_form_is_refused_before_anything_is_posted
     assert [c for c in fake.posts_in(ACME) if c.method == "chat.postMessage"] == []
 
 
-async def test_the_slash_command_outside_a_client_channel_answers_usage(
+async def test_the_slash_command_outside_a_client_channel_answers_a_contact_usage(
     bot: SlackBot, fake: FakeSlackAPI
 ) -> None:
-    response = await bot.command("something", AVI, "C0RANDOM")
+    """A client's contact is not shown the firm's clients: the usage, no form."""
+    response = await bot.command("something", CLIENT, "C0RANDOM")
     assert response.status == 200
     assert fake.calls_to("views.open") == []
+    assert fake.calls_to("conversations.info") == []
     assert await bot.cases() == []
+
+
+async def test_the_slash_command_in_a_dm_logs_a_phoned_in_complaint_in_the_channel_chosen(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    """`/complaint` in Avi's DM with the bot: the form asks which client channel (a select
+    of the directory's, by the names Slack gives them), and the bot's note there, a new
+    top-level message, anchors the case."""
+    response = await bot.command("<@U0DANA|dana> missed the deadline twice", AVI, "D0AVI")
+    assert response.status == 200
+    await bot.idle()
+    [opened] = fake.calls_to("views.open")
+    view = opened.params["view"]
+    assert view["callback_id"] == "log"
+    channel = next(b for b in view["blocks"] if b["block_id"] == "channel")
+    assert channel["element"]["type"] == "static_select" and not channel.get("optional")
+    assert [(o["value"], o["text"]["text"]) for o in channel["element"]["options"]] == [
+        (ACME, "Acme Corp · channel #acme-project"),
+        (GLOBEX, "Globex · channel #globex-shared"),
+    ]
+    affected = next(b for b in view["blocks"] if b["block_id"] == "affected")
+    assert affected["element"]["initial_users"] == [DANA]
+    assert json.loads(view["private_metadata"])["channel"] == "D0AVI"
+
+    answer = await fill(bot, "log", {"channel": ACME, "summary": "Missed it twice"}, AVI)
+    assert answer is None  # the modal closes
+    await bot.settle()
+    await assert_opened_with_both_threads_and_pings(bot, fake)
+    case = await bot.only_case()
+    anchor = fake.message(ACME, case.source.message_id)
+    assert anchor and anchor["user"] == "UBOT" and "thread_ts" not in anchor
+    assert anchor["text"].startswith("Avi Katz logged a complaint here")
+    assert (case.source.channel, case.summary) == (ACME, "Missed it twice")
+    assert [c.params["channel"] for c in fake.calls_to("chat.postMessage")].count("D0AVI") == 0
+
+    # Asked again, the names are known: Slack is not asked twice.
+    asked = len(fake.calls_to("conversations.info"))
+    await bot.command("again", AVI, "D0AVI")
+    await bot.idle()
+    assert len(fake.calls_to("views.open")) == 2
+    assert len(fake.calls_to("conversations.info")) == asked
+
+
+async def test_a_forged_channel_in_the_log_form_is_refused_on_the_form(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    await bot.command("missed the deadline", AVI, INTERNAL)
+    await bot.idle()
+    view = fake.calls_to("views.open")[-1].params["view"]
+    state = state_for(view, {"summary": "Missed it"})
+    state["channel"]["channel"] = {"selected_option": {"value": INTERNAL}}  # not offered
+    payload = view_submission_payload(
+        "log", state, private_metadata=view["private_metadata"], user_id=AVI
+    )
+    answer = await bot.interact_json(payload)
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == ["channel"]
+    assert answer["errors"]["channel"].startswith("Complaints are opened in a client channel.")
+    await bot.settle()
+    assert await bot.cases() == []
+    assert [c for c in fake.calls_to("chat.postMessage")] == []
 
 
 async def test_two_triggers_on_the_same_message_open_one_case(

@@ -283,8 +283,14 @@ class TeamsBot:
             entities=entities,
         )
 
-    def invoke(self, sender: str, verb: str, data: JSON, channel: str = INTERNAL) -> JSON:
+    def invoke(
+        self, sender: str, verb: str, data: JSON, channel: str = INTERNAL, personal: bool = False
+    ) -> JSON:
+        """An Action.Execute on a card in `channel`, or (`personal`) in the sender's 1:1
+        chat with the bot."""
         conversation = {"id": f"{channel};messageid=1", "conversationType": "channel"}
+        if personal:
+            conversation = {"id": self.fake.chat_id(sender), "conversationType": "personal"}
         action = {"type": "Action.Execute", "verb": verb, "data": data}
         return self.activity(
             sender,

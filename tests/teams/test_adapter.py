@@ -12,7 +12,13 @@ import pytest
 
 from bot.teams.cards import CONTENT_TYPE
 from handlers.errors import StorageError
-from tests.fakes.bot_connector import ConnectorError, FakeBotConnector, RateLimited
+from tests.fakes.bot_connector import (
+    TENANT_ID,
+    Call,
+    ConnectorError,
+    FakeBotConnector,
+    RateLimited,
+)
 from tests.teams.harness import ACME, AVI, CLIENT, DANA, INTERNAL, MAYA, NAMES, TeamsBot, populate
 
 COMPLAINT = "the report was late again, @Dana Levi never answered"
@@ -307,3 +313,133 @@ async def test_log_as_complaint_outside_a_client_channel_is_refused(
     assert answer["task"]["type"] == "message" and answer["task"]["value"]
     await bot.settle()
     assert fake.calls == [] and await bot.cases() == []
+
+
+# --- `complaint` in the 1:1 chat: a complaint that came by phone or mail --------------------
+
+
+def started_thread(call: Call) -> bool:
+    """`POST /v3/conversations` for a new thread in a channel (not a 1:1 chat)."""
+    return call.route == "create_conversation" and "channel" in call.body.get("channelData", {})
+
+
+async def test_complaint_in_the_chat_logs_it_as_a_new_thread_in_the_channel_chosen(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    """Avi types `complaint @Dana ...` in his chat with the bot: the log form comes back
+    there; its submission is kept before the answer, then the bot's note starts a new
+    thread in the chosen channel (`POST /v3/conversations`) and the case opens on it."""
+    typed = bot.chat_message(AVI, "complaint @Dana Levi billed us twice", [(DANA, NAMES[DANA])])
+    status, _ = await bot.send(typed)
+    assert status == 200
+    (form,) = cards_in(fake.posted(AVI))
+    inputs = {i["id"]: i for i in form["body"] if str(i.get("type", "")).startswith("Input.")}
+    assert list(inputs)[0] == "channel"
+    channel = inputs["channel"]
+    assert channel["type"] == "Input.ChoiceSet" and channel["isRequired"]
+    assert channel["style"] == "compact" and "value" not in channel
+    assert channel["choices"] == [{"title": f"Acme Corp · channel {ACME}", "value": ACME}]
+    assert inputs["affected"]["value"] == DANA
+    (save,) = [a for a in form["actions"] if a["verb"] == "submit:log"]
+
+    answers = {"channel": ACME, "affected": DANA, "category": "billing", "severity": "high"}
+    submit = bot.invoke(AVI, "submit:log", {**save["data"], **answers, "summary": "Twice"},
+                        personal=True)  # fmt: skip
+    status, answer = await bot.send(submit)
+    assert status == 200 and answer["type"] == CONTENT_TYPE
+    assert "Acme Corp" in str(answer["value"]["body"])  # the form gives way to what is next
+    status, _ = await bot.send(submit)  # Teams sends the same invoke again
+    assert status == 200
+    await bot.settle()
+
+    (case,) = await bot.cases()
+    (started,) = fake.successful_calls(started_thread)
+    assert started.body["isGroup"] is True
+    assert started.body["channelData"]["channel"] == {"id": ACME}
+    assert started.answer["id"] == f"{ACME};messageid={started.answer['activityId']}"
+    assert (case.source.channel, case.source.message_id) == (ACME, started.answer["activityId"])
+    (note,) = fake.posted(ACME)
+    assert note["id"] == case.source.message_id
+    assert note["text"].startswith("Avi Katz logged a complaint here")
+    assert (case.affected, case.category, case.summary) == (("dana",), "billing", "Twice")
+    assert case.client_statements == ()  # Avi's words are no client's
+    thanks, _ = fake.posted(ACME, reply_to=case.source.message_id)
+    assert case.id in thanks["text"]
+    assert fake.posted(DANA) and fake.posted(MAYA)
+    assert any(f"Case {case.id} is open" in a.get("text", "") for a in fake.posted(AVI))
+
+
+async def test_the_log_form_names_a_channel_as_teams_last_named_it(bot: TeamsBot) -> None:
+    renamed = bot.activity(
+        AVI,
+        {"id": ACME, "conversationType": "channel"},
+        type="conversationUpdate",
+        id=bot.next_id(),
+        channelData={
+            "eventType": "channelRenamed",
+            "channel": {"id": ACME, "name": "Acme <b>project</b>"},
+            "team": {"id": "19:team@thread.tacv2"},
+            "tenant": {"id": TENANT_ID},
+        },
+    )
+    assert (await bot.send(renamed))[0] == 200
+    status, _ = await bot.send(bot.chat_message(AVI, "complaint late"))
+    assert status == 200
+    (form,) = cards_in(bot.fake.posted(AVI))
+    (channel,) = [i for i in form["body"] if i.get("id") == "channel"]
+    assert channel["choices"] == [
+        {"title": "Acme Corp · channel Acme <b>project</b>", "value": ACME}
+    ]
+
+
+async def test_a_forged_channel_in_the_log_form_comes_back_as_the_form_and_posts_nothing(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    status, _ = await bot.send(bot.chat_message(AVI, "complaint late"))
+    assert status == 200
+    values = {"channel": INTERNAL, "category": "delay", "severity": "low", "summary": "Late"}
+    status, answer = await bot.send(bot.invoke(AVI, "submit:log", values, personal=True))
+    assert status == 200 and answer["type"] == CONTENT_TYPE
+    assert any(a["verb"] == "submit:log" for a in answer["value"]["actions"])
+    assert "Complaints are opened in a client channel." in str(answer["value"]["body"])
+    await bot.settle()
+    assert await bot.cases() == []
+    assert fake.successful_calls(started_thread) == [] and fake.posted(INTERNAL) == []
+
+
+async def test_a_client_contact_typing_complaint_in_a_chat_gets_the_usage(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    status, _ = await bot.send(bot.chat_message(CLIENT, "complaint late"))
+    assert status == 200
+    (told,) = fake.posted(CLIENT)
+    assert "Usage: /complaint" in told["text"] and not cards_in([told])
+
+
+async def test_a_logged_complaint_outlives_a_connector_outage_and_a_restart(
+    tmp_path: Path, fake: FakeBotConnector
+) -> None:
+    """The filled form is kept before the answer: Teams down when the note is due, and the
+    bot stopped then, the case still opens, on the note, once the bot is back."""
+    first = TeamsBot(tmp_path, fake)
+    await first.start()
+    fake.outage(started_thread)
+    try:
+        await first.send(first.chat_message(AVI, "complaint late"))
+        values = {"channel": ACME, "category": "delay", "severity": "low", "summary": "Late"}
+        status, answer = await first.send(first.invoke(AVI, "submit:log", values, personal=True))
+        assert status == 200 and answer["type"] == CONTENT_TYPE
+        await fake.wait_for(started_thread)  # tried after the answer, while Teams was down
+        assert await first.cases() == [] and fake.posted(ACME) == []
+    finally:
+        await first.stop()
+    fake.end_outage()
+    again = TeamsBot(tmp_path, fake)
+    await again.start()
+    try:
+        await again.settle()
+        (case,) = await again.cases()
+        (note,) = fake.posted(ACME)
+        assert (case.source.channel, case.source.message_id) == (ACME, note["id"])
+    finally:
+        await again.stop()

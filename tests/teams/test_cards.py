@@ -450,6 +450,8 @@ def submit(content: JSON, answers: dict[str, str]) -> tuple[str, JSON]:
 @pytest.mark.parametrize("people", [PEOPLE, HEBREW], ids=["en", "he"])
 def test_every_form_is_a_valid_card(form: forms.Form, people: People) -> None:
     shown = forms.for_case(form, make_case(), DIRECTORY)
+    if form is forms.LOG:  # drawn with the client channels it offers
+        shown = forms.log_form([("19:acme@thread.tacv2", "Acme <at>Ron</at> & Co · channel x")])
     content = cards.form_card(shown, people, "C-0042")
     assert_valid_card(content)
     assert list(inputs(content)) == [f.name for f in shown.fields]
@@ -484,6 +486,13 @@ def test_inputs_by_kind() -> None:
 
     resolve = inputs(cards.form_card(forms.RESOLVE, PEOPLE, "C-0042"))
     assert resolve["resolution"]["label"] == EN["label.resolution"].format(limit=500)
+
+    # The log form's client channel: a drop-down however few, none chosen, labels as they are.
+    label = "Acme <at>Ron</at> & Co · channel x"
+    logging = inputs(cards.form_card(forms.log_form([("19:acme", label)]), PEOPLE, ""))
+    channel = logging["channel"]
+    assert channel["style"] == "compact" and channel["isRequired"] and "value" not in channel
+    assert channel["choices"] == [{"title": label, "value": "19:acme"}]
 
 
 def test_form_prefills_and_shows_errors_in_the_forms_language() -> None:

@@ -111,9 +111,13 @@ def test_the_bot_and_its_complaint_command(manifest: dict[str, Any]) -> None:
     assert bot["scopes"] == ["personal", "team", "groupChat"]
     assert bot["supportsFiles"] is False
     assert bot["isNotificationOnly"] is False
-    commands = [c for lst in bot["commandLists"] for c in lst["commands"]]
-    assert [c["title"] for c in commands] == [package.COMMAND]
-    assert all(c.get("description") for c in commands)
+    commands = [(lst["scopes"], c) for lst in bot["commandLists"] for c in lst["commands"]]
+    # In a channel or group chat, and in the 1:1 chat (a complaint by phone or mail).
+    assert [(scopes, c["title"]) for scopes, c in commands] == [
+        (["team", "groupChat"], package.COMMAND),
+        (["personal"], package.COMMAND),
+    ]
+    assert all(c.get("description") for _, c in commands)
 
 
 def test_the_log_as_complaint_message_action(manifest: dict[str, Any]) -> None:

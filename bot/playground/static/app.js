@@ -194,7 +194,6 @@
     $("channels-heading").textContent = t("channels");
     $("dms-heading").textContent = t("direct_messages");
     $("composer-send").textContent = t("send");
-    $("composer-hint").textContent = t("hint");
     $("thread-heading").textContent = t("thread");
     $("thread-close").textContent = t("close_thread");
     $("thread-label").textContent = t("reply_label");
@@ -265,8 +264,10 @@
     );
     $("channel-topic").textContent = channel.topic;
     $("channel-members").textContent = channel.members;
-    $("composer").hidden = channel.kind === "dm";
-    $("composer-label").textContent = t("message_label", { channel: `#${channel.name}` });
+    // A DM takes commands (a complaint that came by phone or mail), not messages.
+    const dm = channel.kind === "dm";
+    $("composer-hint").textContent = t(dm ? "hint_dm" : "hint");
+    $("composer-label").textContent = t("message_label", { channel: dm ? channel.name : `#${channel.name}` });
     const messages = channel.messages.map((m) => renderMessage(m, channel, false));
     const list = messages.length
       ? el("ol", { class: "message-list" }, messages.map((m) => el("li", {}, m)))
