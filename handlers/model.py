@@ -161,6 +161,10 @@ class Event:
     actor: str  # display name of who did it ("complaintbot" for the bot itself)
     kind: str  # message-catalog key suffix, e.g. "opened", "verdict"
     detail: dict[str, Any] = field(default_factory=dict)
+    # Its identity in the case: the case version its change wrote and its place in that
+    # change ("7.0"), so its line in the card's thread can be found again (a redaction
+    # rewrites it). "" for an event recorded before events had one.
+    key: str = ""
 
 
 # --- JSON shape -----------------------------------------------------------------------------
@@ -270,4 +274,5 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 
 
 def event_from_dict(d: dict[str, Any]) -> Event:
-    return Event(d["case_id"], datetime.fromisoformat(d["at"]), d["actor"], d["kind"], d["detail"])
+    at = datetime.fromisoformat(d["at"])
+    return Event(d["case_id"], at, d["actor"], d["kind"], d["detail"], d.get("key", ""))

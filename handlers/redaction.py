@@ -13,7 +13,10 @@ resolutions from them) and drops the words people wrote, for one of three reason
 - `deleted`: a client deleted their message in the thread; that statement goes.
 
 A text that goes is replaced everywhere the case holds it: its field, each timeline
-event's detail that carried it, and the texts of the case's pending effects (`scrub`).
+event's detail that carried it, the texts of the case's pending effects (`scrub`), and
+the lines already posted in the card's thread: each event that changed has its note
+rewritten (`CardNoteUpdate`, found by the event's key); an event recorded before events
+had keys names no note, and is only counted (`unfound`).
 The timeline records the redaction with an event that names who and why, never the
 words. Pure: the shell (`bot.service.CaseService.redact`) loads and writes.
 """
@@ -25,10 +28,10 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from handlers.commands import CaseCommand
-from handlers.effects import Effect
+from handlers.effects import CardNoteUpdate, Effect
 from handlers.messages import escape
 from handlers.model import Case, Event, Feedback, Statement
-from handlers.outcome import Change, Context, Outcome
+from handlers.outcome import Change, Context, Outcome, describe
 
 Reason = Literal["retention", "person", "client", "deleted"]
 PLACEHOLDER = {
@@ -60,6 +63,7 @@ class Redacted:
     timeline: list[Event]  # the whole timeline as it is to be kept, that event included
     removed: tuple[str, ...]  # the texts taken out, for `scrub`
     placeholder: str
+    unfound: int = 0  # notes that held removed words but cannot be found to rewrite
 
     @property
     def changed(self) -> bool:
@@ -84,6 +88,10 @@ def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Reda
     kept = [gone.event(e, _whole(cmd, case, e)) for e in timeline]
     removed = tuple(sorted(texts | gone.found))
     change = Change.by(ctx, case.id, None if cmd.reason == "retention" else cmd.actor)
+    changed = [new for old, new in zip(timeline, kept, strict=True) if new is not old]
+    for event in changed:
+        if event.key:  # its note, as the event now reads
+            change.effect(CardNoteUpdate(case.id, event.key, describe(event, ctx.language)))
     if cmd.reason == "retention":
         change.bot_event("retention", days=ctx.directory.retention_days, count=len(removed))
     elif cmd.reason == "deleted":
@@ -93,7 +101,8 @@ def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Reda
         change.event("erased", subject=subject, count=len(removed))
     redacted = gone.case(case).evolve(ctx.now) if removed else case
     outcome = change.outcome(redacted, "notice.redacted") if removed else Outcome(case, [], [], "")
-    return Redacted(outcome, [*kept, *outcome.events], removed, placeholder)
+    unfound = sum(1 for e in changed if not e.key)
+    return Redacted(outcome, [*kept, *outcome.events], removed, placeholder, unfound)
 
 
 def scrub(effect: Effect, removed: tuple[str, ...], placeholder: str) -> Effect:

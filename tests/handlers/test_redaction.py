@@ -12,7 +12,7 @@ import pytest
 from handlers import redaction
 from handlers.commands import AddReply, Assess, GiveFeedback, RecordAccount, Resolve
 from handlers.directory import Actor, Directory
-from handlers.effects import CardNote, ClientThreadPost, DirectMessage
+from handlers.effects import CardNote, CardNoteUpdate, ClientThreadPost, DirectMessage
 from handlers.messages import escape, text
 from handlers.model import Case, Event, Status, Verdict, case_to_dict, event_to_dict
 from handlers.outcome import Context, Outcome, describe
@@ -122,7 +122,44 @@ def test_a_deleted_statement_goes_and_the_others_stay(
     left = everything(done.outcome.case, done.timeline)
     assert SECOND not in left and SOURCE_TEXT.strip() in left
     assert done.timeline[-1].kind == "message_deleted"
-    assert [type(e).__name__ for e in done.outcome.effects] == ["CardUpdate", "CardNote"]
+    assert [type(e).__name__ for e in done.outcome.effects] == [
+        "CardUpdate",
+        "CardNoteUpdate",
+        "CardNote",
+    ]
+    # The one line of the card's thread that held the statement is rewritten, found by the
+    # key of the event it told, with the card's placeholder in its place.
+    (said,) = [e for e in events if e.detail.get("text") == SECOND]
+    update = done.outcome.effects[1]
+    assert isinstance(update, CardNoteUpdate) and update.event == said.key
+    assert update.text == describe(replace(said, detail={"text": done.placeholder}), "en")
+    assert str(escape(SECOND)) not in update.text
+
+
+def test_every_note_that_held_the_words_is_rewritten_and_no_other(
+    story: tuple[Case, list[Event]], directory: Directory
+) -> None:
+    case, events = story
+    keys = [e.key for e in events]
+    assert all(keys) and len(set(keys)) == len(keys)  # each event, and so its note, named
+    notes = {e.key: describe(e, "en") for e in events}
+    ctx = Context(replace(directory, retention_days=30), LATER + timedelta(days=31))
+    done = redaction.redact(Redact(case.id, OPERATOR, "retention"), case, events, ctx)
+    updates = {e.event: e.text for e in done.outcome.effects if isinstance(e, CardNoteUpdate)}
+    held = {k for k, note in notes.items() if any(str(escape(w)) in note for w in done.removed)}
+    assert held and set(updates) == held
+    assert not [u for u in updates.values() for w in done.removed if str(escape(w)) in u]
+    assert done.unfound == 0
+
+
+def test_a_note_from_before_events_had_keys_is_counted_not_named(
+    story: tuple[Case, list[Event]], ctx: Context
+) -> None:
+    case, events = story
+    old = [replace(e, key="") for e in events]
+    done = redaction.redact(Redact(case.id, OPERATOR, "person", "dana"), case, old, ctx)
+    assert done.changed and done.unfound == 1  # her account's line
+    assert not [e for e in done.outcome.effects if isinstance(e, CardNoteUpdate)]
 
 
 def test_pending_effects_lose_the_words_as_they_were_rendered(ctx: Context) -> None:
