@@ -12,6 +12,7 @@ from typing import Any
 from bot.review import load_view, view_json
 from handlers.messages import text
 from handlers.review_request import ReviewRequest
+from tests.bot.test_cli import run
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.history import Clock
 from tests.slack.checks import blocks_text, card_posts
@@ -132,6 +133,9 @@ async def test_a_deleted_statement_leaves_the_case_and_the_card(
     card_ts = card_posts(fake, case)[0].answer["ts"]
     assert SAID in card_now(fake, card_ts)
 
+    notes = card_notes(fake, card_ts)
+    (said,) = [ts for ts, words in notes.items() if SAID in words]
+
     await bot.post(event_body(deleted_event("1763900003.000100", SAID, source)), JSON_CONTENT)
     await bot.settle()
     case = await bot.only_case()
@@ -139,6 +143,11 @@ async def test_a_deleted_statement_leaves_the_case_and_the_card(
     assert [s.text for s in case.client_statements][1:] == [gone, "It is urgent. KEEP-1"]
     shown = card_now(fake, card_ts)
     assert SAID not in shown and "KEEP-1" in shown and gone in shown
+    # Its line in the card's thread is rewritten in place, and no other line.
+    assert rewritten(fake, card_ts) == [said]
+    assert SAID not in note_now(fake, said) and gone in note_now(fake, said)
+    others = {ts: words for ts, words in notes.items() if ts != said}
+    assert {ts: note_now(fake, ts) for ts in others} == others
     assert (await kinds(bot, case_id))[-1] == "message_deleted"
 
     # The message that opened the case, deleted too: its words were the case's summary.
@@ -148,6 +157,31 @@ async def test_a_deleted_statement_leaves_the_case_and_the_card(
     case = await bot.only_case()
     assert case.summary == gone and case.client_statements[0].text == gone
     assert "the export was wrong" not in card_now(fake, card_ts)
+
+
+def card_notes(fake: FakeSlackAPI, card_ts: str) -> dict[str, str]:
+    """The lines posted in the card's thread: ts -> text as posted."""
+    return {
+        str(c.answer["ts"]): c.params["text"]
+        for c in fake.posts_in(INTERNAL)
+        if c.method == "chat.postMessage" and c.params.get("thread_ts") == card_ts and c.ok
+    }
+
+
+def note_now(fake: FakeSlackAPI, ts: str) -> str:
+    """A line of the card's thread as Slack holds it now."""
+    message = fake.message(INTERNAL, ts)
+    assert message
+    return str(message["text"])
+
+
+def rewritten(fake: FakeSlackAPI, card_ts: str) -> list[str]:
+    """The ts of every chat.update of a message in the internal channel but the card."""
+    return [
+        c.params["ts"]
+        for c in fake.posts_in(INTERNAL)
+        if c.method == "chat.update" and c.params["ts"] != card_ts
+    ]
 
 
 async def kinds(bot: SlackBot, case_id: str) -> list[str]:
@@ -228,12 +262,17 @@ async def test_retention_redacts_closed_cases_once_and_keeps_the_figures(
 
         clock.now = START + timedelta(days=31)
         before = await review(bot, clock.now)
+        notes = card_notes(fake, card_ts)
+        quoting = {ts for ts, line in notes.items() if any(s in line for s in SECRETS)}
         assert ("retention", "2026-04-02T00:00:00+00:00") in await bot.tick()
         raw = stored_bytes(tmp_path)
         assert [s for s in SECRETS if s.encode() in raw] == []
         assert text("en", "redacted.retention").encode() in raw
         shown = card_now(fake, card_ts)
         assert [s for s in SECRETS if s in shown] == []
+        thread = [note_now(fake, ts) for ts in card_notes(fake, card_ts)]
+        assert [s for s in SECRETS for line in thread if s in line] == []
+        assert len(quoting) == len(SECRETS) and sorted(rewritten(fake, card_ts)) == sorted(quoting)
         assert await review(bot, clock.now) == before
 
     # Restarted on the same day, the bot does not run the day's retention again.
@@ -242,3 +281,45 @@ async def test_retention_redacts_closed_cases_once_and_keeps_the_figures(
         clock.now += timedelta(days=1)  # the next day's run finds nothing more to take
         assert "retention" in [job for job, _ in await bot.tick()]
         assert (await kinds(bot, case_id)).count("retention") == 1
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+async def test_erase_rewrites_each_card_line_that_quoted_the_person_and_no_other(
+    tmp_path: Path, fake: FakeSlackAPI
+) -> None:
+    """`complaintbot erase` runs while the bot is stopped (TinyDB is one process's); the
+    rewrites wait in the outbox and go out when it is back."""
+    source = "1763900001.000100"
+    bot = SlackBot(tmp_path, fake)
+    await bot.start()
+    try:
+        case_id = await open_case(bot, source, DANA, "the export was wrong")
+        await bot.event(message_event("1763900003.000100", SAID, thread_ts=source))
+        await account(bot, case_id, DANA, ACCOUNT)
+        await bot.settle()
+        card_ts = card_posts(fake, await bot.only_case())[0].answer["ts"]
+    finally:
+        await bot.stop()
+    notes = card_notes(fake, card_ts)
+    (quoted,) = [ts for ts, words in notes.items() if ACCOUNT in words]
+    assert [ts for ts, words in notes.items() if SAID in words]  # a line that stays
+
+    directory = str(tmp_path / "complaintbot.toml")
+    done = run(tmp_path, "erase", "--person", "dana", COMPLAINTBOT_DIRECTORY=directory)
+    assert done.returncode == 0, done.stderr
+    assert rewritten(fake, card_ts) == []  # not yet: the outbox carries it out
+
+    bot = SlackBot(tmp_path, fake)
+    await bot.start()
+    try:
+        await bot.settle()
+    finally:
+        await bot.stop()
+    assert rewritten(fake, card_ts) == [quoted]
+    erased = text("en", "redacted.erased")
+    assert ACCOUNT not in note_now(fake, quoted) and erased in note_now(fake, quoted)
+    assert ACCOUNT not in card_now(fake, card_ts)
+    others = {ts: words for ts, words in notes.items() if ts != quoted}
+    assert {ts: note_now(fake, ts) for ts in others} == others
