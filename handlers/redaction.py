@@ -23,7 +23,7 @@ words. Pure: the shell (`bot.service.CaseService.redact`) loads and writes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -106,18 +106,17 @@ def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Reda
 
 
 def scrub(effect: Effect, removed: tuple[str, ...], placeholder: str) -> Effect:
-    """A pending effect with the removed texts, as they were rendered into it, replaced."""
-    changes: dict[str, Any] = {}
-    for f in fields(effect):
-        value = getattr(effect, f.name)
-        if not isinstance(value, str) or f.name == "case_id":
-            continue
-        new = value
-        for gone in sorted(removed, key=len, reverse=True):  # a longer text first
-            new = new.replace(escape(gone), escape(placeholder)).replace(gone, placeholder)
-        if new != value:
-            changes[f.name] = new
-    return replace(effect, **changes) if changes else effect
+    """A pending effect with the removed texts, as they were rendered into its `text`,
+    replaced; its ids (the case, a person, a note's event) stay as they are, whatever
+    they share with a removed text."""
+    value = getattr(effect, "text", None)
+    if not isinstance(value, str):
+        return effect
+    new = value
+    for gone in sorted(removed, key=len, reverse=True):  # a longer text first
+        new = new.replace(escape(gone), escape(placeholder)).replace(gone, placeholder)
+    changes: dict[str, Any] = {"text": new}  # every effect with words has them there
+    return replace(effect, **changes) if new != value else effect
 
 
 # --- what goes -------------------------------------------------------------------------------

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import replace
 
 import pytest
 
 from bot.service import CaseService
 from handlers.commands import AddReply, Assess, OpenCase, RecordAccount
-from handlers.directory import Directory
+from handlers.directory import Actor, Directory
+from handlers.effects import CardNoteUpdate
 from handlers.errors import NotAllowed, NotNow
 from handlers.model import MessageRef, Verdict
+from handlers.redaction import Redact
 from storage.tinydb_store import TinyDBStore
 from tests.storage.contract import drain
 
@@ -130,3 +134,25 @@ async def test_a_delivery_is_applied_once(store: TinyDBStore, directory: Directo
     assert first.changed and not repeat.changed
     case = await service.get(opened.id)
     assert [s.text for s in case.client_statements].count("still late") == 1
+
+
+async def test_a_redaction_logs_the_notes_it_cannot_find(
+    store: TinyDBStore, directory: Directory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A timeline written before events had keys names no card note: the words stay on
+    the platform, and the log says how many lines that is."""
+    service = CaseService(store, directory)
+    case = (await service.open_case(trigger(directory))).case
+    dana = directory.actor("slack", "U0DANA", "Dana")
+    case = (await service.execute(RecordAccount(case.id, dana, "I was away. ACCOUNT-1"))).case
+    old = [replace(e, key="") for e in await store.timeline(case.id)]
+    await store.rewrite_case(case, case.version, old)
+    await drain(store, case.created_at.replace(year=9999))
+
+    operator = Actor("cli", "ops", "privacy@firm")
+    with caplog.at_level(logging.WARNING, logger="bot.service"):
+        done = await service.redact(Redact(case.id, operator, "person", "dana"))
+    assert done.changed and done.unfound == 1
+    assert f"{case.id}: 1 card notes posted before notes were kept" in caplog.text
+    queued = [i.effect for i in await drain(store, case.created_at.replace(year=9999))]
+    assert queued and not [e for e in queued if isinstance(e, CardNoteUpdate)]

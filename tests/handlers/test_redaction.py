@@ -176,6 +176,14 @@ def test_pending_effects_lose_the_words_as_they_were_rendered(ctx: Context) -> N
     assert redaction.scrub(post, (COMMENT,), "(gone)") is post
 
 
+def test_scrub_leaves_the_ids_of_an_effect_alone(ctx: Context) -> None:
+    """A removed "avi" or "3" takes nothing out of whom a DM is for, or which note it is."""
+    dm = redaction.scrub(DirectMessage("C-0042", "avi", "Ask avi."), ("avi",), "(gone)")
+    assert dm == DirectMessage("C-0042", "avi", "Ask (gone).")
+    update = redaction.scrub(CardNoteUpdate("C-0042", "3.0", "Said 3"), ("3",), "(gone)")
+    assert update == CardNoteUpdate("C-0042", "3.0", "Said (gone)")
+
+
 def test_the_placeholder_is_in_the_directorys_language(
     story: tuple[Case, list[Event]], directory: Directory
 ) -> None:
