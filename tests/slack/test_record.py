@@ -13,7 +13,7 @@ from bot.review import load_view, view_json
 from handlers.messages import text
 from handlers.review_request import ReviewRequest
 from tests.bot.test_cli import run
-from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.slack_api import FakeSlackAPI, ServerError
 from tests.history import Clock
 from tests.slack.checks import blocks_text, card_posts
 from tests.slack.harness import (
@@ -323,3 +323,24 @@ async def test_erase_rewrites_each_card_line_that_quoted_the_person_and_no_other
     assert ACCOUNT not in card_now(fake, card_ts)
     others = {ts: words for ts, words in notes.items() if ts != quoted}
     assert {ts: note_now(fake, ts) for ts in others} == others
+
+
+async def test_a_rewrite_slack_fails_is_tried_again_until_the_line_is_redacted(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    """Slack answers the note's chat.update with a 500 (it may have done it, or not): the
+    outbox tries again, and the same update again is harmless."""
+    source = "1763900001.000100"
+    await open_case(bot, source, DANA, "the export was wrong")
+    await bot.event(message_event("1763900003.000100", SAID, thread_ts=source))
+    await bot.settle()
+    card_ts = card_posts(fake, await bot.only_case())[0].answer["ts"]
+    (said,) = [ts for ts, words in card_notes(fake, card_ts).items() if SAID in words]
+
+    fake.fail_when(lambda c: c.method == "chat.update" and c.params["ts"] == said, ServerError())
+    await bot.post(event_body(deleted_event("1763900003.000100", SAID, source)), JSON_CONTENT)
+    await bot.settle()
+    assert rewritten(fake, card_ts) == [said, said]  # refused once, then done
+    assert SAID not in note_now(fake, said) and text("en", "redacted.deleted") in note_now(
+        fake, said
+    )
