@@ -5,7 +5,9 @@ A backend's test module subclasses `StoreContract` and provides two fixtures:
 - `store`: an opened, empty store;
 - `reopen`: an async callable that closes the current store (the one `store` gave, or the
   one the previous `reopen` returned) and returns a new, opened store over the same data,
-  as a restart after a crash would find it.
+  as a restart after a crash would find it;
+- `kept`: an async callable that returns everything the backend keeps (its files, its
+  rows, its in-memory data) as text, to search for words that must be gone.
 
 Only the `Store` protocol is used here. Outbox items are due at their case's `updated_at`
 (T0 and a little after), so `soon()` is a "now" when every one is due; claims pass `now`
@@ -45,6 +47,7 @@ from storage.base import CLIENT_THREAD, DEFAULT_LEASE, OutboxItem, Store
 from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
 
 Reopen = Callable[[], Awaitable[Store]]
+Kept = Callable[[], Awaitable[str]]
 
 
 def soon() -> datetime:
@@ -444,6 +447,20 @@ class StoreContract:
         assert await store.seen("evt-1") is True
         assert await store.accept(make_inbox_item("evt-1", 3)) is False
         assert await store.due_inbox(soon() + FAR) == [kept]
+
+    async def test_a_dropped_inbox_item_keeps_none_of_what_it_said(
+        self, store: Store, reopen: Reopen, kept: Kept
+    ) -> None:
+        """A dropped item is kept only to refuse its retries: what it carried (a form's
+        summary, someone's words) goes with the drop, so no erasure has to find it."""
+        item = make_inbox_item("evt-1", 1)
+        said = replace(item, payload=item.payload | {"summary": "Her words FORM-7731"})
+        await store.accept(said)
+        assert "FORM-7731" in await kept()
+        await store.drop_inbox("evt-1", "finished without a new case")
+        store = await reopen()
+        assert await store.seen("evt-1") is True
+        assert "FORM-7731" not in await kept()
 
     # outbox: claims and leases --------------------------------------------------------------
 
