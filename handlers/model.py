@@ -128,6 +128,9 @@ class Case:
     deadlines: tuple[Deadline, ...] = ()  # none on cases stored before deadlines existed
     alerts: tuple[str, ...] = ()  # reminders and escalations sent, as "<deadline key>/<kind>"
     version: int = 0
+    # When it became closed or withdrawn (None while it is not, and on a case that became
+    # final before this was kept): what retention counts from, whatever is written later.
+    final_at: datetime | None = None
 
     @property
     def number(self) -> int:
@@ -145,6 +148,10 @@ class Case:
         return [p for p in self.affected if p not in self.accounts and p not in self.waivers]
 
     def evolve(self, at: datetime, **changes: Any) -> Case:
+        """The case changed at `at`; one that becomes final (or is reopened) says so."""
+        status: Status = changes.get("status", self.status)
+        if status.final != self.status.final:
+            changes.setdefault("final_at", at if status.final else None)
         return replace(self, updated_at=at, version=self.version + 1, **changes)
 
 
@@ -253,6 +260,7 @@ def case_from_dict(d: dict[str, Any]) -> Case:
         deadlines=tuple(_deadline(x) for x in d.get("deadlines", ())),
         alerts=tuple(d.get("alerts", ())),
         version=d["version"],
+        final_at=datetime.fromisoformat(d["final_at"]) if d.get("final_at") else None,
     )
 
 

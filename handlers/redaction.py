@@ -23,6 +23,7 @@ words. Pure: the shell (`bot.service.CaseService.redact`) loads and writes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -42,6 +43,8 @@ PLACEHOLDER = {
 }
 # The event details that hold people's words (the rest are ids, names, labels, counts).
 TEXT_DETAILS = ("text", "summary", "reason", "comment", "note", "terms", "name", "link")
+# The events that make a case final (`Case.final_at`, for a case that became final before).
+FINAL_EVENTS = ("closed", "withdrawn")
 # The events whose words are the client's own.
 CLIENT_EVENTS = ("statement", "feedback_yes", "feedback_no", "abusive_language", "file")
 
@@ -74,9 +77,23 @@ class Redacted:
         return scrub(effect, self.removed, self.placeholder)
 
 
-def expired(case: Case, now: datetime, days: int | None) -> bool:
-    """A closed or withdrawn case last changed more than `days` ago (None: kept for ever)."""
-    return days is not None and case.status.final and now - case.updated_at > timedelta(days)
+def expired(
+    case: Case, now: datetime, days: int | None, timeline: Sequence[Event] = ()
+) -> bool:
+    """A case closed or withdrawn more than `days` ago (None: kept for ever); a later
+    write (an erasure, a deleted message) does not put that off. A case that became final
+    before `Case.final_at` was kept needs its `timeline`."""
+    if days is None or not case.status.final:
+        return False
+    return now - final_since(case, timeline) > timedelta(days)
+
+
+def final_since(case: Case, timeline: Sequence[Event] = ()) -> datetime:
+    """When a final case became final: as it keeps it; else its last closing event; else,
+    with no timeline to tell, its last change."""
+    if case.final_at is not None:
+        return case.final_at
+    return max((e.at for e in timeline if e.kind in FINAL_EVENTS), default=case.updated_at)
 
 
 def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Redacted:
@@ -99,7 +116,9 @@ def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Reda
     else:  # the audit line: who erased whose text, and when; never the text
         subject = str(ctx.t(f"subject.{cmd.reason}", id=cmd.subject))
         change.event("erased", subject=subject, count=len(removed))
-    redacted = gone.case(case).evolve(ctx.now) if removed else case
+    # A case final before `final_at` was kept gets it here, from the timeline at hand.
+    final_at = final_since(case, timeline) if case.status.final else None
+    redacted = gone.case(case).evolve(ctx.now, final_at=final_at) if removed else case
     outcome = change.outcome(redacted, "notice.redacted") if removed else Outcome(case, [], [], "")
     unfound = sum(1 for e in changed if not e.key)
     return Redacted(outcome, [*kept, *outcome.events], removed, placeholder, unfound)

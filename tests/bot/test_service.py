@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.retention import retention_jobs
 from bot.service import CaseService
-from handlers.commands import AddReply, Assess, OpenCase, RecordAccount
+from handlers.commands import AddReply, Assess, OpenCase, RecordAccount, Withdraw
 from handlers.directory import Actor, Directory
 from handlers.effects import CardNoteUpdate
 from handlers.errors import NotAllowed, NotNow
+from handlers.messages import text
 from handlers.model import MessageRef, Verdict
 from handlers.redaction import Redact
 from storage.tinydb_store import TinyDBStore
+from tests.history import Clock
 from tests.storage.contract import drain
 
 
@@ -156,3 +160,25 @@ async def test_a_redaction_logs_the_notes_it_cannot_find(
     assert f"{case.id}: 1 card notes posted before notes were kept" in caplog.text
     queued = [i.effect for i in await drain(store, case.created_at.replace(year=9999))]
     assert queued and not [e for e in queued if isinstance(e, CardNoteUpdate)]
+
+
+async def test_retention_finds_when_an_older_case_was_closed_in_its_timeline(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    """A case withdrawn before cases kept `final_at`, and written 20 days later: the
+    retention sweep reads its timeline and counts from the withdrawal."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    clock = Clock(start)
+    days = replace(directory, retention_days=30)
+    service = CaseService(store, days, clock=clock)
+    case = (await service.open_case(trigger(days))).case
+    case = (await service.execute(Withdraw(case.id, directory.actor("slack", "U0AVI", "Avi")))).case
+    assert case.final_at == start
+    written = replace(case, final_at=None, updated_at=start + timedelta(days=20))
+    await store.rewrite_case(written, case.version, await store.timeline(case.id))
+
+    (sweep,) = retention_jobs(service)
+    clock.now = start + timedelta(days=31)
+    await sweep.run("2026-04-02", clock.now)
+    kept = await store.get_case(case.id)
+    assert kept and kept.summary == text("en", "redacted.retention") and kept.final_at == start

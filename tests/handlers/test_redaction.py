@@ -213,3 +213,45 @@ def test_an_account_recorded_after_a_redaction_is_kept(
     reopened = replace(done.outcome.case, status=Status.INVESTIGATING)
     again = run(RecordAccount(case.id, dana, "My new account."), reopened)
     assert again.case.accounts["dana"].text == "My new account."
+
+
+def test_retention_counts_from_the_close_not_from_a_later_write(
+    story: tuple[Case, list[Event]], directory: Directory
+) -> None:
+    """An erasure 20 days after the close writes the case; it is still due 30 days after
+    the close, not 30 days after the erasure."""
+    case, events = story
+    assert case.final_at == LATER  # closed by the client's "yes"
+    erased_at = Context(directory, LATER + timedelta(days=20))
+    erased = redaction.redact(Redact(case.id, OPERATOR, "person", "dana"), case, events, erased_at)
+    written = erased.outcome.case
+    assert written.updated_at == LATER + timedelta(days=20) and written.final_at == LATER
+    assert not redaction.expired(written, LATER + timedelta(days=29), 30)
+    assert redaction.expired(written, LATER + timedelta(days=31), 30)
+    assert not redaction.expired(written, LATER + timedelta(days=31), None)
+
+
+def test_a_case_closed_before_it_kept_final_at_counts_from_its_closing_event(
+    story: tuple[Case, list[Event]], directory: Directory
+) -> None:
+    case, events = story
+    old = replace(case, final_at=None, updated_at=LATER + timedelta(days=20))
+    day_31 = LATER + timedelta(days=31)
+    assert not redaction.expired(old, day_31, 30)  # no timeline: its last write, as before
+    assert redaction.expired(old, day_31, 30, events)  # its "closed" event
+    # Once a redaction writes it, it keeps when it was closed.
+    later = Context(directory, LATER + timedelta(days=25))
+    done = redaction.redact(Redact(case.id, OPERATOR, "person", "dana"), old, events, later)
+    assert done.outcome.case.final_at == LATER
+
+
+def test_a_case_keeps_when_it_became_final_until_it_is_reopened(
+    story: tuple[Case, list[Event]],
+) -> None:
+    case, _ = story
+    later = LATER + timedelta(days=1)
+    assert case.evolve(later).final_at == LATER  # written again, still final
+    assert case.evolve(later, status=Status.WITHDRAWN).final_at == LATER
+    reopened = case.evolve(later, status=Status.REOPENED)
+    assert reopened.final_at is None
+    assert reopened.evolve(later, status=Status.WITHDRAWN).final_at == later

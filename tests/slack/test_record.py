@@ -231,6 +231,25 @@ async def review(bot: SlackBot, now: datetime) -> list[Any]:
     ]
 
 
+SOURCE = "1763900001.000100"
+
+
+async def closed_case(bot: SlackBot) -> str:
+    """A case with every kind of text (`SECRETS`), taken to its close; its id."""
+    case_id = await open_case(bot, SOURCE, DANA, "the export was wrong")
+    await bot.event(message_event("1763900003.000100", SAID, thread_ts=SOURCE))
+    await account(bot, case_id, DANA, ACCOUNT)
+    await bot.press("assess", case_id, MAYA, INTERNAL)
+    await fill(bot, "assess", {"verdict": "not_right", "note": NOTE}, MAYA)
+    await bot.press("resolve", case_id, AVI, INTERNAL)
+    await fill(bot, "resolve", {"resolution": SUMMARY, "change_requests": REQUEST}, AVI)
+    await bot.press("feedback_yes", case_id, CLIENT, ACME)
+    await fill(bot, "feedback_yes", {"comment": THANKS}, CLIENT)
+    await bot.settle()
+    assert (await bot.only_case()).status.final
+    return case_id
+
+
 def stored_bytes(root: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted((root / "data").rglob("*")) if p.is_file())
 
@@ -240,19 +259,8 @@ async def test_retention_redacts_closed_cases_once_and_keeps_the_figures(
 ) -> None:
     clock = Clock(START)
     async with running(tmp_path, fake, clock) as bot:
-        source = "1763900001.000100"
-        case_id = await open_case(bot, source, DANA, "the export was wrong")
-        await bot.event(message_event("1763900003.000100", SAID, thread_ts=source))
-        await account(bot, case_id, DANA, ACCOUNT)
-        await bot.press("assess", case_id, MAYA, INTERNAL)
-        await fill(bot, "assess", {"verdict": "not_right", "note": NOTE}, MAYA)
-        await bot.press("resolve", case_id, AVI, INTERNAL)
-        await fill(bot, "resolve", {"resolution": SUMMARY, "change_requests": REQUEST}, AVI)
-        await bot.press("feedback_yes", case_id, CLIENT, ACME)
-        await fill(bot, "feedback_yes", {"comment": THANKS}, CLIENT)
-        await bot.settle()
+        case_id = await closed_case(bot)
         case = await bot.only_case()
-        assert case.status.final
         card_ts = card_posts(fake, case)[0].answer["ts"]
         assert all(s.encode() in stored_bytes(tmp_path) for s in SECRETS)
 
@@ -281,6 +289,28 @@ async def test_retention_redacts_closed_cases_once_and_keeps_the_figures(
         clock.now += timedelta(days=1)  # the next day's run finds nothing more to take
         assert "retention" in [job for job, _ in await bot.tick()]
         assert (await kinds(bot, case_id)).count("retention") == 1
+
+
+async def test_retention_counts_from_the_close_not_from_a_later_write(
+    tmp_path: Path, fake: FakeSlackAPI
+) -> None:
+    """The client deletes a statement 20 days after the close (a write of the case): the
+    rest still goes 30 days after the close, not 30 days after the deletion."""
+    clock = Clock(START)
+    async with running(tmp_path, fake, clock) as bot:
+        case_id = await closed_case(bot)
+        clock.now = START + timedelta(days=20)
+        deletion = deleted_event("1763900003.000100", SAID, SOURCE)
+        await bot.post(event_body(deletion), JSON_CONTENT)
+        await bot.settle()
+        case = await bot.only_case()
+        assert case.updated_at == clock.now and case.final_at == START
+
+        clock.now = START + timedelta(days=31)
+        await bot.tick()
+        assert (await kinds(bot, case_id))[-1] == "retention"
+        raw = stored_bytes(tmp_path)
+        assert [s for s in SECRETS if s.encode() in raw] == []
 
 
 # --- erasure ------------------------------------------------------------------------------------
