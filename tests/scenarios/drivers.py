@@ -21,8 +21,12 @@ What each side sees, on either platform:
   the order it was posted: people's messages, the bot's (as they now are, after updates,
   with the texts of their buttons), and, unless `notices=False`, the answers told to the
   client's contacts alone in that channel;
-- `internal_texts`: the internal case card as it now is, then the notes in its thread;
+- `internal_texts`: the internal case card as it now is, then the notes in its thread
+  (as they now are, after updates);
 - `dms`: the bot's direct messages to a person; `notices`: what a person was told alone.
+
+An operator's `erase` runs the CLI's erasure on the running bot's store, as it runs beside
+PostgreSQL's replicas; the platform then shows what the outbox carried out.
 """
 
 from __future__ import annotations
