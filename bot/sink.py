@@ -11,8 +11,9 @@ the platform (a crash or a timeout mid-call). A sink that can look first does, s
 retry never posts twice. A method returns the refs its post created (the receipt),
 which the store keeps in the same write that completes the effect. A card note's is the
 id of the line it posted, kept under its event's key (`note_ref`), so a `CardNoteUpdate`
-finds the line again; a note no ref names (posted before notes were kept, or never
-posted) is logged and left as it is.
+finds the line again; one no ref names was never posted (given up, or no internal
+channel), which is logged. (A note from before events had keys names no event at all:
+the core counts those, `handlers.redaction`.)
 """
 
 from __future__ import annotations
@@ -70,8 +71,7 @@ class PlatformSink(ABC):
                 await self.update_card_note(case, note, effect.text, attempt)
             else:
                 log.warning(
-                    "the card note of event %s of %s is not known (posted before notes were "
-                    "kept, or never): it is not rewritten",
+                    "the card note of event %s of %s was never posted: nothing to rewrite",
                     effect.event,
                     case.id,
                 )
