@@ -1,11 +1,12 @@
 """The retention jobs: closed and withdrawn cases past `retention_days` lose their words
 (daily), and messages kept for a later flag go once past `KEEP_MESSAGES` (hourly).
 
-The job only finds the cases (`handlers.redaction.expired`); the core decides what goes
-and `CaseService.redact` rewrites each case in one unit of work whose delivery id names
-the job's day and the case (`job_delivery_id`), so a day's run is done once across
-restarts and replicas (`Store.claim_job`), and a run a dead replica left half done is
-finished by the next one without redoing a case.
+The job only finds the cases (`handlers.redaction.expired`: closed or withdrawn more than
+`retention_days` ago, counted from when it became so, not from its last write); the core
+decides what goes and `CaseService.redact` rewrites each case in one unit of work whose
+delivery id names the job's day and the case (`job_delivery_id`), so a day's run is done
+once across restarts and replicas (`Store.claim_job`), and a run a dead replica left half
+done is finished by the next one without redoing a case.
 
 Forgetting kept messages is the same however often it runs, so it needs no delivery ids:
 one replica runs each hour's sweep, and a run a dead replica left is simply run again.
@@ -38,10 +39,13 @@ def retention_jobs(service: CaseService) -> list[Job]:
         return []
 
     async def sweep(slot: str, now: datetime) -> None:
-        # A case last changed before the cut-off was opened before it: the read side's index
-        # finds those without reading every case.
+        # A case final before the cut-off was opened before it: the read side's index finds
+        # those without reading every case.
         for case in await service.store.cases_opened(EARLIEST, now - timedelta(days)):
-            if expired(case, now, days):
+            # Only a case that became final before it kept `final_at` needs its timeline.
+            old = case.status.final and case.final_at is None
+            timeline = await service.store.timeline(case.id) if old else []
+            if expired(case, now, days, timeline):
                 command = Redact(case.id, BOT_ACTOR, "retention")
                 done = await service.redact(command, job_delivery_id(RETENTION, slot, case.id))
                 if done.changed:

@@ -170,6 +170,13 @@ class CaseService:
                     continue
                 except DuplicateDelivery:
                     return replace(done, removed=())
+                if done.unfound:
+                    log.warning(
+                        "%s: %d card notes posted before notes were kept still show the "
+                        "redacted words; they cannot be found to rewrite",
+                        case.id,
+                        done.unfound,
+                    )
                 self._on_effects()
                 return done
         raise Conflict(f"{cmd.case_id} kept changing under another writer; try again")

@@ -9,17 +9,23 @@ Each call gets the `Attempt`: the outbox item's key, which a posted message carr
 so it can be found again, and whether an earlier attempt may already have reached
 the platform (a crash or a timeout mid-call). A sink that can look first does, so a
 retry never posts twice. A method returns the refs its post created (the receipt),
-which the store keeps in the same write that completes the effect.
+which the store keeps in the same write that completes the effect. A card note's is the
+id of the line it posted, kept under its event's key (`note_ref`), so a `CardNoteUpdate`
+finds the line again; one no ref names was never posted (given up, or no internal
+channel), which is logged. (A note from before events had keys names no event at all:
+the core counts those, `handlers.redaction`.)
 """
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from handlers.effects import (
     CardNote,
+    CardNoteUpdate,
     CardUpdate,
     ClientThreadPost,
     DirectMessage,
@@ -27,9 +33,12 @@ from handlers.effects import (
     FeedbackAnswered,
     FeedbackRequest,
     Invite,
+    note_ref,
 )
 from handlers.errors import DeliveryError
 from handlers.model import Case
+
+log = logging.getLogger(__name__)
 
 Refs = dict[str, str]
 
@@ -54,7 +63,18 @@ class PlatformSink(ABC):
         elif isinstance(effect, CardUpdate):
             return await self.update_card(case, attempt)
         elif isinstance(effect, CardNote):
-            await self.add_card_note(case, effect.text, attempt)
+            posted = await self.add_card_note(case, effect.text, attempt)
+            return {note_ref(effect.event): posted} if effect.event and posted else {}
+        elif isinstance(effect, CardNoteUpdate):
+            note = attempt.refs.get(note_ref(effect.event))
+            if note:
+                await self.update_card_note(case, note, effect.text, attempt)
+            else:
+                log.warning(
+                    "the card note of event %s of %s was never posted: nothing to rewrite",
+                    effect.event,
+                    case.id,
+                )
         elif isinstance(effect, DirectMessage):
             await self.direct_message(case, effect.person_id, effect.text, attempt)
         elif isinstance(effect, Invite):
@@ -80,8 +100,13 @@ class PlatformSink(ABC):
         """Post the internal card, or update it in place; the refs of a new card."""
 
     @abstractmethod
-    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> None:
-        """A line in the card's thread: the visible timeline."""
+    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> str:
+        """A line in the card's thread: the visible timeline; its message id ("" when
+        there is no card to note on)."""
+
+    @abstractmethod
+    async def update_card_note(self, case: Case, note: str, text: str, attempt: Attempt) -> None:
+        """Rewrite the line `note` (an id `add_card_note` returned) in the card's thread."""
 
     @abstractmethod
     async def direct_message(self, case: Case, person_id: str, text: str, attempt: Attempt) -> None:

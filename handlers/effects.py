@@ -77,11 +77,30 @@ class CardUpdate(Effect):
 
 @dataclass(frozen=True)
 class CardNote(Effect):
-    """A line in the internal card's thread: the visible timeline."""
+    """A line in the internal card's thread: the visible timeline. `event` is the key of
+    the event it tells (`Event.key`): what was posted is kept under it (`note_ref`), so a
+    redaction can rewrite the line ("" for a note made before events had keys)."""
 
     text: str
+    event: str = ""
     kind: ClassVar[str] = "card_note"
     audience: ClassVar[Audience] = "internal"
+
+
+@dataclass(frozen=True)
+class CardNoteUpdate(Effect):
+    """Rewrite a line already in the card's thread (the note of event `event`) to `text`:
+    a redaction took words out of the event it tells. The same whatever its tries."""
+
+    event: str
+    text: str
+    kind: ClassVar[str] = "card_note_update"
+    audience: ClassVar[Audience] = "internal"
+
+
+def note_ref(event: str) -> str:
+    """The name of the case ref that holds the platform's id of an event's card note."""
+    return f"card_note:{event}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,7 @@ EFFECT_TYPES: dict[str, type[Effect]] = {
         FeedbackAnswered,
         CardUpdate,
         CardNote,
+        CardNoteUpdate,
         DirectMessage,
         Invite,
     )

@@ -128,6 +128,9 @@ class Case:
     deadlines: tuple[Deadline, ...] = ()  # none on cases stored before deadlines existed
     alerts: tuple[str, ...] = ()  # reminders and escalations sent, as "<deadline key>/<kind>"
     version: int = 0
+    # When it became closed or withdrawn (None while it is not, and on a case that became
+    # final before this was kept): what retention counts from, whatever is written later.
+    final_at: datetime | None = None
 
     @property
     def number(self) -> int:
@@ -145,6 +148,10 @@ class Case:
         return [p for p in self.affected if p not in self.accounts and p not in self.waivers]
 
     def evolve(self, at: datetime, **changes: Any) -> Case:
+        """The case changed at `at`; one that becomes final (or is reopened) says so."""
+        status: Status = changes.get("status", self.status)
+        if status.final != self.status.final:
+            changes.setdefault("final_at", at if status.final else None)
         return replace(self, updated_at=at, version=self.version + 1, **changes)
 
 
@@ -161,6 +168,10 @@ class Event:
     actor: str  # display name of who did it ("complaintbot" for the bot itself)
     kind: str  # message-catalog key suffix, e.g. "opened", "verdict"
     detail: dict[str, Any] = field(default_factory=dict)
+    # Its identity in the case: the case version its change wrote and its place in that
+    # change ("7.0"), so its line in the card's thread can be found again (a redaction
+    # rewrites it). "" for an event recorded before events had one.
+    key: str = ""
 
 
 # --- JSON shape -----------------------------------------------------------------------------
@@ -249,6 +260,7 @@ def case_from_dict(d: dict[str, Any]) -> Case:
         deadlines=tuple(_deadline(x) for x in d.get("deadlines", ())),
         alerts=tuple(d.get("alerts", ())),
         version=d["version"],
+        final_at=datetime.fromisoformat(d["final_at"]) if d.get("final_at") else None,
     )
 
 
@@ -270,4 +282,5 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 
 
 def event_from_dict(d: dict[str, Any]) -> Event:
-    return Event(d["case_id"], datetime.fromisoformat(d["at"]), d["actor"], d["kind"], d["detail"])
+    at = datetime.fromisoformat(d["at"])
+    return Event(d["case_id"], at, d["actor"], d["kind"], d["detail"], d.get("key", ""))

@@ -8,7 +8,7 @@ once; then the card; then its timeline lines; then DMs and invites).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -74,10 +74,14 @@ class Change:
         self.effects.append(effect)
 
     def outcome(self, case: Case, notice_key: str, **params: Any) -> Outcome:
-        notes = [CardNote(self.case_id, describe(e, self.ctx.language)) for e in self.events]
+        # One change writes one version of the case: its version and each event's place
+        # in the change name the event for good (`Event.key`), and so its card note.
+        events = [replace(e, key=f"{case.version}.{n}") for n, e in enumerate(self.events)]
+        language = self.ctx.language
+        notes = [CardNote(self.case_id, describe(e, language), e.key) for e in events]
         client = [e for e in self.effects if e.audience == "client"]
         rest = [e for e in self.effects if e.audience != "client"]
         # DMs link to the card and wait for it (`Effect.after`), not for its timeline lines.
         effects: list[Effect] = [*client, CardUpdate(self.case_id), *rest, *notes]
         notice = self.ctx.t(notice_key, case_id=case.id, **params)
-        return Outcome(case, self.events, effects, notice)
+        return Outcome(case, events, effects, notice)

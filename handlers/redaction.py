@@ -13,22 +13,26 @@ resolutions from them) and drops the words people wrote, for one of three reason
 - `deleted`: a client deleted their message in the thread; that statement goes.
 
 A text that goes is replaced everywhere the case holds it: its field, each timeline
-event's detail that carried it, and the texts of the case's pending effects (`scrub`).
+event's detail that carried it, the texts of the case's pending effects (`scrub`), and
+the lines already posted in the card's thread: each event that changed has its note
+rewritten (`CardNoteUpdate`, found by the event's key); an event recorded before events
+had keys names no note, and is only counted (`unfound`).
 The timeline records the redaction with an event that names who and why, never the
 words. Pure: the shell (`bot.service.CaseService.redact`) loads and writes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from handlers.commands import CaseCommand
-from handlers.effects import Effect
+from handlers.effects import CardNoteUpdate, Effect
 from handlers.messages import escape
 from handlers.model import Case, Event, Feedback, Statement
-from handlers.outcome import Change, Context, Outcome
+from handlers.outcome import Change, Context, Outcome, describe
 
 Reason = Literal["retention", "person", "client", "deleted"]
 PLACEHOLDER = {
@@ -39,6 +43,8 @@ PLACEHOLDER = {
 }
 # The event details that hold people's words (the rest are ids, names, labels, counts).
 TEXT_DETAILS = ("text", "summary", "reason", "comment", "note", "terms", "name", "link")
+# The events that make a case final (`Case.final_at`, for a case that became final before).
+FINAL_EVENTS = ("closed", "withdrawn")
 # The events whose words are the client's own.
 CLIENT_EVENTS = ("statement", "feedback_yes", "feedback_no", "abusive_language", "file")
 
@@ -60,6 +66,7 @@ class Redacted:
     timeline: list[Event]  # the whole timeline as it is to be kept, that event included
     removed: tuple[str, ...]  # the texts taken out, for `scrub`
     placeholder: str
+    unfound: int = 0  # notes that held removed words but cannot be found to rewrite
 
     @property
     def changed(self) -> bool:
@@ -70,9 +77,23 @@ class Redacted:
         return scrub(effect, self.removed, self.placeholder)
 
 
-def expired(case: Case, now: datetime, days: int | None) -> bool:
-    """A closed or withdrawn case last changed more than `days` ago (None: kept for ever)."""
-    return days is not None and case.status.final and now - case.updated_at > timedelta(days)
+def expired(
+    case: Case, now: datetime, days: int | None, timeline: Sequence[Event] = ()
+) -> bool:
+    """A case closed or withdrawn more than `days` ago (None: kept for ever); a later
+    write (an erasure, a deleted message) does not put that off. A case that became final
+    before `Case.final_at` was kept needs its `timeline`."""
+    if days is None or not case.status.final:
+        return False
+    return now - final_since(case, timeline) > timedelta(days)
+
+
+def final_since(case: Case, timeline: Sequence[Event] = ()) -> datetime:
+    """When a final case became final: as it keeps it; else its last closing event; else,
+    with no timeline to tell, its last change."""
+    if case.final_at is not None:
+        return case.final_at
+    return max((e.at for e in timeline if e.kind in FINAL_EVENTS), default=case.updated_at)
 
 
 def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Redacted:
@@ -84,6 +105,10 @@ def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Reda
     kept = [gone.event(e, _whole(cmd, case, e)) for e in timeline]
     removed = tuple(sorted(texts | gone.found))
     change = Change.by(ctx, case.id, None if cmd.reason == "retention" else cmd.actor)
+    changed = [new for old, new in zip(timeline, kept, strict=True) if new is not old]
+    for event in changed:
+        if event.key:  # its note, as the event now reads
+            change.effect(CardNoteUpdate(case.id, event.key, describe(event, ctx.language)))
     if cmd.reason == "retention":
         change.bot_event("retention", days=ctx.directory.retention_days, count=len(removed))
     elif cmd.reason == "deleted":
@@ -91,24 +116,26 @@ def redact(cmd: Redact, case: Case, timeline: list[Event], ctx: Context) -> Reda
     else:  # the audit line: who erased whose text, and when; never the text
         subject = str(ctx.t(f"subject.{cmd.reason}", id=cmd.subject))
         change.event("erased", subject=subject, count=len(removed))
-    redacted = gone.case(case).evolve(ctx.now) if removed else case
+    # A case final before `final_at` was kept gets it here, from the timeline at hand.
+    final_at = final_since(case, timeline) if case.status.final else None
+    redacted = gone.case(case).evolve(ctx.now, final_at=final_at) if removed else case
     outcome = change.outcome(redacted, "notice.redacted") if removed else Outcome(case, [], [], "")
-    return Redacted(outcome, [*kept, *outcome.events], removed, placeholder)
+    unfound = sum(1 for e in changed if not e.key)
+    return Redacted(outcome, [*kept, *outcome.events], removed, placeholder, unfound)
 
 
 def scrub(effect: Effect, removed: tuple[str, ...], placeholder: str) -> Effect:
-    """A pending effect with the removed texts, as they were rendered into it, replaced."""
-    changes: dict[str, Any] = {}
-    for f in fields(effect):
-        value = getattr(effect, f.name)
-        if not isinstance(value, str) or f.name == "case_id":
-            continue
-        new = value
-        for gone in sorted(removed, key=len, reverse=True):  # a longer text first
-            new = new.replace(escape(gone), escape(placeholder)).replace(gone, placeholder)
-        if new != value:
-            changes[f.name] = new
-    return replace(effect, **changes) if changes else effect
+    """A pending effect with the removed texts, as they were rendered into its `text`,
+    replaced; its ids (the case, a person, a note's event) stay as they are, whatever
+    they share with a removed text."""
+    value = getattr(effect, "text", None)
+    if not isinstance(value, str):
+        return effect
+    new = value
+    for gone in sorted(removed, key=len, reverse=True):  # a longer text first
+        new = new.replace(escape(gone), escape(placeholder)).replace(gone, placeholder)
+    changes: dict[str, Any] = {"text": new}  # every effect with words has them there
+    return replace(effect, **changes) if new != value else effect
 
 
 # --- what goes -------------------------------------------------------------------------------

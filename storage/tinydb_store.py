@@ -248,7 +248,10 @@ class TinyDBStore:
                 ) from e
         inbox_file = self.folder / "inbox.json"
         if inbox_file.exists():
-            self._inbox = dict(read_json(inbox_file).get("inbox", {}))
+            read = dict(read_json(inbox_file).get("inbox", {}))
+            self._inbox = {delivery: _dropped(row) for delivery, row in read.items()}
+            if self._inbox != read:  # items an older version dropped with their words
+                write_json(inbox_file, {"inbox": self._inbox})
         jobs_file = self.folder / "jobs.json"
         if jobs_file.exists():
             runs = read_json(jobs_file)["jobs"]
@@ -781,13 +784,14 @@ class TinyDBStore:
         await self._commit([(INBOX + delivery_id, changed)])
 
     async def drop_inbox(self, delivery_id: str, reason: str) -> None:
-        """A dropped item stays (as seen) for a day, so a retry of it is refused too."""
+        """A dropped item stays (as seen) for a day, so a retry of it is refused too; what
+        it carried (a form's summary) does not (`_dropped`)."""
         self._writable()
         row = self._inbox.get(delivery_id)
         if row is None or row["dropped"] is not None:
             return
         dropped = {"dropped": reason, "dropped_at": datetime.now(UTC).isoformat()}
-        await self._commit([(INBOX + delivery_id, row | dropped)])
+        await self._commit([(INBOX + delivery_id, _dropped(row | dropped))])
 
     # outbox ---------------------------------------------------------------------------------
 
@@ -989,6 +993,12 @@ def _new_item(effect: Effect, due: datetime) -> Record:
         "error": None,
         "maybe_sent": False,
     }
+
+
+def _dropped(row: Record) -> Record:
+    """An inbox row as it is kept once dropped: that it was seen, why and when, and none of
+    what it carried (someone's words would outlive any erasure there)."""
+    return row | {"payload": {}} if row["dropped"] is not None else row
 
 
 def _inbox_item(delivery_id: str, row: Record) -> InboxItem:

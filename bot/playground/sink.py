@@ -12,7 +12,7 @@ message keeps who wrote it and when, as the store knows them: the source message
 case's source author's at its opening (or the bot's note, for a `/complaint` case), a
 statement its author's at its time, the resolution and the question the bot's at the
 last "resolved" event. The bot's other client-thread replies and all DMs are not kept
-across a restart.
+across a restart. A card note keeps the id its ref holds, so a later redaction finds it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from datetime import datetime
 from bot.playground.views import StateView, feedback_buttons
 from bot.playground.workspace import BOT, INTERNAL, PLATFORM, Button, Link, Message, dm_channel
 from bot.sink import Attempt, PlatformSink, Refs
+from handlers.effects import note_ref
 from handlers.errors import DeliveryError
 from handlers.messages import text
 from handlers.model import Case, Event, Status
@@ -43,7 +44,8 @@ class PlaygroundSink(PlatformSink):
     # --- the client thread ---------------------------------------------------------------
 
     # The workspace lives in this process: nothing of it outlives a crash, so there is
-    # never an earlier attempt to look for, and no refs to keep.
+    # never an earlier attempt to look for; the only refs kept are the card notes' ids,
+    # which `restore` gives the rebuilt notes.
 
     async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
         self._client_post(case, text)
@@ -108,8 +110,13 @@ class PlaygroundSink(PlatformSink):
         await self._card(case)
         return {}
 
-    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> None:
-        await self._note(case, text)
+    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> str:
+        return (await self._note(case, text)).id
+
+    async def update_card_note(self, case: Case, note: str, text: str, attempt: Attempt) -> None:
+        found = self.workspace.message(note)
+        if found:
+            self.workspace.update(found, text=self.view.render(text))
 
     async def _card(self, case: Case, at: datetime | None = None) -> Message:
         view = self.view.cards.card(case, await self.store.timeline(case.id))
@@ -122,11 +129,15 @@ class PlaygroundSink(PlatformSink):
             INTERNAL, BOT, BOT, fallback, message_id=card_id(case.id), at=at, card=view
         )
 
-    async def _note(self, case: Case, note: str, at: datetime | None = None) -> None:
+    async def _note(
+        self, case: Case, note: str, at: datetime | None = None, message_id: str | None = None
+    ) -> Message:
         if self.workspace.message(card_id(case.id)) is None:
             await self._card(case)
-        self.workspace.post(
-            INTERNAL, BOT, BOT, self.view.render(note), thread=card_id(case.id), at=at
+        rendered = self.view.render(note)
+        thread = card_id(case.id)
+        return self.workspace.post(
+            INTERNAL, BOT, BOT, rendered, thread=thread, at=at, message_id=message_id
         )
 
     # --- people --------------------------------------------------------------------------
@@ -157,8 +168,9 @@ class PlaygroundSink(PlatformSink):
             for person_id in case.included:
                 self.workspace.add_member(case.source.channel, person_id)
             await self._card(case, at=case.created_at)
-            for event in timeline:
-                await self._note(case, describe(event, self.language), at=event.at)
+            for event in timeline:  # each note under the id its ref keeps, to be found again
+                kept = await self.store.get_ref(case.id, note_ref(event.key)) if event.key else None
+                await self._note(case, describe(event, self.language), event.at, kept)
         return len(cases)
 
     def _restore_client_thread(self, case: Case, timeline: list[Event]) -> None:

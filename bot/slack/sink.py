@@ -222,14 +222,21 @@ class SlackSink(PlatformSink):
         posted = await self.post(attempt, channel, None, text=fallback, blocks=blocks)
         return {CARD_REF: posted}
 
-    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> None:
+    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> str:
         channel = await self._internal_channel()
         if channel is None:
-            return
+            return ""
         ts = attempt.refs.get(CARD_REF)
         if ts is None:
             raise TransientDeliveryError(f"the card of {case.id} is not posted yet")
-        await self.post(attempt, channel, ts, text=await self._fitted(case, text))
+        return await self.post(attempt, channel, ts, text=await self._fitted(case, text))
+
+    async def update_card_note(self, case: Case, note: str, text: str, attempt: Attempt) -> None:
+        """chat.update is the same whatever its tries: it needs no look-up."""
+        channel = await self._internal_channel()
+        if channel is not None:
+            fitted = await self._fitted(case, text)
+            await self.call("chat_update", channel=channel, ts=note, text=fitted)
 
     async def _fitted(self, case: Case, text: str) -> str:
         """A core text as a Slack message that fits (`MESSAGE_LIMIT`): a longer one (a

@@ -195,15 +195,27 @@ class TeamsSink(PlatformSink):
         posted = await self.send(reach, channel, activity)
         return {**self._kept(reach), CARD_REF: posted}
 
-    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> None:
+    async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> str:
+        thread = self._card_thread(case, attempt)
+        if thread is None:
+            return ""
+        return await self.send(self._where(attempt), thread, self.message(text))
+
+    async def update_card_note(self, case: Case, note: str, text: str, attempt: Attempt) -> None:
+        """A PUT of the whole activity is the same whatever its tries."""
+        thread = self._card_thread(case, attempt)
+        if thread is not None:
+            await self.update(self._where(attempt), thread, note, self.message(text))
+
+    def _card_thread(self, case: Case, attempt: Attempt) -> str | None:
+        """The card's reply chain in the internal channel (None: no internal channel)."""
         channel = self.directory.internal_channel_on(PLATFORM)
         if channel is None:
-            return
+            return None
         card_id = attempt.refs.get(CARD_REF)
         if card_id is None:
             raise TransientDeliveryError(f"the card of {case.id} is not posted yet")
-        reach = self._where(attempt)
-        await self.send(reach, thread_of(channel, card_id), self.message(text))
+        return thread_of(channel, card_id)
 
     # --- people ---------------------------------------------------------------------------
 

@@ -87,7 +87,7 @@ async def test_erase_a_person_leaves_their_words_nowhere(
     audit = run(tmp_path, "export", "--audit")
     assert audit.returncode == 0, audit.stderr
     lines = [json.loads(line) for line in audit.stdout.splitlines()]
-    assert {"case_id", "at", "actor", "kind", "detail"} == set(lines[0])
+    assert {"case_id", "at", "actor", "kind", "detail", "key"} == set(lines[0])
     said = [line for line in lines if line["kind"] == "erased"]
     assert len(said) == 9 and {line["actor"] for line in said} == {"privacy@firm"}
     assert said[0]["detail"]["subject"] == "person dana"

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.retention import retention_jobs
 from bot.service import CaseService
-from handlers.commands import AddReply, Assess, OpenCase, RecordAccount
-from handlers.directory import Directory
+from handlers.commands import AddReply, Assess, OpenCase, RecordAccount, Withdraw
+from handlers.directory import Actor, Directory
+from handlers.effects import CardNoteUpdate
 from handlers.errors import NotAllowed, NotNow
+from handlers.messages import text
 from handlers.model import MessageRef, Verdict
+from handlers.redaction import Redact
 from storage.tinydb_store import TinyDBStore
+from tests.history import Clock
 from tests.storage.contract import drain
 
 
@@ -130,3 +138,47 @@ async def test_a_delivery_is_applied_once(store: TinyDBStore, directory: Directo
     assert first.changed and not repeat.changed
     case = await service.get(opened.id)
     assert [s.text for s in case.client_statements].count("still late") == 1
+
+
+async def test_a_redaction_logs_the_notes_it_cannot_find(
+    store: TinyDBStore, directory: Directory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A timeline written before events had keys names no card note: the words stay on
+    the platform, and the log says how many lines that is."""
+    service = CaseService(store, directory)
+    case = (await service.open_case(trigger(directory))).case
+    dana = directory.actor("slack", "U0DANA", "Dana")
+    case = (await service.execute(RecordAccount(case.id, dana, "I was away. ACCOUNT-1"))).case
+    old = [replace(e, key="") for e in await store.timeline(case.id)]
+    await store.rewrite_case(case, case.version, old)
+    await drain(store, case.created_at.replace(year=9999))
+
+    operator = Actor("cli", "ops", "privacy@firm")
+    with caplog.at_level(logging.WARNING, logger="bot.service"):
+        done = await service.redact(Redact(case.id, operator, "person", "dana"))
+    assert done.changed and done.unfound == 1
+    assert f"{case.id}: 1 card notes posted before notes were kept" in caplog.text
+    queued = [i.effect for i in await drain(store, case.created_at.replace(year=9999))]
+    assert queued and not [e for e in queued if isinstance(e, CardNoteUpdate)]
+
+
+async def test_retention_finds_when_an_older_case_was_closed_in_its_timeline(
+    store: TinyDBStore, directory: Directory
+) -> None:
+    """A case withdrawn before cases kept `final_at`, and written 20 days later: the
+    retention sweep reads its timeline and counts from the withdrawal."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    clock = Clock(start)
+    days = replace(directory, retention_days=30)
+    service = CaseService(store, days, clock=clock)
+    case = (await service.open_case(trigger(days))).case
+    case = (await service.execute(Withdraw(case.id, directory.actor("slack", "U0AVI", "Avi")))).case
+    assert case.final_at == start
+    written = replace(case, final_at=None, updated_at=start + timedelta(days=20))
+    await store.rewrite_case(written, case.version, await store.timeline(case.id))
+
+    (sweep,) = retention_jobs(service)
+    clock.now = start + timedelta(days=31)
+    await sweep.run("2026-04-02", clock.now)
+    kept = await store.get_case(case.id)
+    assert kept and kept.summary == text("en", "redacted.retention") and kept.final_at == start

@@ -21,8 +21,12 @@ What each side sees, on either platform:
   the order it was posted: people's messages, the bot's (as they now are, after updates,
   with the texts of their buttons), and, unless `notices=False`, the answers told to the
   client's contacts alone in that channel;
-- `internal_texts`: the internal case card as it now is, then the notes in its thread;
+- `internal_texts`: the internal case card as it now is, then the notes in its thread
+  (as they now are, after updates);
 - `dms`: the bot's direct messages to a person; `notices`: what a person was told alone.
+
+An operator's `erase` runs the CLI's erasure on the running bot's store, as it runs beside
+PostgreSQL's replicas; the platform then shows what the outbox carried out.
 """
 
 from __future__ import annotations
@@ -35,14 +39,17 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
 
+from bot.erasure import erase
 from bot.playground.sink import card_id
 from bot.playground.workspace import BOT, INTERNAL, client_channel, dm_channel
+from bot.service import CaseService
 from bot.slack import ids
 from bot.teams.cards import CONTENT_TYPE, SUBMIT
 from bot.teams.sink import CARD_REF
 from handlers import forms
-from handlers.directory import Directory
+from handlers.directory import Actor, Directory
 from handlers.model import Case
+from handlers.redaction import Reason
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlackAPI
 from tests.playground.conftest import Playground
@@ -188,9 +195,22 @@ class Driver(Protocol):
         with the bot on Teams, the internal channel's composer in the playground."""
         ...
 
+    async def erase(self, reason: Reason, subject: str) -> None:
+        """What `complaintbot erase --person/--client` does, run beside the bot (as on
+        PostgreSQL), and everything it has to say said."""
+        ...
+
     async def settle(self) -> None:
         """Wait until everything the bot has to say has been said."""
         ...
+
+
+OPERATOR = Actor("cli", "privacy", "privacy@firm")
+
+
+async def erase_beside(service: CaseService, reason: Reason, subject: str) -> None:
+    """The erasure `complaintbot erase` runs, on the running bot's own store."""
+    assert await erase(service, reason, subject, OPERATOR), f"nothing of {subject} to erase"
 
 
 def worded(text: str, naming: Sequence[str], mention: Any) -> str:
@@ -502,6 +522,10 @@ class SlackDriver(Addressed):
             )
         return Reviewed(refusal="\n".join(told) or None, told_to=people)
 
+    async def erase(self, reason: Reason, subject: str) -> None:
+        await erase_beside(self.runtime.service, reason, subject)
+        await self.settle()
+
     async def settle(self) -> None:
         await self.bot.settle()
 
@@ -754,6 +778,10 @@ class PlaygroundDriver:
         if "review" in answer:  # the answer to this persona's own request, nothing posted
             return Reviewed(html_lines(answer["review"]), told_to=frozenset({person_id}))
         return Reviewed(refusal="\n".join(told) or None, told_to=people)
+
+    async def erase(self, reason: Reason, subject: str) -> None:
+        await erase_beside(self.playground.runtime.service, reason, subject)
+        await self.settle()
 
     async def settle(self) -> None:
         await self.playground.settle()
@@ -1064,6 +1092,10 @@ class TeamsDriver(Addressed):
             return Reviewed(tuple(t for c in cards for t in teams.card_texts(c)), told_to=told_to)
         refusal = "\n".join(teams.activity_text(a) for a in answers)
         return Reviewed(refusal=refusal or None, told_to=told_to)
+
+    async def erase(self, reason: Reason, subject: str) -> None:
+        await erase_beside(self.runtime.service, reason, subject)
+        await self.settle()
 
     async def settle(self) -> None:
         await self.bot.settle()

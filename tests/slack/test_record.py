@@ -12,7 +12,8 @@ from typing import Any
 from bot.review import load_view, view_json
 from handlers.messages import text
 from handlers.review_request import ReviewRequest
-from tests.fakes.slack_api import FakeSlackAPI
+from tests.bot.test_cli import run
+from tests.fakes.slack_api import FakeSlackAPI, ServerError
 from tests.history import Clock
 from tests.slack.checks import blocks_text, card_posts
 from tests.slack.harness import (
@@ -132,6 +133,9 @@ async def test_a_deleted_statement_leaves_the_case_and_the_card(
     card_ts = card_posts(fake, case)[0].answer["ts"]
     assert SAID in card_now(fake, card_ts)
 
+    notes = card_notes(fake, card_ts)
+    (said,) = [ts for ts, words in notes.items() if SAID in words]
+
     await bot.post(event_body(deleted_event("1763900003.000100", SAID, source)), JSON_CONTENT)
     await bot.settle()
     case = await bot.only_case()
@@ -139,6 +143,11 @@ async def test_a_deleted_statement_leaves_the_case_and_the_card(
     assert [s.text for s in case.client_statements][1:] == [gone, "It is urgent. KEEP-1"]
     shown = card_now(fake, card_ts)
     assert SAID not in shown and "KEEP-1" in shown and gone in shown
+    # Its line in the card's thread is rewritten in place, and no other line.
+    assert rewritten(fake, card_ts) == [said]
+    assert SAID not in note_now(fake, said) and gone in note_now(fake, said)
+    others = {ts: words for ts, words in notes.items() if ts != said}
+    assert {ts: note_now(fake, ts) for ts in others} == others
     assert (await kinds(bot, case_id))[-1] == "message_deleted"
 
     # The message that opened the case, deleted too: its words were the case's summary.
@@ -148,6 +157,31 @@ async def test_a_deleted_statement_leaves_the_case_and_the_card(
     case = await bot.only_case()
     assert case.summary == gone and case.client_statements[0].text == gone
     assert "the export was wrong" not in card_now(fake, card_ts)
+
+
+def card_notes(fake: FakeSlackAPI, card_ts: str) -> dict[str, str]:
+    """The lines posted in the card's thread: ts -> text as posted."""
+    return {
+        str(c.answer["ts"]): c.params["text"]
+        for c in fake.posts_in(INTERNAL)
+        if c.method == "chat.postMessage" and c.params.get("thread_ts") == card_ts and c.ok
+    }
+
+
+def note_now(fake: FakeSlackAPI, ts: str) -> str:
+    """A line of the card's thread as Slack holds it now."""
+    message = fake.message(INTERNAL, ts)
+    assert message
+    return str(message["text"])
+
+
+def rewritten(fake: FakeSlackAPI, card_ts: str) -> list[str]:
+    """The ts of every chat.update of a message in the internal channel but the card."""
+    return [
+        c.params["ts"]
+        for c in fake.posts_in(INTERNAL)
+        if c.method == "chat.update" and c.params["ts"] != card_ts
+    ]
 
 
 async def kinds(bot: SlackBot, case_id: str) -> list[str]:
@@ -197,6 +231,25 @@ async def review(bot: SlackBot, now: datetime) -> list[Any]:
     ]
 
 
+SOURCE = "1763900001.000100"
+
+
+async def closed_case(bot: SlackBot) -> str:
+    """A case with every kind of text (`SECRETS`), taken to its close; its id."""
+    case_id = await open_case(bot, SOURCE, DANA, "the export was wrong")
+    await bot.event(message_event("1763900003.000100", SAID, thread_ts=SOURCE))
+    await account(bot, case_id, DANA, ACCOUNT)
+    await bot.press("assess", case_id, MAYA, INTERNAL)
+    await fill(bot, "assess", {"verdict": "not_right", "note": NOTE}, MAYA)
+    await bot.press("resolve", case_id, AVI, INTERNAL)
+    await fill(bot, "resolve", {"resolution": SUMMARY, "change_requests": REQUEST}, AVI)
+    await bot.press("feedback_yes", case_id, CLIENT, ACME)
+    await fill(bot, "feedback_yes", {"comment": THANKS}, CLIENT)
+    await bot.settle()
+    assert (await bot.only_case()).status.final
+    return case_id
+
+
 def stored_bytes(root: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted((root / "data").rglob("*")) if p.is_file())
 
@@ -206,19 +259,8 @@ async def test_retention_redacts_closed_cases_once_and_keeps_the_figures(
 ) -> None:
     clock = Clock(START)
     async with running(tmp_path, fake, clock) as bot:
-        source = "1763900001.000100"
-        case_id = await open_case(bot, source, DANA, "the export was wrong")
-        await bot.event(message_event("1763900003.000100", SAID, thread_ts=source))
-        await account(bot, case_id, DANA, ACCOUNT)
-        await bot.press("assess", case_id, MAYA, INTERNAL)
-        await fill(bot, "assess", {"verdict": "not_right", "note": NOTE}, MAYA)
-        await bot.press("resolve", case_id, AVI, INTERNAL)
-        await fill(bot, "resolve", {"resolution": SUMMARY, "change_requests": REQUEST}, AVI)
-        await bot.press("feedback_yes", case_id, CLIENT, ACME)
-        await fill(bot, "feedback_yes", {"comment": THANKS}, CLIENT)
-        await bot.settle()
+        case_id = await closed_case(bot)
         case = await bot.only_case()
-        assert case.status.final
         card_ts = card_posts(fake, case)[0].answer["ts"]
         assert all(s.encode() in stored_bytes(tmp_path) for s in SECRETS)
 
@@ -228,12 +270,17 @@ async def test_retention_redacts_closed_cases_once_and_keeps_the_figures(
 
         clock.now = START + timedelta(days=31)
         before = await review(bot, clock.now)
+        notes = card_notes(fake, card_ts)
+        quoting = {ts for ts, line in notes.items() if any(s in line for s in SECRETS)}
         assert ("retention", "2026-04-02T00:00:00+00:00") in await bot.tick()
         raw = stored_bytes(tmp_path)
         assert [s for s in SECRETS if s.encode() in raw] == []
         assert text("en", "redacted.retention").encode() in raw
         shown = card_now(fake, card_ts)
         assert [s for s in SECRETS if s in shown] == []
+        thread = [note_now(fake, ts) for ts in card_notes(fake, card_ts)]
+        assert [s for s in SECRETS for line in thread if s in line] == []
+        assert len(quoting) == len(SECRETS) and sorted(rewritten(fake, card_ts)) == sorted(quoting)
         assert await review(bot, clock.now) == before
 
     # Restarted on the same day, the bot does not run the day's retention again.
@@ -242,3 +289,88 @@ async def test_retention_redacts_closed_cases_once_and_keeps_the_figures(
         clock.now += timedelta(days=1)  # the next day's run finds nothing more to take
         assert "retention" in [job for job, _ in await bot.tick()]
         assert (await kinds(bot, case_id)).count("retention") == 1
+
+
+async def test_retention_counts_from_the_close_not_from_a_later_write(
+    tmp_path: Path, fake: FakeSlackAPI
+) -> None:
+    """The client deletes a statement 20 days after the close (a write of the case): the
+    rest still goes 30 days after the close, not 30 days after the deletion."""
+    clock = Clock(START)
+    async with running(tmp_path, fake, clock) as bot:
+        case_id = await closed_case(bot)
+        clock.now = START + timedelta(days=20)
+        deletion = deleted_event("1763900003.000100", SAID, SOURCE)
+        await bot.post(event_body(deletion), JSON_CONTENT)
+        await bot.settle()
+        case = await bot.only_case()
+        assert case.updated_at == clock.now and case.final_at == START
+
+        clock.now = START + timedelta(days=31)
+        await bot.tick()
+        assert (await kinds(bot, case_id))[-1] == "retention"
+        raw = stored_bytes(tmp_path)
+        assert [s for s in SECRETS if s.encode() in raw] == []
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+async def test_erase_rewrites_each_card_line_that_quoted_the_person_and_no_other(
+    tmp_path: Path, fake: FakeSlackAPI
+) -> None:
+    """`complaintbot erase` runs while the bot is stopped (TinyDB is one process's); the
+    rewrites wait in the outbox and go out when it is back."""
+    source = "1763900001.000100"
+    bot = SlackBot(tmp_path, fake)
+    await bot.start()
+    try:
+        case_id = await open_case(bot, source, DANA, "the export was wrong")
+        await bot.event(message_event("1763900003.000100", SAID, thread_ts=source))
+        await account(bot, case_id, DANA, ACCOUNT)
+        await bot.settle()
+        card_ts = card_posts(fake, await bot.only_case())[0].answer["ts"]
+    finally:
+        await bot.stop()
+    notes = card_notes(fake, card_ts)
+    (quoted,) = [ts for ts, words in notes.items() if ACCOUNT in words]
+    assert [ts for ts, words in notes.items() if SAID in words]  # a line that stays
+
+    directory = str(tmp_path / "complaintbot.toml")
+    done = run(tmp_path, "erase", "--person", "dana", COMPLAINTBOT_DIRECTORY=directory)
+    assert done.returncode == 0, done.stderr
+    assert rewritten(fake, card_ts) == []  # not yet: the outbox carries it out
+
+    bot = SlackBot(tmp_path, fake)
+    await bot.start()
+    try:
+        await bot.settle()
+    finally:
+        await bot.stop()
+    assert rewritten(fake, card_ts) == [quoted]
+    erased = text("en", "redacted.erased")
+    assert ACCOUNT not in note_now(fake, quoted) and erased in note_now(fake, quoted)
+    assert ACCOUNT not in card_now(fake, card_ts)
+    others = {ts: words for ts, words in notes.items() if ts != quoted}
+    assert {ts: note_now(fake, ts) for ts in others} == others
+
+
+async def test_a_rewrite_slack_fails_is_tried_again_until_the_line_is_redacted(
+    bot: SlackBot, fake: FakeSlackAPI
+) -> None:
+    """Slack answers the note's chat.update with a 500 (it may have done it, or not): the
+    outbox tries again, and the same update again is harmless."""
+    source = "1763900001.000100"
+    await open_case(bot, source, DANA, "the export was wrong")
+    await bot.event(message_event("1763900003.000100", SAID, thread_ts=source))
+    await bot.settle()
+    card_ts = card_posts(fake, await bot.only_case())[0].answer["ts"]
+    (said,) = [ts for ts, words in card_notes(fake, card_ts).items() if SAID in words]
+
+    fake.fail_when(lambda c: c.method == "chat.update" and c.params["ts"] == said, ServerError())
+    await bot.post(event_body(deleted_event("1763900003.000100", SAID, source)), JSON_CONTENT)
+    await bot.settle()
+    assert rewritten(fake, card_ts) == [said, said]  # refused once, then done
+    assert SAID not in note_now(fake, said) and text("en", "redacted.deleted") in note_now(
+        fake, said
+    )

@@ -5,7 +5,9 @@ A backend's test module subclasses `StoreContract` and provides two fixtures:
 - `store`: an opened, empty store;
 - `reopen`: an async callable that closes the current store (the one `store` gave, or the
   one the previous `reopen` returned) and returns a new, opened store over the same data,
-  as a restart after a crash would find it.
+  as a restart after a crash would find it;
+- `kept`: an async callable that returns everything the backend keeps (its files, its
+  rows, its in-memory data) as text, to search for words that must be gone.
 
 Only the `Store` protocol is used here. Outbox items are due at their case's `updated_at`
 (T0 and a little after), so `soon()` is a "now" when every one is due; claims pass `now`
@@ -45,6 +47,7 @@ from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Forget, KeptMessage, Outb
 from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
 
 Reopen = Callable[[], Awaitable[Store]]
+Kept = Callable[[], Awaitable[str]]
 
 
 def soon() -> datetime:
@@ -444,6 +447,20 @@ class StoreContract:
         assert await store.seen("evt-1") is True
         assert await store.accept(make_inbox_item("evt-1", 3)) is False
         assert await store.due_inbox(soon() + FAR) == [kept]
+
+    async def test_a_dropped_inbox_item_keeps_none_of_what_it_said(
+        self, store: Store, reopen: Reopen, kept: Kept
+    ) -> None:
+        """A dropped item is kept only to refuse its retries: what it carried (a form's
+        summary, someone's words) goes with the drop, so no erasure has to find it."""
+        item = make_inbox_item("evt-1", 1)
+        said = replace(item, payload=item.payload | {"summary": "Her words FORM-7731"})
+        await store.accept(said)
+        assert "FORM-7731" in await kept()
+        await store.drop_inbox("evt-1", "finished without a new case")
+        store = await reopen()
+        assert await store.seen("evt-1") is True
+        assert "FORM-7731" not in await kept()
 
     # outbox: claims and leases --------------------------------------------------------------
 
@@ -1139,7 +1156,7 @@ class StoreContract:
     # kept messages ------------------------------------------------------------------------
 
     async def test_a_kept_message_is_the_latest_kept_under_its_key(self, store: Store) -> None:
-        said = kept("m-1", "The invoice is wrong, @Dana knows.", mentioned=("29:dana",))
+        said = chatter("m-1", "The invoice is wrong, @Dana knows.", mentioned=("29:dana",))
         assert await store.kept_message("teams", "19:acme", "m-1") is None
         await store.keep_message(said)
         assert await store.kept_message("teams", "19:acme", "m-1") == said
@@ -1150,21 +1167,21 @@ class StoreContract:
         assert await store.kept_message("teams", "19:acme", "m-1") == again
 
     async def test_kept_messages_survive_reopening(self, store: Store, reopen: Reopen) -> None:
-        await store.keep_message(kept("m-1", "first"))
-        await store.keep_message(kept("m-2", "second", author="29:gary", channel="19:globex"))
+        await store.keep_message(chatter("m-1", "first"))
+        await store.keep_message(chatter("m-2", "second", author="29:gary", channel="19:globex"))
         store = await reopen()
-        assert await store.kept_message("teams", "19:acme", "m-1") == kept("m-1", "first")
+        assert await store.kept_message("teams", "19:acme", "m-1") == chatter("m-1", "first")
         found = await store.kept_message("teams", "19:globex", "m-2")
         assert found and found.words == "second" and found.author == "29:gary"
 
     async def test_forgetting_takes_out_what_matches_and_only_that(
         self, store: Store, reopen: Reopen
     ) -> None:
-        old = kept("m-old", "old", at=T0 - timedelta(days=8))
-        edited = kept("m-edited", "edited")
-        carol = kept("m-carol", "by carol", author="29:carol")
-        globex = kept("m-globex", "in globex", channel="19:globex", author="29:gary")
-        stays = kept("m-stays", "stays", author="29:erin")
+        old = chatter("m-old", "old", at=T0 - timedelta(days=8))
+        edited = chatter("m-edited", "edited")
+        carol = chatter("m-carol", "by carol", author="29:carol")
+        globex = chatter("m-globex", "in globex", channel="19:globex", author="29:gary")
+        stays = chatter("m-stays", "stays", author="29:erin")
         elsewhere = replace(carol, platform="slack")  # the same ids on another platform
         for message in (old, edited, carol, globex, stays, elsewhere):
             await store.keep_message(message)
@@ -1332,7 +1349,7 @@ class StoreContract:
         ]
 
 
-def kept(
+def chatter(
     message_id: str,
     words: str,
     *,

@@ -9,7 +9,7 @@ import pytest
 from handlers.errors import StorageError, StoreLocked
 from storage.base import Store
 from storage.memory import MemoryData, MemoryStore
-from tests.storage.contract import Reopen, StoreContract
+from tests.storage.contract import Kept, Reopen, StoreContract
 from tests.storage.samples import make_case
 
 
@@ -38,6 +38,13 @@ class TestMemoryStore(StoreContract):
 
         yield reopen
         await current[-1].close()
+
+    @pytest.fixture
+    def kept(self, data: MemoryData) -> Kept:
+        async def kept() -> str:
+            return repr(data)
+
+        return kept
 
 
 async def test_health_names_the_backend() -> None:

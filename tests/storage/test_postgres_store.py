@@ -11,7 +11,7 @@ import pytest
 
 from storage.base import Store
 from storage.postgres import PRESENCE, PostgresStore
-from tests.storage.contract import Reopen, StoreContract, soon
+from tests.storage.contract import Kept, Reopen, StoreContract, soon
 from tests.storage.samples import make_case, make_effects, make_inbox_item
 
 
@@ -35,6 +35,23 @@ class TestPostgresStore(StoreContract):
 
         yield reopen
         await current[-1].close()
+
+    @pytest.fixture
+    def kept(self, pg_url: str) -> Kept:
+        async def kept() -> str:
+            """Every live row of every table of the test's schema, as text."""
+            async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
+                tables = await conn.execute(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+                )
+                rows = []
+                for (table,) in await tables.fetchall():
+                    found = await conn.execute(f'SELECT t::text FROM "{table}" t')
+                    rows += [row for (row,) in await found.fetchall()]
+            return "\n".join(rows)
+
+        return kept
 
 
 async def kill_presence(url: str, store: PostgresStore) -> None:

@@ -11,7 +11,8 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from storage import journal, open_store, tinydb_store
 from storage.base import Forget, Store
 from storage.postgres import PostgresStore
 from storage.tinydb_store import SCHEMA_VERSION, TinyDBStore
-from tests.storage.contract import FAR, Reopen, StoreContract, drain, kept, soon
+from tests.storage.contract import FAR, Kept, Reopen, StoreContract, chatter, drain, soon
 from tests.storage.samples import T0, make_case, make_effects, make_event, make_inbox_item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +55,14 @@ class TestTinyDBStore(StoreContract):
 
         yield reopen
         await opened[-1].close()
+
+    @pytest.fixture
+    def kept(self, where: Path) -> Kept:
+        async def kept() -> str:
+            files = sorted(p for p in where.parent.rglob("*") if p.is_file())
+            return "".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+
+        return kept
 
 
 @pytest.fixture
@@ -281,6 +290,28 @@ async def test_delivery_ids_are_forgotten_after_a_day(
     await store.close()
 
 
+async def test_inbox_items_an_older_version_dropped_lose_their_words_at_open(
+    path: Path,
+) -> None:
+    """Before, a dropped item kept what it carried for a day: such a file is cleaned at
+    once, so an erasure leaves the words in no file of the store."""
+    store = await opened(path)
+    item = make_inbox_item("evt-1")
+    await store.accept(replace(item, payload=item.payload | {"summary": "FORM-7731"}))
+    await store.close()
+    inbox = path.with_name("complaintbot.d") / "inbox.json"
+    old = load(inbox)
+    now = datetime.now(UTC).isoformat()  # within the day a dropped item is kept
+    old["inbox"]["evt-1"] |= {"dropped": "gave up", "dropped_at": now}
+    inbox.write_text(json.dumps(old))
+
+    store = await opened(path)
+    try:
+        assert await store.seen("evt-1") and "FORM-7731" not in inbox.read_text()
+    finally:
+        await store.close()
+
+
 # crashes ---------------------------------------------------------------------------------------
 
 
@@ -465,11 +496,11 @@ def test_open_store_picks_the_backend(path: Path) -> None:
 async def test_forgotten_messages_are_in_no_file_of_the_store(path: Path) -> None:
     folded, journaled = "Folded into messages.json", "Still in the journal"
     store = await opened(path)
-    await store.keep_message(kept("m-1", folded))
+    await store.keep_message(chatter("m-1", folded))
     await store.close()  # folded: messages.json holds it
     store = await opened(path)
-    await store.keep_message(kept("m-2", journaled))  # a journal line only
-    await store.keep_message(kept("m-3", "Kept on", author="29:erin"))
+    await store.keep_message(chatter("m-2", journaled))  # a journal line only
+    await store.keep_message(chatter("m-3", "Kept on", author="29:erin"))
     everything = b"".join(listing(path).values())
     assert folded.encode() in everything and journaled.encode() in everything
 
