@@ -1,7 +1,9 @@
 """The `complaintbot` command: serve, check, migrate, export, erase, review, teams-package.
 
 Start-up errors (settings, directory, store, the port) print one line naming the
-problem and the fix, and exit with status 2 (bad configuration) or 1 (store).
+problem and the fix, and exit with status 2 (bad configuration) or 1 (store). `erase`
+exits with status 3 when triggers still wait in the inbox, whose words it cannot reach
+yet (`bot.erasure.waiting`): it is to be run again once the bot has opened them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.erasure import erase, forget_kept
+from bot.erasure import erase, forget_kept, waiting
 from bot.export import EARLIEST, LATEST, export_audit, export_cases
 from bot.logs import setup_logging
 from bot.playground import decide
@@ -336,7 +338,10 @@ async def _export(settings: Settings, args: argparse.Namespace) -> None:
     _write(text, args.output)
 
 
-async def _erase(settings: Settings, args: argparse.Namespace) -> None:
+ERASE_INCOMPLETE = 3  # exit status: triggers wait in the inbox, out of the erasure's reach
+
+
+async def _erase(settings: Settings, args: argparse.Namespace) -> int:
     directory = load_directory(settings.directory_path)
     reason: Reason = "person" if args.person is not None else "client"
     subject = args.person if args.person is not None else args.client
@@ -358,13 +363,25 @@ async def _erase(settings: Settings, args: argparse.Namespace) -> None:
         by = Actor("cli", args.by, args.by)
         erased = await erase(service, reason, subject, by, dry_run=args.dry_run)
         kept = await forget_kept(store, directory, reason, subject, dry_run=args.dry_run)
+        pending = await waiting(store)
     finally:
         await store.close()
     verb = "would erase" if args.dry_run else "erased"
     for case in erased:
-        print(f"{case.case_id}: {verb} {case.texts} texts of {reason} {subject}")
-    print(f"{len(erased)} cases: {verb} the text of {reason} {subject}")
-    print(f"{kept} messages kept for a later flag: {verb}")
+        print(f"{case.case_id}: {verb} the text of {reason} {subject} (texts: {case.texts})")
+    print(f"cases: {len(erased)}; {verb} the text of {reason} {subject}")
+    print(f"messages kept for a later flag: {kept}; {verb}")
+    if not pending:
+        return 0
+    print(
+        "complaintbot: erase: triggers still waiting in the inbox to become cases: "
+        f"{len(pending)} (the oldest received "
+        f"{pending[0].received_at.isoformat(timespec='seconds')}); "
+        "what they carry is not erased yet: run this erase again once the bot has opened "
+        "them (serve must be running and reach its platform)",
+        file=sys.stderr,
+    )
+    return ERASE_INCOMPLETE
 
 
 async def _review(settings: Settings, args: argparse.Namespace) -> None:
@@ -448,7 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "export":
             asyncio.run(_export(settings, args))
         elif args.command == "erase":
-            asyncio.run(_erase(settings, args))
+            return asyncio.run(_erase(settings, args))
         elif args.command == "review":
             asyncio.run(_review(settings, args))
         else:

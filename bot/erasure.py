@@ -9,6 +9,12 @@ erasure asked for again later takes what was written since. `dry_run` writes not
 
 Messages kept for a later flag (`bot.interaction.KEEP_MESSAGES`) go too: a person's that
 they wrote, a client's in its channels (`forget_kept`).
+
+A trigger still waiting in the inbox (a flag whose message is not read yet, a form whose
+case is not open yet, while its platform cannot be reached) is no case yet, and its
+payload is the platform's: what it carries reaches a case only once the bot opens it.
+Erase does not guess at it; it says how many wait (`waiting`), so the erasure is run
+again once they are cases.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from bot.export import EARLIEST, LATEST
 from bot.service import CaseService
 from handlers.directory import Actor, Directory
 from handlers.redaction import Reason, Redact
-from storage.base import Forget, Store, job_delivery_id
+from storage.base import Forget, InboxItem, Store, job_delivery_id
 
 
 @dataclass(frozen=True)
@@ -60,3 +66,9 @@ async def forget_kept(
         where = person.addresses if person else {}
         which = Forget(authors=frozenset(where.items()))
     return await store.forget_messages(which, dry_run)
+
+
+async def waiting(store: Store) -> list[InboxItem]:
+    """The triggers the inbox still holds, due or put off, oldest first."""
+    items = await store.due_inbox(LATEST, limit=10_000)
+    return sorted(items, key=lambda item: item.received_at)

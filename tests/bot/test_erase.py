@@ -12,7 +12,7 @@ import psycopg
 from handlers.directory import Directory
 from handlers.effects import CardNote, DirectMessage
 from handlers.messages import text
-from storage.base import KeptMessage, Store
+from storage.base import InboxItem, KeptMessage, Store
 from storage.postgres import PostgresStore
 from storage.tinydb_store import TinyDBStore
 from tests.bot.test_cli import run
@@ -58,12 +58,12 @@ async def test_erase_a_person_leaves_their_words_nowhere(
 
     dry = run(tmp_path, "erase", "--person", "dana", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert "9 cases: would erase the text of person dana" in dry.stdout
+    assert "cases: 9; would erase the text of person dana" in dry.stdout
     assert raw(data) == before  # a dry run changes nothing
 
     done = run(tmp_path, "erase", "--person", "dana", "--by", "privacy@firm")
     assert done.returncode == 0, done.stderr
-    assert "9 cases: erased the text of person dana" in done.stdout
+    assert "cases: 9; erased the text of person dana" in done.stdout
     left = raw(data)
     assert [a for a in accounts if a.encode() in left] == []
     assert b"Complaint 1 from Acme Corp" in left  # the client's words are not hers
@@ -94,7 +94,7 @@ async def test_erase_a_person_leaves_their_words_nowhere(
     assert not [a for a in accounts if a in audit.stdout]
 
     again = run(tmp_path, "erase", "--person", "dana", "--by", "privacy@firm")
-    assert "0 cases" in again.stdout  # nothing left to take
+    assert "cases: 0;" in again.stdout  # nothing left to take
 
 
 async def test_erase_names_an_unknown_person_and_changes_nothing(
@@ -125,7 +125,7 @@ async def test_erase_on_postgresql_rewrites_the_rows(
 
     done = run(tmp_path, "erase", "--client", "globex", COMPLAINTBOT_DATABASE_URL=pg_url)
     assert done.returncode == 0, done.stderr
-    assert "6 cases: erased the text of client globex" in done.stdout
+    assert "cases: 6; erased the text of client globex" in done.stdout
     async with await psycopg.AsyncConnection.connect(pg_url) as conn:
         rows = await conn.execute(
             "SELECT body::text FROM cases UNION ALL SELECT body::text FROM events"
@@ -152,19 +152,48 @@ async def test_erase_takes_out_the_messages_kept_for_a_later_flag(
 
     dry = run(tmp_path, "erase", "--client", "acme", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert "2 messages kept for a later flag: would erase" in dry.stdout
+    assert "messages kept for a later flag: 2; would erase" in dry.stdout
     assert raw(data) == before
 
     done = run(tmp_path, "erase", "--person", "dana")
     assert done.returncode == 0, done.stderr
-    assert "1 messages kept for a later flag: erased" in done.stdout
+    assert "messages kept for a later flag: 1; erased" in done.stdout
     left = raw(data)
     assert words["m-dana"] not in left
     assert words["m-carol"] in left and words["m-gary"] in left  # not hers
 
     done = run(tmp_path, "erase", "--client", "acme")
     assert done.returncode == 0, done.stderr
-    assert "1 messages kept for a later flag: erased" in done.stdout
+    assert "messages kept for a later flag: 1; erased" in done.stdout
     left = raw(data)
     assert words["m-carol"] not in left
     assert words["m-gary"] in left  # another client's channel
+
+
+async def test_erase_says_what_still_waits_in_the_inbox_and_exits_3(
+    tmp_path: Path, directory: Directory
+) -> None:
+    """A trigger the bot has not opened yet (its platform unreachable) is out of reach:
+    erase does the rest, names what waits, and exits 3 until it is a case."""
+    data, _ = await seeded(tmp_path, directory)
+    store = TinyDBStore(data / "complaintbot.json")
+    await store.open()
+    received = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    form = {"channel": "C0ACME", "summary": "Dana said the fix ships Friday"}
+    assert await store.accept(InboxItem("slack:view:V1", "slack.form", form, received))
+    await store.close()
+
+    waiting = run(tmp_path, "erase", "--person", "dana")
+    assert waiting.returncode == 3, waiting.stderr
+    assert "cases: 9; erased the text of person dana" in waiting.stdout
+    assert "triggers still waiting in the inbox to become cases: 1" in waiting.stderr
+    assert "2026-11-30T09:00:00+00:00" in waiting.stderr
+    assert "Traceback" not in waiting.stderr
+
+    store = TinyDBStore(data / "complaintbot.json")
+    await store.open()
+    await store.drop_inbox("slack:view:V1", "opened elsewhere")
+    await store.close()
+    again = run(tmp_path, "erase", "--person", "dana")
+    assert again.returncode == 0, again.stderr
+    assert "cases: 0; erased the text of person dana" in again.stdout
