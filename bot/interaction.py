@@ -413,17 +413,20 @@ class Interactions:
         shown the firm's clients) or when there is no client channel here."""
         if not actor.internal:
             return None
-        channels = [
-            (channel, self.channel_label(client.name, channel))
-            for client in self.directory.clients.values()
-            for channel in client.channels(self.platform)
-        ]
+        channels = []
+        for client in self.directory.clients.values():
+            ids = client.channels(self.platform)
+            channels += [(c, self.channel_label(client.name, c, len(ids) > 1)) for c in ids]
         return forms.log_form(channels) if channels else None
 
-    def channel_label(self, client: str, channel: str) -> str:
-        """A client channel as the log form offers it: literal text (names are data)."""
-        name = self.channel_names.get(channel) or channel
-        label = self.say("label.channel_choice", client=client, channel=name)
+    def channel_label(self, client: str, channel: str, several: bool = True) -> str:
+        """A client channel as the log form offers it, as literal text (names are data):
+        the client's name and the channel's; a channel whose name the platform has not
+        said is its client's name alone, or with its id where the client has several."""
+        name = self.channel_names.get(channel)
+        if name is None and not several:
+            return client
+        label = self.say("label.channel_choice", client=client, channel=name or channel)
         return plain(label, lambda p: self.directory.person(p).name)
 
     def chosen_channel(self, values: dict[str, Any]) -> str | None:

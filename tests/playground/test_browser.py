@@ -241,10 +241,8 @@ async def test_a_phoned_in_complaint_is_logged_from_the_dm_in_the_client_channel
     await composer.press("Enter")
     dialog = page.get_by_role("dialog", name="Log a complaint")
     channel = dialog.get_by_label("Which client channel it is for")
-    await expect(channel.locator("option")).to_have_text(
-        [f"{name} · channel client-{id_}" for id_, name in CLIENTS]
-    )
-    await channel.select_option(label="Globex · channel client-globex")
+    await expect(channel.locator("option")).to_have_text([name for _, name in CLIENTS])
+    await channel.select_option(label="Globex")
     await expect(dialog.get_by_label("Short summary")).to_have_value("billed us twice")
     await dialog.get_by_role("button", name="Save").click()
     await expect(dialog).to_be_hidden()

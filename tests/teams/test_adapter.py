@@ -338,7 +338,8 @@ async def test_complaint_in_the_chat_logs_it_as_a_new_thread_in_the_channel_chos
     channel = inputs["channel"]
     assert channel["type"] == "Input.ChoiceSet" and channel["isRequired"]
     assert channel["style"] == "compact" and "value" not in channel
-    assert channel["choices"] == [{"title": f"Acme Corp · channel {ACME}", "value": ACME}]
+    # Teams has not said the channel's name, and Acme has no other: its client's name.
+    assert channel["choices"] == [{"title": "Acme Corp", "value": ACME}]
     assert inputs["affected"]["value"] == DANA
     (save,) = [a for a in form["actions"] if a["verb"] == "submit:log"]
 
