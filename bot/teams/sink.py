@@ -15,28 +15,63 @@
   for that person (`handlers.delivery`). Someone with no Teams id is logged and skipped.
 - Invites: Teams lets no bot add someone to a channel, so an invite is a logged no-op.
 
-The Connector keeps no history a bot can read, so a post whose earlier attempt may have
-arrived (a timeout or a 5xx after Teams took it, a crash mid-call) cannot be looked for by
-its outbox key as on Slack: it is posted again (at least once, never lost). The same holds
-for the bot's note that anchors a complaint logged from the 1:1 chat (`start_thread`): when
-a crash or a lost answer comes between the note and its case, the inbox posts the note
-again, so that channel may show it twice (the case opens on the second); Slack looks its
-note up by key instead, and posts it once.
+Posting once. The Connector keeps no history a bot can read, so when an earlier attempt
+may have arrived (a timeout or a 5xx after Teams took it, a crash mid-call), the sink
+reads the place back through Microsoft Graph (`bot.teams.graph`) and posts only if the
+earlier attempt is not there. A wrong "found" would lose a message, so a message counts
+as that attempt only if the bot wrote it, it is not deleted, and:
+- in a thread that one outbox lane alone writes to (a case's client thread in a team
+  channel, the card's thread of notes): it is newer than the lane's newest post the store
+  recorded (every completed post keeps its id as a case ref: `POST_REF` + its key in the
+  client thread, `card_note:<event>` in the card's thread; lane order means nothing later
+  of the lane can be there yet) and it says the same (its text, and its cards' JSON);
+- the card, top-level in the internal channel among every case's cards: it is this case's
+  card (its title element names the case, `cards.marker`) and newer than the case's source
+  message and any card of it before;
+- in a group chat (several cases' client threads): the same as in a thread, newer than
+  the lane's newest recorded post there.
+Teams' message ids are millisecond times, so "newer" compares ids (Graph's
+`createdDateTime` where an id is not one). A channel's team (Graph names channels under
+their team) comes with activities from it (`channelData.team.aadGroupId`); the adapter
+keeps it as the channel's address in the store (`Store.save_address`, keyed by the
+channel's id), so it outlives restarts and reaches every replica. Not looked for, and so
+maybe posted twice: a DM (reading 1:1 chats needs tenant-wide Chat.Read.All); anything
+when there is no Graph (no app id and no MICROSOFT_GRAPH_URL: local emulators, said once
+at start); a post in a channel whose team no activity has named yet; and a post whose
+look-up Graph refuses for good (a 403: the consent is not granted; a 404), which is logged
+with why: waiting would hold the lane up for nothing. A 429, a 5xx or no answer at all is
+tried again later, like a failed post. The same holds for the bot's note that anchors a
+complaint logged from the 1:1 chat (`start_thread`): when a crash or a lost answer comes
+between the note and its case, the inbox posts the note again, so that channel may show it
+twice (the case opens on the second); Slack looks its note up by key instead, and posts it
+once.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
+import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 
 from bot.sink import Attempt, PlatformSink, Refs
 from bot.teams import cards
-from bot.teams.cards import PLATFORM, People
-from bot.teams.connector import JSON, Connector, Reach, is_team_channel, quoted, thread_of
+from bot.teams.cards import CONTENT_TYPE, PLATFORM, People
+from bot.teams.connector import (
+    JSON,
+    Connector,
+    Reach,
+    is_team_channel,
+    quoted,
+    split_thread,
+    thread_of,
+)
+from bot.teams.graph import Graph, created_ms
 from handlers.card import case_card as card_view
 from handlers.directory import Directory
+from handlers.effects import note_ref
 from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.messages import text as say
 from handlers.model import Case
@@ -49,6 +84,7 @@ QUESTION_REF = "teams_question"  # the open feedback question's activity id
 SERVICE_REF = "teams_service_url"  # the Connector the case's conversations are at
 TENANT_REF = "teams_tenant"
 BOT_REF = "teams_bot"
+POST_REF = "teams_post:"  # + an outbox key: the id of that client-thread post
 DEEP_LINK = "https://teams.microsoft.com/l/message/{channel}/{message}"
 
 
@@ -60,9 +96,11 @@ class TeamsSink(PlatformSink):
         store: Store,
         reach: Reach,
         names: Mapping[str, str],
+        graph: Graph | None = None,
     ) -> None:
         self.connector, self.directory, self.store = connector, directory, store
-        self.reach, self.names = reach, names
+        self.reach, self.names, self.graph = reach, names, graph
+        self.teams: MutableMapping[str, str] = {}  # channel id -> its team's aadGroupId
 
     @property
     def people(self) -> People:
@@ -109,6 +147,69 @@ class TeamsSink(PlatformSink):
         posted = await self.connector.call("POST", reach.service_url, path, activity)
         return str(posted.get("id", ""))
 
+    async def once(
+        self,
+        attempt: Attempt,
+        reach: Reach,
+        conversation: str,
+        activity: JSON,
+        floor: int,
+        same: Callable[[JSON], bool] | None = None,
+    ) -> str:
+        """Post `activity` in `conversation` unless an earlier attempt did (a bot message
+        newer than `floor`, in ms, that is the `same`: by default, says what `activity`
+        says); its id."""
+        if attempt.maybe_sent:
+            found = await self._find(reach, conversation, floor, same or same_as(activity))
+            if found:
+                log.info("%s was already posted (id %s); not posting again", attempt.key, found)
+                return found
+        return await self.send(reach, conversation, activity)
+
+    async def _find(
+        self, reach: Reach, conversation: str, floor: int, same: Callable[[JSON], bool]
+    ) -> str | None:
+        if self.graph is None:
+            return None  # said once at start
+        channel, root = split_thread(conversation)
+        if is_team_channel(channel):
+            team = await self.team_of(channel)
+            if team is None:
+                log.warning("no team known yet for %s: not looked up, posted again", channel)
+                return None
+            if root:
+                found = self.graph.replies(team, channel, root, reach.tenant_id)
+            else:
+                found = self.graph.channel_messages(team, channel, reach.tenant_id)
+        else:
+            found = self.graph.chat_messages(channel, reach.tenant_id, floor)
+        bot = (reach.bot_id or "").removeprefix("28:")
+        try:
+            async for message in found:
+                if (
+                    (message.get("from") or {}).get("application", {}).get("id") == bot
+                    and not message.get("deletedDateTime")
+                    and created_ms(message) > floor
+                    and same(message)
+                ):
+                    return str(message["id"])
+        except TransientDeliveryError:
+            raise
+        except DeliveryError as err:  # a 403 (no consent), a 404: waiting will not help
+            log.warning("could not look in %s for an earlier attempt (%s): posted again",
+                        conversation, err)  # fmt: skip
+        return None
+
+    async def team_of(self, channel: str) -> str | None:
+        """The aadGroupId of a team channel's team, as activities from it said."""
+        if channel not in self.teams:
+            known = await self.store.address(PLATFORM, channel) or {}
+            team = ((known.get("channelData") or {}).get("team") or {}).get("aadGroupId")
+            if not team:
+                return None
+            self.teams[channel] = str(team)
+        return self.teams[channel]
+
     async def start_thread(self, reach: Reach, channel: str, activity: JSON) -> str:
         """Post `activity` at the top of `channel`; its id. In a team channel that is a new
         thread, started as botbuilder's `TeamsInfo.send_message_to_teams_channel` does
@@ -144,15 +245,20 @@ class TeamsSink(PlatformSink):
     def _client_thread(self, case: Case) -> str:
         return thread_of(case.source.channel, case.source.message_id)
 
-    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
-        reach = self._where(attempt)
-        await self.send(reach, self._client_thread(case), self.message(text))
+    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> Refs:
+        return {POST_REF + attempt.key: await self._client_post(case, attempt, self.message(text))}
 
     async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:
-        reach = self._where(attempt)
         content = cards.feedback_card(text, case.id, self.people)
-        posted = await self.send(reach, self._client_thread(case), self.card(content))
-        return {QUESTION_REF: posted}
+        posted = await self._client_post(case, attempt, self.card(content))
+        return {QUESTION_REF: posted, POST_REF + attempt.key: posted}
+
+    async def _client_post(self, case: Case, attempt: Attempt, activity: JSON) -> str:
+        """The client lane's posts are newer than the case's message and the lane's last."""
+        posts = [v for k, v in attempt.refs.items() if k.startswith(POST_REF)]
+        floor = newest(case.source.message_id, *posts)
+        reach = self._where(attempt)
+        return await self.once(attempt, reach, self._client_thread(case), activity, floor)
 
     async def close_question(self, case: Case, text: str, attempt: Attempt) -> None:
         question = attempt.refs.get(QUESTION_REF)
@@ -192,14 +298,19 @@ class TeamsSink(PlatformSink):
                 if "ActivityNotFound" not in str(err):
                     raise
                 log.warning("the card of %s is gone; posting it again", case.id)
-        posted = await self.send(reach, channel, activity)
+        floor = newest(case.source.message_id, card_id or "")
+        posted = await self.once(attempt, reach, channel, activity, floor, same=card_of(case))
         return {**self._kept(reach), CARD_REF: posted}
 
     async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> str:
+        """The card's thread is its lane's alone: a note is newer than the card and the
+        lane's notes before it."""
         thread = self._card_thread(case, attempt)
         if thread is None:
             return ""
-        return await self.send(self._where(attempt), thread, self.message(text))
+        notes = [v for k, v in attempt.refs.items() if k.startswith(note_ref(""))]
+        floor = newest(attempt.refs[CARD_REF], *notes)
+        return await self.once(attempt, self._where(attempt), thread, self.message(text), floor)
 
     async def update_card_note(self, case: Case, note: str, text: str, attempt: Attempt) -> None:
         """A PUT of the whole activity is the same whatever its tries."""
@@ -249,7 +360,8 @@ class TeamsSink(PlatformSink):
         )
 
     async def tell(self, reach: Reach, user: str, activity: JSON) -> None:
-        """A message in the bot's 1:1 chat with a Teams user, opened first if need be."""
+        """A message in the bot's 1:1 chat with a Teams user, opened first if need be; never
+        looked for first (see the module's docstring)."""
         chat, conversation = await self._chat(reach, user)
         await self.send(chat, conversation, activity)
 
@@ -306,3 +418,63 @@ def reference(reach: Reach, user: str, conversation: str) -> JSON:
             "tenantId": reach.tenant_id,
         },
     }
+
+
+def channel_reference(reach: Reach, channel: str, team: str) -> JSON:
+    """A team channel's conversation reference, with its team's aadGroupId (for Graph)."""
+    return {
+        "channelId": "msteams",
+        "serviceUrl": reach.service_url,
+        "bot": {"id": reach.bot_id or ""},
+        "conversation": {"id": channel, "conversationType": "channel", "tenantId": reach.tenant_id},
+        "channelData": {"team": {"aadGroupId": team}, "channel": {"id": channel}},
+    }
+
+
+def newest(*message_ids: str) -> int:
+    """The newest of some Teams message ids (millisecond times; anything else counts 0)."""
+    return max((int(i) for i in message_ids if i.isdigit()), default=0)
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _shown(content: str) -> str:
+    """A message's HTML as words: Graph gives back what Teams made of ours (`<p>`s, mention
+    ids), so tags and spacing are not compared."""
+    return " ".join(html.unescape(_TAG.sub(" ", content)).split())
+
+
+def _cards(message: JSON) -> list[JSON]:
+    """The Adaptive Cards of a message: of an activity, or of Graph's chatMessage (there the
+    card is its JSON as a string)."""
+    found = []
+    for attachment in message.get("attachments") or ():
+        content = attachment.get("content")
+        if attachment.get("contentType") != CONTENT_TYPE or content is None:
+            continue
+        if isinstance(content, str):
+            try:
+                content = json.loads(content)
+            except ValueError:
+                continue
+        if isinstance(content, dict):
+            found.append(content)
+    return found
+
+
+def same_as(activity: JSON) -> Callable[[JSON], bool]:
+    """Whether a chatMessage says what `activity` does: the same words, the same cards."""
+    words, shown_cards = _shown(str(activity.get("text") or "")), _cards(activity)
+
+    def same(message: JSON) -> bool:
+        body = str((message.get("body") or {}).get("content") or "")
+        body = re.sub(r"<attachment\b[^>]*>\s*</attachment>", "", body)
+        return _shown(body) == words and _cards(message) == shown_cards
+
+    return same
+
+
+def card_of(case: Case) -> Callable[[JSON], bool]:
+    """Whether a chatMessage is the case's card (whatever it showed then)."""
+    return lambda message: any(cards.marks(content, case.id) for content in _cards(message))
