@@ -150,7 +150,7 @@ class TeamsSink(PlatformSink):
     async def once(
         self,
         attempt: Attempt,
-        reach: Reach,
+        case: Case,
         conversation: str,
         activity: JSON,
         floor: int,
@@ -159,23 +159,37 @@ class TeamsSink(PlatformSink):
         """Post `activity` in `conversation` unless an earlier attempt did (a bot message
         newer than `floor`, in ms, that is the `same`: by default, says what `activity`
         says); its id."""
-        if attempt.maybe_sent:
-            found = await self._find(reach, conversation, floor, same or same_as(activity))
+        reach = self._where(attempt)
+        if attempt.maybe_sent and self.graph is not None:  # without Graph: said at start
+            try:
+                found = await self._find(
+                    reach, case, conversation, floor, same or same_as(activity)
+                )
+            except TransientDeliveryError:
+                raise
+            except DeliveryError as err:  # a 403 (no consent), a 404: waiting will not help
+                log.warning("could not look in %s for %s (%s): posted again",
+                            conversation, attempt.key, err)  # fmt: skip
+                found = None
             if found:
                 log.info("%s was already posted (id %s); not posting again", attempt.key, found)
                 return found
         return await self.send(reach, conversation, activity)
 
     async def _find(
-        self, reach: Reach, conversation: str, floor: int, same: Callable[[JSON], bool]
+        self,
+        reach: Reach,
+        case: Case,
+        conversation: str,
+        floor: int,
+        same: Callable[[JSON], bool],
     ) -> str | None:
-        if self.graph is None:
-            return None  # said once at start
+        assert self.graph is not None
         channel, root = split_thread(conversation)
         if is_team_channel(channel):
-            team = await self.team_of(channel)
+            team = await self.team_of(reach, channel, case.source.channel)
             if team is None:
-                log.warning("no team known yet for %s: not looked up, posted again", channel)
+                log.warning("no team known for %s: not looked up, posted again", channel)
                 return None
             if root:
                 found = self.graph.replies(team, channel, root, reach.tenant_id)
@@ -183,25 +197,45 @@ class TeamsSink(PlatformSink):
                 found = self.graph.channel_messages(team, channel, reach.tenant_id)
         else:
             found = self.graph.chat_messages(channel, reach.tenant_id, floor)
-        bot = (reach.bot_id or "").removeprefix("28:")
-        try:
-            async for message in found:
-                if (
-                    (message.get("from") or {}).get("application", {}).get("id") == bot
-                    and not message.get("deletedDateTime")
-                    and created_ms(message) > floor
-                    and same(message)
-                ):
-                    return str(message["id"])
-        except TransientDeliveryError:
-            raise
-        except DeliveryError as err:  # a 403 (no consent), a 404: waiting will not help
-            log.warning("could not look in %s for an earlier attempt (%s): posted again",
-                        conversation, err)  # fmt: skip
+        bot = (reach.bot_id or "").removeprefix("28:")  # a bot's id is 28:<its app id>
+        async for message in found:
+            author = (message.get("from") or {}).get("application") or {}
+            if (
+                bot
+                and author.get("id") == bot
+                and not message.get("deletedDateTime")
+                and created_ms(message) > floor
+                and same(message)
+            ):
+                return str(message["id"])
         return None
 
-    async def team_of(self, channel: str) -> str | None:
-        """The aadGroupId of a team channel's team, as activities from it said."""
+    async def team_of(self, reach: Reach, channel: str, near: str) -> str | None:
+        """The aadGroupId of a team channel's team: as activities from it said (kept by the
+        adapter), else the team Graph lists it under, of those the bot knows (the case's
+        client channel's first), kept the same way once found."""
+        team = await self._known_team(channel)
+        if team is not None:
+            return team
+        assert self.graph is not None
+        candidates = [await self._known_team(near), *self.teams.values()]
+        for team in dict.fromkeys(t for t in candidates if t):
+            try:
+                await anext(
+                    aiter(self.graph.channel_messages(team, channel, reach.tenant_id)), None
+                )
+            except TransientDeliveryError:
+                raise
+            except DeliveryError:  # not that team's channel (404), or no consent there (403)
+                continue
+            await self.store.save_address(
+                PLATFORM, channel, channel_reference(reach, channel, team)
+            )
+            self.teams[channel] = team
+            return team
+        return None
+
+    async def _known_team(self, channel: str) -> str | None:
         if channel not in self.teams:
             known = await self.store.address(PLATFORM, channel) or {}
             team = ((known.get("channelData") or {}).get("team") or {}).get("aadGroupId")
@@ -257,8 +291,7 @@ class TeamsSink(PlatformSink):
         """The client lane's posts are newer than the case's message and the lane's last."""
         posts = [v for k, v in attempt.refs.items() if k.startswith(POST_REF)]
         floor = newest(case.source.message_id, *posts)
-        reach = self._where(attempt)
-        return await self.once(attempt, reach, self._client_thread(case), activity, floor)
+        return await self.once(attempt, case, self._client_thread(case), activity, floor)
 
     async def close_question(self, case: Case, text: str, attempt: Attempt) -> None:
         question = attempt.refs.get(QUESTION_REF)
@@ -299,7 +332,7 @@ class TeamsSink(PlatformSink):
                     raise
                 log.warning("the card of %s is gone; posting it again", case.id)
         floor = newest(case.source.message_id, card_id or "")
-        posted = await self.once(attempt, reach, channel, activity, floor, same=card_of(case))
+        posted = await self.once(attempt, case, channel, activity, floor, same=card_of(case))
         return {**self._kept(reach), CARD_REF: posted}
 
     async def add_card_note(self, case: Case, text: str, attempt: Attempt) -> str:
@@ -310,7 +343,7 @@ class TeamsSink(PlatformSink):
             return ""
         notes = [v for k, v in attempt.refs.items() if k.startswith(note_ref(""))]
         floor = newest(attempt.refs[CARD_REF], *notes)
-        return await self.once(attempt, self._where(attempt), thread, self.message(text), floor)
+        return await self.once(attempt, case, thread, self.message(text), floor)
 
     async def update_card_note(self, case: Case, note: str, text: str, attempt: Attempt) -> None:
         """A PUT of the whole activity is the same whatever its tries."""

@@ -530,6 +530,8 @@ class FakeBotConnector:
         try:
             if call.route != "token":
                 self._authorize(call)
+                if call.route in GRAPH_ROUTES and not self.graph_consent:
+                    raise _Refusal(403, "Forbidden", "Missing role permissions on the request.")
                 if len(raw) > MAX_MESSAGE_BYTES:
                     raise _Refusal(413, "MessageSizeTooBig", "Message size too big")
             return handler(call)
@@ -682,7 +684,7 @@ class FakeBotConnector:
             raise _Refusal(404, "NotFound", "Chat not found.")  # a 1:1 chat needs Chat.Read.All
         found = [a for (c, _), a in self._activities.items() if c == chat]
         return self._graph_page(
-            call, found, None, orderby=("createdDateTime desc", "lastModifiedDateTime desc")
+            call, found, chat, orderby=("createdDateTime desc", "lastModifiedDateTime desc")
         )
 
     def _graph_channel(self, call: Call) -> str:
@@ -693,7 +695,7 @@ class FakeBotConnector:
         return channel
 
     def _graph_page(
-        self, call: Call, found: list[JSON], channel: str | None, orderby: tuple[str, ...] = ()
+        self, call: Call, found: list[JSON], where: str, orderby: tuple[str, ...] = ()
     ) -> _Answer:
         query = call.query
         allowed = {"$top", "$skiptoken"} | ({"$orderby"} if orderby else set())
@@ -709,7 +711,7 @@ class FakeBotConnector:
         skip = int(query.get("$skiptoken", "0") or 0)
         newest = sorted(found, key=lambda a: int(a["id"]), reverse=True)
         page = newest[skip : skip + int(top)]
-        body: JSON = {"value": [self._chat_message(a, channel) for a in page]}
+        body: JSON = {"value": [self._chat_message(a, where) for a in page]}
         if skip + int(top) < len(newest):
             more = {k: v for k, v in query.items() if k != "$skiptoken"}
             more["$skiptoken"] = str(skip + int(top))
@@ -718,8 +720,9 @@ class FakeBotConnector:
             )
         return _Answer(200, body)
 
-    def _chat_message(self, activity: JSON, channel: str | None) -> JSON:
-        """An activity as Graph's chatMessage shows it."""
+    def _chat_message(self, activity: JSON, where: str) -> JSON:
+        """An activity of a channel or chat (`where`) as Graph's chatMessage shows it."""
+        team = self._conversations[where].team
         author = activity.get("from") or {}
         created = datetime.fromtimestamp(int(activity["id"]) / 1000, UTC)
         when = created.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -755,15 +758,11 @@ class FakeBotConnector:
             "deletedDateTime": None,
             "subject": None,
             "summary": None,
-            "chatId": None if channel else _channel_of(str(activity["conversation"]["id"])),
+            "chatId": None if team else where,
             "importance": "normal",
             "locale": "en-us",
             "webUrl": None,
-            "channelIdentity": (
-                {"teamId": self._conversations[channel].team, "channelId": channel}
-                if channel
-                else None
-            ),
+            "channelIdentity": {"teamId": team, "channelId": where} if team else None,
             "policyViolation": None,
             "eventDetail": None,
             "from": sender,

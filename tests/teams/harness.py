@@ -30,11 +30,10 @@ from tests.fakes.bot_connector import BOT_ID, BOT_NAME, TENANT_ID, FakeBotConnec
 
 ACME = "19:acme@thread.tacv2"
 INTERNAL = "19:internal@thread.tacv2"
-# Each channel's team, as its aadGroupId (Graph names channels under it)
-TEAMS = {
-    ACME: "2b1f0c4e-acme-4c1e-9a6e-000000000acc",
-    INTERNAL: "7d3e9a10-firm-4f2b-8c5d-0000000000f1",
-}
+# Each channel's team, as its aadGroupId (Graph names channels under it): the firm's, where
+# Acme's channel is shared with Acme
+FIRM_TEAM = "7d3e9a10-8f2b-4c5d-9e6f-0000000000f1"
+TEAMS = {ACME: FIRM_TEAM, INTERNAL: FIRM_TEAM}
 CLIENT = "29:carol"  # Acme's contact, not in the directory
 DANA, MAYA, RON, AVI = "29:dana", "29:maya", "29:ron", "29:avi"
 
