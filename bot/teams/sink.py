@@ -108,15 +108,24 @@ class TeamsSink(PlatformSink):
 
     # --- where the case is ----------------------------------------------------------------
 
-    def _where(self, attempt: Attempt) -> Reach:
+    async def _where(self, case: Case, attempt: Attempt) -> Reach:
         """The case's Connector, tenant and bot id: as stored with its card, else as the
-        latest activity said; none yet (nothing came in since a restart) waits."""
+        latest activity said, else as kept with its channel's address (`team_of`); none yet
+        (nothing came in since a restart) waits."""
         refs = attempt.refs
         reach = Reach(
             refs.get(SERVICE_REF) or self.reach.service_url,
             refs.get(TENANT_REF) or self.reach.tenant_id,
             refs.get(BOT_REF) or self.reach.bot_id,
         )
+        if not reach.service_url:
+            kept = await self.store.address(PLATFORM, case.source.channel) or {}
+            conversation = kept.get("conversation") or {}
+            reach = Reach(
+                kept.get("serviceUrl"),
+                reach.tenant_id or conversation.get("tenantId"),
+                reach.bot_id or (kept.get("bot") or {}).get("id") or None,
+            )
         if not reach.service_url:
             raise TransientDeliveryError("no Teams serviceUrl known yet: waiting for an activity")
         return reach
@@ -159,7 +168,7 @@ class TeamsSink(PlatformSink):
         """Post `activity` in `conversation` unless an earlier attempt did (a bot message
         newer than `floor`, in ms, that is the `same`: by default, says what `activity`
         says); its id."""
-        reach = self._where(attempt)
+        reach = await self._where(case, attempt)
         if attempt.maybe_sent and self.graph is not None:  # without Graph: said at start
             try:
                 found = await self._find(
@@ -297,7 +306,7 @@ class TeamsSink(PlatformSink):
         question = attempt.refs.get(QUESTION_REF)
         if question:
             content = cards.answered_card(text, self.people)
-            reach = self._where(attempt)
+            reach = await self._where(case, attempt)
             await self.update(reach, self._client_thread(case), question, self.card(content))
 
     # --- the internal card ----------------------------------------------------------------
@@ -318,7 +327,7 @@ class TeamsSink(PlatformSink):
         channel = self.directory.internal_channel_on(PLATFORM)
         if channel is None:
             return {}
-        reach = self._where(attempt)
+        reach = await self._where(case, attempt)
         card_id = attempt.refs.get(CARD_REF)
         activity = self.card(self.case_card(case))
         if card_id:
@@ -349,7 +358,7 @@ class TeamsSink(PlatformSink):
         """A PUT of the whole activity is the same whatever its tries."""
         thread = self._card_thread(case, attempt)
         if thread is not None:
-            await self.update(self._where(attempt), thread, note, self.message(text))
+            await self.update(await self._where(case, attempt), thread, note, self.message(text))
 
     def _card_thread(self, case: Case, attempt: Attempt) -> str | None:
         """The card's reply chain in the internal channel (None: no internal channel)."""
@@ -370,7 +379,7 @@ class TeamsSink(PlatformSink):
             return
         activity = self.message(text)
         activity["text"] += self._links(case, attempt)
-        await self.tell(self._where(attempt), user, activity)
+        await self.tell(await self._where(case, attempt), user, activity)
 
     def _links(self, case: Case, attempt: Attempt) -> str:
         """Links to both threads: the client's message, and the card once it is posted."""
