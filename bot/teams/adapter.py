@@ -16,7 +16,8 @@ The adapter only translates (`bot.interaction` decides). What Teams sends:
 - `complaint ...` in the 1:1 chat with the bot: `Commanded`, answered there with the log
   form (which client channel, then the open form's questions); its `submit:log` is kept in
   the inbox before the answer, and `open_logged` posts the bot's note in the chosen channel
-  (a new thread) and opens the case on it;
+  (a new thread; an earlier try's, if Graph finds one, `TeamsSink.anchor`) and opens the
+  case on it;
 - `messageDelete` (a soft delete) of a client's statement: `Deleted`, by the message id;
 - `review ...` in the 1:1 chat, or after the bot's @mention in a channel (from a lead
   anywhere; from anyone else outside client channels, where a mention opens a case):
@@ -629,8 +630,9 @@ class TeamsAdapter:
 
     async def open_logged(self, item: InboxItem) -> None:
         """Open a logged complaint's case from the inbox: the bot's note, at the top of the
-        chosen channel, anchors its client thread. TransientDeliveryError while Teams cannot
-        take it: the inbox retries (see `TeamsSink.start_thread` on posting it twice)."""
+        chosen channel, anchors its client thread; an earlier try's note is looked for first
+        (`TeamsSink.anchor`). TransientDeliveryError while Teams cannot take it: the inbox
+        retries."""
         form = item.payload
         reach = Reach(
             form.get("service_url") or self.reach.service_url,
@@ -645,7 +647,10 @@ class TeamsAdapter:
         actor = self.actor({"id": form["actor"]})
         note = messages.text(self.directory.language, "client.logged", actor=actor.display)
         channel = form["channel"]
-        root = await self.sink.start_thread(reach, channel, self.sink.message(note))
+        since = int(item.received_at.timestamp() * 1000)
+        root = await self.sink.anchor(
+            item.delivery_id, reach, channel, self.sink.message(note), since
+        )
         source = MessageRef(PLATFORM, channel, root)
         opening = reopening(form, actor, source, actor, form["summary"])
         self.tell(actor.user_id, (await self.interactions.open(opening, item.delivery_id)).text)

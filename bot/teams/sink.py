@@ -34,17 +34,18 @@ Teams' message ids are millisecond times, so "newer" compares ids (Graph's
 `createdDateTime` where an id is not one). A channel's team (Graph names channels under
 their team) comes with activities from it (`channelData.team.aadGroupId`); the adapter
 keeps it as the channel's address in the store (`Store.save_address`, keyed by the
-channel's id), so it outlives restarts and reaches every replica. Not looked for, and so
-maybe posted twice: a DM (reading 1:1 chats needs tenant-wide Chat.Read.All); anything
-when there is no Graph (no app id and no MICROSOFT_GRAPH_URL: local emulators, said once
-at start); a post in a channel whose team no activity has named yet; and a post whose
+channel's id: a conversation reference, its Connector too, which a restart reaches the
+case by before any activity came in), so it outlives restarts and reaches every replica;
+a channel no activity came from yet (the internal one, often) is looked for under the
+teams the bot knows (`team_of`). Not looked for, and so maybe posted twice: a DM (reading
+1:1 chats needs tenant-wide Chat.Read.All); anything when there is no Graph (no app id
+and no MICROSOFT_GRAPH_URL: local emulators, said once at start); a post in a channel
+whose team is not found so; and a post whose
 look-up Graph refuses for good (a 403: the consent is not granted; a 404), which is logged
 with why: waiting would hold the lane up for nothing. A 429, a 5xx or no answer at all is
-tried again later, like a failed post. The same holds for the bot's note that anchors a
-complaint logged from the 1:1 chat (`start_thread`): when a crash or a lost answer comes
-between the note and its case, the inbox posts the note again, so that channel may show it
-twice (the case opens on the second); Slack looks its note up by key instead, and posts it
-once.
+tried again later, like a failed post. The bot's note that anchors a complaint logged from
+the 1:1 chat (`anchor`) is looked for the same way, top-level in its channel: the same
+words, newer than the inbox item, and no case's source yet.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ import json
 import logging
 import re
 import urllib.parse
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass
 
 from bot.sink import Attempt, PlatformSink, Refs
 from bot.teams import cards
@@ -74,7 +76,7 @@ from handlers.directory import Directory
 from handlers.effects import note_ref
 from handlers.errors import DeliveryError, TransientDeliveryError
 from handlers.messages import text as say
-from handlers.model import Case
+from handlers.model import Case, MessageRef
 from storage.base import Store
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,16 @@ TENANT_REF = "teams_tenant"
 BOT_REF = "teams_bot"
 POST_REF = "teams_post:"  # + an outbox key: the id of that client-thread post
 DEEP_LINK = "https://teams.microsoft.com/l/message/{channel}/{message}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a post goes (a conversation, through `reach`), and a channel `near` it whose
+    team is likely its own (`TeamsSink.team_of`)."""
+
+    reach: Reach
+    conversation: str
+    near: str
 
 
 class TeamsSink(PlatformSink):
@@ -169,34 +181,67 @@ class TeamsSink(PlatformSink):
         newer than `floor`, in ms, that is the `same`: by default, says what `activity`
         says); its id."""
         reach = await self._where(case, attempt)
-        if attempt.maybe_sent and self.graph is not None:  # without Graph: said at start
-            try:
-                found = await self._find(
-                    reach, case, conversation, floor, same or same_as(activity)
-                )
-            except TransientDeliveryError:
-                raise
-            except DeliveryError as err:  # a 403 (no consent), a 404: waiting will not help
-                log.warning("could not look in %s for %s (%s): posted again",
-                            conversation, attempt.key, err)  # fmt: skip
-                found = None
+        if attempt.maybe_sent:
+            where = Place(reach, conversation, case.source.channel)
+            found = await self._earlier(attempt.key, where, floor, same or same_as(activity))
             if found:
-                log.info("%s was already posted (id %s); not posting again", attempt.key, found)
                 return found
         return await self.send(reach, conversation, activity)
 
-    async def _find(
+    async def anchor(self, key: str, reach: Reach, channel: str, activity: JSON, since: int) -> str:
+        """The bot's note that anchors a logged complaint (the inbox item `key`) at the top
+        of `channel`: an earlier try's, newer than `since` (ms) and saying the same, that no
+        case opened on yet, else a new one (`start_thread`). The inbox cannot tell a retry
+        from a first try (a crash leaves no mark), so it always looks; two complaints that
+        logged the same words at once may swap their notes, which loses neither."""
+
+        async def free(message_id: str) -> bool:
+            return (
+                await self.store.case_for_source(MessageRef(PLATFORM, channel, message_id).key)
+                is None
+            )
+
+        found = await self._earlier(
+            key, Place(reach, channel, channel), since, same_as(activity), free
+        )
+        return found or await self.start_thread(reach, channel, activity)
+
+    async def _earlier(
         self,
-        reach: Reach,
-        case: Case,
-        conversation: str,
+        key: str,
+        where: Place,
         floor: int,
         same: Callable[[JSON], bool],
+        free: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> str | None:
+        """The id of the earlier attempt at `key` in `where`, or None: not there, or not to
+        be looked for (no Graph, said at start; Graph refusing for good, logged)."""
+        if self.graph is None:
+            return None
+        try:
+            found = await self._find(where, floor, same, free)
+        except TransientDeliveryError:
+            raise
+        except DeliveryError as err:  # a 403 (no consent), a 404: waiting will not help
+            log.warning("could not look in %s for %s (%s): posted again",
+                        where.conversation, key, err)  # fmt: skip
+            return None
+        if found:
+            log.info("%s was already posted (id %s); not posting again", key, found)
+        return found
+
+    async def _find(
+        self,
+        where: Place,
+        floor: int,
+        same: Callable[[JSON], bool],
+        free: Callable[[str], Awaitable[bool]] | None,
     ) -> str | None:
         assert self.graph is not None
-        channel, root = split_thread(conversation)
+        reach = where.reach
+        channel, root = split_thread(where.conversation)
         if is_team_channel(channel):
-            team = await self.team_of(reach, channel, case.source.channel)
+            team = await self.team_of(reach, channel, where.near)
             if team is None:
                 log.warning("no team known for %s: not looked up, posted again", channel)
                 return None
@@ -215,6 +260,7 @@ class TeamsSink(PlatformSink):
                 and not message.get("deletedDateTime")
                 and created_ms(message) > floor
                 and same(message)
+                and (free is None or await free(str(message["id"])))
             ):
                 return str(message["id"])
         return None
@@ -257,7 +303,7 @@ class TeamsSink(PlatformSink):
         """Post `activity` at the top of `channel`; its id. In a team channel that is a new
         thread, started as botbuilder's `TeamsInfo.send_message_to_teams_channel` does
         (`POST /v3/conversations` naming the channel); a chat has no threads: a message in
-        it. It is not looked up after a crash (see the module's docstring)."""
+        it."""
         if not is_team_channel(channel):
             return await self.send(reach, channel, activity)
         assert reach.service_url

@@ -86,8 +86,6 @@ GRAPH_PAGE = 20  # Graph's page without $top
 GRAPH_MOST = 50  # ... and the most $top may ask for
 GRAPH_ROUTES = ("graph_channel_messages", "graph_replies", "graph_chat_messages")
 
-#: The ids this fake gives activities count up from here (Teams' are millisecond times).
-_FIRST_ACTIVITY_ID = 1_700_000_000_000
 
 
 @dataclass
@@ -273,7 +271,7 @@ class FakeBotConnector:
         self._tokens: set[str] = set()
         self._conversations: dict[str, _Conversation] = {}
         self._activities: dict[tuple[str, str], JSON] = {}  # (channel or chat, id) -> activity
-        self._last_id = _FIRST_ACTIVITY_ID - 1
+        self._last_id = 0
         self.graph_consent = True  # False: Graph answers 403, as without the app's consent
         self._scripted: defaultdict[str, deque[ScriptedResponse]] = defaultdict(deque)
         self._scripts: list[_Script] = []
@@ -364,8 +362,8 @@ class FakeBotConnector:
         self._conversations[conversation_id] = _Conversation(conversation_id, accounts, team)
 
     def next_activity_id(self) -> str:
-        """A new message id: a millisecond time later than every one before."""
-        self._last_id += 1
+        """A new message id: the time now in milliseconds, later than every one before."""
+        self._last_id = max(self._last_id + 1, int(time.time() * 1000))
         return str(self._last_id)
 
     def add_message(self, conversation_id: str, activity: JSON) -> None:

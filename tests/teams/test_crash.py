@@ -27,6 +27,7 @@ from tests.fakes.bot_connector import Call, FakeBotConnector
 from tests.slack.test_crash import Bot, ids_in
 from tests.teams.harness import (
     ACME,
+    AVI,
     CLIENT,
     DANA,
     DIRECTORY,
@@ -178,3 +179,59 @@ async def test_a_kill_between_a_post_and_its_receipt_leaves_each_effect_once(
     assert card_1["id"] == held_card.answer["id"]  # type: ignore[index]
     assert update.ok and update.args["activity_id"] == card_1["id"]
     assert held_ack.answer["id"] in {a["id"] for a in fake.posted(ACME, reply_to=second["id"])}  # type: ignore[index]
+
+
+def notes(fake: FakeBotConnector) -> list[dict[str, Any]]:
+    """The bot's notes that anchor logged complaints in Acme's channel."""
+    return [a for a in fake.posted(ACME) if "logged a complaint here" in a.get("text", "")]
+
+
+@pytest.mark.slow
+async def test_a_kill_after_a_logged_complaints_note_opens_its_case_on_that_note(
+    tmp_path: Path, fake: FakeBotConnector
+) -> None:
+    """`complaint ...` in the 1:1 chat: the bot's note reaches the channel, the bot dies
+    before its id comes back; started again, the inbox finds that note and opens on it."""
+    teams = TeamsBot(tmp_path, fake)
+
+    def note_post(call: Call) -> bool:
+        return call.route == "create_conversation" and "channel" in call.body.get("channelData", {})
+
+    def form_post(call: Call) -> bool:
+        return call.route == "send" and call.conversation_id == fake.chat_id(AVI)
+
+    with teams_process(tmp_path, fake) as bot:
+        await bot.start()
+        async with aiohttp.ClientSession() as session:
+            # Acme's channel has been heard from (which names its team), as any channel has
+            chatter = teams.channel_message(CLIENT, "good morning", bot=False)
+            assert await send(session, bot.url, chatter) == 200
+            typed = teams.chat_message(
+                AVI, "complaint @Dana Levi billed us twice", [(DANA, NAMES[DANA])]
+            )
+            assert await send(session, bot.url, typed) == 200
+            form = (await fake.wait_for(form_post, timeout=15)).body["attachments"][0]["content"]
+            (save,) = [a for a in form["actions"] if a["verb"] == "submit:log"]
+            answers = {"channel": ACME, "affected": DANA, "category": "billing", "severity": "high"}
+            data = {**save["data"], **answers, "summary": "Twice"}
+            lift = fake.delay(note_post, 30)
+            assert (
+                await send(session, bot.url, teams.invoke(AVI, "submit:log", data, personal=True))
+                == 200
+            )
+            held = await fake.wait_for(note_post, timeout=15)
+            assert held.ok
+            bot.kill()
+            lift()
+            await bot.start()
+
+            def answered() -> bool:  # the case opened, on a note, and its thread answered
+                return any(len(fake.posted(ACME, reply_to=n["id"])) >= 2 for n in notes(fake))
+
+            await bot.settled(session, answered, timeout=30)
+
+    note = held.answer["activityId"]  # type: ignore[index]
+    assert [n["id"] for n in notes(fake)] == [note]
+    assert twice(fake) == {}
+    replies = [activity_text(a) for a in fake.posted(ACME, reply_to=note)]
+    assert sum("What happened?" in text for text in replies) == 1, replies

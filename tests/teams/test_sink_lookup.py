@@ -206,3 +206,30 @@ async def test_with_no_graph_a_post_that_may_be_there_is_posted_again(
     thread = f"{ACME};messageid={case.source.message_id}"
     assert len(sends(fake, thread)) == 2 + 2  # the case's own two replies, then these two
     assert [c.route for c in fake.calls if c.route.startswith("graph")] == []
+
+
+async def test_a_logged_complaints_note_is_found_until_a_case_opens_on_it(
+    bot: TeamsBot, fake: FakeBotConnector
+) -> None:
+    await open_case(bot)  # Teams has named Acme's channel's team
+    sink, reach = sink_of(bot), bot.adapter.reach
+    note = sink.message("Avi Katz logged a complaint here for follow-up.")
+    since = int(bot.next_id())
+    fake.clear()
+
+    first = await sink.anchor("teams:f:1", reach, ACME, note, since)
+    again = await sink.anchor("teams:f:1", reach, ACME, note, since)
+
+    assert again == first
+    assert len(fake.successful_calls("create_conversation")) == 1
+    # Once a case is open on it, it is that case's: the same words are posted anew.
+    opened = await bot.cases()
+    store = bot.runtime.store  # type: ignore[union-attr]
+    await store.create_case(  # as `open_logged` opens it, on the note
+        replace(opened[0], id="C-0099", source=replace(opened[0].source, message_id=first)),
+        [],
+        [],
+    )
+    other = await sink.anchor("teams:f:2", reach, ACME, note, since)
+    assert other != first
+    assert len(fake.successful_calls("create_conversation")) == 2
