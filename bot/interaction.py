@@ -335,7 +335,9 @@ class Interactions:
     async def kept(self, flag: ReadFirst) -> KeptMessage | None:
         """The flagged message as it was kept, unless it is older than `KEEP_MESSAGES` (the
         sweep, `bot.retention`, takes those out in its own time)."""
-        found = await self.service.store.kept_message(self.platform, flag.channel, flag.message_id)
+        found = await self.service.store.kept_message(
+            self.platform, flag.channel, flag.message_id
+        )
         if found is None or self.service.context().now - found.kept_at >= KEEP_MESSAGES:
             return None
         return found

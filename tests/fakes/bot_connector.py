@@ -87,7 +87,6 @@ GRAPH_MOST = 50  # ... and the most $top may ask for
 GRAPH_ROUTES = ("graph_channel_messages", "graph_replies", "graph_chat_messages")
 
 
-
 @dataclass
 class Call:
     """One HTTP request the fake received.
