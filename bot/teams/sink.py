@@ -29,7 +29,8 @@ as that attempt only if the bot wrote it, it is not deleted, and:
   card (its title element names the case, `cards.marker`) and newer than the case's source
   message and any card of it before;
 - in a group chat (several cases' client threads): the same as in a thread, newer than
-  the lane's newest recorded post there.
+  the lane's newest recorded post there (another case's post there since, saying the same
+  words, would be taken for it: most client texts name their case, not all).
 Teams' message ids are millisecond times, so "newer" compares ids (Graph's
 `createdDateTime` where an id is not one). A channel's team (Graph names channels under
 their team) comes with activities from it (`channelData.team.aadGroupId`); the adapter
