@@ -46,7 +46,9 @@ look-up Graph refuses for good (a 403: the consent is not granted; a 404), which
 with why: waiting would hold the lane up for nothing. A 429, a 5xx or no answer at all is
 tried again later, like a failed post. The bot's note that anchors a complaint logged from
 the 1:1 chat (`anchor`) is looked for the same way, top-level in its channel: the same
-words, newer than the inbox item, and no case's source yet.
+words, newer than the inbox item, and no case's source yet. A text naming a client
+contact by the name Teams last gave (`names`, learned from activities) may read otherwise
+after a restart, and is then posted again: a duplicate, never a loss.
 """
 
 from __future__ import annotations
@@ -346,7 +348,7 @@ class TeamsSink(PlatformSink):
     async def _client_post(self, case: Case, attempt: Attempt, activity: JSON) -> str:
         """The client lane's posts are newer than the case's message and the lane's last."""
         posts = [v for k, v in attempt.refs.items() if k.startswith(POST_REF)]
-        floor = newest(case.source.message_id, *posts)
+        floor = newest(case.source.message_id, attempt.refs.get(QUESTION_REF, ""), *posts)
         return await self.once(attempt, case, self._client_thread(case), activity, floor)
 
     async def close_question(self, case: Case, text: str, attempt: Attempt) -> None:
