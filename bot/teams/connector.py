@@ -29,7 +29,7 @@ from handlers.errors import DeliveryError, TransientDeliveryError
 log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
-TIMEOUT = 10  # seconds for one Connector call
+TIMEOUT = 10  # seconds for one call
 
 
 @dataclass
