@@ -29,8 +29,9 @@ as that attempt only if the bot wrote it, it is not deleted, and:
   card (its title element names the case, `cards.marker`) and newer than the case's source
   message and any card of it before;
 - in a group chat (several cases' client threads): the same as in a thread, newer than
-  the lane's newest recorded post there (another case's post there since, saying the same
-  words, would be taken for it: most client texts name their case, not all).
+  the lane's newest recorded post there, and only for a post that names its case (its
+  words or its card's): another case's post could say the same words otherwise, so such a
+  post is not looked for.
 Teams' message ids are millisecond times, so "newer" compares ids (Graph's
 `createdDateTime` where an id is not one). A channel's team (Graph names channels under
 their team) comes with activities from it (`channelData.team.aadGroupId`); the adapter
@@ -59,7 +60,7 @@ import logging
 import re
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.sink import Attempt, PlatformSink, Refs
 from bot.teams import cards
@@ -346,9 +347,15 @@ class TeamsSink(PlatformSink):
         return {QUESTION_REF: posted, POST_REF + attempt.key: posted}
 
     async def _client_post(self, case: Case, attempt: Attempt, activity: JSON) -> str:
-        """The client lane's posts are newer than the case's message and the lane's last."""
+        """The client lane's posts are newer than the case's message and the lane's last. A
+        group chat holds other cases' posts too: one whose words do not name the case could
+        be another's, so it is not looked for (a duplicate rather than a loss)."""
         posts = [v for k, v in attempt.refs.items() if k.startswith(POST_REF)]
         floor = newest(case.source.message_id, attempt.refs.get(QUESTION_REF, ""), *posts)
+        named = re.search(rf"\b{re.escape(case.id)}\b", json.dumps(activity))
+        if attempt.maybe_sent and not is_team_channel(case.source.channel) and not named:
+            log.info("%s does not name %s: not looked for in a group chat", attempt.key, case.id)
+            attempt = replace(attempt, maybe_sent=False)
         return await self.once(attempt, case, self._client_thread(case), activity, floor)
 
     async def close_question(self, case: Case, text: str, attempt: Attempt) -> None:

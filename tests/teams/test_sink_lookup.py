@@ -140,7 +140,7 @@ async def test_a_note_in_the_cards_thread_is_found_and_a_new_one_posted(
     assert len(sends(fake, thread)) == 1
 
 
-async def test_in_a_group_chat_a_post_newer_than_the_lanes_last_is_found(
+async def test_in_a_group_chat_a_post_naming_its_case_newer_than_the_lanes_last_is_found(
     bot: TeamsBot, fake: FakeBotConnector
 ) -> None:
     case = await open_case(bot)
@@ -148,7 +148,7 @@ async def test_in_a_group_chat_a_post_newer_than_the_lanes_last_is_found(
     source = bot.next_id()
     fake.add_message(GROUP_CHAT, {"id": source, "type": "message", "text": "late again"})
     in_chat = replace(case, source=replace(case.source, channel=GROUP_CHAT, message_id=source))
-    effect = ClientThreadPost(case.id, "We are on it.")
+    effect = ClientThreadPost(case.id, f"Update on case {case.id}: we are on it.")
     first = await sink_of(bot).deliver(effect, in_chat, Attempt("g1"))
     fake.clear()
 
@@ -159,6 +159,15 @@ async def test_in_a_group_chat_a_post_newer_than_the_lanes_last_is_found(
     assert fake.calls_to("graph_chat_messages")[0].query["$orderby"] == "createdDateTime desc"
     later = await sink_of(bot).deliver(effect, in_chat, Attempt("g2", maybe_sent=True, refs=first))
     assert later[POST_REF + "g2"] != first[POST_REF + "g1"]
+    assert len(sends(fake, GROUP_CHAT)) == 1
+
+    # Words that do not name the case could be another case's there: posted again.
+    unnamed = ClientThreadPost(case.id, "Included in this case: Dana Levi.")
+    refs = {**first, **later}
+    await sink_of(bot).deliver(unnamed, in_chat, Attempt("g3", refs=refs))
+    fake.clear()
+    await sink_of(bot).deliver(unnamed, in_chat, Attempt("g3", maybe_sent=True, refs=refs))
+    assert fake.calls_to("graph_chat_messages") == []
     assert len(sends(fake, GROUP_CHAT)) == 1
 
 
