@@ -18,6 +18,7 @@ from storage.postgres import DEFAULT_POOL_SIZE
 DEFAULT_DATABASE = "data/complaintbot.json"
 DEFAULT_DIRECTORY = "complaintbot.toml"
 DEFAULT_SLACK_API = "https://slack.com/api/"
+DEFAULT_GRAPH = "https://graph.microsoft.com/v1.0"
 DEFAULT_OUTBOX_CONCURRENCY = 32  # effects in flight per replica
 
 
@@ -31,6 +32,8 @@ class Settings:
     microsoft_app_password: str | None = None
     microsoft_app_tenant_id: str | None = None
     teams_local: bool = False  # TEAMS_LOCAL=1: Teams without an app id, unauthenticated
+    # Where the Teams sink reads what it posted (`bot.teams.graph`); None: nowhere to read
+    graph_url: str | None = None
     database_url: str = DEFAULT_DATABASE
     directory_path: str = DEFAULT_DIRECTORY
     database_pool_size: int = DEFAULT_POOL_SIZE
@@ -184,6 +187,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "is set while MICROSOFT_APP_ID is, and an app id means every request is checked",
             "unset TEAMS_LOCAL, or unset the Microsoft settings for a local emulator",
         )
+    graph_url = _get(env, "MICROSOFT_GRAPH_URL")
+    if graph_url and not graph_url.startswith(("http://", "https://")):
+        raise SettingsError(
+            "MICROSOFT_GRAPH_URL",
+            f"is {graph_url!r}, not an http(s) URL",
+            f"unset it to use {DEFAULT_GRAPH}",
+        )
     api_url = _get(env, "SLACK_API_URL") or DEFAULT_SLACK_API
     if not api_url.startswith(("http://", "https://")):
         raise SettingsError("SLACK_API_URL", "is not an http(s) URL", "unset it to use Slack's")
@@ -197,6 +207,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         microsoft_app_password=password,
         microsoft_app_tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
         teams_local=local == "1",
+        graph_url=graph_url or (DEFAULT_GRAPH if app_id else None),
         database_url=_get(env, "COMPLAINTBOT_DATABASE_URL") or DEFAULT_DATABASE,
         directory_path=_get(env, "COMPLAINTBOT_DIRECTORY") or DEFAULT_DIRECTORY,
         database_pool_size=_count(env, "COMPLAINTBOT_DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 500),

@@ -55,7 +55,7 @@ class Attempt:
 class PlatformSink(ABC):
     async def deliver(self, effect: Effect, case: Case, attempt: Attempt) -> Refs:
         if isinstance(effect, ClientThreadPost):
-            await self.post_to_client_thread(case, effect.text, attempt)
+            return await self.post_to_client_thread(case, effect.text, attempt)
         elif isinstance(effect, FeedbackRequest):
             return await self.ask_for_feedback(case, effect.text, attempt)
         elif isinstance(effect, FeedbackAnswered):
@@ -84,7 +84,9 @@ class PlatformSink(ABC):
         return {}
 
     @abstractmethod
-    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None: ...
+    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> Refs:
+        """A reply in the client thread; the refs a platform keeps of it (Teams keeps each
+        post's id, to tell an earlier attempt from the lane's older posts)."""
 
     @abstractmethod
     async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:

@@ -251,7 +251,8 @@ class Store(Protocol):
 
     # addresses --------------------------------------------------------------------------
     async def save_address(self, platform: str, user_id: str, reference: dict[str, Any]) -> None:
-        """Keep where `user_id` can be written to on `platform` (replacing the last one)."""
+        """Keep where `user_id` (a person, or on Teams a channel too) can be reached on
+        `platform`, replacing the last one."""
 
     async def address(self, platform: str, user_id: str) -> dict[str, Any] | None:
         """The reference last saved for `user_id` on `platform`, or None."""

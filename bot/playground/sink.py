@@ -47,8 +47,9 @@ class PlaygroundSink(PlatformSink):
     # never an earlier attempt to look for; the only refs kept are the card notes' ids,
     # which `restore` gives the rebuilt notes.
 
-    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
+    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> Refs:
         self._client_post(case, text)
+        return {}
 
     async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:
         self._client_post(case, text, feedback_buttons(case.id, self.view.language))

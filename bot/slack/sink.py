@@ -99,8 +99,10 @@ class SlackSink(PlatformSink):
 
     # --- the client thread ----------------------------------------------------------------
 
-    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> None:
+    async def post_to_client_thread(self, case: Case, text: str, attempt: Attempt) -> Refs:
+        """Found again by its key (in its metadata), it needs no ref."""
         await self._client_post(case, attempt, self.render(text))
+        return {}
 
     async def ask_for_feedback(self, case: Case, text: str, attempt: Attempt) -> Refs:
         message = self.render(text)

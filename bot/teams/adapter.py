@@ -16,7 +16,8 @@ The adapter only translates (`bot.interaction` decides). What Teams sends:
 - `complaint ...` in the 1:1 chat with the bot: `Commanded`, answered there with the log
   form (which client channel, then the open form's questions); its `submit:log` is kept in
   the inbox before the answer, and `open_logged` posts the bot's note in the chosen channel
-  (a new thread) and opens the case on it;
+  (a new thread; an earlier try's, if Graph finds one, `TeamsSink.anchor`) and opens the
+  case on it;
 - `messageDelete` (a soft delete) of a client's statement: `Deleted`, by the message id;
 - `review ...` in the 1:1 chat, or after the bot's @mention in a channel (from a lead
   anywhere; from anyone else outside client channels, where a mention opens a case):
@@ -25,6 +26,8 @@ The adapter only translates (`bot.interaction` decides). What Teams sends:
 - the app installed for a person (`installationUpdate`, or the bot added to a 1:1 chat,
   `conversationUpdate`), or a message from them in that chat: where to write to them,
   kept as their address (`Store.save_address`) for the DMs (see `bot.teams.sink`);
+- any activity from a team channel: the channel's team (`channelData.team.aadGroupId`),
+  kept as the channel's address, for the sink to read the channel back through Graph;
 - `adaptiveCard/action` invokes (Universal Actions): a form's verb is `Pressed`,
   `submit:<form>` is `Submitted`, `refresh` and `cancel` get the card for that viewer.
 - the *Log as complaint* message action: `composeExtension/fetchTask` is `Commanded` on
@@ -89,10 +92,11 @@ from bot.interaction import (
 from bot.server import Runtime
 from bot.teams import cards
 from bot.teams.cards import CANCEL, PLATFORM, REFRESH
-from bot.teams.connector import JSON, Connector, Reach, split_thread
+from bot.teams.connector import JSON, Connector, Reach, is_team_channel, split_thread
+from bot.teams.graph import Graph
 from bot.teams.package import MESSAGE_ACTION_ID
 from bot.teams.review_cards import chart_uri, review_card
-from bot.teams.sink import TeamsSink, reference
+from bot.teams.sink import TeamsSink, channel_reference, reference
 from bot.worker import Background
 from handlers import forms, messages
 from handlers.directory import Actor, Directory
@@ -112,6 +116,10 @@ MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 UNAUTHENTICATED = (
     "warning: Teams is on WITHOUT authentication (TEAMS_LOCAL=1, no MICROSOFT_APP_ID): "
     "anyone who can reach POST /api/messages can act as anyone in the directory"
+)
+NO_GRAPH = (
+    "Teams: no Microsoft Graph (no MICROSOFT_APP_ID, no MICROSOFT_GRAPH_URL): a post whose "
+    "earlier attempt may have arrived (a crash or a timeout mid-call) is posted again"
 )
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
@@ -212,8 +220,9 @@ class TeamsAdapter:
             self.reach.bot_id = f"28:{settings.microsoft_app_id}"
         self.names: dict[str, str] = {}  # Teams user id -> name, of everyone seen
         self.connector = Connector(settings)
+        self.graph = Graph(settings, settings.graph_url) if settings.graph_url else None
         self.sink = TeamsSink(
-            self.connector, runtime.directory, runtime.store, self.reach, self.names
+            self.connector, runtime.directory, runtime.store, self.reach, self.names, self.graph
         )
         self.finishers: dict[str, Finish] = {FORM: self.open_logged}
         self.channel_names: dict[str, str] = {}  # channel id -> name, as Teams last said
@@ -232,10 +241,14 @@ class TeamsAdapter:
     async def start(self) -> None:
         if self.unauthenticated:
             log.warning(UNAUTHENTICATED)
+        if self.graph is None:
+            log.warning(NO_GRAPH)
 
     async def stop(self) -> None:
         await self.drain()
         await self.connector.close()
+        if self.graph is not None:
+            await self.graph.close()
 
     async def drain(self) -> None:
         await self.background.drain()
@@ -267,6 +280,7 @@ class TeamsAdapter:
         answer: list[InvokeResponse] = []
 
         async def on_turn(turn: TurnContext) -> None:
+            await self._keep_team(body)
             found = await self._dispatch(body)
             if found is not None:
                 answer.append(found)
@@ -304,6 +318,21 @@ class TeamsAdapter:
         channel = (activity.get("channelData") or {}).get("channel")
         if isinstance(channel, dict) and channel.get("id") and channel.get("name"):
             self.channel_names[str(channel["id"])] = str(channel["name"])
+
+    async def _keep_team(self, activity: JSON) -> None:
+        """A team channel's team, kept as the channel's address the first time this process
+        hears of it (a StorageError is a 503, and Teams sends the activity again)."""
+        data = activity.get("channelData") or {}
+        team = (data.get("team") or {}).get("aadGroupId")
+        channel = (data.get("channel") or {}).get("id") or split_thread(
+            str((activity.get("conversation") or {}).get("id") or "")
+        )[0]
+        if not team or not is_team_channel(channel) or self.sink.teams.get(channel) == team:
+            return
+        await self.runtime.store.save_address(
+            PLATFORM, channel, channel_reference(self.reach, channel, str(team))
+        )
+        self.sink.teams[channel] = str(team)
 
     async def _dispatch(self, activity: JSON) -> InvokeResponse | None:
         kind = activity.get("type")
@@ -601,8 +630,9 @@ class TeamsAdapter:
 
     async def open_logged(self, item: InboxItem) -> None:
         """Open a logged complaint's case from the inbox: the bot's note, at the top of the
-        chosen channel, anchors its client thread. TransientDeliveryError while Teams cannot
-        take it: the inbox retries (see `TeamsSink.start_thread` on posting it twice)."""
+        chosen channel, anchors its client thread; an earlier try's note is looked for first
+        (`TeamsSink.anchor`). TransientDeliveryError while Teams cannot take it: the inbox
+        retries."""
         form = item.payload
         reach = Reach(
             form.get("service_url") or self.reach.service_url,
@@ -617,7 +647,10 @@ class TeamsAdapter:
         actor = self.actor({"id": form["actor"]})
         note = messages.text(self.directory.language, "client.logged", actor=actor.display)
         channel = form["channel"]
-        root = await self.sink.start_thread(reach, channel, self.sink.message(note))
+        since = int(item.received_at.timestamp() * 1000)
+        root = await self.sink.anchor(
+            item.delivery_id, reach, channel, self.sink.message(note), since
+        )
         source = MessageRef(PLATFORM, channel, root)
         opening = reopening(form, actor, source, actor, form["summary"])
         self.tell(actor.user_id, (await self.interactions.open(opening, item.delivery_id)).text)

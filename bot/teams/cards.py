@@ -264,7 +264,7 @@ def case_card(
     for limit, shown in BUDGETS:
         writer = _Writer(people)
         body = [
-            _block(writer.text(view.title), size="Large", weight="Bolder"),
+            _block(writer.text(view.title), size="Large", weight="Bolder", id=marker(view.case_id)),
             *[_field(f, writer) for f in view.fields],
             *([_block(f"⚠ {writer.text(view.abuse)}", color="Attention")] if view.abuse else []),
             *[
@@ -284,6 +284,19 @@ def case_card(
         if size(content) <= CARD_BYTES:
             break
     return content
+
+
+def marker(case_id: str) -> str:
+    """The element id that names a case card's case: how the sink knows the card again
+    when it reads the channel back (`bot.teams.sink`)."""
+    return f"complaintbot-case-{case_id}"
+
+
+def marks(content: JSON, case_id: str) -> bool:
+    """Whether a card is `case_id`'s case card (its title carries the `marker`)."""
+    body = content.get("body")
+    first = body[0] if isinstance(body, list) and body else None
+    return isinstance(first, dict) and first.get("id") == marker(case_id)
 
 
 def for_viewer(view: card.CardView, allowed: Collection[str]) -> card.CardView:

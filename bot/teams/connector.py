@@ -5,7 +5,7 @@ and retries inside a call; the outbox retries on its own schedule (one case's ra
 holds up nothing else), so the sink talks to the Connector directly and turns its answers
 into the outbox's two kinds of failure. The token comes from botbuilder's
 `MicrosoftAppCredentials` (msal, cached until it expires); without an app id (a local
-emulator) calls carry none.
+emulator) calls carry none. Graph's reads (`bot.teams.graph`) go through the same client.
 
 Where a conversation's Connector is (`serviceUrl`), the tenant and the bot's own id come
 only with incoming activities: `Reach` keeps the latest, and the sink stores them with
@@ -29,7 +29,7 @@ from handlers.errors import DeliveryError, TransientDeliveryError
 log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
-TIMEOUT = 10  # seconds for one Connector call
+TIMEOUT = 10  # seconds for one call
 
 
 @dataclass
@@ -61,45 +61,69 @@ def split_thread(conversation_id: str) -> tuple[str, str | None]:
 
 
 class Connector:
-    def __init__(self, settings: Settings) -> None:
-        self._credentials = (
-            MicrosoftAppCredentials(
-                settings.microsoft_app_id,
-                settings.microsoft_app_password or "",
-                settings.microsoft_app_tenant_id,
-            )
-            if settings.microsoft_app_id
-            else None
-        )
+    """An HTTP client of one Microsoft API: the Connector's, or with `scope` Graph's."""
+
+    def __init__(self, settings: Settings, scope: str | None = None) -> None:
+        self._settings, self._scope = settings, scope
+        self._credentials: dict[str | None, MicrosoftAppCredentials] = {}
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
 
-    async def _headers(self) -> dict[str, str]:
-        if self._credentials is None:
+    def _credentials_for(self, tenant: str | None) -> MicrosoftAppCredentials | None:
+        """Cached per tenant: Graph's app-only token is the tenant's own (a multi-tenant
+        app's too), the Connector's botframework.com's unless the app is single-tenant."""
+        settings = self._settings
+        if not settings.microsoft_app_id:
+            return None
+        tenant = settings.microsoft_app_tenant_id or (tenant if self._scope else None)
+        if tenant not in self._credentials:
+            self._credentials[tenant] = MicrosoftAppCredentials(
+                settings.microsoft_app_id,
+                settings.microsoft_app_password or "",
+                tenant,
+                self._scope,
+            )
+        return self._credentials[tenant]
+
+    async def _headers(self, tenant: str | None) -> dict[str, str]:
+        credentials = self._credentials_for(tenant)
+        if credentials is None:
             return {}
         try:
-            token = await asyncio.to_thread(self._credentials.get_access_token)
+            token = await asyncio.to_thread(credentials.get_access_token)
         except PermissionError as err:  # the app id or password is wrong: retrying won't help
-            raise DeliveryError(f"no Bot Framework token: {err}") from err
+            raise DeliveryError(f"no Microsoft token: {err}") from err
         except Exception as err:  # the identity platform is unreachable
-            raise TransientDeliveryError(f"no Bot Framework token: {err!r}") from err
+            raise TransientDeliveryError(f"no Microsoft token: {err!r}") from err
         return {"Authorization": f"Bearer {token}"}
 
     async def call(
         self, method: str, service_url: str, path: str, body: JSON | None = None
     ) -> JSON:
+        """One call to `path` under `service_url`; its JSON answer (see `fetch`)."""
+        url = urllib.parse.urljoin(service_url.rstrip("/") + "/", path.lstrip("/"))
+        return await self.fetch(method, url, body, what=f"{method} {path}")
+
+    async def fetch(
+        self,
+        method: str,
+        url: str,
+        body: JSON | None = None,
+        *,
+        tenant: str | None = None,
+        what: str | None = None,
+    ) -> JSON:
         """One call; its JSON answer. 429 and 5xx are worth retrying (a 5xx may have been
         done), any other refusal is final."""
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT))
-        url = urllib.parse.urljoin(service_url.rstrip("/") + "/", path.lstrip("/"))
-        what = f"{method} {path}"
+        what = what or f"{method} {urllib.parse.urlsplit(url).path}"
         try:
             async with self._session.request(
-                method, url, json=body, headers=await self._headers()
+                method, url, json=body, headers=await self._headers(tenant)
             ) as response:
                 text = await response.text()
                 if response.status == 429:
@@ -116,7 +140,7 @@ class Connector:
                     return {}
                 answer = await response.json(content_type=None)
                 return answer if isinstance(answer, dict) else {}
-        except aiohttp.ClientConnectorError as err:  # never reached the Connector
+        except aiohttp.ClientConnectorError as err:  # never reached the service
             raise TransientDeliveryError(f"{what}: {err!r}") from err
         except (TimeoutError, aiohttp.ClientError) as err:
             raise TransientDeliveryError(f"{what}: {err!r}", maybe_done=True) from err

@@ -22,6 +22,24 @@ What it answers, as the Connector's REST API (v3) does:
 * ``POST /{tenant}/oauth2/v2.0/token``: a client-credentials grant for the bot's app id and
   password, answering ``{"token_type": "Bearer", "expires_in": 3600, "access_token": ...}``.
 
+It also plays the Microsoft Graph reads a bot with resource-specific consent may make of what
+was posted, under :attr:`~FakeBotConnector.graph_url`, from the same record:
+
+* ``GET .../teams/{team}/channels/{channel}/messages``: a channel's top-level messages;
+* ``GET .../teams/{team}/channels/{channel}/messages/{id}/replies``: a thread's replies;
+* ``GET .../chats/{chat}/messages``: a group chat's messages (``$orderby`` of
+  ``createdDateTime desc`` or the default ``lastModifiedDateTime``, newest first either way);
+
+each newest first, ``$top`` at most 50 (400 past it, or for another OData option on the
+channel routes), pages linked by ``@odata.nextLink``, each message a ``chatMessage`` as
+Graph shapes it: ``from.application`` for the bot's (``from.user`` for anyone's else),
+``body.content`` HTML (mentions as ``<at id="N">``; a card as ``<attachment id=...>``),
+``attachments[].content`` the card's JSON as a string, ``createdDateTime`` the id's
+millisecond time. A channel is readable only under its team (``add_conversation(team=...)``;
+404 otherwise), and only while ``graph_consent`` holds (403 ``Forbidden`` when it is off:
+the consent not granted). Activity ids are millisecond times, as Teams' are: one clock
+(:meth:`~FakeBotConnector.next_activity_id`) numbers what the bot posts and what tests add.
+
 Every Connector call needs ``Authorization: Bearer <token>`` with a token this fake issued
 (401 otherwise). ``anonymous=True`` plays the Connector as a local emulator's is: a call with
 no ``Authorization`` header at all is taken (a bot with no app id sends none); a header with a
@@ -41,14 +59,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import itertools
 import json
+import re
 import secrets
 import time
 import urllib.parse
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
 from aiohttp import web
@@ -62,9 +81,10 @@ BOT_ID = f"28:{APP_ID}"
 BOT_NAME = "complaintbot"
 MAX_MESSAGE_BYTES = 28 * 1024  # Teams refuses a larger activity
 TOKEN_SECONDS = 3600
-
-#: The ids this fake gives activities count up from here (Teams' are millisecond times).
-_FIRST_ACTIVITY_ID = 1_700_000_000_000
+GRAPH_PATH = "graph/v1.0"
+GRAPH_PAGE = 20  # Graph's page without $top
+GRAPH_MOST = 50  # ... and the most $top may ask for
+GRAPH_ROUTES = ("graph_channel_messages", "graph_replies", "graph_chat_messages")
 
 
 @dataclass
@@ -72,11 +92,12 @@ class Call:
     """One HTTP request the fake received.
 
     ``route`` names what was asked: ``send``, ``reply``, ``update``, ``delete``,
-    ``create_conversation``, ``members`` or ``token``. ``args`` holds the path's parts
-    (``conversation_id``, ``activity_id``, ``tenant``), ``body`` the JSON body (or, for
-    ``token``, the form), ``headers`` lower-cased names. ``failed`` is True when a scripted
-    failure answered instead of the route; ``status`` and ``answer`` are what the fake
-    answered, set as soon as the call took effect (maybe before the caller got them).
+    ``create_conversation``, ``members``, ``token`` or one of ``GRAPH_ROUTES``. ``args``
+    holds the path's parts (``conversation_id``, ``activity_id``, ``tenant``), ``body`` the
+    JSON body (or, for ``token``, the form), ``headers`` lower-cased names, ``query`` the
+    query string's. ``failed`` is True when a scripted failure answered instead of the
+    route; ``status`` and ``answer`` are what the fake answered, set as soon as the call
+    took effect (maybe before the caller got them).
     """
 
     route: str
@@ -86,6 +107,7 @@ class Call:
     body: Any
     headers: dict[str, str]
     at: float
+    query: dict[str, str] = field(default_factory=dict)
     failed: bool = False
     status: int | None = None
     answer: Any = None
@@ -204,6 +226,7 @@ class _Unauthorized(_Refusal):
 class _Conversation:
     id: str
     members: list[JSON]
+    team: str | None = None  # a team channel's team (its aadGroupId), for Graph
 
 
 @dataclass
@@ -247,7 +270,8 @@ class FakeBotConnector:
         self._tokens: set[str] = set()
         self._conversations: dict[str, _Conversation] = {}
         self._activities: dict[tuple[str, str], JSON] = {}  # (channel or chat, id) -> activity
-        self._ids = itertools.count(_FIRST_ACTIVITY_ID)
+        self._last_id = 0
+        self.graph_consent = True  # False: Graph answers 403, as without the app's consent
         self._scripted: defaultdict[str, deque[ScriptedResponse]] = defaultdict(deque)
         self._scripts: list[_Script] = []
         self._outages: list[tuple[Callable[[Call], bool], ServerError]] = []
@@ -274,6 +298,12 @@ class FakeBotConnector:
              self._delete),
             ("GET", "/v3/conversations/{conversation_id}/members", "members", self._members),
             ("POST", "/{tenant}/oauth2/v2.0/token", "token", self._token),
+            ("GET", f"/{GRAPH_PATH}/teams/{{team}}/channels/{{channel}}/messages",
+             "graph_channel_messages", self._graph_channel_messages),
+            ("GET", f"/{GRAPH_PATH}/teams/{{team}}/channels/{{channel}}/messages/{{message}}"
+             "/replies", "graph_replies", self._graph_replies),
+            ("GET", f"/{GRAPH_PATH}/chats/{{chat}}/messages", "graph_chat_messages",
+             self._graph_chat_messages),
         ]  # fmt: skip
         for method, path, route, handler in routes:
             app.router.add_route(method, path, self._handler(route, handler))
@@ -302,6 +332,11 @@ class FakeBotConnector:
             raise RuntimeError("FakeBotConnector is not started; await start() first")
         return f"http://127.0.0.1:{self._port}/"
 
+    @property
+    def graph_url(self) -> str:
+        """Where Graph is, as ``https://graph.microsoft.com/v1.0`` is for the real one."""
+        return f"{self.service_url}{GRAPH_PATH}"
+
     def token_url(self, tenant: str | None = None) -> str:
         """The token endpoint, as ``https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token``
         is for the real one (default tenant: the fake's)."""
@@ -310,14 +345,25 @@ class FakeBotConnector:
     # ------------------------------------------------------------------ model set-up
 
     def add_conversation(
-        self, conversation_id: str, members: Iterable[tuple[str, str]] = (), *, bot: bool = True
+        self,
+        conversation_id: str,
+        members: Iterable[tuple[str, str]] = (),
+        *,
+        bot: bool = True,
+        team: str | None = None,
     ) -> None:
         """Register a channel or group chat with its members, as (Teams user id, name)
-        pairs. ``bot=False`` leaves the bot out: sending there is refused with 403."""
+        pairs. ``bot=False`` leaves the bot out: sending there is refused with 403. ``team``:
+        the aadGroupId of a channel's team, which Graph names it under."""
         accounts = [{"id": user_id, "name": name} for user_id, name in members]
         if bot:
             accounts.append(dict(self.bot))
-        self._conversations[conversation_id] = _Conversation(conversation_id, accounts)
+        self._conversations[conversation_id] = _Conversation(conversation_id, accounts, team)
+
+    def next_activity_id(self) -> str:
+        """A new message id: the time now in milliseconds, later than every one before."""
+        self._last_id = max(self._last_id + 1, int(time.time() * 1000))
+        return str(self._last_id)
 
     def add_message(self, conversation_id: str, activity: JSON) -> None:
         """Hold a message someone (not the bot) sent, as Teams does: the bot can then reply
@@ -325,6 +371,8 @@ class FakeBotConnector:
         channel = _channel_of(conversation_id)
         self._conversation(channel)
         self._activities[(channel, str(activity["id"]))] = dict(activity)
+        if str(activity["id"]).isdigit():  # later posts are later: ids are times
+            self._last_id = max(self._last_id, int(activity["id"]))
 
     def chat_id(self, user_id: str) -> str:
         """The id ``POST /v3/conversations`` gives the bot's 1:1 chat with this user."""
@@ -458,6 +506,7 @@ class FakeBotConnector:
                 _body(route, raw, request),
                 {name.lower(): value for name, value in request.headers.items()},
                 time.time(),
+                dict(request.query),
             )
             self.calls.append(call)
             answer = self._answer(call, handler, raw)
@@ -478,6 +527,8 @@ class FakeBotConnector:
         try:
             if call.route != "token":
                 self._authorize(call)
+                if call.route in GRAPH_ROUTES and not self.graph_consent:
+                    raise _Refusal(403, "Forbidden", "Missing role permissions on the request.")
                 if len(raw) > MAX_MESSAGE_BYTES:
                     raise _Refusal(413, "MessageSizeTooBig", "Message size too big")
             return handler(call)
@@ -603,6 +654,121 @@ class FakeBotConnector:
             ).body["id"]
         return _Answer(201, answer)
 
+    # ------------------------------------------------------------------ Graph
+
+    def _graph_channel_messages(self, call: Call) -> _Answer:
+        channel = self._graph_channel(call)
+        found = [
+            a for (c, _), a in self._activities.items() if c == channel and not a.get("replyToId")
+        ]
+        return self._graph_page(call, found, channel)
+
+    def _graph_replies(self, call: Call) -> _Answer:
+        channel, root = self._graph_channel(call), call.args["message"]
+        if (channel, root) not in self._activities:
+            raise _Refusal(404, "NotFound", "Message not found.")
+        found = [
+            a
+            for (c, _), a in self._activities.items()
+            if c == channel and a.get("replyToId") == root
+        ]
+        return self._graph_page(call, found, channel)
+
+    def _graph_chat_messages(self, call: Call) -> _Answer:
+        chat = call.args["chat"]
+        conversation = self._conversations.get(chat)
+        if conversation is None or conversation.team is not None or chat.startswith("a:"):
+            raise _Refusal(404, "NotFound", "Chat not found.")  # a 1:1 chat needs Chat.Read.All
+        found = [a for (c, _), a in self._activities.items() if c == chat]
+        return self._graph_page(
+            call, found, chat, orderby=("createdDateTime desc", "lastModifiedDateTime desc")
+        )
+
+    def _graph_channel(self, call: Call) -> str:
+        channel = call.args["channel"]
+        conversation = self._conversations.get(channel)
+        if conversation is None or conversation.team != call.args["team"]:
+            raise _Refusal(404, "NotFound", "Channel not found in that team.")
+        return channel
+
+    def _graph_page(
+        self, call: Call, found: list[JSON], where: str, orderby: tuple[str, ...] = ()
+    ) -> _Answer:
+        query = call.query
+        allowed = {"$top", "$skiptoken"} | ({"$orderby"} if orderby else set())
+        if set(query) - allowed:
+            raise _Refusal(
+                400, "BadRequest", f"Query option not supported: {sorted(set(query) - allowed)}"
+            )
+        if "$orderby" in query and query["$orderby"] not in orderby:
+            raise _Refusal(400, "BadRequest", f"$orderby {query['$orderby']!r} is not supported")
+        top = query.get("$top", str(GRAPH_PAGE))
+        if not top.isdigit() or not 1 <= int(top) <= GRAPH_MOST:
+            raise _Refusal(400, "BadRequest", f"$top must be from 1 to {GRAPH_MOST}")
+        skip = int(query.get("$skiptoken", "0") or 0)
+        newest = sorted(found, key=lambda a: int(a["id"]), reverse=True)
+        page = newest[skip : skip + int(top)]
+        body: JSON = {"value": [self._chat_message(a, where) for a in page]}
+        if skip + int(top) < len(newest):
+            more = {k: v for k, v in query.items() if k != "$skiptoken"}
+            more["$skiptoken"] = str(skip + int(top))
+            body["@odata.nextLink"] = (
+                f"http://127.0.0.1:{self._port}{call.path}?{urllib.parse.urlencode(more)}"
+            )
+        return _Answer(200, body)
+
+    def _chat_message(self, activity: JSON, where: str) -> JSON:
+        """An activity of a channel or chat (`where`) as Graph's chatMessage shows it."""
+        team = self._conversations[where].team
+        author = activity.get("from") or {}
+        created = datetime.fromtimestamp(int(activity["id"]) / 1000, UTC)
+        when = created.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        if author.get("id") == self.bot["id"]:
+            sender: JSON = {"application": {
+                "@odata.type": "#microsoft.graph.teamworkApplicationIdentity",
+                "id": self.app_id, "displayName": BOT_NAME, "applicationIdentityType": "bot",
+            }, "device": None, "user": None}  # fmt: skip
+        else:
+            sender = {"application": None, "device": None, "user": {
+                "@odata.type": "#microsoft.graph.teamworkUserIdentity",
+                "id": str(author.get("id", "")), "displayName": author.get("name"),
+                "userIdentityType": "aadUser", "tenantId": self.tenant_id,
+            }}  # fmt: skip
+        attachments = []
+        content = _graph_html(str(activity.get("text") or ""))
+        for n, attachment in enumerate(activity.get("attachments") or ()):
+            attachment_id = f"{activity['id']}-{n}"
+            content += f'<attachment id="{attachment_id}"></attachment>'
+            attachments.append({
+                "id": attachment_id, "contentType": attachment.get("contentType"),
+                "contentUrl": None, "content": json.dumps(attachment.get("content")),
+                "name": None, "thumbnailUrl": None, "teamsAppId": None,
+            })  # fmt: skip
+        return {
+            "id": str(activity["id"]),
+            "replyToId": activity.get("replyToId"),
+            "etag": str(activity["id"]),
+            "messageType": "message",
+            "createdDateTime": when,
+            "lastModifiedDateTime": when,
+            "lastEditedDateTime": None,
+            "deletedDateTime": None,
+            "subject": None,
+            "summary": None,
+            "chatId": None if team else where,
+            "importance": "normal",
+            "locale": "en-us",
+            "webUrl": None,
+            "channelIdentity": {"teamId": team, "channelId": where} if team else None,
+            "policyViolation": None,
+            "eventDetail": None,
+            "from": sender,
+            "body": {"contentType": "html", "content": content},
+            "attachments": attachments,
+            "mentions": [],
+            "reactions": [],
+        }
+
     # ------------------------------------------------------------------ helpers
 
     def _conversation(self, conversation_id: str) -> _Conversation:
@@ -624,7 +790,7 @@ class FakeBotConnector:
 
     def _post(self, conversation_id: str, activity: JSON, reply_to: str | None) -> _Answer:
         conversation = self._conversation(conversation_id)
-        activity_id = str(next(self._ids))
+        activity_id = self.next_activity_id()
         stored = {**activity, "id": activity_id, "from": dict(self.bot),
                   "conversation": {"id": conversation.id}}  # fmt: skip
         if reply_to:
@@ -647,6 +813,13 @@ def _body(route: str, raw: bytes, request: web.Request) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+
+
+def _graph_html(text: str) -> str:
+    """A message's HTML as Graph gives it back: in a paragraph, mentions numbered."""
+    numbers = iter(range(1000))
+    text = re.sub(r"<at>", lambda _: f'<at id="{next(numbers)}">', text)
+    return text if not text or text.startswith("<p>") else f"<p>{text}</p>"
 
 
 def _activity(body: Any) -> JSON:

@@ -353,3 +353,57 @@ async def test_an_anonymous_connector_takes_calls_without_a_token(
         async with http.post(url, json={"type": "message"}, headers=forged) as response:
             assert response.status == 401
         assert [a["text"] for a in anonymous.posted(INTERNAL)] == ["hi"]
+
+
+async def test_graph_lists_what_was_posted_as_chat_messages_in_pages(
+    fake: FakeBotConnector, http: aiohttp.ClientSession
+) -> None:
+    team = "7d3e9a10-8f2b-4c5d-9e6f-0000000000f1"
+    fake.add_conversation("19:firm@thread.tacv2", [("29:dana", "Dana Levi")], team=team)
+    token = fake.issue_token()
+    headers = {"Authorization": f"Bearer {token}"}
+    root = fake.next_activity_id()
+    dana = {"id": "29:dana", "name": "Dana Levi"}
+    fake.add_message("19:firm@thread.tacv2", {"id": root, "type": "message", "from": dana})
+    thread = f"19:firm@thread.tacv2;messageid={root}"
+    for n in range(55):
+        async with http.post(
+            f"{fake.service_url}v3/conversations/{thread}/activities",
+            json={"type": "message", "text": f"<at>Dana Levi</at> reply {n}"},
+            headers=headers,
+        ) as response:
+            assert response.status == 201
+    replies = f"{fake.graph_url}/teams/{team}/channels/19:firm@thread.tacv2/messages/{root}/replies"
+
+    async with http.get(f"{replies}?$top=50", headers=headers) as response:
+        page = await response.json()
+    assert len(page["value"]) == 50
+    newest = page["value"][0]
+    assert newest["body"] == {
+        "contentType": "html",
+        "content": '<p><at id="0">Dana Levi</at> reply 54</p>',
+    }
+    assert newest["from"]["application"]["id"] == fake.app_id and newest["from"]["user"] is None
+    assert newest["replyToId"] == root and newest["createdDateTime"].endswith("Z")
+    assert newest["channelIdentity"] == {"teamId": team, "channelId": "19:firm@thread.tacv2"}
+    async with http.get(page["@odata.nextLink"], headers=headers) as response:
+        rest = await response.json()
+    assert [m["body"]["content"] for m in rest["value"]][-1].endswith("reply 0</p>")
+    assert "@odata.nextLink" not in rest
+
+    top = f"{fake.graph_url}/teams/{team}/channels/19:firm@thread.tacv2/messages"
+    async with http.get(top, headers=headers) as response:
+        (message,) = (await response.json())["value"]
+    assert message["id"] == root and message["from"]["user"]["id"] == "29:dana"
+    for url, status in [
+        (f"{replies}?$top=51", 400),  # at most 50
+        (f"{top}?$filter=x", 400),  # no other OData on channels
+        (top.replace(team, "another-team"), 404),  # a channel is read under its team
+        (f"{fake.graph_url}/chats/{fake.chat_id('29:dana')}/messages", 404),  # 1:1: not so
+    ]:
+        async with http.get(url, headers=headers) as response:
+            assert response.status == status, url
+    fake.graph_consent = False
+    async with http.get(top, headers=headers) as response:
+        assert response.status == 403
+        assert (await response.json())["error"]["code"] == "Forbidden"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,12 +23,17 @@ from bot.server import Runtime, build_app, start_runtime, stop_runtime
 from bot.settings import load_settings
 from bot.teams.adapter import TeamsAdapter
 from bot.teams.cards import CONTENT_TYPE
+from bot.teams.connector import is_team_channel
 from handlers.directory_file import load_directory
 from handlers.model import Case
 from tests.fakes.bot_connector import BOT_ID, BOT_NAME, TENANT_ID, FakeBotConnector
 
 ACME = "19:acme@thread.tacv2"
 INTERNAL = "19:internal@thread.tacv2"
+# Each channel's team, as its aadGroupId (Graph names channels under it): the firm's, where
+# Acme's channel is shared with Acme
+FIRM_TEAM = "7d3e9a10-8f2b-4c5d-9e6f-0000000000f1"
+TEAMS = {ACME: FIRM_TEAM, INTERNAL: FIRM_TEAM}
 CLIENT = "29:carol"  # Acme's contact, not in the directory
 DANA, MAYA, RON, AVI = "29:dana", "29:maya", "29:ron", "29:avi"
 
@@ -68,8 +72,8 @@ NAMES = {DANA: "Dana Levi", MAYA: "Maya Cohen", RON: "Ron Bar", AVI: "Avi Katz"}
 
 
 def populate(fake: FakeBotConnector) -> None:
-    fake.add_conversation(ACME, [(CLIENT, "Carol Client"), (AVI, NAMES[AVI])])
-    fake.add_conversation(INTERNAL, list(NAMES.items()))
+    fake.add_conversation(ACME, [(CLIENT, "Carol Client"), (AVI, NAMES[AVI])], team=TEAMS[ACME])
+    fake.add_conversation(INTERNAL, list(NAMES.items()), team=TEAMS[INTERNAL])
 
 
 def mention(user_id: str, name: str) -> tuple[str, dict[str, Any]]:
@@ -162,7 +166,6 @@ class TeamsBot:
         self.env = dict(env or {})
         self.runtime: Runtime | None = None
         self.url = ""
-        self._ids = itertools.count(1_800_000_000_000)
 
     async def start(self) -> None:
         directory_file = self.root / "complaintbot.toml"
@@ -208,16 +211,24 @@ class TeamsBot:
     # --- what Teams sends -----------------------------------------------------------------
 
     def next_id(self) -> str:
-        return str(next(self._ids))
+        """A message id: a millisecond time, on the clock the fake numbers posts by."""
+        return self.fake.next_activity_id()
 
     def activity(self, sender: str, conversation: JSON, **fields: Any) -> JSON:
+        """An activity as Teams sends it; from a team channel, with its team and channel."""
+        channel_data: JSON = {"tenant": {"id": TENANT_ID}}
+        channel = str(conversation["id"]).partition(";")[0]
+        if is_team_channel(channel):
+            channel_data["channel"] = {"id": channel}
+        if channel in TEAMS:
+            channel_data["team"] = {"id": channel, "aadGroupId": TEAMS[channel]}
         return {
             "channelId": "msteams",
             "serviceUrl": self.fake.service_url,
             "from": {"id": sender, "name": self.names.get(sender, "Carol Client")},
             "recipient": {"id": BOT_ID, "name": BOT_NAME},
             "conversation": {"tenantId": TENANT_ID, **conversation},
-            "channelData": {"tenant": {"id": TENANT_ID}},
+            "channelData": channel_data,
             **fields,
         }
 
@@ -348,7 +359,6 @@ class TeamsBot:
             name=name,
             id=activity_id or f"f:{self.next_id()}",
             value=value,
-            channelData={"tenant": {"id": TENANT_ID}, "channel": {"id": channel}},
         )
 
     async def send(self, activity: JSON, headers: dict[str, str] | None = None) -> tuple[int, Any]:

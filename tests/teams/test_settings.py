@@ -41,3 +41,15 @@ def test_without_either_teams_is_off() -> None:
 def test_a_muddled_teams_setting_is_refused(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError, match="TEAMS_LOCAL"):
         load_settings(env)
+
+
+def test_graph_is_microsofts_with_an_app_id_and_only_where_set_without() -> None:
+    assert load_settings(APP).graph_url == "https://graph.microsoft.com/v1.0"
+    assert load_settings({"TEAMS_LOCAL": "1"}).graph_url is None  # no Graph: posted again
+    local = {"TEAMS_LOCAL": "1", "MICROSOFT_GRAPH_URL": "http://127.0.0.1:8081/graph/v1.0"}
+    assert load_settings(local).graph_url == "http://127.0.0.1:8081/graph/v1.0"
+
+
+def test_a_graph_url_that_is_no_url_is_refused() -> None:
+    with pytest.raises(SettingsError, match="MICROSOFT_GRAPH_URL"):
+        load_settings({**APP, "MICROSOFT_GRAPH_URL": "graph.microsoft.com"})
