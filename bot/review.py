@@ -1,10 +1,11 @@
 """The leads' review, read from the store: what each view needs, and nothing more.
 
 Each view reads through the store's read side (`Store.cases_opened`, `open_cases`,
-`cases_of_person`); the client and the portfolio read `Store.case_history`: what they
-read of each case (`handlers.fit.ReviewCase`) with what its timeline tells (reopens, the
-last resolution), which the store keeps beside the case, so no timeline and no whole case
-is read for the history, whatever it holds.
+`cases_of_person`); a client reads `Store.case_history`: what it reads of each case
+(`handlers.fit.ReviewCase`) with what its timeline tells (reopens, the last resolution),
+which the store keeps beside the case, so no timeline and no whole case is read for the
+history, whatever it holds. The portfolio reads only each client's totals of that history
+(`Store.client_totals`), so its cost does not grow with the cases in the window.
 The views themselves are built in the core (`handlers.review`); an adapter draws them,
 and `complaintbot review --json` writes them with `view_json`.
 """
@@ -47,10 +48,10 @@ async def load_view(
         assert request.subject is not None
         history = await store.case_history(span.since, span.until, request.subject)
         return review.client_review(request.subject, history, directory, now, language)
-    history, still_open = await asyncio.gather(
-        store.case_history(span.since, span.until), store.open_cases()
+    by_client, still_open = await asyncio.gather(
+        store.client_totals(span.since, span.until), store.open_cases()
     )
-    return review.portfolio(history, still_open, directory, now, language)
+    return review.portfolio(by_client, still_open, directory, now, language)
 
 
 async def load_trend(

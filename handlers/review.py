@@ -18,14 +18,13 @@ Each view reads the review window: the cases opened in the last `window_days`
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.directory import Directory
-from handlers.fit import CaseFacts, FitScore, ReviewCase, fit_score
+from handlers.fit import CaseFacts, ClientTotals, FitScore, ReviewCase, fit_score, totals
 from handlers.messages import Markup, escape, mention, text
 from handlers.model import CATEGORIES, Case, Status, Verdict
 from handlers.review_config import BANDS
@@ -308,11 +307,15 @@ def _client_name(directory: Directory, client_id: str) -> Markup:
 
 def verdict_mix(cases: Iterable[Case | ReviewCase]) -> VerdictMix:
     cases = list(cases)
-    counts = Counter(c.verdict.value for c in cases if c.verdict is not None)
+    return _mix(Counter(c.verdict.value for c in cases if c.verdict is not None), len(cases))
+
+
+def _mix(counts: Mapping[str, int], cases: int) -> VerdictMix:
+    """The mix of `cases` cases, `counts` of them judged each verdict (value -> cases)."""
     judged = sum(counts.values())
     return VerdictMix(
         judged=judged,
-        unjudged=len(cases) - judged,
+        unjudged=cases - judged,
         counts={v: counts.get(v, 0) for v in VERDICTS},
         shares={v: counts.get(v, 0) / judged if judged else None for v in VERDICTS},
     )
@@ -326,11 +329,6 @@ def feedback_tally(cases: Iterable[Case | ReviewCase], comments: int = 0) -> Fee
         not_resolved=sum(1 for a in answers if not a.resolved),
         comments=tuple(escape(a.comment) for a in said[:comments]),
     )
-
-
-def median_hours(history: Iterable[CaseFacts]) -> float | None:
-    hours = [h for f in history if (h := f.hours_to_resolve) is not None]
-    return statistics.median(hours) if hours else None
 
 
 def in_window(cases: Iterable[Case], span: Window) -> list[Case]:
@@ -485,32 +483,29 @@ def open_review(
 
 
 def portfolio(
-    history: Sequence[CaseFacts],
+    by_client: Mapping[str, ClientTotals],
     open_cases: Sequence[Case],
     directory: Directory,
     now: datetime,
     language: str | None = None,
 ) -> PortfolioView:
-    """`history`: the facts of the cases opened in the window (`window`); `open_cases`:
-    every case not closed or withdrawn, whenever it opened."""
+    """`by_client`: the totals (`handlers.fit.totals`) of each client's cases opened in the
+    window (`window`; a client without one may be left out); `open_cases`: every case not
+    closed or withdrawn, whenever it opened."""
     say = _say(directory, language)
     span = window(directory, now)
-    recent = [f for f in history if span.since <= f.case.created_at < span.until]
-    by_client: dict[str, list[CaseFacts]] = {client_id: [] for client_id in directory.clients}
-    for f in recent:
-        by_client.setdefault(f.case.client_id, []).append(f)
+    clients = {client_id: ClientTotals() for client_id in directory.clients} | dict(by_client)
     lines = []
-    for client_id, facts_of in by_client.items():
-        cases = [f.case for f in facts_of]
-        fit = fit_score(facts_of, directory.review)
+    for client_id, counts in clients.items():
+        fit = fit_score(counts, directory.review)
         lines.append(
             ClientLine(
                 client_id=client_id,
                 name=_client_name(directory, client_id),
-                cases=len(cases),
-                mix=verdict_mix(cases),
-                median_hours_to_resolve=median_hours(facts_of),
-                feedback=feedback_tally(cases),
+                cases=counts.cases,
+                mix=_mix(counts.verdicts, counts.cases),
+                median_hours_to_resolve=counts.median_hours_to_resolve,
+                feedback=FeedbackTally(counts.said_resolved, counts.said_not_resolved),
                 score=fit.score,
                 band=fit.band,
                 band_label=say(f"fit.band.{fit.band}"),
@@ -554,7 +549,8 @@ def client_review(
     cases = [f.case for f in mine]
     themes = Counter(c.category for c in cases)
     order = {category: i for i, category in enumerate(CATEGORIES)}
-    fit = fit_score(mine, directory.review)
+    counts = totals(mine)
+    fit = fit_score(counts, directory.review)
     newest = sorted(mine, key=lambda f: (f.case.created_at, f.case.number), reverse=True)
     return ClientView(
         client_id=client_id,
@@ -571,7 +567,7 @@ def client_review(
         ),
         change_requests=tuple(_changes(cases, directory)),
         feedback=feedback_tally(cases, FEEDBACK_COMMENTS),
-        median_hours_to_resolve=median_hours(mine),
+        median_hours_to_resolve=counts.median_hours_to_resolve,
         fit=fit_view(fit, directory, say),
         history=tuple(_history_line(f, say) for f in newest),
     )

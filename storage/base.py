@@ -40,7 +40,8 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   `case_history` adds what the fit score and the time to resolve need of each case's
   timeline (reopens, the last resolution), kept up to date with every write of the case
   (PostgreSQL: columns of the case row; TinyDB: its index entry), so a portfolio of 100k
-  cases reads no timeline.
+  cases reads no timeline. `client_totals` counts that history per client, as
+  `handlers.fit.totals` does (PostgreSQL in one aggregate; the others by that function).
 - **Scheduled work** runs once per slot across replicas: `claim_job` hands run `slot` of
   a job to one caller with a lease; `finish_job` marks it done for good. A runner that
   died leaves its lease to run out, and the run is handed out again, so a job that
@@ -65,7 +66,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from handlers.effects import Effect
-from handlers.fit import CaseFacts
+from handlers.fit import CaseFacts, ClientTotals
 from handlers.model import Case, Event
 
 CLIENT_THREAD = "client_thread"
@@ -250,6 +251,11 @@ class Store(Protocol):
         """`cases_opened` as the review reads them (`handlers.fit.ReviewCase`), each with its
         timeline's facts (`handlers.fit.facts`: reopens and the last resolution) kept beside
         the case, so no timeline is read."""
+
+    async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
+        """The totals (`handlers.fit.totals`) of each client's `case_history` in [since,
+        until), for the clients with a case there: what the portfolio reads, counted where
+        the cases are, so a portfolio of 100k cases moves no row per case."""
 
     async def open_cases(self) -> list[Case]:
         """Every case that is not final, the longest open first (then by number)."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from handlers.effects import CardUpdate, Effect
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError, StoreLocked
-from handlers.fit import CaseFacts, timeline_facts
+from handlers.fit import CaseFacts, ClientTotals, timeline_facts, totals_by_client
 from handlers.model import Case, Event
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 
@@ -343,6 +343,9 @@ class MemoryStore:
     ) -> list[CaseFacts]:
         opened = await self.cases_opened(since, until, client_id)
         return [timeline_facts(case, self._d.timelines.get(case.id, [])) for case in opened]
+
+    async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
+        return totals_by_client(await self.case_history(since, until))
 
     async def open_cases(self) -> list[Case]:
         return self._cases_where(lambda case: not case.status.final)

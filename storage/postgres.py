@@ -60,7 +60,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from handlers.effects import Effect, effect_from_dict, effect_to_dict
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError
-from handlers.fit import CaseFacts, ReviewCase, facts
+from handlers.fit import STANDS_RESOLVED, CaseFacts, ClientTotals, ReviewCase, facts
 from handlers.model import (
     Case,
     Event,
@@ -519,6 +519,46 @@ class PostgresStore:
             facts(_review_case(*case), reopens, datetime.fromisoformat(at) if at else None)
             for *case, reopens, at in found
         ]
+
+    async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
+        """One aggregate over the window's rows, each body unpacked once (`jsonb_to_record`),
+        counting what `handlers.fit.totals` counts. The median is the mean of the two middle
+        values, as `statistics.median` takes it (`percentile_cont` interpolates otherwise,
+        which can differ in the last bit)."""
+        where, params = self._opened(since, until, None)
+        verdicts = ", ".join("count(*) FILTER (WHERE verdict = %s)" for _ in Verdict)
+        rows = await self._rows(
+            f"SELECT client_id, count(*), {verdicts}, count(*) FILTER (WHERE abuse_flagged),"
+            " count(*) FILTER (WHERE resolution IS NOT NULL),"
+            " count(*) FILTER (WHERE resolution IS NOT NULL AND reopens > 0),"
+            " coalesce(sum(said_resolved), 0)::bigint, coalesce(sum(said_not), 0)::bigint,"
+            " (percentile_disc(0.5) WITHIN GROUP (ORDER BY hours)"
+            " + percentile_disc(0.5) WITHIN GROUP (ORDER BY hours DESC)) / 2"
+            " FROM (SELECT client_id, reopens, r.verdict, r.abuse_flagged, r.resolution,"
+            " f.said_resolved, f.said_not, CASE WHEN r.resolution IS NOT NULL AND status IN"
+            " (%s, %s) THEN extract(epoch FROM resolved_at - created_at)::float8 / 3600"
+            " END AS hours FROM cases, jsonb_to_record(body) AS r(verdict text,"
+            " abuse_flagged boolean, resolution text, feedback jsonb),"
+            " LATERAL (SELECT count(*) FILTER (WHERE (a ->> 'resolved')::boolean) AS said_resolved,"
+            " count(*) FILTER (WHERE NOT (a ->> 'resolved')::boolean) AS said_not"
+            f" FROM jsonb_array_elements(r.feedback) AS a) AS f {where}) AS w GROUP BY client_id",
+            [*(v.value for v in Verdict), *(s.value for s in STANDS_RESOLVED), *params],
+        )
+        found = {}
+        for client_id, cases, *rest in rows:
+            counts, rest = rest[: len(Verdict)], rest[len(Verdict) :]
+            incidents, resolved, reopened, said_resolved, said_not, median = rest
+            found[client_id] = ClientTotals(
+                cases=cases,
+                verdicts={v.value: n for v, n in zip(Verdict, counts, strict=True) if n},
+                incidents=incidents,
+                resolved=resolved,
+                reopened=reopened,
+                said_resolved=said_resolved,
+                said_not_resolved=said_not,
+                median_hours_to_resolve=median,
+            )
+        return found
 
     async def open_cases(self) -> list[Case]:
         return await self._cases(

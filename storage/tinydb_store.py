@@ -70,7 +70,15 @@ from handlers.errors import (
     DuplicateSource,
     StorageError,
 )
-from handlers.fit import REOPENED, RESOLVED, CaseFacts, facts, marks
+from handlers.fit import (
+    REOPENED,
+    RESOLVED,
+    CaseFacts,
+    ClientTotals,
+    facts,
+    marks,
+    totals_by_client,
+)
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
@@ -854,6 +862,9 @@ class TinyDBStore:
             facts(c, e.reopens, e.resolved_at)
             for c, e in zip(opened, entries, strict=True)
         ]
+
+    async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
+        return totals_by_client(await self.case_history(since, until))
 
     async def open_cases(self) -> list[Case]:
         return await self._cases_where(lambda entry: not entry.final)

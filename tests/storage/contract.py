@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from handlers.directory_file import load_directory
 from handlers.effects import (
     CardNote,
     CardUpdate,
@@ -39,9 +40,11 @@ from handlers.effects import (
     Invite,
 )
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
-from handlers.fit import CaseFacts, ReviewCase
+from handlers.fit import CaseFacts, ReviewCase, totals
 from handlers.model import Statement, Status, Verdict
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, OutboxItem, Store
+from tests.handlers.conftest import EXAMPLE
+from tests.history import NOW, seed_firm
 from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
 
 Reopen = Callable[[], Awaitable[Store]]
@@ -966,6 +969,31 @@ class StoreContract:
             assert [f.case for f in history] == [ReviewCase.of(case) for case in opened]
         history = await store.case_history(since, until)
         assert [f.resolved_at for f in history] == [None, T0 + timedelta(minutes=2)]
+
+    async def test_client_totals_are_the_totals_of_each_clients_history(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        """What a store counts for the portfolio is what `handlers.fit.totals` gives of each
+        client's `case_history`, on the seeded firm (every verdict, answers both ways,
+        reopens, abuse, withdrawn and open cases, medians of odd and even counts), in the
+        review's window and in one that leaves a client out, also after a reopen."""
+        await seed_firm(store, load_directory(EXAMPLE))
+        windows = [(NOW - timedelta(days=90), NOW), (NOW - timedelta(days=2), NOW)]
+
+        async def check(current: Store) -> None:
+            for since, until in windows:
+                history = await current.case_history(since, until)
+                clients = dict.fromkeys(f.case.client_id for f in history)
+                expected = {c: totals(await current.case_history(since, until, c)) for c in clients}
+                assert await current.client_totals(since, until) == expected
+
+        counted = await store.client_totals(*windows[0])
+        assert counted["globex"].median_hours_to_resolve == 49.5  # (49 + 50) / 2
+        assert counted["initech"].median_hours_to_resolve == 50
+        assert (counted["globex"].said_resolved, counted["globex"].said_not_resolved) == (4, 3)
+        assert set(await store.client_totals(*windows[1])) == {"initech"}
+        await check(store)
+        await check(await reopen())
 
     # inbox claims ---------------------------------------------------------------------------
 
