@@ -300,6 +300,21 @@ def _labels(say: Say) -> dict[str, Markup]:
     return labels
 
 
+def _worded_once(say: Say) -> Say:
+    """`say`, wording each key without parameters once: the thousands of lines of a long
+    history repeat a handful of labels."""
+    worded: dict[str, Markup] = {}
+
+    def say_once(key: str, **params: object) -> Markup:
+        if params:
+            return say(key, **params)
+        if key not in worded:
+            worded[key] = say(key)
+        return worded[key]
+
+    return say_once
+
+
 def _client_name(directory: Directory, client_id: str) -> Markup:
     client = directory.clients.get(client_id)
     return escape(client.name if client else client_id)
@@ -552,6 +567,7 @@ def client_review(
     counts = totals(mine)
     fit = fit_score(counts, directory.review)
     newest = sorted(mine, key=lambda f: (f.case.created_at, f.case.number), reverse=True)
+    labels = _worded_once(say)
     return ClientView(
         client_id=client_id,
         title=say("review.title.client", client=_client_name(directory, client_id), days=span.days),
@@ -569,7 +585,7 @@ def client_review(
         feedback=feedback_tally(cases, FEEDBACK_COMMENTS),
         median_hours_to_resolve=counts.median_hours_to_resolve,
         fit=fit_view(fit, directory, say),
-        history=tuple(_history_line(f, say) for f in newest),
+        history=tuple(_history_line(f, labels) for f in newest),
     )
 
 
@@ -603,7 +619,9 @@ def _changes(cases: Iterable[Case | ReviewCase], directory: Directory) -> list[C
             text=escape(request),
             at=case.created_at,
         )
-        for case in sorted(cases, key=lambda c: (c.created_at, c.number))
+        for case in sorted(
+            (c for c in cases if c.change_requests), key=lambda c: (c.created_at, c.number)
+        )
         for request in case.change_requests
     ]
 
