@@ -1,6 +1,6 @@
 """The leads' review, read from the store: what each view needs, and nothing more.
 
-Each view reads through the store's read side (`Store.cases_opened`, `open_cases`,
+Each view reads through the store's read side (`Store.cases_opened`, `open_for_review`,
 `cases_of_person`); a client reads `Store.case_history`: what it reads of each case
 (`handlers.fit.ReviewCase`) with what its timeline tells (reopens, the last resolution),
 which the store keeps beside the case, so no timeline and no whole case is read for the
@@ -36,7 +36,7 @@ async def load_view(
     """The view `request` asks for, as of `now`."""
     span = review.window(directory, now)
     if request.kind == "open":
-        return review.open_review(await store.open_cases(), directory, now, language)
+        return review.open_review(await store.open_for_review(), directory, now, language)
     if request.kind == "changes":
         cases = await store.cases_opened(span.since, span.until)
         return review.changes_review(cases, directory, now, language)
@@ -49,7 +49,7 @@ async def load_view(
         history = await store.case_history(span.since, span.until, request.subject)
         return review.client_review(request.subject, history, directory, now, language)
     by_client, still_open = await asyncio.gather(
-        store.client_totals(span.since, span.until), store.open_cases()
+        store.client_totals(span.since, span.until), store.open_for_review()
     )
     return review.portfolio(by_client, still_open, directory, now, language)
 

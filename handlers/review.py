@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from handlers.directory import Directory
 from handlers.fit import CaseFacts, ClientTotals, FitScore, ReviewCase, fit_score, totals
 from handlers.messages import Markup, escape, mention, text
-from handlers.model import CATEGORIES, Case, Status, Verdict
+from handlers.model import CATEGORIES, Case, Severity, Status, Verdict
 from handlers.review_config import BANDS
 
 Say = Callable[..., Markup]
@@ -440,7 +440,27 @@ def recommendation(fit: FitScore, directory: Directory, say: Say) -> Recommendat
 # --- open cases -----------------------------------------------------------------------------
 
 
-def _open_line(case: Case, directory: Directory, now: datetime, say: Say) -> OpenLine:
+@dataclass(frozen=True)
+class OpenCase:
+    """What the open cases' view reads of a case, and no more: a store answers with these
+    (`Store.open_for_review`) without decoding whole cases (their statements, people and
+    deadlines are most of their size)."""
+
+    id: str
+    client_id: str
+    summary: str
+    status: Status
+    severity: Severity
+    account_manager: str | None
+    created_at: datetime
+    due_at: datetime
+
+    @classmethod
+    def of(cls, case: Case) -> OpenCase:
+        return cls(**{f.name: getattr(case, f.name) for f in fields(cls)})
+
+
+def _open_line(case: Case | OpenCase, directory: Directory, now: datetime, say: Say) -> OpenLine:
     overdue = case.status in WAITING_ON_FIRM and case.due_at <= now
     owner = case.account_manager
     return OpenLine(
@@ -463,7 +483,10 @@ def _open_line(case: Case, directory: Directory, now: datetime, say: Say) -> Ope
 
 
 def open_review(
-    cases: Sequence[Case], directory: Directory, now: datetime, language: str | None = None
+    cases: Sequence[Case | OpenCase],
+    directory: Directory,
+    now: datetime,
+    language: str | None = None,
 ) -> OpenView:
     """The cases that are not closed or withdrawn, overdue ones first, and who holds them."""
     say = _say(directory, language)
@@ -499,7 +522,7 @@ def open_review(
 
 def portfolio(
     by_client: Mapping[str, ClientTotals],
-    open_cases: Sequence[Case],
+    open_cases: Sequence[Case | OpenCase],
     directory: Directory,
     now: datetime,
     language: str | None = None,

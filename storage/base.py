@@ -68,6 +68,7 @@ from typing import Any, Protocol
 from handlers.effects import Effect
 from handlers.fit import CaseFacts, ClientTotals
 from handlers.model import Case, Event
+from handlers.review import OpenCase
 
 CLIENT_THREAD = "client_thread"
 DEFAULT_LEASE = timedelta(minutes=2)
@@ -259,6 +260,9 @@ class Store(Protocol):
 
     async def open_cases(self) -> list[Case]:
         """Every case that is not final, the longest open first (then by number)."""
+
+    async def open_for_review(self) -> list[OpenCase]:
+        """`open_cases` as the open cases' view reads them (`handlers.review.OpenCase`)."""
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
         """Every case that includes the person (`Case.included`), oldest first (then by

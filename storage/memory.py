@@ -26,6 +26,7 @@ from handlers.effects import CardUpdate, Effect
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError, StoreLocked
 from handlers.fit import CaseFacts, ClientTotals, timeline_facts, totals_by_client
 from handlers.model import Case, Event
+from handlers.review import OpenCase
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 
 
@@ -349,6 +350,9 @@ class MemoryStore:
 
     async def open_cases(self) -> list[Case]:
         return self._cases_where(lambda case: not case.status.final)
+
+    async def open_for_review(self) -> list[OpenCase]:
+        return [OpenCase.of(case) for case in await self.open_cases()]
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
         return self._cases_where(lambda case: person_id in case.included)

@@ -64,6 +64,7 @@ from handlers.fit import STANDS_RESOLVED, CaseFacts, ClientTotals, ReviewCase, f
 from handlers.model import (
     Case,
     Event,
+    Severity,
     Status,
     Verdict,
     case_from_dict,
@@ -72,6 +73,7 @@ from handlers.model import (
     event_to_dict,
     feedback_from_dict,
 )
+from handlers.review import OpenCase
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 from storage.pg_schema import LATEST, migrate, refuse_newer, schema_version
 
@@ -80,13 +82,17 @@ CONNECT_TIMEOUT = 10  # seconds
 DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
 FINAL = tuple(status.value for status in Status if status.final)
-# What the review's history reads of a case's body (`ReviewCase`), in its order, as the
-# record `jsonb_to_record` makes of it (one unpacking of a compressed body for all fields):
-# lists stay JSON, flags are booleans, the rest (ids, texts, enum values, times) text.
+# How `jsonb_to_record` reads a field of a case's body that the review reads (`ReviewCase`,
+# `OpenCase`): lists stay JSON, flags are booleans, the rest (ids, texts, enum values,
+# times) text.
 _RECORD_TYPES = {"bool": "boolean", "tuple": "jsonb"}
-REVIEW_RECORD = ", ".join(
-    f"{f.name} {_RECORD_TYPES.get(str(f.type).split('[')[0], 'text')}" for f in fields(ReviewCase)
-)
+
+
+def _record(view: type[ReviewCase | OpenCase]) -> str:
+    """The column list of `view`'s fields, in its order, for `jsonb_to_record`."""
+    return ", ".join(
+        f"{f.name} {_RECORD_TYPES.get(str(f.type).split('[')[0], 'text')}" for f in fields(view)
+    )
 PRESENCE = "complaintbot-"  # + owner: the application_name of a store's presence connection
 
 
@@ -506,24 +512,35 @@ class PostgresStore:
     async def case_history(
         self, since: datetime, until: datetime, client_id: str | None = None
     ) -> list[CaseFacts]:
-        """One query, as one JSON array built by the server (a value per case cost the
-        driver more than the review's reading of it): the fields the review reads of each
-        case's body (`ReviewCase`; the body is unpacked once, as `->` would unpack a
-        compressed body for each key; `json`, as text, costs the server less to build than
-        `jsonb`), and the marks its row carries (migration 0006)."""
+        """The `ReviewCase` fields of each body (`_read`) with the marks its row carries
+        (migration 0006)."""
         where, params = self._opened(since, until, client_id)
-        read = ", ".join(f"r.{f.name}" for f in fields(ReviewCase))
-        ((found,),) = await self._rows(
-            f"SELECT coalesce(json_agg(json_build_array({read}, c.reopens, c.resolved_at)"
-            " ORDER BY c.created_at, c.number), '[]') FROM (SELECT body, reopens, resolved_at,"
-            f" created_at, number FROM cases {where}) AS c,"
-            f" jsonb_to_record(c.body) AS r({REVIEW_RECORD})",
-            params,
-        )
+        found = await self._read(ReviewCase, where, params, ("reopens", "resolved_at"))
         return [
             facts(_review_case(*case), reopens, datetime.fromisoformat(at) if at else None)
             for *case, reopens, at in found
         ]
+
+    async def _read(
+        self,
+        view: type[ReviewCase | OpenCase],
+        where: str,
+        params: Sequence[Any],
+        columns: Sequence[str] = (),
+    ) -> list[list[Any]]:
+        """The fields of `view` of each case's body, then the row's `columns`, oldest first
+        (then by number), in one JSON array built by the server (a value per case cost the
+        driver more than the review's reading of it). The body is unpacked once, by
+        `jsonb_to_record` (`->` would unpack a compressed body for each key); `json`, as
+        text, costs the server less to build than `jsonb`."""
+        read = ", ".join([*(f"r.{f.name}" for f in fields(view)), *(f"c.{c}" for c in columns)])
+        ((found,),) = await self._rows(
+            f"SELECT coalesce(json_agg(json_build_array({read}) ORDER BY c.created_at, c.number),"
+            f" '[]') FROM (SELECT * FROM cases {where}) AS c,"
+            f" jsonb_to_record(c.body) AS r({_record(view)})",
+            params,
+        )
+        return list(found)
 
     async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
         """One aggregate over the window's rows, each body unpacked once (`jsonb_to_record`),
@@ -569,6 +586,22 @@ class PostgresStore:
         return await self._cases(
             "WHERE status NOT IN (%s, %s) ORDER BY created_at, number", FINAL
         )
+
+    async def open_for_review(self) -> list[OpenCase]:
+        return [
+            OpenCase(
+                case_id,
+                client_id,
+                summary,
+                Status(status),
+                Severity(severity),
+                account_manager,
+                datetime.fromisoformat(created_at),
+                datetime.fromisoformat(due_at),
+            )
+            for case_id, client_id, summary, status, severity, account_manager, created_at, due_at
+            in await self._read(OpenCase, "WHERE status NOT IN (%s, %s)", FINAL)
+        ]
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
         return await self._cases(
@@ -775,7 +808,7 @@ def _review_case(
     change_requests: list[str],
     feedback: list[dict[str, Any]],
 ) -> ReviewCase:
-    """A `ReviewCase` from its fields as `case_history` reads them (`REVIEW_RECORD`)."""
+    """A `ReviewCase` from its fields as `case_history` reads them (`_read`)."""
     return ReviewCase(
         case_id,
         client_id,

@@ -80,6 +80,7 @@ from handlers.fit import (
     totals_by_client,
 )
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
+from handlers.review import OpenCase
 from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 from storage.journal import Journal, JournalBroken, Pair, fsync_folder
@@ -868,6 +869,9 @@ class TinyDBStore:
 
     async def open_cases(self) -> list[Case]:
         return await self._cases_where(lambda entry: not entry.final)
+
+    async def open_for_review(self) -> list[OpenCase]:
+        return [OpenCase.of(case) for case in await self.open_cases()]
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
         return await self._cases_where(lambda entry: person_id in entry.people)

@@ -42,6 +42,7 @@ from handlers.effects import (
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
 from handlers.fit import CaseFacts, ReviewCase, totals
 from handlers.model import Statement, Status, Verdict
+from handlers.review import OpenCase
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, OutboxItem, Store
 from tests.handlers.conftest import EXAMPLE
 from tests.history import NOW, seed_firm
@@ -969,6 +970,19 @@ class StoreContract:
             assert [f.case for f in history] == [ReviewCase.of(case) for case in opened]
         history = await store.case_history(since, until)
         assert [f.resolved_at for f in history] == [None, T0 + timedelta(minutes=2)]
+
+    async def test_open_for_review_is_open_cases_as_the_view_reads_them(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        await seed_firm(store, load_directory(EXAMPLE))
+
+        async def check(current: Store) -> None:
+            still_open = await current.open_cases()
+            assert len({c.status for c in still_open}) > 1
+            assert await current.open_for_review() == [OpenCase.of(c) for c in still_open]
+
+        await check(store)
+        await check(await reopen())
 
     async def test_client_totals_are_the_totals_of_each_clients_history(
         self, store: Store, reopen: Reopen
