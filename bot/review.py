@@ -8,13 +8,21 @@ history, whatever it holds. The portfolio reads only each client's totals of tha
 (`Store.client_totals`), so its cost does not grow with the cases in the window.
 The views themselves are built in the core (`handlers.review`); an adapter draws them,
 and `complaintbot review --json` writes them with `view_json`.
+
+A view is read and built with Python's cyclic garbage collector paused (`cycles_paused`):
+a client's history of thousands of cases is tens of thousands of small objects and no
+cycles, and the collector would otherwise walk the whole heap every other view (half the
+time of `/review client` at 100k cases, scenario g). Reference counting frees them as ever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -25,6 +33,27 @@ from handlers.messages import Markup, plain
 from handlers.review_request import ReviewRequest
 from storage.base import Store
 
+_pausing = 0  # views being loaded while `cycles_paused` holds the collector
+
+
+@contextmanager
+def cycles_paused() -> Iterator[None]:
+    """The cyclic collector paused until the last overlapping view is loaded (views of
+    several requests interleave at their awaits); one it finds paused is left to whoever
+    paused it."""
+    global _pausing
+    if not _pausing and not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    _pausing += 1
+    try:
+        yield
+    finally:
+        _pausing -= 1
+        if not _pausing:
+            gc.enable()
+
 
 async def load_view(
     store: Store,
@@ -34,6 +63,17 @@ async def load_view(
     language: str | None = None,
 ) -> review.View:
     """The view `request` asks for, as of `now`."""
+    with cycles_paused():
+        return await _load_view(store, directory, request, now, language)
+
+
+async def _load_view(
+    store: Store,
+    directory: Directory,
+    request: ReviewRequest,
+    now: datetime,
+    language: str | None = None,
+) -> review.View:
     span = review.window(directory, now)
     if request.kind == "open":
         return review.open_review(await store.open_for_review(), directory, now, language)

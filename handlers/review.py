@@ -2,15 +2,16 @@
 cases and the change requests.
 
 Pure functions: cases (with their timelines' facts, `handlers.fit.facts`, where a view
-needs how often a case was reopened or when it was resolved), the directory and `now`
-in; a view out. Like the case card (`handlers.card`), a view says what is shown and in
-what order, every word from the catalog in the directory's language and in the core's
-markup (people as `<person:ID>` markers, outside text escaped), and every number as a
-number; each adapter only draws it (Block Kit, an Adaptive Card, the playground), and
-`complaintbot review --json` writes it for dashboards. What is a fair reading lives
-here once: invalid complaints count against the client's fit (`handlers.fit`), only
-valid ones against a person, and a person who keeps getting not-right complaints or
-abuse is flagged for support, not blame.
+needs how often a case was reopened or when it was resolved; for the portfolio, only
+each client's totals, `handlers.fit.totals`), the directory and `now` in; a view out.
+Like the case card (`handlers.card`), a view says what is shown and in what order, every
+word from the catalog in the directory's language and in the core's markup (people as
+`<person:ID>` markers, outside text escaped), and every number as a number; each adapter
+only draws it (Block Kit, an Adaptive Card, the playground), and
+`complaintbot review --json` writes it for dashboards. What is a fair reading lives here
+once: invalid complaints count against the client's fit (`handlers.fit`), only valid ones
+against a person, and a person who keeps getting not-right complaints or abuse is flagged
+for support, not blame.
 
 Each view reads the review window: the cases opened in the last `window_days`
 (`[review]` in the directory file, default 90), the open cases whenever they opened.

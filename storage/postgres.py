@@ -83,16 +83,21 @@ DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
 FINAL = tuple(status.value for status in Status if status.final)
 # How `jsonb_to_record` reads a field of a case's body that the review reads (`ReviewCase`,
-# `OpenCase`): lists stay JSON, flags are booleans, the rest (ids, texts, enum values,
-# times) text.
-_RECORD_TYPES = {"bool": "boolean", "tuple": "jsonb"}
+# `OpenCase`), by its annotation: as a type the driver decodes itself (times, flags, lists
+# of texts); answers stay JSON; the rest (ids, texts, enum values) is text.
+_RECORD_TYPES = {
+    "datetime": "timestamptz",
+    "bool": "boolean",
+    "tuple[str, ...]": "text[]",
+    "tuple[Feedback, ...]": "jsonb",
+}
 
 
 def _record(view: type[ReviewCase | OpenCase]) -> str:
     """The column list of `view`'s fields, in its order, for `jsonb_to_record`."""
-    return ", ".join(
-        f"{f.name} {_RECORD_TYPES.get(str(f.type).split('[')[0], 'text')}" for f in fields(view)
-    )
+    return ", ".join(f"{f.name} {_RECORD_TYPES.get(str(f.type), 'text')}" for f in fields(view))
+
+
 PRESENCE = "complaintbot-"  # + owner: the application_name of a store's presence connection
 
 
@@ -516,10 +521,7 @@ class PostgresStore:
         (migration 0006)."""
         where, params = self._opened(since, until, client_id)
         found = await self._read(ReviewCase, where, params, ("reopens", "resolved_at"))
-        return [
-            facts(_review_case(*case), reopens, datetime.fromisoformat(at) if at else None)
-            for *case, reopens, at in found
-        ]
+        return [facts(_review_case(*case), reopens, at) for *case, reopens, at in found]
 
     async def _read(
         self,
@@ -527,20 +529,18 @@ class PostgresStore:
         where: str,
         params: Sequence[Any],
         columns: Sequence[str] = (),
-    ) -> list[list[Any]]:
+    ) -> list[tuple[Any, ...]]:
         """The fields of `view` of each case's body, then the row's `columns`, oldest first
-        (then by number), in one JSON array built by the server (a value per case cost the
-        driver more than the review's reading of it). The body is unpacked once, by
-        `jsonb_to_record` (`->` would unpack a compressed body for each key); `json`, as
-        text, costs the server less to build than `jsonb`."""
+        (then by number). The body is unpacked once, by `jsonb_to_record` (`->` would unpack
+        a compressed body for each key), into typed columns the driver decodes in C (a
+        third less time than one JSON array of every case, built by the server and parsed
+        here)."""
         read = ", ".join([*(f"r.{f.name}" for f in fields(view)), *(f"c.{c}" for c in columns)])
-        ((found,),) = await self._rows(
-            f"SELECT coalesce(json_agg(json_build_array({read}) ORDER BY c.created_at, c.number),"
-            f" '[]') FROM (SELECT * FROM cases {where}) AS c,"
-            f" jsonb_to_record(c.body) AS r({_record(view)})",
+        return await self._rows(
+            f"SELECT {read} FROM (SELECT * FROM cases {where}) AS c,"
+            f" jsonb_to_record(c.body) AS r({_record(view)}) ORDER BY c.created_at, c.number",
             params,
         )
-        return list(found)
 
     async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
         """One aggregate over the window's rows, each body unpacked once (`jsonb_to_record`),
@@ -596,8 +596,8 @@ class PostgresStore:
                 Status(status),
                 Severity(severity),
                 account_manager,
-                datetime.fromisoformat(created_at),
-                datetime.fromisoformat(due_at),
+                created_at,
+                due_at,
             )
             for case_id, client_id, summary, status, severity, account_manager, created_at, due_at
             in await self._read(OpenCase, "WHERE status NOT IN (%s, %s)", FINAL)
@@ -801,7 +801,7 @@ def _review_case(
     category: str,
     summary: str,
     status: str,
-    created_at: str,
+    created_at: datetime,
     verdict: str | None,
     abuse_flagged: bool,
     resolution: str | None,
@@ -815,7 +815,7 @@ def _review_case(
         category,
         summary,
         Status(status),
-        datetime.fromisoformat(created_at),
+        created_at,
         Verdict(verdict) if verdict else None,
         abuse_flagged,
         resolution,
