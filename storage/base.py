@@ -42,6 +42,8 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   (PostgreSQL: columns of the case row; TinyDB: its index entry), so a portfolio of 100k
   cases reads no timeline. `client_totals` counts that history per client, as
   `handlers.fit.totals` does (PostgreSQL in one aggregate; the others by that function).
+  `case_history` and `open_for_review` give only the fields their views read
+  (`ReviewCase`, `OpenCase`), never whole cases.
 - **Scheduled work** runs once per slot across replicas: `claim_job` hands run `slot` of
   a job to one caller with a lease; `finish_job` marks it done for good. A runner that
   died leaves its lease to run out, and the run is handed out again, so a job that
