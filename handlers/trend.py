@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.directory import Directory
+from handlers.fit import ReviewCase
 from handlers.messages import Markup, escape, text
 from handlers.model import Case
 from handlers.review import VERDICTS, Window
@@ -50,7 +51,10 @@ def months(span: Window) -> tuple[str, ...]:
 
 
 def trend(
-    cases: Iterable[Case], directory: Directory, span: Window, language: str | None = None
+    cases: Iterable[Case | ReviewCase],
+    directory: Directory,
+    span: Window,
+    language: str | None = None,
 ) -> Trend:
     """The cases opened in `span`, counted by client, month and verdict (or unjudged)."""
     lang = language or directory.language
