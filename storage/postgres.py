@@ -549,6 +549,7 @@ class PostgresStore:
         which can differ in the last bit)."""
         where, params = self._opened(since, until, None)
         verdicts = ", ".join("count(*) FILTER (WHERE verdict = %s)" for _ in Verdict)
+        resolved_now = ", ".join("%s" for _ in STANDS_RESOLVED)
         rows = await self._rows(
             f"SELECT client_id, count(*), {verdicts}, count(*) FILTER (WHERE abuse_flagged),"
             " count(*) FILTER (WHERE resolution IS NOT NULL),"
@@ -558,7 +559,7 @@ class PostgresStore:
             " + percentile_disc(0.5) WITHIN GROUP (ORDER BY hours DESC)) / 2"
             " FROM (SELECT client_id, reopens, r.verdict, r.abuse_flagged, r.resolution,"
             " f.said_resolved, f.said_not, CASE WHEN r.resolution IS NOT NULL AND status IN"
-            " (%s, %s) THEN extract(epoch FROM resolved_at - created_at)::float8 / 3600"
+            f" ({resolved_now}) THEN extract(epoch FROM resolved_at - created_at)::float8 / 3600"
             " END AS hours FROM cases, jsonb_to_record(body) AS r(verdict text,"
             " abuse_flagged boolean, resolution text, feedback jsonb),"
             " LATERAL (SELECT count(*) FILTER (WHERE (a ->> 'resolved')::boolean) AS said_resolved,"
