@@ -41,7 +41,8 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   timeline (reopens, the last resolution), kept up to date with every write of the case
   (PostgreSQL: columns of the case row; TinyDB: its index entry), so a portfolio of 100k
   cases reads no timeline. `client_totals` counts that history per client, as
-  `handlers.fit.totals` does (PostgreSQL in one aggregate; the others by that function).
+  `handlers.fit.totals` does (PostgreSQL in one aggregate; the others by that function),
+  and `monthly_totals` by month as well.
   `case_history` and `open_for_review` give only the fields their views read
   (`ReviewCase`, `OpenCase`), never whole cases.
 - **Scheduled work** runs once per slot across replicas: `claim_job` hands run `slot` of
@@ -262,6 +263,12 @@ class Store(Protocol):
 
     async def open_cases(self) -> list[Case]:
         """Every case that is not final, the longest open first (then by number)."""
+
+    async def monthly_totals(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> dict[tuple[str, str], ClientTotals]:
+        """`client_totals` by the month the cases opened in, keyed (client id, YYYY-MM), of
+        one client or of all (`handlers.trend.monthly_totals`): what the chart reads."""
 
     async def open_for_review(self) -> list[OpenCase]:
         """`open_cases` as the open cases' view reads them (`handlers.review.OpenCase`)."""

@@ -27,6 +27,7 @@ from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, Storag
 from handlers.fit import CaseFacts, ClientTotals, timeline_facts, totals_by_client
 from handlers.model import Case, Event
 from handlers.review import OpenCase
+from handlers.trend import monthly_totals
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 
 
@@ -350,6 +351,11 @@ class MemoryStore:
 
     async def open_cases(self) -> list[Case]:
         return self._cases_where(lambda case: not case.status.final)
+
+    async def monthly_totals(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> dict[tuple[str, str], ClientTotals]:
+        return monthly_totals(await self.case_history(since, until, client_id))
 
     async def open_for_review(self) -> list[OpenCase]:
         return [OpenCase.of(case) for case in await self.open_cases()]

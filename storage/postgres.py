@@ -543,43 +543,67 @@ class PostgresStore:
         )
 
     async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
-        """One aggregate over the window's rows, each body unpacked once (`jsonb_to_record`),
-        counting what `handlers.fit.totals` counts. The median is the mean of the two middle
-        values, as `statistics.median` takes it (`percentile_cont` interpolates otherwise,
-        which can differ in the last bit)."""
         where, params = self._opened(since, until, None)
+        return {client_id: counts for (client_id,), counts in await self._totals(where, params)}
+
+    async def monthly_totals(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> dict[tuple[str, str], ClientTotals]:
+        where, params = self._opened(since, until, client_id)
+        return {
+            (client, month): counts
+            for (client, month), counts in await self._totals(where, params, by_month=True)
+        }
+
+    async def _totals(
+        self, where: str, params: Sequence[Any], by_month: bool = False
+    ) -> list[tuple[tuple[str, ...], ClientTotals]]:
+        """One aggregate over the matching rows, by client (and by the month they opened in,
+        YYYY-MM in UTC, as the store's times read), each body unpacked once
+        (`jsonb_to_record`), counting what `handlers.fit.totals` counts. The median is the
+        mean of the two middle values, as `statistics.median` takes it (`percentile_cont`
+        interpolates otherwise, which can differ in the last bit)."""
+        keys = ("client_id", "month") if by_month else ("client_id",)
+        grouped = ", ".join(keys)
         verdicts = ", ".join("count(*) FILTER (WHERE verdict = %s)" for _ in Verdict)
         resolved_now = ", ".join("%s" for _ in STANDS_RESOLVED)
         rows = await self._rows(
-            f"SELECT client_id, count(*), {verdicts}, count(*) FILTER (WHERE abuse_flagged),"
+            f"SELECT {grouped}, count(*), {verdicts}, count(*) FILTER (WHERE abuse_flagged),"
             " count(*) FILTER (WHERE resolution IS NOT NULL),"
             " count(*) FILTER (WHERE resolution IS NOT NULL AND reopens > 0),"
             " coalesce(sum(said_resolved), 0)::bigint, coalesce(sum(said_not), 0)::bigint,"
             " (percentile_disc(0.5) WITHIN GROUP (ORDER BY hours)"
             " + percentile_disc(0.5) WITHIN GROUP (ORDER BY hours DESC)) / 2"
-            " FROM (SELECT client_id, reopens, r.verdict, r.abuse_flagged, r.resolution,"
-            " f.said_resolved, f.said_not, CASE WHEN r.resolution IS NOT NULL AND status IN"
-            f" ({resolved_now}) THEN extract(epoch FROM resolved_at - created_at)::float8 / 3600"
-            " END AS hours FROM cases, jsonb_to_record(body) AS r(verdict text,"
-            " abuse_flagged boolean, resolution text, feedback jsonb),"
+            " FROM (SELECT client_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month,"
+            " reopens, r.verdict, r.abuse_flagged, r.resolution, f.said_resolved, f.said_not,"
+            f" CASE WHEN r.resolution IS NOT NULL AND status IN ({resolved_now})"
+            " THEN extract(epoch FROM resolved_at - created_at)::float8 / 3600 END AS hours"
+            " FROM cases, jsonb_to_record(body) AS r(verdict text, abuse_flagged boolean,"
+            " resolution text, feedback jsonb),"
             " LATERAL (SELECT count(*) FILTER (WHERE (a ->> 'resolved')::boolean) AS said_resolved,"
             " count(*) FILTER (WHERE NOT (a ->> 'resolved')::boolean) AS said_not"
-            f" FROM jsonb_array_elements(r.feedback) AS a) AS f {where}) AS w GROUP BY client_id",
+            f" FROM jsonb_array_elements(r.feedback) AS a) AS f {where}) AS w GROUP BY {grouped}",
             [*(v.value for v in Verdict), *(s.value for s in STANDS_RESOLVED), *params],
         )
-        found = {}
-        for client_id, cases, *rest in rows:
+        found = []
+        for row in rows:
+            key, (cases, *rest) = tuple(row[: len(keys)]), row[len(keys) :]
             counts, rest = rest[: len(Verdict)], rest[len(Verdict) :]
             incidents, resolved, reopened, said_resolved, said_not, median = rest
-            found[client_id] = ClientTotals(
-                cases=cases,
-                verdicts={v.value: n for v, n in zip(Verdict, counts, strict=True) if n},
-                incidents=incidents,
-                resolved=resolved,
-                reopened=reopened,
-                said_resolved=said_resolved,
-                said_not_resolved=said_not,
-                median_hours_to_resolve=median,
+            found.append(
+                (
+                    key,
+                    ClientTotals(
+                        cases=cases,
+                        verdicts={v.value: n for v, n in zip(Verdict, counts, strict=True) if n},
+                        incidents=incidents,
+                        resolved=resolved,
+                        reopened=reopened,
+                        said_resolved=said_resolved,
+                        said_not_resolved=said_not,
+                        median_hours_to_resolve=median,
+                    ),
+                )
             )
         return found
 

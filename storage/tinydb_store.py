@@ -81,6 +81,7 @@ from handlers.fit import (
 )
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
 from handlers.review import OpenCase
+from handlers.trend import monthly_totals
 from storage import tinydb_v1
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Completion, InboxItem, OutboxItem
 from storage.journal import Journal, JournalBroken, Pair, fsync_folder
@@ -869,6 +870,11 @@ class TinyDBStore:
 
     async def open_cases(self) -> list[Case]:
         return await self._cases_where(lambda entry: not entry.final)
+
+    async def monthly_totals(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> dict[tuple[str, str], ClientTotals]:
+        return monthly_totals(await self.case_history(since, until, client_id))
 
     async def open_for_review(self) -> list[OpenCase]:
         return [OpenCase.of(case) for case in await self.open_cases()]

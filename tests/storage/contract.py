@@ -43,6 +43,7 @@ from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
 from handlers.fit import CaseFacts, ReviewCase, totals
 from handlers.model import Statement, Status, Verdict
 from handlers.review import OpenCase
+from handlers.trend import monthly_totals
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, OutboxItem, Store
 from tests.handlers.conftest import EXAMPLE
 from tests.history import NOW, seed_firm
@@ -1006,6 +1007,30 @@ class StoreContract:
         assert counted["initech"].median_hours_to_resolve == 50
         assert (counted["globex"].said_resolved, counted["globex"].said_not_resolved) == (4, 3)
         assert set(await store.client_totals(*windows[1])) == {"initech"}
+        await check(store)
+        await check(await reopen())
+
+    async def test_monthly_totals_are_the_totals_of_each_clients_months(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        """What a store counts for the chart is `handlers.trend.monthly_totals` of its
+        `case_history`, of all clients or of one, also after a reopen."""
+        await seed_firm(store, load_directory(EXAMPLE))
+        since, until = NOW - timedelta(days=90), NOW
+
+        async def check(current: Store) -> None:
+            for client in (None, "globex"):
+                history = await current.case_history(since, until, client)
+                counted = await current.monthly_totals(since, until, client)
+                assert counted == monthly_totals(history)
+                assert sum(t.cases for t in counted.values()) == len(history)
+
+        counted = await store.monthly_totals(since, until)
+        # acme's A1-A4 opened 60 and 45 days before 1 June (April), 30 and 10 (May)
+        assert {m: t.cases for (c, m), t in counted.items() if c == "acme"} == {
+            "2025-04": 2,
+            "2025-05": 2,
+        }
         await check(store)
         await check(await reopen())
 
