@@ -1,11 +1,12 @@
 """The leads' review, read from the store: what each view needs, and nothing more.
 
-Each view reads through the store's read side (`Store.cases_opened`, `open_for_review`,
-`cases_of_person`); a client reads `Store.case_history`: what it reads of each case
-(`handlers.fit.ReviewCase`) with what its timeline tells (reopens, the last resolution),
-which the store keeps beside the case, so no timeline and no whole case is read for the
-history, whatever it holds. The portfolio reads only each client's totals of that history
-(`Store.client_totals`), so its cost does not grow with the cases in the window.
+Each view reads through the store's read side (`Store.open_for_review`,
+`cases_of_person`); a client and the change requests read `Store.case_history`: what it
+reads of each case (`handlers.fit.ReviewCase`) with what its timeline tells (reopens, the
+last resolution), which the store keeps beside the case, so no timeline and no whole case
+is read for the history, whatever it holds. The portfolio reads only each client's totals
+of that history (`Store.client_totals`), so its cost does not grow with the cases in the
+window.
 The views themselves are built in the core (`handlers.review`); an adapter draws them,
 and `complaintbot review --json` writes them with `view_json`.
 
@@ -78,8 +79,8 @@ async def _load_view(
     if request.kind == "open":
         return review.open_review(await store.open_for_review(), directory, now, language)
     if request.kind == "changes":
-        cases = await store.cases_opened(span.since, span.until)
-        return review.changes_review(cases, directory, now, language)
+        history = await store.case_history(span.since, span.until)
+        return review.changes_review([f.case for f in history], directory, now, language)
     if request.kind == "person":
         assert request.subject is not None
         cases = await store.cases_of_person(request.subject)

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from handlers.directory import Directory
 from handlers.fit import CaseFacts, ClientTotals, FitScore, ReviewCase, fit_score, totals
@@ -31,6 +32,7 @@ from handlers.model import CATEGORIES, Case, Severity, Status, Verdict
 from handlers.review_config import BANDS
 
 Say = Callable[..., Markup]
+Opened = TypeVar("Opened", bound=Case | ReviewCase)  # a case as some view reads it
 VERDICTS = tuple(v.value for v in Verdict)
 # A case waiting on the firm: past its due time it is overdue (a resolved one waits on the
 # client's answer, and has met its deadline).
@@ -347,7 +349,7 @@ def feedback_tally(cases: Iterable[Case | ReviewCase], comments: int = 0) -> Fee
     )
 
 
-def in_window(cases: Iterable[Case], span: Window) -> list[Case]:
+def in_window(cases: Iterable[Opened], span: Window) -> list[Opened]:
     return [c for c in cases if span.since <= c.created_at < span.until]
 
 
@@ -748,7 +750,10 @@ def _person_line(case: Case, person_id: str, directory: Directory, say: Say) -> 
 
 
 def changes_review(
-    cases: Sequence[Case], directory: Directory, now: datetime, language: str | None = None
+    cases: Sequence[Case | ReviewCase],
+    directory: Directory,
+    now: datetime,
+    language: str | None = None,
 ) -> ChangesView:
     """Change requests of the window grouped by theme (the case's category) across
     clients, the themes that most clients ask for first: one loud client does not set
