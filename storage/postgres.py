@@ -565,6 +565,7 @@ class PostgresStore:
         interpolates otherwise, which can differ in the last bit)."""
         keys = ("client_id", "month") if by_month else ("client_id",)
         grouped = ", ".join(keys)
+        month = ", to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month" if by_month else ""
         verdicts = ", ".join("count(*) FILTER (WHERE verdict = %s)" for _ in Verdict)
         resolved_now = ", ".join("%s" for _ in STANDS_RESOLVED)
         rows = await self._rows(
@@ -574,7 +575,7 @@ class PostgresStore:
             " coalesce(sum(said_resolved), 0)::bigint, coalesce(sum(said_not), 0)::bigint,"
             " (percentile_disc(0.5) WITHIN GROUP (ORDER BY hours)"
             " + percentile_disc(0.5) WITHIN GROUP (ORDER BY hours DESC)) / 2"
-            " FROM (SELECT client_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month,"
+            f" FROM (SELECT client_id{month},"
             " reopens, r.verdict, r.abuse_flagged, r.resolution, f.said_resolved, f.said_not,"
             f" CASE WHEN r.resolution IS NOT NULL AND status IN ({resolved_now})"
             " THEN extract(epoch FROM resolved_at - created_at)::float8 / 3600 END AS hours"
