@@ -42,8 +42,10 @@ effort. It can join as one more part once cases record it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from handlers.model import Case, Event, Feedback, Status, Verdict
@@ -80,6 +82,9 @@ class ReviewCase:
         return cls(**{f.name: getattr(case, f.name) for f in fields(cls)})
 
 
+STANDS_RESOLVED = (Status.RESOLVED, Status.CLOSED)  # a resolution time counts for these
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     """A case with what only its timeline tells: how often it was reopened, and when it
@@ -92,7 +97,7 @@ class CaseFacts:
     @property
     def hours_to_resolve(self) -> float | None:
         """From opening to the last resolution, for a case that stands resolved now."""
-        if self.resolved_at is None or self.case.status not in (Status.RESOLVED, Status.CLOSED):
+        if self.resolved_at is None or self.case.status not in STANDS_RESOLVED:
             return None
         return (self.resolved_at - self.case.created_at).total_seconds() / 3600
 
@@ -161,23 +166,71 @@ class FitScore:
         return next(p for p in self.parts if p.name == name)
 
 
+@dataclass(frozen=True)
+class ClientTotals:
+    """What the fit score and a portfolio line count of one client's history, and no more:
+    a store can answer a portfolio with these (`Store.client_totals`) instead of a row per
+    case. `totals` is the one formula; a store that counts them itself gives its numbers."""
+
+    cases: int = 0
+    verdicts: Mapping[str, int] = field(default_factory=dict)  # verdict value -> cases, >0
+    incidents: int = 0  # cases with abusive treatment of staff flagged
+    resolved: int = 0  # cases resolved at least once (they have a resolution)
+    reopened: int = 0  # of those, the ones reopened at least once
+    said_resolved: int = 0  # the client's feedback answers that said "resolved"
+    said_not_resolved: int = 0
+    median_hours_to_resolve: float | None = None  # over the cases that stand resolved now
+
+    @property
+    def judged(self) -> int:
+        return sum(self.verdicts.values())
+
+    def verdict(self, verdict: Verdict) -> int:
+        return self.verdicts.get(verdict.value, 0)
+
+
+def totals(history: Iterable[CaseFacts]) -> ClientTotals:
+    """The totals of `history` (one client's cases' facts): what every backend counts."""
+    history = list(history)
+    cases = [f.case for f in history]
+    verdicts = Counter(c.verdict.value for c in cases if c.verdict is not None)
+    answers = [a.resolved for c in cases for a in c.feedback]
+    hours = [h for f in history if (h := f.hours_to_resolve) is not None]
+    resolved = [f for f in history if f.case.resolution is not None]
+    return ClientTotals(
+        cases=len(cases),
+        verdicts={v.value: verdicts[v.value] for v in Verdict if verdicts[v.value]},
+        incidents=sum(1 for c in cases if c.abuse_flagged),
+        resolved=len(resolved),
+        reopened=sum(1 for f in resolved if f.reopens),
+        said_resolved=answers.count(True),
+        said_not_resolved=answers.count(False),
+        median_hours_to_resolve=statistics.median(hours) if hours else None,
+    )
+
+
+def totals_by_client(history: Iterable[CaseFacts]) -> dict[str, ClientTotals]:
+    """`totals` of each client with a case in `history`."""
+    by_client: dict[str, list[CaseFacts]] = {}
+    for f in history:
+        by_client.setdefault(f.case.client_id, []).append(f)
+    return {client_id: totals(facts_of) for client_id, facts_of in by_client.items()}
+
+
 def _share(count: int, total: int) -> float | None:
     return count / total if total else None
 
 
-def fit_score(history: Sequence[CaseFacts], settings: ReviewSettings) -> FitScore:
-    """The fit score of one client's `history` (its cases' facts), by `settings`."""
-    cases = [f.case for f in history]
-    verdicts = [c.verdict for c in cases if c.verdict is not None]
-    judged = len(verdicts)
-    valid = sum(1 for v in verdicts if v in VALID)
-    not_right = verdicts.count(Verdict.NOT_RIGHT)
-    misunderstanding = verdicts.count(Verdict.MISUNDERSTANDING)
-    incidents = sum(1 for c in cases if c.abuse_flagged)
-    resolved = [f for f in history if f.case.resolution is not None]
-    reopened = sum(1 for f in resolved if f.reopens)
-    answers = [a for c in cases for a in c.feedback]
-    said_resolved = sum(1 for a in answers if a.resolved)
+def fit_score(counts: ClientTotals, settings: ReviewSettings) -> FitScore:
+    """The fit score of one client's history, from its `totals`, by `settings`."""
+    judged = counts.judged
+    valid = sum(counts.verdict(v) for v in VALID)
+    not_right = counts.verdict(Verdict.NOT_RIGHT)
+    misunderstanding = counts.verdict(Verdict.MISUNDERSTANDING)
+    incidents = counts.incidents
+    resolved, reopened = counts.resolved, counts.reopened
+    answers = counts.said_resolved + counts.said_not_resolved
+    said_resolved = counts.said_resolved
 
     def inverse(share: float | None) -> float | None:
         return None if share is None else 1 - share
@@ -186,18 +239,18 @@ def fit_score(history: Sequence[CaseFacts], settings: ReviewSettings) -> FitScor
         "valid": (valid, judged, _share(valid, judged)),
         "not_right": (not_right, judged, inverse(_share(not_right, judged))),
         "misunderstanding": (misunderstanding, judged, inverse(_share(misunderstanding, judged))),
-        "abuse": (incidents, None, 1 / (1 + incidents) if cases else None),
-        "reopens": (reopened, len(resolved), inverse(_share(reopened, len(resolved)))),
-        "feedback": (said_resolved, len(answers), _share(said_resolved, len(answers))),
+        "abuse": (incidents, None, 1 / (1 + incidents) if counts.cases else None),
+        "reopens": (reopened, resolved, inverse(_share(reopened, resolved))),
+        "feedback": (said_resolved, answers, _share(said_resolved, answers)),
     }
     weights = settings.fit_weights
-    counted = sum(weights[n] for n, (_, _, v) in measured.items() if v is not None)
+    total_weight = sum(weights[n] for n, (_, _, v) in measured.items() if v is not None)
     parts = []
     for name in FIT_PARTS:
         count, total, value = measured[name]
-        share = weights[name] * value / counted if value is not None and counted else 0.0
+        share = weights[name] * value / total_weight if value is not None and total_weight else 0.0
         parts.append(FitPart(name, weights[name], count, total, value, share))
-    score = sum(p.contribution for p in parts) if counted else None
+    score = sum(p.contribution for p in parts) if total_weight else None
     score_band = _band(score, settings)
     band, rule = score_band, None
     worst_allowed = BANDS.index("watch")
@@ -214,7 +267,7 @@ def fit_score(history: Sequence[CaseFacts], settings: ReviewSettings) -> FitScor
         band=band,
         score_band=score_band,
         rule=rule,
-        cases=len(cases),
+        cases=counts.cases,
         judged=judged,
         invalid=not_right + misunderstanding,
         incidents=incidents,

@@ -2,15 +2,16 @@
 cases and the change requests.
 
 Pure functions: cases (with their timelines' facts, `handlers.fit.facts`, where a view
-needs how often a case was reopened or when it was resolved), the directory and `now`
-in; a view out. Like the case card (`handlers.card`), a view says what is shown and in
-what order, every word from the catalog in the directory's language and in the core's
-markup (people as `<person:ID>` markers, outside text escaped), and every number as a
-number; each adapter only draws it (Block Kit, an Adaptive Card, the playground), and
-`complaintbot review --json` writes it for dashboards. What is a fair reading lives
-here once: invalid complaints count against the client's fit (`handlers.fit`), only
-valid ones against a person, and a person who keeps getting not-right complaints or
-abuse is flagged for support, not blame.
+needs how often a case was reopened or when it was resolved; for the portfolio, only
+each client's totals, `handlers.fit.totals`), the directory and `now` in; a view out.
+Like the case card (`handlers.card`), a view says what is shown and in what order, every
+word from the catalog in the directory's language and in the core's markup (people as
+`<person:ID>` markers, outside text escaped), and every number as a number; each adapter
+only draws it (Block Kit, an Adaptive Card, the playground), and
+`complaintbot review --json` writes it for dashboards. What is a fair reading lives here
+once: invalid complaints count against the client's fit (`handlers.fit`), only valid ones
+against a person, and a person who keeps getting not-right complaints or abuse is flagged
+for support, not blame.
 
 Each view reads the review window: the cases opened in the last `window_days`
 (`[review]` in the directory file, default 90), the open cases whenever they opened.
@@ -18,19 +19,20 @@ Each view reads the review window: the cases opened in the last `window_days`
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from handlers.directory import Directory
-from handlers.fit import CaseFacts, FitScore, ReviewCase, fit_score
+from handlers.fit import CaseFacts, ClientTotals, FitScore, ReviewCase, fit_score, totals
 from handlers.messages import Markup, escape, mention, text
-from handlers.model import CATEGORIES, Case, Status, Verdict
+from handlers.model import CATEGORIES, Case, Severity, Status, Verdict
 from handlers.review_config import BANDS
 
 Say = Callable[..., Markup]
+Opened = TypeVar("Opened", bound=Case | ReviewCase)  # a case as some view reads it
 VERDICTS = tuple(v.value for v in Verdict)
 # A case waiting on the firm: past its due time it is overdue (a resolved one waits on the
 # client's answer, and has met its deadline).
@@ -301,6 +303,21 @@ def _labels(say: Say) -> dict[str, Markup]:
     return labels
 
 
+def _worded_once(say: Say) -> Say:
+    """`say`, wording each key without parameters once: the thousands of lines of a long
+    history repeat a handful of labels."""
+    worded: dict[str, Markup] = {}
+
+    def say_once(key: str, **params: object) -> Markup:
+        if params:
+            return say(key, **params)
+        if key not in worded:
+            worded[key] = say(key)
+        return worded[key]
+
+    return say_once
+
+
 def _client_name(directory: Directory, client_id: str) -> Markup:
     client = directory.clients.get(client_id)
     return escape(client.name if client else client_id)
@@ -308,11 +325,15 @@ def _client_name(directory: Directory, client_id: str) -> Markup:
 
 def verdict_mix(cases: Iterable[Case | ReviewCase]) -> VerdictMix:
     cases = list(cases)
-    counts = Counter(c.verdict.value for c in cases if c.verdict is not None)
+    return _mix(Counter(c.verdict.value for c in cases if c.verdict is not None), len(cases))
+
+
+def _mix(counts: Mapping[str, int], cases: int) -> VerdictMix:
+    """The mix of `cases` cases, `counts` of them judged each verdict (value -> cases)."""
     judged = sum(counts.values())
     return VerdictMix(
         judged=judged,
-        unjudged=len(cases) - judged,
+        unjudged=cases - judged,
         counts={v: counts.get(v, 0) for v in VERDICTS},
         shares={v: counts.get(v, 0) / judged if judged else None for v in VERDICTS},
     )
@@ -328,12 +349,7 @@ def feedback_tally(cases: Iterable[Case | ReviewCase], comments: int = 0) -> Fee
     )
 
 
-def median_hours(history: Iterable[CaseFacts]) -> float | None:
-    hours = [h for f in history if (h := f.hours_to_resolve) is not None]
-    return statistics.median(hours) if hours else None
-
-
-def in_window(cases: Iterable[Case], span: Window) -> list[Case]:
+def in_window(cases: Iterable[Opened], span: Window) -> list[Opened]:
     return [c for c in cases if span.since <= c.created_at < span.until]
 
 
@@ -427,7 +443,27 @@ def recommendation(fit: FitScore, directory: Directory, say: Say) -> Recommendat
 # --- open cases -----------------------------------------------------------------------------
 
 
-def _open_line(case: Case, directory: Directory, now: datetime, say: Say) -> OpenLine:
+@dataclass(frozen=True)
+class OpenCase:
+    """What the open cases' view reads of a case, and no more: a store answers with these
+    (`Store.open_for_review`) without decoding whole cases (their statements, people and
+    deadlines are most of their size)."""
+
+    id: str
+    client_id: str
+    summary: str
+    status: Status
+    severity: Severity
+    account_manager: str | None
+    created_at: datetime
+    due_at: datetime
+
+    @classmethod
+    def of(cls, case: Case) -> OpenCase:
+        return cls(**{f.name: getattr(case, f.name) for f in fields(cls)})
+
+
+def _open_line(case: Case | OpenCase, directory: Directory, now: datetime, say: Say) -> OpenLine:
     overdue = case.status in WAITING_ON_FIRM and case.due_at <= now
     owner = case.account_manager
     return OpenLine(
@@ -450,7 +486,10 @@ def _open_line(case: Case, directory: Directory, now: datetime, say: Say) -> Ope
 
 
 def open_review(
-    cases: Sequence[Case], directory: Directory, now: datetime, language: str | None = None
+    cases: Sequence[Case | OpenCase],
+    directory: Directory,
+    now: datetime,
+    language: str | None = None,
 ) -> OpenView:
     """The cases that are not closed or withdrawn, overdue ones first, and who holds them."""
     say = _say(directory, language)
@@ -485,32 +524,29 @@ def open_review(
 
 
 def portfolio(
-    history: Sequence[CaseFacts],
-    open_cases: Sequence[Case],
+    by_client: Mapping[str, ClientTotals],
+    open_cases: Sequence[Case | OpenCase],
     directory: Directory,
     now: datetime,
     language: str | None = None,
 ) -> PortfolioView:
-    """`history`: the facts of the cases opened in the window (`window`); `open_cases`:
-    every case not closed or withdrawn, whenever it opened."""
+    """`by_client`: the totals (`handlers.fit.totals`) of each client's cases opened in the
+    window (`window`; a client without one may be left out); `open_cases`: every case not
+    closed or withdrawn, whenever it opened."""
     say = _say(directory, language)
     span = window(directory, now)
-    recent = [f for f in history if span.since <= f.case.created_at < span.until]
-    by_client: dict[str, list[CaseFacts]] = {client_id: [] for client_id in directory.clients}
-    for f in recent:
-        by_client.setdefault(f.case.client_id, []).append(f)
+    clients = {client_id: ClientTotals() for client_id in directory.clients} | dict(by_client)
     lines = []
-    for client_id, facts_of in by_client.items():
-        cases = [f.case for f in facts_of]
-        fit = fit_score(facts_of, directory.review)
+    for client_id, counts in clients.items():
+        fit = fit_score(counts, directory.review)
         lines.append(
             ClientLine(
                 client_id=client_id,
                 name=_client_name(directory, client_id),
-                cases=len(cases),
-                mix=verdict_mix(cases),
-                median_hours_to_resolve=median_hours(facts_of),
-                feedback=feedback_tally(cases),
+                cases=counts.cases,
+                mix=_mix(counts.verdicts, counts.cases),
+                median_hours_to_resolve=counts.median_hours_to_resolve,
+                feedback=FeedbackTally(counts.said_resolved, counts.said_not_resolved),
                 score=fit.score,
                 band=fit.band,
                 band_label=say(f"fit.band.{fit.band}"),
@@ -554,8 +590,10 @@ def client_review(
     cases = [f.case for f in mine]
     themes = Counter(c.category for c in cases)
     order = {category: i for i, category in enumerate(CATEGORIES)}
-    fit = fit_score(mine, directory.review)
+    counts = totals(mine)
+    fit = fit_score(counts, directory.review)
     newest = sorted(mine, key=lambda f: (f.case.created_at, f.case.number), reverse=True)
+    labels = _worded_once(say)
     return ClientView(
         client_id=client_id,
         title=say("review.title.client", client=_client_name(directory, client_id), days=span.days),
@@ -571,9 +609,9 @@ def client_review(
         ),
         change_requests=tuple(_changes(cases, directory)),
         feedback=feedback_tally(cases, FEEDBACK_COMMENTS),
-        median_hours_to_resolve=median_hours(mine),
+        median_hours_to_resolve=counts.median_hours_to_resolve,
         fit=fit_view(fit, directory, say),
-        history=tuple(_history_line(f, say) for f in newest),
+        history=tuple(_history_line(f, labels) for f in newest),
     )
 
 
@@ -607,7 +645,9 @@ def _changes(cases: Iterable[Case | ReviewCase], directory: Directory) -> list[C
             text=escape(request),
             at=case.created_at,
         )
-        for case in sorted(cases, key=lambda c: (c.created_at, c.number))
+        for case in sorted(
+            (c for c in cases if c.change_requests), key=lambda c: (c.created_at, c.number)
+        )
         for request in case.change_requests
     ]
 
@@ -710,7 +750,10 @@ def _person_line(case: Case, person_id: str, directory: Directory, say: Say) -> 
 
 
 def changes_review(
-    cases: Sequence[Case], directory: Directory, now: datetime, language: str | None = None
+    cases: Sequence[Case | ReviewCase],
+    directory: Directory,
+    now: datetime,
+    language: str | None = None,
 ) -> ChangesView:
     """Change requests of the window grouped by theme (the case's category) across
     clients, the themes that most clients ask for first: one loud client does not set

@@ -1,8 +1,9 @@
 """Cases per client per month, by verdict: the series the review's trend chart draws.
 
-Pure, like the views (`handlers.review`): cases and the review window in, numbers and
-catalog labels out. An adapter draws it (`bot.chart` as a PNG) or shows it as a table;
-the months are ISO `YYYY-MM`, which read the same in every language.
+Pure, like the views (`handlers.review`): the totals of each client's cases by month
+(`monthly_totals`, which a store may count itself: `Store.monthly_totals`) and the review
+window in, numbers and catalog labels out. An adapter draws it (`bot.chart` as a PNG) or
+shows it as a table; the months are ISO `YYYY-MM`, which read the same in every language.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.directory import Directory
+from handlers.fit import CaseFacts, ClientTotals, totals
 from handlers.messages import Markup, escape, text
-from handlers.model import Case
 from handlers.review import VERDICTS, Window
 
 UNJUDGED = "unjudged"
@@ -49,17 +50,30 @@ def months(span: Window) -> tuple[str, ...]:
     return tuple(found)
 
 
+Monthly = Mapping[tuple[str, str], ClientTotals]  # (client id, YYYY-MM) -> its totals
+
+
+def monthly_totals(history: Iterable[CaseFacts]) -> dict[tuple[str, str], ClientTotals]:
+    """`handlers.fit.totals` of each client's cases by the month they opened in."""
+    grouped: dict[tuple[str, str], list[CaseFacts]] = {}
+    for f in history:
+        grouped.setdefault((f.case.client_id, month(f.case.created_at)), []).append(f)
+    return {key: totals(facts_of) for key, facts_of in grouped.items()}
+
+
 def trend(
-    cases: Iterable[Case], directory: Directory, span: Window, language: str | None = None
+    monthly: Monthly, directory: Directory, span: Window, language: str | None = None
 ) -> Trend:
-    """The cases opened in `span`, counted by client, month and verdict (or unjudged)."""
+    """The cases opened in `span` (their `monthly_totals`), counted by client, month and
+    verdict (or unjudged)."""
     lang = language or directory.language
     shown = months(span)
     counted: dict[str, Counter[tuple[str, str]]] = {}
-    for case in cases:
-        if span.since <= case.created_at < span.until:
-            key = case.verdict.value if case.verdict is not None else UNJUDGED
-            counted.setdefault(case.client_id, Counter())[key, month(case.created_at)] += 1
+    for (client_id, at), counts in monthly.items():
+        if at in shown:
+            counter = counted.setdefault(client_id, Counter())
+            counter.update({(verdict, at): n for verdict, n in counts.verdicts.items()})
+            counter[UNJUDGED, at] += counts.cases - counts.judged
     ranked = sorted(counted, key=lambda c: (-sum(counted[c].values()), c))[:MAX_CLIENTS]
 
     def name(client_id: str) -> Markup:

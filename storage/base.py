@@ -40,7 +40,11 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   `case_history` adds what the fit score and the time to resolve need of each case's
   timeline (reopens, the last resolution), kept up to date with every write of the case
   (PostgreSQL: columns of the case row; TinyDB: its index entry), so a portfolio of 100k
-  cases reads no timeline.
+  cases reads no timeline. `client_totals` counts that history per client, as
+  `handlers.fit.totals` does (PostgreSQL in one aggregate; the others by that function),
+  and `monthly_totals` by month as well.
+  `case_history` and `open_for_review` give only the fields their views read
+  (`ReviewCase`, `OpenCase`), never whole cases.
 - **Scheduled work** runs once per slot across replicas: `claim_job` hands run `slot` of
   a job to one caller with a lease; `finish_job` marks it done for good. A runner that
   died leaves its lease to run out, and the run is handed out again, so a job that
@@ -72,8 +76,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from handlers.effects import Effect
-from handlers.fit import CaseFacts
+from handlers.fit import CaseFacts, ClientTotals
 from handlers.model import Case, Event
+from handlers.review import OpenCase
 
 CLIENT_THREAD = "client_thread"
 DEFAULT_LEASE = timedelta(minutes=2)
@@ -335,8 +340,22 @@ class Store(Protocol):
         timeline's facts (`handlers.fit.facts`: reopens and the last resolution) kept beside
         the case, so no timeline is read."""
 
+    async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
+        """The totals (`handlers.fit.totals`) of each client's `case_history` in [since,
+        until), for the clients with a case there: what the portfolio reads, counted where
+        the cases are, so a portfolio of 100k cases moves no row per case."""
+
     async def open_cases(self) -> list[Case]:
         """Every case that is not final, the longest open first (then by number)."""
+
+    async def monthly_totals(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> dict[tuple[str, str], ClientTotals]:
+        """`client_totals` by the month the cases opened in, keyed (client id, YYYY-MM), of
+        one client or of all (`handlers.trend.monthly_totals`): what the chart reads."""
+
+    async def open_for_review(self) -> list[OpenCase]:
+        """`open_cases` as the open cases' view reads them (`handlers.review.OpenCase`)."""
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
         """Every case that includes the person (`Case.included`), oldest first (then by

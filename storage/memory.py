@@ -24,8 +24,10 @@ from typing import Any
 
 from handlers.effects import CardUpdate, Effect
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError, StoreLocked
-from handlers.fit import CaseFacts, timeline_facts
+from handlers.fit import CaseFacts, ClientTotals, timeline_facts, totals_by_client
 from handlers.model import Case, Event
+from handlers.review import OpenCase
+from handlers.trend import monthly_totals
 from storage.base import (
     CLIENT_THREAD,
     DEFAULT_LEASE,
@@ -371,8 +373,19 @@ class MemoryStore:
         opened = await self.cases_opened(since, until, client_id)
         return [timeline_facts(case, self._d.timelines.get(case.id, [])) for case in opened]
 
+    async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
+        return totals_by_client(await self.case_history(since, until))
+
     async def open_cases(self) -> list[Case]:
         return self._cases_where(lambda case: not case.status.final)
+
+    async def monthly_totals(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> dict[tuple[str, str], ClientTotals]:
+        return monthly_totals(await self.case_history(since, until, client_id))
+
+    async def open_for_review(self) -> list[OpenCase]:
+        return [OpenCase.of(case) for case in await self.open_cases()]
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
         return self._cases_where(lambda case: person_id in case.included)

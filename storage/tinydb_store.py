@@ -71,8 +71,18 @@ from handlers.errors import (
     DuplicateSource,
     StorageError,
 )
-from handlers.fit import REOPENED, RESOLVED, CaseFacts, facts, marks
+from handlers.fit import (
+    REOPENED,
+    RESOLVED,
+    CaseFacts,
+    ClientTotals,
+    facts,
+    marks,
+    totals_by_client,
+)
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
+from handlers.review import OpenCase
+from handlers.trend import monthly_totals
 from storage import tinydb_v1
 from storage.base import (
     CLIENT_THREAD,
@@ -909,8 +919,19 @@ class TinyDBStore:
             for c, e in zip(opened, entries, strict=True)
         ]
 
+    async def client_totals(self, since: datetime, until: datetime) -> dict[str, ClientTotals]:
+        return totals_by_client(await self.case_history(since, until))
+
     async def open_cases(self) -> list[Case]:
         return await self._cases_where(lambda entry: not entry.final)
+
+    async def monthly_totals(
+        self, since: datetime, until: datetime, client_id: str | None = None
+    ) -> dict[tuple[str, str], ClientTotals]:
+        return monthly_totals(await self.case_history(since, until, client_id))
+
+    async def open_for_review(self) -> list[OpenCase]:
+        return [OpenCase.of(case) for case in await self.open_cases()]
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
         return await self._cases_where(lambda entry: person_id in entry.people)

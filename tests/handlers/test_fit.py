@@ -14,7 +14,7 @@ import pytest
 
 from handlers.directory import Directory
 from handlers.directory_file import parse_directory
-from handlers.fit import FitScore, fit_score
+from handlers.fit import ClientTotals, FitScore, fit_score, totals
 from handlers.review import window
 from handlers.review_config import ReviewSettings
 from storage.memory import MemoryStore
@@ -33,7 +33,8 @@ def example_with(**review: dict[str, float]) -> Directory:
 async def fit_of(store: MemoryStore, client_id: str, directory: Directory) -> FitScore:
     """The client's fit over the 90 days before NOW, as the review reads it."""
     span = window(directory, NOW)
-    return fit_score(await store.case_history(span.since, span.until, client_id), directory.review)
+    history = await store.case_history(span.since, span.until, client_id)
+    return fit_score(totals(history), directory.review)
 
 
 def parts(fit: FitScore) -> dict[str, tuple[int, int | None, float | None]]:
@@ -241,7 +242,7 @@ async def test_a_part_with_nothing_to_measure_is_left_out(
 
 
 def test_no_case_no_score() -> None:
-    fit = fit_score([], ReviewSettings())
+    fit = fit_score(ClientTotals(), ReviewSettings())
     assert fit.score is None and fit.band == "keep" and fit.rule is None
     assert all(p.value is None and p.contribution == 0 for p in fit.parts)
 

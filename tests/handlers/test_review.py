@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from bot.review import load_view, view_json
+from bot.review import cycles_paused, load_view, view_json
 from handlers import review
 from handlers.directory import Actor, Directory
 from handlers.messages import HE, Markup
@@ -483,3 +484,37 @@ def test_refusals_in_hebrew(example: Directory) -> None:
     assert [bool(HEBREW.search(line)) for line in refused.text.splitlines()] == [True] * 3
     not_lead = review_request(hebrew.actor("slack", "U0DANA"), "", hebrew)
     assert isinstance(not_lead, ReviewRefused) and HEBREW.search(not_lead.text)
+
+
+# --- the collector while a view loads ---------------------------------------------------------
+
+
+def test_views_pause_the_cyclic_collector_until_the_last_overlapping_one_is_loaded() -> None:
+    """Views of two requests interleave at their awaits: the collector stays paused until
+    the last of them is loaded, also when one fails; one paused by someone else is left
+    paused."""
+    first, second = cycles_paused(), cycles_paused()
+    first.__enter__()
+    second.__enter__()
+    assert not gc.isenabled()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+    with pytest.raises(LookupError), cycles_paused():
+        raise LookupError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cycles_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_loading_a_view_leaves_the_collector_running(
+    store: MemoryStore, example: Directory, firm: dict[str, Case]
+) -> None:
+    assert isinstance(await view(store, example, "client acme"), review.ClientView)
+    assert gc.isenabled()

@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from handlers.directory_file import load_directory
 from handlers.effects import (
     CardNote,
     CardUpdate,
@@ -41,9 +42,13 @@ from handlers.effects import (
     Invite,
 )
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
-from handlers.fit import CaseFacts, ReviewCase
+from handlers.fit import CaseFacts, ReviewCase, totals
 from handlers.model import Statement, Status, Verdict
+from handlers.review import OpenCase
+from handlers.trend import monthly_totals
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Forget, KeptMessage, OutboxItem, Store
+from tests.handlers.conftest import EXAMPLE
+from tests.history import NOW, seed_firm
 from tests.storage.samples import LEAD, T0, make_case, make_effects, make_event, make_inbox_item
 
 Reopen = Callable[[], Awaitable[Store]]
@@ -983,6 +988,68 @@ class StoreContract:
             assert [f.case for f in history] == [ReviewCase.of(case) for case in opened]
         history = await store.case_history(since, until)
         assert [f.resolved_at for f in history] == [None, T0 + timedelta(minutes=2)]
+
+    async def test_open_for_review_is_open_cases_as_the_view_reads_them(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        await seed_firm(store, load_directory(EXAMPLE))
+
+        async def check(current: Store) -> None:
+            still_open = await current.open_cases()
+            assert len({c.status for c in still_open}) > 1
+            assert await current.open_for_review() == [OpenCase.of(c) for c in still_open]
+
+        await check(store)
+        await check(await reopen())
+
+    async def test_client_totals_are_the_totals_of_each_clients_history(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        """What a store counts for the portfolio is what `handlers.fit.totals` gives of each
+        client's `case_history`, on the seeded firm (every verdict, answers both ways,
+        reopens, abuse, withdrawn and open cases, medians of odd and even counts), in the
+        review's window and in one that leaves a client out, also after a reopen."""
+        await seed_firm(store, load_directory(EXAMPLE))
+        windows = [(NOW - timedelta(days=90), NOW), (NOW - timedelta(days=2), NOW)]
+
+        async def check(current: Store) -> None:
+            for since, until in windows:
+                history = await current.case_history(since, until)
+                clients = dict.fromkeys(f.case.client_id for f in history)
+                expected = {c: totals(await current.case_history(since, until, c)) for c in clients}
+                assert await current.client_totals(since, until) == expected
+
+        counted = await store.client_totals(*windows[0])
+        assert counted["globex"].median_hours_to_resolve == 49.5  # (49 + 50) / 2
+        assert counted["initech"].median_hours_to_resolve == 50
+        assert (counted["globex"].said_resolved, counted["globex"].said_not_resolved) == (4, 3)
+        assert set(await store.client_totals(*windows[1])) == {"initech"}
+        await check(store)
+        await check(await reopen())
+
+    async def test_monthly_totals_are_the_totals_of_each_clients_months(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        """What a store counts for the chart is `handlers.trend.monthly_totals` of its
+        `case_history`, of all clients or of one, also after a reopen."""
+        await seed_firm(store, load_directory(EXAMPLE))
+        since, until = NOW - timedelta(days=90), NOW
+
+        async def check(current: Store) -> None:
+            for client in (None, "globex"):
+                history = await current.case_history(since, until, client)
+                counted = await current.monthly_totals(since, until, client)
+                assert counted == monthly_totals(history)
+                assert sum(t.cases for t in counted.values()) == len(history)
+
+        counted = await store.monthly_totals(since, until)
+        # acme's A1-A4 opened 60 and 45 days before 1 June (April), 30 and 10 (May)
+        assert {m: t.cases for (c, m), t in counted.items() if c == "acme"} == {
+            "2025-04": 2,
+            "2025-05": 2,
+        }
+        await check(store)
+        await check(await reopen())
 
     # inbox claims ---------------------------------------------------------------------------
 
