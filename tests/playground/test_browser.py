@@ -337,8 +337,8 @@ async def test_each_message_reads_in_its_own_direction(
     english = page.locator("#messages .text", has_text="The report is late")
     await expect(hebrew).to_have_attribute("dir", "auto")
     await expect(english).to_have_attribute("dir", "auto")
-    assert await hebrew.evaluate("(e) => getComputedStyle(e).direction") == "rtl"
-    assert await english.evaluate("(e) => getComputedStyle(e).direction") == "ltr"
+    await expect(hebrew).to_have_css("direction", "rtl")
+    await expect(english).to_have_css("direction", "ltr")
     await expect_texts_read_in_their_own_direction(page)
 
 
@@ -366,7 +366,7 @@ async def test_a_hebrew_directory_gets_a_right_to_left_workspace(
         await go_to(page, "client-acme")
         english = page.locator("#messages .text", has_text="The export drops")
         await expect(english).to_have_attribute("dir", "auto")
-        assert await english.evaluate("(e) => getComputedStyle(e).direction") == "ltr"
+        await expect(english).to_have_css("direction", "ltr")
         await expect_texts_read_in_their_own_direction(page)
     finally:
         await playground.stop()
