@@ -65,15 +65,11 @@ async def load_view(
 ) -> review.View:
     """The view `request` asks for, as of `now`."""
     with cycles_paused():
-        return await _load_view(store, directory, request, now, language)
+        return await _read_view(store, directory, request, now, language)
 
 
-async def _load_view(
-    store: Store,
-    directory: Directory,
-    request: ReviewRequest,
-    now: datetime,
-    language: str | None = None,
+async def _read_view(
+    store: Store, directory: Directory, request: ReviewRequest, now: datetime, language: str | None
 ) -> review.View:
     span = review.window(directory, now)
     if request.kind == "open":
