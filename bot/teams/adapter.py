@@ -226,6 +226,7 @@ class TeamsAdapter:
         )
         self.finishers: dict[str, Finish] = {FORM: self.open_logged}
         self.channel_names: dict[str, str] = {}  # channel id -> name, as Teams last said
+        self.named_teams: set[str] = set()  # teams whose channel names Graph has given
         self.interactions = Interactions(runtime.service, PLATFORM, self.channel_names)
         self.background = Background()
 
@@ -553,6 +554,8 @@ class TeamsAdapter:
         if rest is None:
             answer: Notice | ShowForm = self.interactions.usage()
         else:
+            if rest != MINE and actor.internal:
+                await self._name_channels()  # the log form offers the client channels
             answer = await self.interactions.typed(Commanded(actor, channel, rest, mentioned))
         if isinstance(answer, Notice):
             self.reply(activity, self.sink.message(answer.text))
@@ -561,6 +564,34 @@ class TeamsAdapter:
             self.reply(activity, self.sink.message(answer.notice))
         card = cards.form_card(answer.form, self.sink.people, "", initial=answer.initial)
         self.reply(activity, self.sink.card(card))
+
+    async def _name_channels(self) -> None:
+        """The names of the client channels Teams has not said (it sends one only when a
+        channel is created or renamed), from Graph's list of each known team's channels,
+        once a team per process (a refusal, such as no consent, is not asked again); without
+        Graph or its answer, the form makes do."""
+        if self.sink.graph is None:
+            return
+        unnamed = [
+            channel
+            for client in self.directory.clients.values()
+            for channel in client.channels(PLATFORM)
+            if channel not in self.channel_names
+        ]
+        for team in dict.fromkeys([await self.sink.known_team(c) for c in unnamed]):
+            if team is None or team in self.named_teams:
+                continue
+            try:
+                names = await self.sink.graph.channel_names(team, self.reach.tenant_id)
+            except TransientDeliveryError as err:  # asked again with the next form
+                log.info("no channel names from Graph for team %s yet: %s", team, err)
+                continue
+            except DeliveryError as err:
+                log.warning("no channel names from Graph for team %s: %s", team, err)
+                names = {}
+            self.named_teams.add(team)
+            for channel, name in names.items():
+                self.channel_names.setdefault(channel, name)
 
     # --- card actions ---------------------------------------------------------------------
 

@@ -64,6 +64,15 @@ class Graph:
         path = f"teams/{_segment(team)}/channels/{_segment(channel)}/messages"
         return self._pages(f"{self.base}/{path}?$top={PAGE}", tenant)
 
+    async def channel_names(self, team: str, tenant: str | None) -> dict[str, str]:
+        """The team's channels by id, as the team names them (ChannelSettings.Read.Group)."""
+        url = f"{self.base}/teams/{_segment(team)}/channels"
+        return {
+            str(channel["id"]): str(channel["displayName"])
+            async for channel in self._pages(url, tenant)
+            if channel.get("id") and channel.get("displayName")
+        }
+
     async def chat_messages(self, chat: str, tenant: str | None, since: int) -> AsyncIterator[JSON]:
         """A group chat's messages newest first, down to those posted at `since` (ms)."""
         query = f"$top={PAGE}&$orderby=createdDateTime%20desc"

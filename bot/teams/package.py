@@ -30,9 +30,15 @@ MANIFEST_VERSION = "1.29"
 COMMAND = "complaint"
 MESSAGE_ACTION_ID = "logComplaint"
 
-# RSC permissions, per "Receive all conversation messages" in the Teams docs: without them a
-# bot in a channel or group chat only receives the messages that @mention it.
-RSC_PERMISSIONS = ("ChannelMessage.Read.Group", "ChatMessage.Read.Chat")
+# RSC permissions, per "Receive all conversation messages" in the Teams docs: without the
+# first two a bot in a channel or group chat only receives the messages that @mention it
+# (they also let it read its own back through Graph); the third lets it read the team's
+# channel names (Graph's channel list), for the log form.
+RSC_PERMISSIONS = (
+    "ChannelMessage.Read.Group",
+    "ChatMessage.Read.Chat",
+    "ChannelSettings.Read.Group",
+)
 
 ACCENT_COLOR = "#2C3E50"  # the Slack app's background_color, so both apps look alike
 ICONS = {"color": "color.png", "outline": "outline.png"}  # 192x192 and 32x32, in icons/

@@ -273,11 +273,11 @@ class TeamsSink(PlatformSink):
         """The aadGroupId of a team channel's team: as activities from it said (kept by the
         adapter), else the team Graph lists it under, of those the bot knows (the case's
         client channel's first), kept the same way once found."""
-        team = await self._known_team(channel)
+        team = await self.known_team(channel)
         if team is not None:
             return team
         assert self.graph is not None
-        candidates = [await self._known_team(near), *self.teams.values()]
+        candidates = [await self.known_team(near), *self.teams.values()]
         for team in dict.fromkeys(t for t in candidates if t):
             try:
                 await anext(
@@ -294,7 +294,8 @@ class TeamsSink(PlatformSink):
             return team
         return None
 
-    async def _known_team(self, channel: str) -> str | None:
+    async def known_team(self, channel: str) -> str | None:
+        """The aadGroupId of a team channel's team, as activities from it said; None yet."""
         if channel not in self.teams:
             known = await self.store.address(PLATFORM, channel) or {}
             team = ((known.get("channelData") or {}).get("team") or {}).get("aadGroupId")

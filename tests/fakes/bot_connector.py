@@ -25,6 +25,8 @@ What it answers, as the Connector's REST API (v3) does:
 It also plays the Microsoft Graph reads a bot with resource-specific consent may make of what
 was posted, under :attr:`~FakeBotConnector.graph_url`, from the same record:
 
+* ``GET .../teams/{team}/channels``: the team's channels (``displayName`` as
+  ``add_conversation(name=...)`` gave it, else "General"), one page;
 * ``GET .../teams/{team}/channels/{channel}/messages``: a channel's top-level messages;
 * ``GET .../teams/{team}/channels/{channel}/messages/{id}/replies``: a thread's replies;
 * ``GET .../chats/{chat}/messages``: a group chat's messages (``$orderby`` of
@@ -84,7 +86,7 @@ TOKEN_SECONDS = 3600
 GRAPH_PATH = "graph/v1.0"
 GRAPH_PAGE = 20  # Graph's page without $top
 GRAPH_MOST = 50  # ... and the most $top may ask for
-GRAPH_ROUTES = ("graph_channel_messages", "graph_replies", "graph_chat_messages")
+GRAPH_ROUTES = ("graph_channels", "graph_channel_messages", "graph_replies", "graph_chat_messages")
 
 
 @dataclass
@@ -227,6 +229,7 @@ class _Conversation:
     id: str
     members: list[JSON]
     team: str | None = None  # a team channel's team (its aadGroupId), for Graph
+    name: str | None = None  # a team channel's name, as Graph lists it
 
 
 @dataclass
@@ -298,6 +301,8 @@ class FakeBotConnector:
              self._delete),
             ("GET", "/v3/conversations/{conversation_id}/members", "members", self._members),
             ("POST", "/{tenant}/oauth2/v2.0/token", "token", self._token),
+            ("GET", f"/{GRAPH_PATH}/teams/{{team}}/channels", "graph_channels",
+             self._graph_channels),
             ("GET", f"/{GRAPH_PATH}/teams/{{team}}/channels/{{channel}}/messages",
              "graph_channel_messages", self._graph_channel_messages),
             ("GET", f"/{GRAPH_PATH}/teams/{{team}}/channels/{{channel}}/messages/{{message}}"
@@ -351,14 +356,16 @@ class FakeBotConnector:
         *,
         bot: bool = True,
         team: str | None = None,
+        name: str | None = None,
     ) -> None:
         """Register a channel or group chat with its members, as (Teams user id, name)
         pairs. ``bot=False`` leaves the bot out: sending there is refused with 403. ``team``:
-        the aadGroupId of a channel's team, which Graph names it under."""
+        the aadGroupId of a channel's team, which Graph names it under; ``name``: the
+        channel's (Graph lists one without as "General", as Teams names a team's first)."""
         accounts = [{"id": user_id, "name": name} for user_id, name in members]
         if bot:
             accounts.append(dict(self.bot))
-        self._conversations[conversation_id] = _Conversation(conversation_id, accounts, team)
+        self._conversations[conversation_id] = _Conversation(conversation_id, accounts, team, name)
 
     def next_activity_id(self) -> str:
         """A new message id: the time now in milliseconds, later than every one before."""
@@ -655,6 +662,17 @@ class FakeBotConnector:
         return _Answer(201, answer)
 
     # ------------------------------------------------------------------ Graph
+
+    def _graph_channels(self, call: Call) -> _Answer:
+        team = call.args["team"]
+        channels = [c for c in self._conversations.values() if c.team == team]
+        if not channels:
+            raise _Refusal(404, "NotFound", "Team not found.")
+        value = [
+            {"id": c.id, "displayName": c.name or "General", "membershipType": "standard"}
+            for c in channels
+        ]
+        return _Answer(200, {"@odata.count": len(value), "value": value})
 
     def _graph_channel_messages(self, call: Call) -> _Answer:
         channel = self._graph_channel(call)

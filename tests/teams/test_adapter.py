@@ -19,7 +19,18 @@ from tests.fakes.bot_connector import (
     FakeBotConnector,
     RateLimited,
 )
-from tests.teams.harness import ACME, AVI, CLIENT, DANA, INTERNAL, MAYA, NAMES, TeamsBot, populate
+from tests.teams.harness import (
+    ACME,
+    AVI,
+    CLIENT,
+    DANA,
+    INTERNAL,
+    MAYA,
+    NAMES,
+    TEAMS,
+    TeamsBot,
+    populate,
+)
 
 COMPLAINT = "the report was late again, @Dana Levi never answered"
 
@@ -444,3 +455,32 @@ async def test_a_logged_complaint_outlives_a_connector_outage_and_a_restart(
         assert (case.source.channel, case.source.message_id) == (ACME, note["id"])
     finally:
         await again.stop()
+
+
+@pytest.mark.parametrize("consent", [True, False], ids=["graph", "no consent"])
+async def test_the_log_form_names_a_channel_as_its_team_does_through_graph(
+    tmp_path: Path, fake: FakeBotConnector, consent: bool
+) -> None:
+    """Teams says a channel's name only when it is created or renamed: the team's channel
+    list in Graph names it, asked once a team (a refusal too); without Graph's answer the
+    client's name alone stands for its only channel."""
+    members = [(CLIENT, "Carol Client"), (AVI, NAMES[AVI])]
+    fake.add_conversation(ACME, members, team=TEAMS[ACME], name="Acme <b>project</b>")
+    fake.graph_consent = consent
+    bot = TeamsBot(tmp_path, fake, env={"MICROSOFT_GRAPH_URL": fake.graph_url})
+    await bot.start()
+    try:
+        said = bot.channel_message(CLIENT, "The export is late again.", bot=False)
+        assert (await bot.send(said))[0] == 200  # the bot learns the channel's team
+        for _ in range(2):
+            assert (await bot.send(bot.chat_message(AVI, "complaint late")))[0] == 200
+    finally:
+        await bot.stop()
+    forms = cards_in(fake.posted(AVI))
+    assert len(forms) == 2
+    for form in forms:
+        (channel,) = [i for i in form["body"] if i.get("id") == "channel"]
+        title = "Acme Corp · channel Acme <b>project</b>" if consent else "Acme Corp"
+        assert channel["choices"] == [{"title": title, "value": ACME}]
+    asked = [c for c in fake.calls if c.route == "graph_channels"]
+    assert [c.args["team"] for c in asked] == [TEAMS[ACME]]

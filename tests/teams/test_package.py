@@ -140,6 +140,7 @@ def test_asks_to_read_channel_and_chat_messages_without_a_mention(
     assert manifest["authorization"]["permissions"]["resourceSpecific"] == [
         {"name": "ChannelMessage.Read.Group", "type": "Application"},
         {"name": "ChatMessage.Read.Chat", "type": "Application"},
+        {"name": "ChannelSettings.Read.Group", "type": "Application"},
     ]
 
 
