@@ -5,9 +5,8 @@ Each view reads through the store's read side (`Store.open_for_review`,
 a client and the change requests read `Store.case_history`: what it reads of each case
 (`handlers.fit.ReviewCase`) with what its timeline tells (reopens, the last resolution),
 which the store keeps beside the case, so no timeline and no whole case is read for the
-history, whatever it holds. The portfolio reads only each client's totals
-of that history (`Store.client_totals`), so its cost does not grow with the cases in the
-window.
+history, whatever it holds. The portfolio reads only each client's totals of that history
+(`Store.client_totals`), so its cost does not grow with the cases in the window.
 The views themselves are built in the core (`handlers.review`); an adapter draws them,
 and `complaintbot review --json` writes them with `view_json`.
 
