@@ -137,7 +137,8 @@ def describe(p: Profile) -> dict[str, str]:
         + f" cases of history (one schema grown through them, seeding capped at "
         f"{s.pg_seed_cap:.0f} s in all)",
         "f": "peak RSS (VmHWM) of the bot's server process over the scenarios above",
-        "g": "`/review` (the portfolio) and `/review client NAME` (the busiest client), "
+        "g": "`/review` (the portfolio), `/review client NAME` (the busiest client) and "
+        "`/review person @someone` (the person named on the most cases), "
         f"{p.review.calls} timed `load_view` calls each, on one store per backend grown "
         f"through {', '.join(f'{n:,}' for n in p.review.sizes)} cases (PostgreSQL) and "
         f"{', '.join(f'{n:,}' for n in p.review.tinydb_sizes)} (TinyDB) of {p.review.clients} "

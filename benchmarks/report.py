@@ -186,18 +186,18 @@ runs. `--py-spy DIR` samples every bot server with py-spy (collapsed stacks into
 slows the bot, so figures from such a run are not comparable).
 
 **Review (g).** `benchmarks/review_cost.py`, in a process of its own, times `load_view`
-(`bot/review.py`) for `/review` (the portfolio) and `/review client NAME` (the busiest
-client) on one store per backend grown through the sizes shown, p50 and p95 over the timed
-calls (the first call warms up). The history: the example firm's stories
-(`tests/history.py`: every verdict, feedback, reopens, abuse, change requests, withdrawn
-and open cases) played once through the real core; each seeded case copies one of them,
-moved to its own opening over the span shown, with its own number, source and client (a
-few large clients and a long tail), and is written with its whole timeline by one
-`create_case` through the Store API. Cases older than three weeks are final but for one
-in a hundred. TinyDB is reopened after seeding, as a restarted bot finds it (final cases
-are then read from their files). The targets (client ≤300 ms, portfolio ≤1 s) are for
-PostgreSQL at 100,000 cases (the full run), judged on p95; the other rows, and TinyDB's,
-say how far it goes.
+(`bot/review.py`) for `/review` (the portfolio), `/review client NAME` (the busiest
+client) and `/review person @someone` (the person named on the most cases) on one store
+per backend grown through the sizes shown, p50 and p95 over the timed calls (the first
+call warms up). The history: the example firm's stories (`tests/history.py`: every verdict,
+feedback, reopens, abuse, change requests, withdrawn and open cases) played once through
+the real core; each seeded case copies one of them, moved to its own opening over the span
+shown, with its own number, source and client (a few large clients and a long tail), and is
+written with its whole timeline by one `create_case` through the Store API. Cases older
+than three weeks are final but for one in a hundred. TinyDB is reopened after seeding, as a
+restarted bot finds it (final cases are then read from their files). The targets (client
+and person ≤300 ms, portfolio ≤1 s) are for PostgreSQL at 100,000 cases (the full run),
+judged on p95; the other rows, and TinyDB's, say how far it goes.
 
 ## Scenarios
 
@@ -232,7 +232,7 @@ say how far it goes.
   `create_case` calls at a time on the store's pool.
 - **g** rows: p50 and p95 of `load_view` for the view shown, on the history shown; the
   notes say how the history was seeded, how many cases fell in the 90-day window, how many
-  were open, and how many the busiest client had in the window.
+  were open, and how many the busiest client and the busiest person had in the window.
 """
 
 

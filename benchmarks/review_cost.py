@@ -1,10 +1,11 @@
 """Scenario g: what the leads' review costs as the history grows (issue 11's benchmark).
 
-Times `bot.review.load_view` for the portfolio (`/review`) and for one client (`/review
-client NAME`, the busiest client: the largest history one client view reads) on a new
-store of each size in `--sizes` (cases of history): PostgreSQL (`--pg-url`, a fresh schema
-each; skipped with the reason when it cannot be used) and TinyDB (its own
-`--tinydb-sizes`), within `--seed-cap` seconds of seeding per backend.
+Times `bot.review.load_view` for the portfolio (`/review`), for one client (`/review client
+NAME`, the busiest client: the largest history one client view reads) and for one person
+(`/review person @someone`, the person named on the most cases) on a new store of each size
+in `--sizes` (cases of history): PostgreSQL (`--pg-url`, a fresh schema each; skipped with
+the reason when it cannot be used) and TinyDB (its own `--tinydb-sizes`), within
+`--seed-cap` seconds of seeding per backend.
 
 How the history is made: the example firm's seeded stories (`tests.history.FIRM`: verdicts
 of every kind, feedback, reopens, abuse, change requests, withdrawn and open cases) are
@@ -41,6 +42,7 @@ import sys
 import tempfile
 import tomllib
 import traceback
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -124,6 +126,12 @@ class Plan:
     final: list[Template]
     live: list[Template]
 
+    @staticmethod
+    def busiest_person(cases: list[tuple[str, datetime, Template]]) -> str:
+        """The person named (`Case.affected`) on the most of `cases`."""
+        named = Counter(p for _, _, template in cases for p in template.case.affected)
+        return named.most_common(1)[0][0]
+
     def cases(self, rng: random.Random, count: int) -> list[tuple[str, datetime, Template]]:
         """`count` cases, in the order they opened: a store fills up as time goes by."""
         planned = []
@@ -205,6 +213,7 @@ async def measure(
     try:
         began = perf_counter()
         cases = plan.cases(random.Random(wanted), wanted)
+        named = Plan.busiest_person(cases)
         seeded = await seed(store, directory, cases, deadline, args.concurrency)
         seed_seconds = perf_counter() - began
         if tinydb:
@@ -220,9 +229,12 @@ async def measure(
             "seed_seconds": seed_seconds,
             "window": len(await store.cases_opened(span, NOW)),
             "busiest": len(await store.cases_opened(span, NOW, busiest.subject)),
+            "person_id": named,
+            "person_cases": len(await store.person_history(named, span, NOW)),
             "open": len(await store.open_cases()),
             "portfolio": await timed(store, directory, ReviewRequest("portfolio"), args.calls),
             "client": await timed(store, directory, busiest, args.calls),
+            "person": await timed(store, directory, ReviewRequest("person", named), args.calls),
         }
     finally:
         await store.close()

@@ -32,7 +32,7 @@ from handlers.model import CATEGORIES, Case, Severity, Status, Verdict
 from handlers.review_config import BANDS
 
 Say = Callable[..., Markup]
-Opened = TypeVar("Opened", bound=Case | ReviewCase)  # a case as some view reads it
+Opened = TypeVar("Opened", bound="Case | ReviewCase | PersonCase")  # a case as some view reads it
 VERDICTS = tuple(v.value for v in Verdict)
 # A case waiting on the firm: past its due time it is overdue (a resolved one waits on the
 # client's answer, and has met its deadline).
@@ -323,7 +323,7 @@ def _client_name(directory: Directory, client_id: str) -> Markup:
     return escape(client.name if client else client_id)
 
 
-def verdict_mix(cases: Iterable[Case | ReviewCase]) -> VerdictMix:
+def verdict_mix(cases: Iterable[Case | ReviewCase | PersonCase]) -> VerdictMix:
     cases = list(cases)
     return _mix(Counter(c.verdict.value for c in cases if c.verdict is not None), len(cases))
 
@@ -615,7 +615,7 @@ def client_review(
     )
 
 
-def _verdict_label(case: Case | ReviewCase, say: Say) -> Markup:
+def _verdict_label(case: Case | ReviewCase | PersonCase, say: Say) -> Markup:
     return say(f"review.verdict.{case.verdict.value}") if case.verdict else say("review.unjudged")
 
 
@@ -655,7 +655,41 @@ def _changes(cases: Iterable[Case | ReviewCase], directory: Directory) -> list[C
 # --- one person -----------------------------------------------------------------------------
 
 
-def _role(case: Case, person_id: str) -> str:
+@dataclass(frozen=True)
+class PersonCase:
+    """What the person view reads of a case, and no more: a store answers with these
+    (`Store.person_history`, the window's cases only) without decoding whole cases (their
+    statements, accounts and deadlines are most of their size)."""
+
+    id: str
+    client_id: str
+    created_at: datetime
+    affected: tuple[str, ...]
+    managers: tuple[str, ...]
+    account_manager: str | None
+    verdict: Verdict | None
+    verdict_by: str | None
+    abuse_flagged: bool
+
+    @property
+    def number(self) -> int:
+        return int(self.id.split("-", 1)[1])
+
+    @classmethod
+    def of(cls, case: Case) -> PersonCase:
+        return cls(**{f.name: getattr(case, f.name) for f in fields(cls)})
+
+
+def _includes(case: Case | PersonCase, person_id: str) -> bool:
+    """`Case.included`, of the fields a `PersonCase` has."""
+    return (
+        person_id in case.affected
+        or person_id in case.managers
+        or person_id == case.account_manager
+    )
+
+
+def _role(case: Case | PersonCase, person_id: str) -> str:
     if person_id in case.affected:
         return "named"
     if person_id in case.managers:
@@ -665,17 +699,17 @@ def _role(case: Case, person_id: str) -> str:
 
 def person_review(
     person_id: str,
-    cases: Sequence[Case],
+    cases: Sequence[Case | PersonCase],
     directory: Directory,
     now: datetime,
     language: str | None = None,
 ) -> PersonView:
-    """The cases in the window that include `person_id` (as `Store.cases_of_person` gives
+    """The cases in the window that include `person_id` (as `Store.person_history` gives
     them), read to protect them: only valid complaints count against them."""
     say = _say(directory, language)
     settings = directory.review
     span = window(directory, now)
-    mine = [c for c in in_window(cases, span) if person_id in c.included]
+    mine = [c for c in in_window(cases, span) if _includes(c, person_id)]
     named = [c for c in mine if person_id in c.affected]
     backing = tuple(
         _backing(c, person_id, directory, say) for c in named if c.verdict is Verdict.NOT_RIGHT
@@ -721,7 +755,7 @@ def person_review(
     )
 
 
-def _backing(case: Case, person_id: str, directory: Directory, say: Say) -> Backing:
+def _backing(case: Case | PersonCase, person_id: str, directory: Directory, say: Say) -> Backing:
     by = case.verdict_by
     if by is None or by not in directory.people:
         return Backing(case.id, by, False, say("review.backing.missing", case_id=case.id))
@@ -730,7 +764,9 @@ def _backing(case: Case, person_id: str, directory: Directory, say: Say) -> Back
     return Backing(case.id, by, by_manager, say(key, case_id=case.id, by=mention(by)))
 
 
-def _person_line(case: Case, person_id: str, directory: Directory, say: Say) -> PersonCaseLine:
+def _person_line(
+    case: Case | PersonCase, person_id: str, directory: Directory, say: Say
+) -> PersonCaseLine:
     role = _role(case, person_id)
     valid = case.verdict in (Verdict.RIGHT, Verdict.PARTLY_RIGHT)
     return PersonCaseLine(

@@ -43,8 +43,9 @@ The contract, which `tests/storage/contract.py` checks for every backend:
   cases reads no timeline. `client_totals` counts that history per client, as
   `handlers.fit.totals` does (PostgreSQL in one aggregate; the others by that function),
   and `monthly_totals` by month as well.
-  `case_history` and `open_for_review` give only the fields their views read
-  (`ReviewCase`, `OpenCase`), never whole cases.
+  `case_history`, `open_for_review` and `person_history` give only the fields their views
+  read (`ReviewCase`, `OpenCase`, `PersonCase`), never whole cases; `person_history` only
+  the window's.
 - **Scheduled work** runs once per slot across replicas: `claim_job` hands run `slot` of
   a job to one caller with a lease; `finish_job` marks it done for good. A runner that
   died leaves its lease to run out, and the run is handed out again, so a job that
@@ -78,7 +79,7 @@ from typing import Any, Protocol
 from handlers.effects import Effect
 from handlers.fit import CaseFacts, ClientTotals
 from handlers.model import Case, Event
-from handlers.review import OpenCase
+from handlers.review import OpenCase, PersonCase
 
 CLIENT_THREAD = "client_thread"
 DEFAULT_LEASE = timedelta(minutes=2)
@@ -360,6 +361,12 @@ class Store(Protocol):
     async def cases_of_person(self, person_id: str) -> list[Case]:
         """Every case that includes the person (`Case.included`), oldest first (then by
         number)."""
+
+    async def person_history(
+        self, person_id: str, since: datetime, until: datetime
+    ) -> list[PersonCase]:
+        """`cases_of_person` created in [since, until) as the person view reads them
+        (`handlers.review.PersonCase`)."""
 
     # scheduled work ---------------------------------------------------------------------
     async def claim_job(

@@ -26,7 +26,7 @@ from handlers.effects import CardUpdate, Effect
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource, StorageError, StoreLocked
 from handlers.fit import CaseFacts, ClientTotals, timeline_facts, totals_by_client
 from handlers.model import Case, Event
-from handlers.review import OpenCase
+from handlers.review import OpenCase, PersonCase
 from handlers.trend import monthly_totals
 from storage.base import (
     CLIENT_THREAD,
@@ -389,6 +389,16 @@ class MemoryStore:
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
         return self._cases_where(lambda case: person_id in case.included)
+
+    async def person_history(
+        self, person_id: str, since: datetime, until: datetime
+    ) -> list[PersonCase]:
+        return [
+            PersonCase.of(case)
+            for case in self._cases_where(
+                lambda case: since <= case.created_at < until and person_id in case.included
+            )
+        ]
 
     def _cases_where(self, keep: Callable[[Case], bool]) -> list[Case]:
         """The matching cases, oldest first (then by number): the order every query wants."""

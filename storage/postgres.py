@@ -73,7 +73,7 @@ from handlers.model import (
     event_to_dict,
     feedback_from_dict,
 )
-from handlers.review import OpenCase
+from handlers.review import OpenCase, PersonCase
 from storage.base import (
     CLIENT_THREAD,
     DEFAULT_LEASE,
@@ -93,8 +93,8 @@ DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
 FINAL = tuple(status.value for status in Status if status.final)
 # How `jsonb_to_record` reads a field of a case's body that the review reads (`ReviewCase`,
-# `OpenCase`), by its annotation: as a type the driver decodes itself (times, flags, lists
-# of texts); answers stay JSON; the rest (ids, texts, enum values) is text.
+# `OpenCase`, `PersonCase`), by its annotation: as a type the driver decodes itself (times,
+# flags, lists of texts); answers stay JSON; the rest (ids, texts, enum values) is text.
 _RECORD_TYPES = {
     "datetime": "timestamptz",
     "bool": "boolean",
@@ -103,7 +103,7 @@ _RECORD_TYPES = {
 }
 
 
-def _record(view: type[ReviewCase | OpenCase]) -> str:
+def _record(view: type[ReviewCase | OpenCase | PersonCase]) -> str:
     """The column list of `view`'s fields, in its order, for `jsonb_to_record`."""
     return ", ".join(f"{f.name} {_RECORD_TYPES.get(str(f.type), 'text')}" for f in fields(view))
 
@@ -587,7 +587,7 @@ class PostgresStore:
 
     async def _read(
         self,
-        view: type[ReviewCase | OpenCase],
+        view: type[ReviewCase | OpenCase | PersonCase],
         where: str,
         params: Sequence[Any],
         columns: Sequence[str] = (),
@@ -695,6 +695,37 @@ class PostgresStore:
         return await self._cases(
             "WHERE people @> ARRAY[%s]::text[] ORDER BY created_at, number", (person_id,)
         )
+
+    async def person_history(
+        self, person_id: str, since: datetime, until: datetime
+    ) -> list[PersonCase]:
+        where, params = self._opened(since, until, None)
+        return [
+            PersonCase(
+                case_id,
+                client_id,
+                created_at,
+                tuple(affected),
+                tuple(managers),
+                account_manager,
+                Verdict(verdict) if verdict else None,
+                verdict_by,
+                abuse_flagged,
+            )
+            for (
+                case_id,
+                client_id,
+                created_at,
+                affected,
+                managers,
+                account_manager,
+                verdict,
+                verdict_by,
+                abuse_flagged,
+            ) in await self._read(
+                PersonCase, f"{where} AND people @> ARRAY[%s]::text[]", [*params, person_id]
+            )
+        ]
 
     # inbox --------------------------------------------------------------------------------
 

@@ -81,7 +81,7 @@ from handlers.fit import (
     totals_by_client,
 )
 from handlers.model import Case, Event, case_from_dict, case_to_dict, event_from_dict, event_to_dict
-from handlers.review import OpenCase
+from handlers.review import OpenCase, PersonCase
 from handlers.trend import monthly_totals
 from storage import tinydb_v1
 from storage.base import (
@@ -935,6 +935,16 @@ class TinyDBStore:
 
     async def cases_of_person(self, person_id: str) -> list[Case]:
         return await self._cases_where(lambda entry: person_id in entry.people)
+
+    async def person_history(
+        self, person_id: str, since: datetime, until: datetime
+    ) -> list[PersonCase]:
+        return [
+            PersonCase.of(case)
+            for case in await self._cases_where(
+                lambda entry: since <= entry.created_at < until and person_id in entry.people
+            )
+        ]
 
     async def _cases_where(self, keep: Callable[[_Entry], bool]) -> list[Case]:
         """The cases whose index entry matches, oldest first (then by number); only they

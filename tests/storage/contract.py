@@ -44,7 +44,7 @@ from handlers.effects import (
 from handlers.errors import Conflict, DuplicateDelivery, DuplicateSource
 from handlers.fit import CaseFacts, ReviewCase, totals
 from handlers.model import Statement, Status, Verdict
-from handlers.review import OpenCase
+from handlers.review import OpenCase, PersonCase
 from handlers.trend import monthly_totals
 from storage.base import CLIENT_THREAD, DEFAULT_LEASE, Forget, KeptMessage, OutboxItem, Store
 from tests.handlers.conftest import EXAMPLE
@@ -999,6 +999,35 @@ class StoreContract:
             assert len({c.status for c in still_open}) > 1
             assert await current.open_for_review() == [OpenCase.of(c) for c in still_open]
 
+        await check(store)
+        await check(await reopen())
+
+    async def test_person_history_is_the_window_of_cases_of_person_as_the_view_reads_them(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        """For everyone in the seeded firm (named, managers, account managers), in the
+        review's window and in one that cuts cases off, also after a reopen."""
+        directory = load_directory(EXAMPLE)
+        await seed_firm(store, directory)
+        windows = [(NOW - timedelta(days=90), NOW), (NOW - timedelta(days=20), NOW)]
+
+        async def check(current: Store) -> None:
+            for since, until in windows:
+                for person in directory.people:
+                    expected = [
+                        PersonCase.of(c)
+                        for c in await current.cases_of_person(person)
+                        if since <= c.created_at < until
+                    ]
+                    assert await current.person_history(person, since, until) == expected
+            assert await current.person_history("nobody", *windows[0]) == []
+
+        everyone = [await store.person_history(p, *windows[0]) for p in directory.people]
+        assert all(c.verdict_by for cases in everyone for c in cases if c.verdict)
+        assert {c.abuse_flagged for cases in everyone for c in cases} == {True, False}
+        assert any(c.managers and c.account_manager for cases in everyone for c in cases)
+        wide, narrow = [await store.person_history("avi", *w) for w in windows]
+        assert narrow and len(narrow) < len(wide), "the window is read, not every case"
         await check(store)
         await check(await reopen())
 
