@@ -49,6 +49,8 @@ class Metrics:
             buckets=REQUEST_BUCKETS,
             registry=r,
         )
+        self._counted: dict[tuple[str, str, int], Counter] = {}
+        self._timed: dict[tuple[str, str], Histogram] = {}
         self.cases_opened = Counter("complaintbot_cases_opened", "Cases opened.", registry=r)
         self.cases_resolved = Counter(
             "complaintbot_cases_resolved", "Resolutions recorded.", registry=r
@@ -77,8 +79,17 @@ class Metrics:
         )
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.request_seconds.labels(method, route).observe(seconds)
+        """On every request: each label set's children are looked up once, then kept
+        (prometheus-client's `labels` takes a lock and builds a key on every call)."""
+        counted = self._counted.get((method, route, status))
+        if counted is None:
+            counted = self.requests.labels(method, route, str(status))
+            self._counted[(method, route, status)] = counted
+        timed = self._timed.get((method, route))
+        if timed is None:
+            timed = self._timed[(method, route)] = self.request_seconds.labels(method, route)
+        counted.inc()
+        timed.observe(seconds)
 
     def delivered(self, kind: str, seconds: float) -> None:
         self.effects_delivered.labels(kind).inc()

@@ -184,9 +184,10 @@ class SlackAdapter:
     def _register(self) -> None:
         app = self.app
         app.error(self.on_error)
-        app.use(self.check_socket_payload)
+        if self.runtime.settings.socket_mode:  # over HTTP, `handle` checks before Bolt
+            app.use(self.check_socket_payload)
+        app.event("message")(self.on_message)  # first: Bolt tries listeners in order
         app.event("app_mention")(self.on_mention)
-        app.event("message")(self.on_message)
         app.event("reaction_added")(self.on_reaction)
         app.command(ids.COMMAND)(self.on_command)
         app.command(ids.REVIEW)(self.review.on_command)
@@ -241,13 +242,12 @@ class SlackAdapter:
     ) -> BoltResponse:
         """Over Socket Mode a payload reaches Bolt without `handle`: its shape is checked
         here, and a malformed one is acknowledged (so Slack does not send it again) and
-        dropped."""
-        if req.mode == "socket_mode":
-            try:
-                payloads.check(req.body)
-            except payloads.Malformed as err:
-                log.warning("dropping a malformed Socket Mode payload: %s", err)
-                return BoltResponse(status=200, body="")
+        dropped. (Registered in Socket Mode only: a middleware costs every request.)"""
+        try:
+            payloads.check(req.body)
+        except payloads.Malformed as err:
+            log.warning("dropping a malformed Socket Mode payload: %s", err)
+            return BoltResponse(status=200, body="")
         return await next_()
 
     async def on_error(self, error: Exception) -> BoltResponse | None:
