@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
 import random
 import statistics
 import sys
@@ -52,7 +51,7 @@ from typing import Any
 
 from benchmarks.load import percentile
 from benchmarks.pg import default_url, fresh_schema, unavailable
-from benchmarks.store_cost import quiet
+from benchmarks.store_cost import emit, quiet
 from bot.review import load_view
 from handlers.directory import Directory
 from handlers.directory_file import parse_directory
@@ -308,13 +307,7 @@ def main() -> None:
     parser.add_argument("--pg-url", default=default_url(), help="PostgreSQL server, or off")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    found = asyncio.run(run(args))
-    if args.json:
-        json.dump(found, sys.stdout)
-        print()
-        return
-    for backend, figures in found.items():
-        print(backend, figures)
+    emit(asyncio.run(run(args)), args.json)
 
 
 if __name__ == "__main__":

@@ -283,8 +283,13 @@ def main() -> None:
     parser.add_argument("--only-pg", action="store_true", help="skip the TinyDB figures")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    found = asyncio.run(run(args))
-    if args.json:
+    emit(asyncio.run(run(args)), args.json)
+
+
+def emit(found: dict[str, Any], as_json: bool) -> None:
+    """A benchmark's figures on stdout: one JSON object (for `benchmarks.run`), or a line
+    each."""
+    if as_json:
         json.dump(found, sys.stdout)
         print()
         return
