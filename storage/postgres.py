@@ -92,6 +92,7 @@ CONNECT_TIMEOUT = 10  # seconds
 DELIVERY_DAYS = 1
 PRUNE_EVERY = 3600.0  # seconds
 FINAL = tuple(status.value for status in Status if status.final)
+SAVE_CASE = "SELECT complaintbot_save_case(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 # How `jsonb_to_record` reads a field of a case's body that the review reads (`ReviewCase`,
 # `OpenCase`, `PersonCase`), by its annotation: as a type the driver decodes itself (times,
 # flags, lists of texts); answers stay JSON; the rest (ids, texts, enum values) is text.
@@ -375,7 +376,7 @@ class PostgresStore:
         delivery_id: str | None = None,
     ) -> None:
         await self._write(
-            "SELECT complaintbot_save_case(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            SAVE_CASE,
             (delivery_id, case.id, expected_version, *self._columns(case)),
             case,
             events,
@@ -391,12 +392,10 @@ class PostgresStore:
         pending: Callable[[Effect], Effect] = lambda effect: effect,
         effects: Sequence[Effect] = (),
     ) -> None:
-        """One transaction: the case's outbox rows rewritten, the case saved through the
-        write function (its delivery id and version checks), its events replaced."""
-        rows = [
-            {"lane": e.lane, "after": e.after, "kind": e.kind, "effect": effect_to_dict(e)}
-            for e in effects
-        ]
+        """One transaction: the case's outbox rows rewritten, its events and the marks
+        their trigger keeps (migration 0006) cleared, then the case saved with the whole
+        timeline through the write function (its delivery id and version checks; a refusal
+        rolls all of it back), so the marks are counted anew from the timeline."""
         async with self._tx() as cur:
             await cur.execute(
                 "SELECT id, effect FROM outbox WHERE case_id = %s ORDER BY id FOR UPDATE",
@@ -408,28 +407,17 @@ class PostgresStore:
                     await cur.execute(
                         "UPDATE outbox SET effect = %s WHERE id = %s", (Jsonb(new), item_id)
                     )
-            try:
-                await cur.execute(
-                    "SELECT complaintbot_save_case(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (
-                        delivery_id,
-                        case.id,
-                        expected_version,
-                        *self._columns(case),
-                        Jsonb([]),
-                        Jsonb(rows),
-                        case.updated_at,
-                    ),
-                )
-            except psycopg.Error as err:
-                refused = _refusal(err, case.id)
-                if refused is None:
-                    raise
-                raise refused from err
             await cur.execute("DELETE FROM events WHERE case_id = %s", (case.id,))
-            await cur.executemany(
-                "INSERT INTO events (case_id, body) VALUES (%s, %s)",
-                [(case.id, Jsonb(event_to_dict(e))) for e in timeline],
+            await cur.execute(
+                "UPDATE cases SET reopens = 0, resolved_at = NULL WHERE id = %s", (case.id,)
+            )
+            await self._call(
+                cur,
+                SAVE_CASE,
+                (delivery_id, case.id, expected_version, *self._columns(case)),
+                case,
+                timeline,
+                effects,
             )
 
     async def _write(
@@ -442,19 +430,32 @@ class PostgresStore:
     ) -> None:
         """A unit of work in one round trip: the function (migration 0004) records the
         delivery id, writes the case, its events and its outbox items, or refuses."""
+        async with self._cursor(transaction=False, work=False) as cur:
+            await self._call(cur, call, params, case, events, effects)
+
+    @staticmethod
+    async def _call(
+        cur: psycopg.AsyncCursor[Any],
+        call: str,
+        params: tuple[Any, ...],
+        case: Case,
+        events: Sequence[Event],
+        effects: Sequence[Effect],
+    ) -> None:
+        """A write function's call with the case's events and outbox items; its refusal
+        (SQLSTATE CB001-CB004) as the store's exception."""
         rows = [
             {"lane": e.lane, "after": e.after, "kind": e.kind, "effect": effect_to_dict(e)}
             for e in effects
         ]
         timeline = [event_to_dict(event) for event in events]
-        async with self._cursor(transaction=False, work=False) as cur:
-            try:
-                await cur.execute(call, (*params, Jsonb(timeline), Jsonb(rows), case.updated_at))
-            except psycopg.Error as err:
-                refused = _refusal(err, case.id)
-                if refused is None:
-                    raise
-                raise refused from err
+        try:
+            await cur.execute(call, (*params, Jsonb(timeline), Jsonb(rows), case.updated_at))
+        except psycopg.Error as err:
+            refused = _refusal(err, case.id)
+            if refused is None:
+                raise
+            raise refused from err
 
     @staticmethod
     def _columns(case: Case) -> tuple[Any, ...]:

@@ -362,6 +362,21 @@ class StoreContract:
             card,
         ]
 
+    async def test_a_rewrite_keeps_the_marks_its_timeline_tells(
+        self, store: Store, reopen: Reopen
+    ) -> None:
+        """A redaction rewrites the timeline it was given: the reopens and the last
+        resolution the review reads stay what that timeline says, not twice over."""
+        case = make_case(1)
+        kinds = ("opened", "resolved", "reopened", "resolved")
+        timeline = [make_event(case, kind, minutes) for minutes, kind in enumerate(kinds)]
+        resolved = case.evolve(T0, status=Status.RESOLVED, resolution="fixed")
+        await store.create_case(resolved, timeline, [])
+        await store.rewrite_case(resolved.evolve(T0), resolved.version, timeline, "rewrite-1")
+        expected = [CaseFacts(ReviewCase.of(resolved.evolve(T0)), 1, T0 + timedelta(minutes=3))]
+        assert await store.case_history(T0, T0 + FAR) == expected
+        assert await (await reopen()).case_history(T0, T0 + FAR) == expected
+
     async def test_a_rewrite_is_refused_like_a_save(self, store: Store) -> None:
         case = make_case(1)
         await store.create_case(case, [make_event(case)], [], "made")
