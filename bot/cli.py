@@ -328,7 +328,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> None:
         if directory is not None:
             await _check_client(store, directory, args.client)
         if args.audit:
-            text = await export_audit(store)
+            text = await export_audit(store, client_id=args.client, since=since)
         else:
             text = await export_cases(
                 store, args.format, bom=args.bom, client_id=args.client, since=since

@@ -123,11 +123,14 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-async def export_audit(store: Store) -> str:
-    """Every timeline event as JSON Lines, case by case in the order recorded: which case,
-    when, who, what (the event's kind and its details, as stored)."""
+async def export_audit(
+    store: Store, client_id: str | None = None, since: datetime | None = None
+) -> str:
+    """Every timeline event of the cases (`selected_cases`) as JSON Lines, case by case in
+    the order recorded: which case, when, who, what (the event's kind and its details, as
+    stored)."""
     lines = []
-    for case in await store.list_cases():
+    for case in await selected_cases(store, client_id, since):
         for event in await store.timeline(case.id):
             lines.append(json.dumps(event_to_dict(event), ensure_ascii=False) + "\n")
     return "".join(lines)

@@ -197,3 +197,25 @@ async def test_erase_says_what_still_waits_in_the_inbox_and_exits_3(
     again = run(tmp_path, "erase", "--person", "dana")
     assert again.returncode == 0, again.stderr
     assert "cases: 0; erased the text of person dana" in again.stdout
+
+
+async def test_the_audit_export_takes_the_client_and_since_filters(
+    tmp_path: Path, directory: Directory
+) -> None:
+    data, _ = await seeded(tmp_path, directory)
+    store = TinyDBStore(data / "complaintbot.json")
+    await store.open()
+    every = {c.id: c for c in await store.list_cases()}
+    await store.close()
+    globex = {i for i, c in every.items() if c.client_id == "globex"}
+    assert globex and globex != set(every)
+
+    audit = run(tmp_path, "export", "--audit", "--client", "globex")
+    assert audit.returncode == 0, audit.stderr
+    assert {json.loads(line)["case_id"] for line in audit.stdout.splitlines()} == globex
+
+    latest = max(c.created_at for c in every.values())
+    since = run(tmp_path, "export", "--audit", "--since", latest.date().isoformat())
+    assert since.returncode == 0, since.stderr
+    later = {i for i, c in every.items() if c.created_at.date() >= latest.date()}
+    assert {json.loads(line)["case_id"] for line in since.stdout.splitlines()} == later
