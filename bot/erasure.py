@@ -69,6 +69,6 @@ async def forget_kept(
 
 
 async def waiting(store: Store) -> list[InboxItem]:
-    """The triggers the inbox still holds, due or put off, oldest first."""
-    items = await store.due_inbox(LATEST, limit=10_000)
-    return sorted(items, key=lambda item: item.received_at)
+    """The triggers the inbox still holds, due or put off, oldest first (as `due_inbox`
+    gives them)."""
+    return await store.due_inbox(LATEST, limit=10_000)
