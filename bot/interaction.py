@@ -201,7 +201,7 @@ class Flagged:
     mentioned: tuple[str, ...] = ()
 
 
-def kept(opening: OpenCase) -> dict[str, Any]:
+def form_answers(opening: OpenCase) -> dict[str, Any]:
     """A checked open form's answers as the inbox keeps them (JSON), until the adapter has
     the message its case opens on (`reopening`)."""
     return {
@@ -217,7 +217,8 @@ def kept(opening: OpenCase) -> dict[str, Any]:
 def reopening(
     answers: dict[str, Any], actor: Actor, source: MessageRef, author: Actor, words: str
 ) -> OpenCase:
-    """The case a kept open form (`kept`) asks for, on `source`, now that it is there."""
+    """The case an open form kept in the inbox (`form_answers`) asks for, on `source`, now
+    that it is there."""
     return OpenCase(
         actor=actor,
         source=source,
@@ -344,7 +345,10 @@ class Interactions:
 
     async def forget(self, channel: str, message_id: str) -> None:
         """An edited or deleted message: its kept copy no longer says what its writer
-        does, and goes."""
+        does, and goes. Only a client channel's are kept (`to_keep`), so nothing else is
+        looked for."""
+        if not self.is_client_channel(channel):
+            return
         key = (self.platform, channel, message_id)
         await self.service.store.forget_messages(Forget(messages=frozenset({key})))
 
@@ -419,7 +423,7 @@ class Interactions:
             channels += [(c, self.channel_label(client.name, c, len(ids) > 1)) for c in ids]
         return forms.log_form(channels) if channels else None
 
-    def channel_label(self, client: str, channel: str, several: bool = True) -> str:
+    def channel_label(self, client: str, channel: str, several: bool) -> str:
         """A client channel as the log form offers it, as literal text (names are data):
         the client's name and the channel's; a channel whose name the platform has not
         said is its client's name alone, or with its id where the client has several."""
@@ -460,7 +464,8 @@ class Interactions:
             return Notice(request.text, refused=True)
         store, now = self.service.store, self.service.context().now
         view = await load_view(store, self.directory, request, now)
-        return ShowReview(view, await load_trend(store, self.directory, request, now))
+        trend = await load_trend(store, self.directory, request, now)
+        return ShowReview(view, trend if trend and trend.clients else None)  # no empty chart
 
     async def pressed(self, event: Pressed) -> Notice | ShowForm:
         """A button's form, if the rules let this person take that step on this case."""

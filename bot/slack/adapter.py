@@ -67,7 +67,7 @@ from bot.interaction import (
     ReadFirst,
     ShowForm,
     Submitted,
-    kept,
+    form_answers,
     reopening,
 )
 from bot.server import Runtime
@@ -668,7 +668,7 @@ class SlackAdapter:
         # A message's own words come with it later; only an empty form says nothing.
         self.service.check_opening(replace(command, source_text="…") if on_message else command)
         payload = {
-            **kept(command),
+            **form_answers(command),
             "ts": command.source.message_id or None,
             "actor": command.actor.user_id,
             "actor_outside": not command.actor.internal,

@@ -72,7 +72,7 @@ class SlackReview:
         await self.adapter.tell_now(
             channel, user_id, self.blocks.fallback(answer.view), self.blocks.draw(answer.view)
         )
-        if answer.trend and answer.trend.clients:
+        if answer.trend:
             await self._upload_chart(answer.trend, channel, user_id)
 
     async def _upload_chart(self, trend: Trend, channel: str, user_id: str) -> None:

@@ -86,7 +86,7 @@ from bot.interaction import (
     ShowReview,
     Submitted,
     command_words,
-    kept,
+    form_answers,
     reopening,
 )
 from bot.server import Runtime
@@ -121,7 +121,6 @@ NO_GRAPH = (
     "Teams: no Microsoft Graph (no MICROSOFT_APP_ID, no MICROSOFT_GRAPH_URL): a post whose "
     "earlier attempt may have arrived (a crash or a timeout mid-call) is posted again"
 )
-_TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
 _AT_TAG = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _AT_ID = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
@@ -149,8 +148,8 @@ def said(raw: str, mentions: list[tuple[str, str]], left_out: set[str]) -> str:
     `@Name`, those of `left_out` (the bot) left out, tags dropped, entities undone."""
     for user_id, tag in mentions:
         if tag:
-            raw = raw.replace(tag, "" if user_id in left_out else f"@{_TAG.sub('', tag)}")
-    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", raw)))
+            raw = raw.replace(tag, "" if user_id in left_out else f"@{cards.TAG.sub('', tag)}")
+    text = html.unescape(cards.TAG.sub("", _BREAK.sub("\n", raw)))
     return "\n".join(" ".join(line.split()) for line in text.splitlines()).strip()
 
 
@@ -528,7 +527,7 @@ class TeamsAdapter:
         for user_id, tag in mentions:
             person = self.directory.person_on(PLATFORM, user_id)
             if person is not None and tag:
-                words = words.replace(f"@{_TAG.sub('', tag)}", mention(person.id))
+                words = words.replace(f"@{cards.TAG.sub('', tag)}", mention(person.id))
         return words
 
     async def _review(self, actor: Actor, words: str) -> None:
@@ -554,8 +553,7 @@ class TeamsAdapter:
         if rest is None:
             answer: Notice | ShowForm = self.interactions.usage()
         else:
-            if rest != MINE and actor.internal:
-                await self._name_channels()  # the log form offers the client channels
+            await self._name_channels()  # a log form offers them (once a team: cheap after)
             answer = await self.interactions.typed(Commanded(actor, channel, rest, mentioned))
         if isinstance(answer, Notice):
             self.reply(activity, self.sink.message(answer.text))
@@ -645,7 +643,7 @@ class TeamsAdapter:
         if delivery_id is None:
             return self._said(self.interactions.usage().text)
         payload = {
-            **kept(opening),
+            **form_answers(opening),
             "actor": actor.user_id,
             "service_url": self.reach.service_url,
             "tenant": self.reach.tenant_id,

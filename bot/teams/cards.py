@@ -55,6 +55,7 @@ RTL = frozenset({"he"})
 Say = Callable[..., str]
 
 # What Markdown would read as formatting, a link, an entity, a mention or a date function.
+TAG = re.compile(r"<[^>]*>")  # an HTML tag, as Teams' message HTML has them
 _SPECIAL = re.compile(r"([\\`*_~\[\]<>&|#{])")
 # A line that Markdown would read as a list item: "- x", "+ x", "1. x".
 _LIST = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)", re.MULTILINE)

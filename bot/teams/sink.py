@@ -535,13 +535,12 @@ def newest(*message_ids: str) -> int:
     return max((int(i) for i in message_ids if i.isdigit()), default=0)
 
 
-_TAG = re.compile(r"<[^>]*>")
 
 
 def _shown(content: str) -> str:
     """A message's HTML as words: Graph gives back what Teams made of ours (`<p>`s, mention
     ids), so tags and spacing are not compared."""
-    return " ".join(html.unescape(_TAG.sub(" ", content)).split())
+    return " ".join(html.unescape(cards.TAG.sub(" ", content)).split())
 
 
 def _cards(message: JSON) -> list[JSON]:
