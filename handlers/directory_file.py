@@ -16,17 +16,45 @@ optional `[review]` table (the fit score's weights and bands) by `handlers.revie
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from handlers import schedule_file
 from handlers.directory import LANGUAGES, ROLES, Client, Directory, Person
 from handlers.errors import DirectoryError
-from handlers.names import closest as _closest
+from handlers.file_words import (
+    child as _child,
+)
+from handlers.file_words import (
+    choices as _choices,
+)
+from handlers.file_words import (
+    describe as _describe,
+)
+from handlers.file_words import (
+    did_you_mean as _did_you_mean,
+)
+from handlers.file_words import (
+    dotted as _dotted,
+)
+from handlers.file_words import (
+    first_bad_string as _first_bad_string,
+)
+from handlers.file_words import (
+    is_clean_string as _is_clean_string,
+)
+from handlers.file_words import (
+    quote as _quote,
+)
+from handlers.file_words import (
+    reject_unknown_keys as _reject_unknown_keys,
+)
+from handlers.file_words import (
+    table as _table,
+)
 from handlers.review_config import parse_review
 
 DEFAULT_TRIGGER_EMOJI = "triangular_flag_on_post"
@@ -51,7 +79,6 @@ ADDRESS_EXAMPLES = {"slack": "U0DANA", "teams": "29:1dana"}
 CHANNEL_EXAMPLES = {"slack": "C0ACME", "teams": "19:acme@thread.tacv2"}
 
 _ID = re.compile(r"[a-z0-9_-]+")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def load_directory(path: str | Path) -> Directory:
@@ -354,28 +381,7 @@ def _raise_unknown_person(key: str, person_id: str, people: Mapping[str, Person]
     )
 
 
-def _reject_unknown_keys(table: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:
-    """Typos such as `manger` would otherwise be ignored and the field left empty."""
-    for name in table:
-        if name not in known:
-            close = _closest(name, known)
-            action = f"rename it to {_quote(close)}" if close else "remove it"
-            raise DirectoryError(
-                _child(prefix, name),
-                "unknown key",
-                f"{action}; the known keys here are {_choices(known)}",
-            )
-
-
 # --- typed access ------------------------------------------------------------
-
-
-def _table(value: object, key: str, example: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise DirectoryError(
-            key, f"expected a table, got {_describe(value)}", f"write it as a table, e.g. {example}"
-        )
-    return value
 
 
 def _optional_string(table: Mapping[str, Any], name: str, prefix: str, example: str) -> str | None:
@@ -407,39 +413,18 @@ def _string_list(
     table: Mapping[str, Any], name: str, prefix: str, example: list[str]
 ) -> tuple[str, ...]:
     value = table.get(name, [])
-    if not isinstance(value, list) or _first_bad_string(value) is not None:
+    bad = _first_bad_string(value) if isinstance(value, list) else None
+    if not isinstance(value, list) or bad is not None:
+        got = _describe(value) if bad is None else f"a list containing {_describe(value[bad])}"
         raise DirectoryError(
             _child(prefix, name),
-            f"expected a list of non-empty strings, got {_describe(value)}",
+            f"expected a list of non-empty strings, got {got}",
             f"write it in brackets with quoted items, e.g. {name} = {_toml(example)}",
         )
     return tuple(value)
 
 
-def _first_bad_string(items: list[Any]) -> int | None:
-    return next((i for i, item in enumerate(items) if not _is_clean_string(item)), None)
-
-
-def _is_clean_string(value: object) -> bool:
-    """Non-empty and unpadded: " U0DANA" would never match the id Slack sends."""
-    return isinstance(value, str) and bool(value) and value == value.strip()
-
-
 # --- formatting --------------------------------------------------------------
-
-
-def _dotted(*parts: str) -> str:
-    """Join key parts the way TOML spells them, quoting parts that are not bare keys."""
-    return ".".join(p if _BARE_KEY.fullmatch(p) else _quote(p) for p in parts if p)
-
-
-def _child(key: str, name: str) -> str:
-    """The key of `name` inside the table at `key` (already in TOML spelling)."""
-    return f"{key}.{_dotted(name)}" if key else _dotted(name)
-
-
-def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _toml(value: object) -> str:
@@ -449,27 +434,3 @@ def _toml(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return _quote(str(value))
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        bad = _first_bad_string(value)
-        return "a list" if bad is None else f"a list containing {_describe(value[bad])}"
-    if isinstance(value, str):
-        if not value.strip():
-            return "an empty string"
-        padded = " with spaces around it" if value != value.strip() else ""
-        return f"a string{padded} ({_quote(value)})"
-    kinds = {bool: "a boolean", int: "an integer", float: "a number"}
-    return f"{kinds.get(type(value), 'a date/time')} ({value!r})"
-
-
-def _choices(options: Iterable[str]) -> str:
-    return ", ".join(_quote(o) for o in options)
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = _closest(word, options)
-    return f" (did you mean {_quote(close)}?)" if close else ""

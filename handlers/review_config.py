@@ -29,14 +29,15 @@ are told to reconsider.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.errors import DirectoryError
-from handlers.names import closest
+from handlers.file_words import describe as _describe
+from handlers.file_words import reject_unknown_keys as _reject_unknown_keys
+from handlers.file_words import table as _table
 
 # The parts of the fit score (handlers.fit), in the order they are shown.
 FIT_PARTS = ("valid", "not_right", "misunderstanding", "abuse", "reopens", "feedback")
@@ -134,26 +135,7 @@ def _bands(review: Mapping[str, Any]) -> dict[str, float]:
     return bands
 
 
-# --- typed access, worded like handlers.directory_file ---------------------------------------
-
-
-def _table(value: object, key: str, example: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise DirectoryError(
-            key, f"expected a table, got {_describe(value)}", f"write it as a table, e.g. {example}"
-        )
-    return value
-
-
-def _reject_unknown_keys(table: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:
-    for name in table:
-        if name not in known:
-            close = closest(name, known) or next((k for k in known if k.startswith(name)), None)
-            action = f"rename it to {_quote(close)}" if close else "remove it"
-            known_keys = ", ".join(_quote(k) for k in known)
-            raise DirectoryError(
-                f"{prefix}.{name}", "unknown key", f"{action}; the known keys here are {known_keys}"
-            )
+# --- typed access, in the words of handlers.file_words -----------------------------------------
 
 
 def _whole(table: Mapping[str, Any], name: str, default: int, least: int) -> int:
@@ -187,21 +169,3 @@ def _number(table: Mapping[str, Any], name: str, prefix: str, example: float) ->
 def _show(number: float) -> str:
     """A number as the file would spell it: 2 rather than 2.0."""
     return str(int(number)) if float(number).is_integer() else repr(float(number))
-
-
-def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"a string ({_quote(value)})"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value!r})"
-    return f"a date/time ({value!r})"
