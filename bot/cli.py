@@ -396,11 +396,7 @@ async def _review(settings: Settings, args: argparse.Namespace) -> None:
     directory = load_directory(settings.directory_path)
     request = parse_review(words, directory)
     if isinstance(request, ReviewRefused):
-
-        def name(person_id: str) -> str:
-            return directory.people[person_id].name if person_id in directory.people else person_id
-
-        reason, *rest = plain(request.text, name).splitlines()
+        reason, *rest = plain(request.text, directory.person_name).splitlines()
         raise ConfigError(f"review {words}".strip(), reason.rstrip("."), " ".join(rest))
     store = open_store(settings.database_url, read_only=True)
     await store.open()

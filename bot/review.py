@@ -115,9 +115,7 @@ def view_json(view: review.View, directory: Directory) -> dict[str, Any]:
     """A view as JSON data: its fields by name, texts as plain text with people by name
     (their ids are in the fields beside them), times in ISO 8601, numbers as numbers."""
 
-    def name(person_id: str) -> str:
-        person = directory.people.get(person_id)
-        return person.name if person else person_id
+    name = directory.person_name
 
     def encode(value: Any) -> Any:
         if isinstance(value, Markup):

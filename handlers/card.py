@@ -105,8 +105,7 @@ def case_card(
     def say(key: str, **params: object) -> Markup:
         return text(language, key, **params)
 
-    client = directory.clients.get(case.client_id)
-    title = say("card.title", case_id=case.id, client=client.name if client else case.client_id)
+    title = say("card.title", case_id=case.id, client=directory.client_name(case.client_id))
     return CardView(
         case_id=case.id,
         title=title,

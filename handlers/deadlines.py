@@ -160,7 +160,6 @@ def alert(cmd: Alert, case: Case, ctx: Context) -> Outcome:
     if not is_due(case, deadline, cmd.kind, ctx.now, calendar):
         raise NotNow("refuse.nothing_due", case_id=case.id)
     directory = ctx.directory
-    client = directory.clients.get(case.client_id)
     due = shown(deadline.due_at, calendar)
     held_by = holders(case, deadline, directory)
     names = ", ".join(directory.person(p).name for p in held_by)  # events keep names, as text
@@ -174,7 +173,7 @@ def alert(cmd: Alert, case: Case, ctx: Context) -> Outcome:
         text = ctx.t(
             "dm.escalated",
             case_id=case.id,
-            client=client.name if client else case.client_id,
+            client=directory.client_name(case.client_id),
             step=ctx.t(f"step.{deadline.step}"),
             due=due,
             people=mentions(held_by),
@@ -230,11 +229,10 @@ def digest(cmd: Digest, case: Case, ctx: Context) -> Outcome:
 
 
 def _digest_line(case: Case, ctx: Context, calendar: Calendar) -> str:
-    client = ctx.directory.clients.get(case.client_id)
     late = overdue(case, ctx.now)
     params = {
         "case_id": case.id,
-        "client": client.name if client else case.client_id,
+        "client": ctx.directory.client_name(case.client_id),
         "status": ctx.t(f"status.{case.status.value}"),
     }
     if late:

@@ -80,6 +80,17 @@ class Directory:
     def person(self, person_id: str) -> Person:
         return self.people[person_id]
 
+    def person_name(self, person_id: str) -> str:
+        """A person's name; their id once the directory no longer lists them (a record
+        outlives a change of staff)."""
+        person = self.people.get(person_id)
+        return person.name if person else person_id
+
+    def client_name(self, client_id: str) -> str:
+        """A client's name; its id once the directory no longer lists it."""
+        client = self.clients.get(client_id)
+        return client.name if client else client_id
+
     def person_on(self, platform: str, user_id: str) -> Person | None:
         for person in self.people.values():
             if person.platform_id(platform) == user_id:

@@ -30,13 +30,12 @@ def my_record(person_id: str, cases: Iterable[Case], directory: Directory) -> Ma
 
 def _case_lines(person_id: str, case: Case, directory: Directory) -> list[Markup]:
     lang = directory.language
-    client = directory.clients.get(case.client_id)
     lines = [
         text(
             lang,
             "record.case",
             case_id=case.id,
-            client=client.name if client else case.client_id,
+            client=directory.client_name(case.client_id),
             status=text(lang, f"status.{case.status.value}"),
             opened=case.created_at.date().isoformat(),
         )

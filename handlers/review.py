@@ -319,8 +319,7 @@ def _worded_once(say: Say) -> Say:
 
 
 def _client_name(directory: Directory, client_id: str) -> Markup:
-    client = directory.clients.get(client_id)
-    return escape(client.name if client else client_id)
+    return escape(directory.client_name(client_id))
 
 
 def verdict_mix(cases: Iterable[Case | ReviewCase | PersonCase]) -> VerdictMix:

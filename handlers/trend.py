@@ -77,8 +77,7 @@ def trend(
     ranked = sorted(counted, key=lambda c: (-sum(counted[c].values()), c))[:MAX_CLIENTS]
 
     def name(client_id: str) -> Markup:
-        client = directory.clients.get(client_id)
-        return escape(client.name if client else client_id)
+        return escape(directory.client_name(client_id))
 
     labels = {v: text(lang, f"review.verdict.{v}") for v in VERDICTS}
     labels[UNJUDGED] = text(lang, "review.label.unjudged")

@@ -90,9 +90,7 @@ def review_html(
 ) -> str:
     """`view` as one `<section>` of HTML, every text escaped, in the directory's language."""
 
-    def name(person_id: str) -> str:
-        person = directory.people.get(person_id)
-        return person.name if person else person_id
+    name = directory.person_name
 
     draw = _Draw(name)
     shown = rl.layout(view, directory.language, ROWS)

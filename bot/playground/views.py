@@ -66,8 +66,7 @@ def persona_name(directory: Directory, say: Say, persona: str) -> str:
     client = contact_client(persona)
     if client is not None:
         return say("contact", client=directory.clients[client].name)
-    person = directory.people.get(persona)
-    return person.name if person else persona
+    return directory.person_name(persona)
 
 
 def personas(directory: Directory, say: Say) -> list[JSON]:
@@ -167,8 +166,7 @@ class Cards:
         self.say: Say = partial(page.say, self.language)
 
     def name(self, person_id: str) -> str:
-        person = self.directory.people.get(person_id)
-        return person.name if person else person_id
+        return self.directory.person_name(person_id)
 
     def plain(self, markup: str) -> str:
         return plain(markup, self.name)

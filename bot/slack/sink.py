@@ -88,8 +88,7 @@ class SlackSink(PlatformSink):
         return f"<@{user}>" if user else person.name
 
     def name(self, person_id: str) -> str:
-        person = self.directory.people.get(person_id)
-        return person.name if person else person_id
+        return self.directory.person_name(person_id)
 
     def render(self, message: str) -> str:
         """Slack mrkdwn for a core text: its markers as mentions. What clients and

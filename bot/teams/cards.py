@@ -102,8 +102,7 @@ class People:
         return self.directory.language
 
     def name(self, person_id: str) -> str:
-        person = self.directory.people.get(person_id)
-        return person.name if person else person_id
+        return self.directory.person_name(person_id)
 
     def user_name(self, user_id: str) -> str:
         return self.names.get(user_id, user_id)
