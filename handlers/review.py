@@ -338,14 +338,11 @@ def _mix(counts: Mapping[str, int], cases: int) -> VerdictMix:
     )
 
 
-def feedback_tally(cases: Iterable[Case | ReviewCase], comments: int = 0) -> FeedbackTally:
-    answers = [a for c in cases for a in c.feedback]
-    said = sorted((a for a in answers if a.comment), key=lambda a: a.at, reverse=True)
-    return FeedbackTally(
-        resolved=sum(1 for a in answers if a.resolved),
-        not_resolved=sum(1 for a in answers if not a.resolved),
-        comments=tuple(escape(a.comment) for a in said[:comments]),
-    )
+def latest_comments(cases: Iterable[Case | ReviewCase], count: int) -> tuple[Markup, ...]:
+    """The client's latest `count` feedback comments, newest first."""
+    answers = (a for c in cases for a in c.feedback if a.comment)
+    said = sorted(answers, key=lambda a: a.at, reverse=True)
+    return tuple(escape(a.comment) for a in said[:count])
 
 
 def in_window(cases: Iterable[Opened], span: Window) -> list[Opened]:
@@ -599,7 +596,7 @@ def client_review(
         labels=_labels(say),
         window=span,
         cases=len(cases),
-        mix=verdict_mix(cases),
+        mix=_mix(counts.verdicts, counts.cases),
         themes=tuple(
             Theme(category, say(f"category.{category}"), count)
             for category, count in sorted(
@@ -607,7 +604,11 @@ def client_review(
             )
         ),
         change_requests=tuple(_changes(cases, directory)),
-        feedback=feedback_tally(cases, FEEDBACK_COMMENTS),
+        feedback=FeedbackTally(
+            counts.said_resolved,
+            counts.said_not_resolved,
+            latest_comments(cases, FEEDBACK_COMMENTS),
+        ),
         median_hours_to_resolve=counts.median_hours_to_resolve,
         fit=fit_view(fit, directory, say),
         history=tuple(_history_line(f, labels) for f in newest),
