@@ -411,6 +411,16 @@ class Interactions:
         initial = {"affected": known, "summary": event.words[:CASE_SUMMARY_LIMIT]}
         return ShowForm(form, initial, notice=notice)
 
+    def unnamed_channels(self) -> list[str]:
+        """The client channels on this platform whose names the adapter has not learned:
+        what it asks its platform for before drawing a log form."""
+        return [
+            channel
+            for client in self.directory.clients.values()
+            for channel in client.channels(self.platform)
+            if channel not in self.channel_names
+        ]
+
     def log_form(self, actor: Actor) -> forms.Form | None:
         """The log form for someone of the firm, offering this platform's client channels,
         each as its client's name and the channel's; None for a client contact (who is not

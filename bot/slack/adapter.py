@@ -40,6 +40,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
@@ -88,6 +89,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = ids.PLATFORM
 WEB_TIMEOUT = 10  # seconds for one Web API call
+NAMES_PATIENCE = 1.5  # seconds the log form waits for channel names: its trigger lasts 3
 FLAG = "slack.flag"  # the inbox kind of a trigger reaction
 FORM = "slack.form"  # ... and of a filled open form: its message is read (or, for
 # `/complaint`, the bot's note posted) after the answer
@@ -175,6 +177,7 @@ class SlackAdapter:
         self.background = Background()
         self.finishers: dict[str, Finish] = {FLAG: self.open_flagged, FORM: self.open_from_form}
         self.channel_names: dict[str, str] = {}  # client channel id -> "#name", once asked
+        self.unnamed: set[str] = set()  # client channels Slack would not name
         self.interactions = Interactions(runtime.service, PLATFORM, self.channel_names)
         self.review = SlackReview(self)
         self._register()
@@ -543,27 +546,32 @@ class SlackAdapter:
         await ack(**({"text": self.sink.render(answer.notice)} if answer.notice else {}))
         metadata = {"channel": channel, "ts": None, "author": user_id, "trigger": "command"}
         if answer.form.name == forms.LOG.name:
-            self.background.spawn(self._show_log(typed, command["trigger_id"], metadata))
+            showing = self._show_log(answer, typed.actor, command["trigger_id"], metadata)
+            self.background.spawn(showing)
             return
         self.show_form(replace(answer, notice=None), command["trigger_id"], metadata, user_id)
 
-    async def _show_log(self, typed: Commanded, trigger_id: str, metadata: dict[str, Any]) -> None:
+    async def _show_log(
+        self, answer: ShowForm, actor: Actor, trigger_id: str, metadata: dict[str, Any]
+    ) -> None:
         """The log form, its client channels by the names Slack gives them (asked once
-        each, after the ack; one Slack does not name shows by its id)."""
-        known = self.channel_names
-        clients = self.directory.clients.values()
-        unknown = [c for client in clients for c in client.channels(PLATFORM) if c not in known]
-        await asyncio.gather(*(self._learn_name(channel) for channel in unknown))
-        shown = self.interactions.commanded(typed)
-        if isinstance(shown, ShowForm):
-            modal = blocks.modal(shown.form, self.language, json.dumps(metadata), shown.initial)
-            await self._show(trigger_id, modal, metadata["channel"], typed.actor.user_id)
+        each, after the ack, within `NAMES_PATIENCE` as the trigger expires; one Slack does
+        not name shows as the layer labels it), drawn anew with what was learned."""
+        unknown = [c for c in self.interactions.unnamed_channels() if c not in self.unnamed]
+        learning = asyncio.gather(*(self._learn_name(channel) for channel in unknown))
+        with suppress(TimeoutError):
+            await asyncio.wait_for(learning, NAMES_PATIENCE)
+        form = self.interactions.log_form(actor) or answer.form
+        modal = blocks.modal(form, self.language, json.dumps(metadata), answer.initial)
+        await self._show(trigger_id, modal, metadata["channel"], actor.user_id)
 
     async def _learn_name(self, channel: str) -> None:
         try:
             found = await self.sink.call("conversations_info", channel=channel)
         except DeliveryError as err:
             log.info("no name for channel %s: %s", channel, err)
+            if not isinstance(err, TransientDeliveryError):
+                self.unnamed.add(channel)  # refused: not asked again by this process
             return
         name = (found.get("channel") or {}).get("name")
         if isinstance(name, str) and name:

@@ -570,12 +570,7 @@ class TeamsAdapter:
         Graph or its answer, the form makes do."""
         if self.sink.graph is None:
             return
-        unnamed = [
-            channel
-            for client in self.directory.clients.values()
-            for channel in client.channels(PLATFORM)
-            if channel not in self.channel_names
-        ]
+        unnamed = self.interactions.unnamed_channels()
         for team in dict.fromkeys([await self.sink.known_team(c) for c in unnamed]):
             if team is None or team in self.named_teams:
                 continue
