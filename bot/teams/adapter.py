@@ -53,6 +53,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -143,13 +144,25 @@ def delivery(activity: JSON) -> str | None:
     return f"{PLATFORM}:{activity_id}" if activity_id else None
 
 
-def said(raw: str, mentions: list[tuple[str, str]], left_out: set[str]) -> str:
+def said(
+    raw: str,
+    mentions: list[tuple[str, str]],
+    left_out: set[str],
+    markers: Mapping[str, str] | None = None,
+) -> str:
     """A message's HTML as the plain text its writer saw: each mention's `<at>` text as
-    `@Name`, those of `left_out` (the bot) left out, tags dropped, entities undone."""
-    for user_id, tag in mentions:
-        if tag:
-            raw = raw.replace(tag, "" if user_id in left_out else f"@{cards.TAG.sub('', tag)}")
-    text = html.unescape(cards.TAG.sub("", _BREAK.sub("\n", raw)))
+    `@Name`, or as its user's entry in `markers` (a core person marker) in its own place,
+    those of `left_out` (the bot) left out, tags dropped, entities undone."""
+    shown = {
+        tag: "" if user in left_out else (markers or {}).get(user, f"@{cards.TAG.sub('', tag)}")
+        for user, tag in mentions
+        if tag
+    }
+    parts = re.split(f"({'|'.join(map(re.escape, shown))})", raw) if shown else [raw]
+    text = "".join(
+        shown[part] if part in shown else html.unescape(cards.TAG.sub("", _BREAK.sub("\n", part)))
+        for part in parts
+    )
     return "\n".join(" ".join(line.split()) for line in text.splitlines()).strip()
 
 
@@ -466,8 +479,10 @@ class TeamsAdapter:
         channel, root = split_thread(str(conversation.get("id") or ""))
         mentions_bot = any(u == bot_id for u, _ in mentions)
         asked = self.interactions.review_asked(actor, channel, words, mentions_bot, personal)
-        if asked is not None:
-            await self._review(actor, self._with_markers(asked, mentions))
+        if asked is not None:  # the people it names, as the core's markers
+            marked = said(raw, mentions, {bot_id}, self._markers(mentions))
+            review = self.interactions.review_asked(actor, channel, marked, mentions_bot, personal)
+            await self._review(actor, review or "")
             return
         if personal:
             typed = said(raw, mentions, {u for u, _ in mentions})  # the people are `mentioned`
@@ -522,13 +537,10 @@ class TeamsAdapter:
 
     # --- the leads' review ------------------------------------------------------------------
 
-    def _with_markers(self, words: str, mentions: list[tuple[str, str]]) -> str:
-        """The words as `said` wrote them, each directory person's `@Name` as a marker."""
-        for user_id, tag in mentions:
-            person = self.directory.person_on(PLATFORM, user_id)
-            if person is not None and tag:
-                words = words.replace(f"@{cards.TAG.sub('', tag)}", mention(person.id))
-        return words
+    def _markers(self, mentions: list[tuple[str, str]]) -> dict[str, str]:
+        """Each mentioned directory person's Teams id -> their core marker."""
+        people = ((user, self.directory.person_on(PLATFORM, user)) for user, _ in mentions)
+        return {user: mention(person.id) for user, person in people if person is not None}
 
     async def _review(self, actor: Actor, words: str) -> None:
         """The review, or why not, in the asker's 1:1 chat with the bot alone."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.teams.adapter import said
 from bot.teams.cards import CONTENT_TYPE
 from handlers.errors import StorageError
 from tests.fakes.bot_connector import (
@@ -484,3 +485,19 @@ async def test_the_log_form_names_a_channel_as_its_team_does_through_graph(
         assert channel["choices"] == [{"title": title, "value": ACME}]
     asked = [c for c in fake.calls if c.route == "graph_channels"]
     assert [c.args["team"] for c in asked] == [TEAMS[ACME]]
+
+
+def test_each_mention_becomes_its_own_marker_where_it_stands() -> None:
+    """A name inside another ("Dan" in "Dana") is no mention of it: each `<at>` tag is
+    replaced in its own place, the rest of the HTML read as plain text."""
+    mentions = [
+        ("29:dan", "<at>Dan</at>"),
+        ("29:dana", "<at>Dana</at>"),
+        ("28:bot", "<at>Bot</at>"),
+    ]
+    raw = "<at>Bot</at> review person <at>Dana</at> &amp; <at>Dan</at><br>and @Dana"
+    markers = {"29:dan": "<person:dan>", "29:dana": "<person:dana>"}
+    assert said(raw, mentions, {"28:bot"}, markers) == (
+        "review person <person:dana> & <person:dan>\nand @Dana"
+    )
+    assert said(raw, mentions, {"28:bot"}) == "review person @Dana & @Dan\nand @Dana"
